@@ -1,0 +1,332 @@
+/**
+ * SqueezeNet 1.1 on tfjs-core, NHWC, input fixed at 224×224.
+ *
+ * One call, `run`, returns named outputs: logits (the reference network's output: the class map
+ * after its final ReLU, averaged), pre-ReLU logits (the class map averaged before that ReLU),
+ * probabilities, any named activations, and gradients of a caller-defined score with respect to
+ * the input or any named activation. Methods (saliency, attacks, visualization) only ever talk to
+ * this call, never to layers.
+ *
+ * The backward pass is written by hand rather than taken from `tf.grad`, for two reasons
+ * (measured, see ../shared/PLATFORM.md): the stock WASM backprop kernels are ~12× slower than the
+ * forward pass, and the max-pool gradient's tie rule differs between backends. Here every conv's
+ * input gradient is itself a forward convolution (transposed / flipped kernels, precomputed once),
+ * and max-pool ties share the gradient equally, on every backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';
+import type { ScoreFn } from './scores.js';
+import type { ModelWeights } from './weights.js';
+
+export type GradientTarget = 'input' | LayerName;
+
+/** What a score function sees: per-example heads, shape [N, 1000]. */
+export interface ScoreHeads {
+  logits: tf.Tensor2D;
+  preReluLogits: tf.Tensor2D;
+}
+
+export interface RunOptions {
+  /** Named activations to return. */
+  activations?: readonly LayerName[];
+  /**
+   * A per-example score and its gradient w.r.t. the heads (see scores.ts). Gradients are of each
+   * example's own score.
+   */
+  score?: ScoreFn;
+  /** What to differentiate `score` with respect to (default: the input). */
+  gradients?: readonly GradientTarget[];
+}
+
+export interface RunResult {
+  logits: tf.Tensor2D;
+  preReluLogits: tf.Tensor2D;
+  probs: tf.Tensor2D;
+  activations: Partial<Record<LayerName, tf.Tensor4D>>;
+  gradients: Partial<Record<GradientTarget, tf.Tensor4D>>;
+  /** per-example score values [N], when a score was given */
+  score?: tf.Tensor1D;
+}
+
+export class EngineInputError extends Error {}
+
+interface ConvParams {
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+interface FireParams {
+  spec: FireSpec;
+  squeeze: ConvParams;
+  expand1: ConvParams;
+  expand3: ConvParams;
+  /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
+  squeezeBack: tf.Tensor4D;
+  /** both expand branches' input gradient as one 3×3 conv: [3,3,2·expand,squeeze] */
+  expandBack: tf.Tensor4D;
+}
+
+interface FireTrace {
+  squeezed: tf.Tensor4D; // after ReLU
+  output: tf.Tensor4D; // concat of both expands, after ReLU
+}
+
+interface Trace {
+  conv1: tf.Tensor4D;
+  pool1: tf.Tensor4D;
+  fires: FireTrace[];
+  pools: Map<number, tf.Tensor4D>; // fire index → pooled output
+  classifier: tf.Tensor4D; // pre-ReLU
+}
+
+/** Release everything a `run` returned. */
+export function disposeResult(result: RunResult): void {
+  tf.dispose([
+    result.logits,
+    result.preReluLogits,
+    result.probs,
+    result.score ?? [],
+    ...Object.values(result.activations),
+    ...Object.values(result.gradients),
+  ]);
+}
+
+export class SqueezeNet {
+  private readonly conv0: ConvParams;
+  /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
+  private readonly conv0Back: tf.Tensor4D;
+  private readonly fires: FireParams[];
+  private readonly classifier: ConvParams;
+  private readonly classifierBack: tf.Tensor4D;
+  private disposed = false;
+
+  constructor(weights: ModelWeights) {
+    const param = (name: string): ConvParams => {
+      const w = weights[name];
+      return { kernel: tf.tensor4d(w.kernel, w.kernelShape), bias: tf.tensor1d(w.bias) };
+    };
+    this.conv0 = param('conv0');
+    this.conv0Back = tf.tensor4d(conv0PhaseKernel(weights.conv0.kernel), [2, 2, 64, 12]);
+    this.fires = FIRES.map((spec) => {
+      const sq = weights[`conv${spec.conv}`];
+      const e1 = weights[`conv${spec.conv + 1}`];
+      const e3 = weights[`conv${spec.conv + 2}`];
+      return {
+        spec,
+        squeeze: param(`conv${spec.conv}`),
+        expand1: param(`conv${spec.conv + 1}`),
+        expand3: param(`conv${spec.conv + 2}`),
+        squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [1, 1, spec.squeeze, spec.inChannels]),
+        expandBack: tf.tensor4d(expandBackKernel(e1.kernel, e3.kernel, spec.squeeze, spec.expand), [3, 3, 2 * spec.expand, spec.squeeze]),
+      };
+    });
+    this.classifier = param('conv25');
+    this.classifierBack = tf.tensor4d(transpose1x1(weights.conv25.kernel, 512, NUM_CLASSES), [1, 1, NUM_CLASSES, 512]);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const all: tf.Tensor[] = [this.conv0.kernel, this.conv0.bias, this.conv0Back, this.classifier.kernel, this.classifier.bias, this.classifierBack];
+    for (const f of this.fires) {
+      all.push(f.squeeze.kernel, f.squeeze.bias, f.expand1.kernel, f.expand1.bias, f.expand3.kernel, f.expand3.bias, f.squeezeBack, f.expandBack);
+    }
+    tf.dispose(all);
+  }
+
+  /**
+   * Forward (and, with `score`, backward) on a preprocessed NHWC batch [N,224,224,3].
+   * The caller owns every tensor in the result (see `disposeResult`); nothing else survives.
+   */
+  run(input: tf.Tensor4D, options: RunOptions = {}): RunResult {
+    if (this.disposed) throw new EngineInputError('this model has been disposed');
+    const [, h, w, c] = input.shape;
+    if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3 || input.rank !== 4) {
+      throw new EngineInputError(`input must be [N, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${input.shape.join(', ')}]`);
+    }
+    if (input.dtype !== 'float32') throw new EngineInputError(`input must be float32, got ${input.dtype}`);
+    const wantGradients = options.score ? (options.gradients ?? ['input']) : [];
+    if (!options.score && options.gradients?.length) {
+      throw new EngineInputError('gradients were requested without a score function');
+    }
+    return tf.tidy(() => {
+      const trace = this.forward(input);
+      const preReluLogits = tf.mean(trace.classifier, [1, 2]) as tf.Tensor2D;
+      const logits = tf.mean(tf.relu(trace.classifier), [1, 2]) as tf.Tensor2D;
+      const probs = tf.softmax(logits) as tf.Tensor2D;
+      const activations: RunResult['activations'] = {};
+      for (const name of options.activations ?? []) activations[name] = this.activation(trace, name);
+      const result: RunResult = { logits, preReluLogits, probs, activations, gradients: {} };
+      if (options.score) {
+        const seed = options.score({ logits, preReluLogits });
+        result.score = seed.value;
+        result.gradients = this.backward(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, wantGradients);
+      }
+      return result;
+    });
+  }
+
+  private forward(x: tf.Tensor4D): Trace {
+    const conv1 = tf.fused.conv2d({ x, filter: this.conv0.kernel, bias: this.conv0.bias, strides: 2, pad: 'valid', activation: 'relu' });
+    const pool1 = tf.maxPool(conv1, 3, 2, 'valid');
+    const fires: FireTrace[] = [];
+    const pools = new Map<number, tf.Tensor4D>();
+    let h = pool1;
+    this.fires.forEach((f, k) => {
+      const squeezed = tf.fused.conv2d({ x: h, filter: f.squeeze.kernel, bias: f.squeeze.bias, strides: 1, pad: 'valid', activation: 'relu' });
+      const e1 = tf.fused.conv2d({ x: squeezed, filter: f.expand1.kernel, bias: f.expand1.bias, strides: 1, pad: 'valid', activation: 'relu' });
+      const e3 = tf.fused.conv2d({ x: squeezed, filter: f.expand3.kernel, bias: f.expand3.bias, strides: 1, pad: 'same', activation: 'relu' });
+      const output = tf.concat([e1, e3], 3);
+      fires.push({ squeezed, output });
+      h = output;
+      if (f.spec.poolAfter) {
+        h = tf.maxPool(output, 3, 2, 'valid');
+        pools.set(k, h);
+      }
+    });
+    const classifier = tf.fused.conv2d({ x: h, filter: this.classifier.kernel, bias: this.classifier.bias, strides: 1, pad: 'valid' });
+    return { conv1, pool1, fires, pools, classifier };
+  }
+
+  private activation(trace: Trace, name: LayerName): tf.Tensor4D {
+    if (name === 'conv1') return trace.conv1;
+    if (name === 'classifier') return trace.classifier;
+    if (name === 'classifier_relu') return tf.relu(trace.classifier);
+    return trace.fires[FIRES.findIndex((f) => f.name === name)].output;
+  }
+
+  /**
+   * Reverse-mode pass from d(score)/d(logits) and d(score)/d(preReluLogits) down to the
+   * shallowest requested target; stops there.
+   */
+  private backward(trace: Trace, dLogits: tf.Tensor2D | null, dPre: tf.Tensor2D | null, targets: readonly GradientTarget[]): RunResult['gradients'] {
+    const out: RunResult['gradients'] = {};
+    if (targets.length === 0) return out;
+    const depthOf = (t: GradientTarget): number =>
+      t === 'classifier_relu' ? 0 : t === 'classifier' ? 1 : t === 'input' ? 99 : t === 'conv1' ? 20 : 2 + (9 - Number(t.slice(4)));
+    const deepest = Math.max(...targets.map(depthOf));
+    const want = new Set(targets);
+
+    const [n, gh, gw] = trace.classifier.shape;
+    const cells = gh * gw;
+    // logits = mean(relu(Z)), preReluLogits = mean(Z)
+    const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, NUM_CLASSES]);
+    if (want.has('classifier_relu')) {
+      out.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
+    }
+    if (deepest === 0) return out;
+    let dZ: tf.Tensor4D = dLogits ? tf.mul(perCell(dLogits), tf.step(trace.classifier)) : tf.zerosLike(trace.classifier);
+    if (dPre) dZ = tf.add(dZ, perCell(dPre));
+    if (want.has('classifier')) out.classifier = dZ;
+    if (deepest === 1) return out;
+
+    // d(fire9 output)
+    let d = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
+    for (let k = this.fires.length - 1; k >= 0; k--) {
+      const f = this.fires[k];
+      const ft = trace.fires[k];
+      if (f.spec.poolAfter) {
+        // d currently is the gradient w.r.t. the pooled output
+        d = maxPoolBackward(ft.output, trace.pools.get(k)!, d);
+      }
+      if (want.has(f.spec.name)) out[f.spec.name] = d;
+      if (deepest === depthOf(f.spec.name)) return out;
+      const dExpandPre = tf.mul(d, tf.step(ft.output)); // output = ReLU(pre) per channel
+      const dSqueezed = tf.conv2d(dExpandPre, f.expandBack, 1, 'same');
+      const dSqueezePre = tf.mul(dSqueezed, tf.step(ft.squeezed));
+      d = tf.conv2d(dSqueezePre, f.squeezeBack, 1, 'valid');
+    }
+    // d is now w.r.t. pool1's output
+    const dConv1 = maxPoolBackward(trace.conv1, trace.pool1, d);
+    if (want.has('conv1')) out.conv1 = dConv1;
+    if (deepest === 20) return out;
+    const dConv1Pre = tf.mul(dConv1, tf.step(trace.conv1));
+    // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
+    // group per (row phase, column phase), then interleaved by depthToSpace: 224×224×3.
+    const phases = tf.conv2d(tf.pad(dConv1Pre, [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
+    out.input = tf.depthToSpace(phases, 2, 'NHWC');
+    return out;
+  }
+}
+
+/**
+ * Gradient of a 3×3 stride-2 valid max-pool. Where several window positions hold the maximum,
+ * they share the window's gradient equally: a rule we define, so every backend agrees (the stock
+ * kernels disagree on ties, which photos with flat regions have).
+ * x: [N,H,W,C] with H = 2·Ho + 1; y: [N,Ho,Wo,C]; dy like y.
+ */
+export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const [, ho, wo] = y.shape;
+    if (h !== 2 * ho + 1 || w !== 2 * wo + 1) throw new Error(`maxPoolBackward: unexpected sizes ${h}×${w} → ${ho}×${wo}`);
+    const hits: tf.Tensor4D[][] = [];
+    for (let a = 0; a < 3; a++) {
+      hits.push([]);
+      for (let b = 0; b < 3; b++) {
+        const xs = tf.stridedSlice(x, [0, a, b, 0], [n, a + 2 * ho - 1, b + 2 * wo - 1, c], [1, 2, 2, 1]) as tf.Tensor4D;
+        hits[a].push(tf.cast(tf.equal(xs, y), 'float32') as tf.Tensor4D);
+      }
+    }
+    const share = tf.div(dy, tf.addN(hits.flat()));
+    // Output row 2·o + a: phase a mod 2, phase index o + (a == 2).
+    const phase = (p: number, q: number): tf.Tensor4D => {
+      const parts: tf.Tensor4D[] = [];
+      for (const a of p === 0 ? [0, 2] : [1]) {
+        for (const b of q === 0 ? [0, 2] : [1]) {
+          const g = tf.mul(hits[a][b], share) as tf.Tensor4D;
+          parts.push(tf.pad(g, [[0, 0], [a === 2 ? 1 : 0, a === 2 ? 0 : 1], [b === 2 ? 1 : 0, b === 2 ? 0 : 1], [0, 0]]));
+        }
+      }
+      return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor4D);
+    };
+    const interleaved = tf.depthToSpace(tf.concat([phase(0, 0), phase(0, 1), phase(1, 0), phase(1, 1)], 3) as tf.Tensor4D, 2, 'NHWC');
+    return tf.slice(interleaved, [0, 0, 0, 0], [n, h, w, c]);
+  });
+}
+
+/** HWIO [1,1,I,O] → [1,1,O,I] */
+function transpose1x1(k: Float32Array, inC: number, outC: number): Float32Array {
+  const t = new Float32Array(k.length);
+  for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) t[o * inC + i] = k[i * outC + o];
+  return t;
+}
+
+/**
+ * Input gradient of [expand1×1 ‖ expand3×3] as a single "same" 3×3 conv from the 2·E output
+ * channels back to the S squeeze channels: the 1×1 branch's transposed kernel sits at the centre
+ * tap, the 3×3 branch's kernel is spatially flipped and transposed.
+ */
+function expandBackKernel(k1: Float32Array, k3: Float32Array, s: number, e: number): Float32Array {
+  const out = new Float32Array(9 * 2 * e * s);
+  const at = (kh: number, kw: number, o: number, i: number) => ((kh * 3 + kw) * 2 * e + o) * s + i;
+  for (let i = 0; i < s; i++) {
+    for (let o = 0; o < e; o++) {
+      out[at(1, 1, o, i)] = k1[i * e + o];
+      for (let kh = 0; kh < 3; kh++)
+        for (let kw = 0; kw < 3; kw++) out[at(kh, kw, e + o, i)] = k3[((2 - kh) * 3 + (2 - kw)) * s * e + i * e + o];
+    }
+  }
+  return out;
+}
+
+/**
+ * conv0 is 3×3 stride 2 valid, 3 → 64. Its input gradient at pixel 2m+p takes, from the
+ * gradient map padded by one, tap t ∈ {0,1} (position m−1+t) with kernel row k: p=0 → t0:k2,
+ * t1:k0; p=1 → t1:k1. Output channel (p·2+q)·3+c matches depthToSpace's NHWC order.
+ */
+function conv0PhaseKernel(k0: Float32Array): Float32Array {
+  const out = new Float32Array(2 * 2 * 64 * 12);
+  const tap = (p: number, t: number): number => (p === 0 ? (t === 0 ? 2 : 0) : t === 1 ? 1 : -1);
+  for (let th = 0; th < 2; th++)
+    for (let tw = 0; tw < 2; tw++)
+      for (let p = 0; p < 2; p++)
+        for (let q = 0; q < 2; q++) {
+          const kh = tap(p, th);
+          const kw = tap(q, tw);
+          if (kh < 0 || kw < 0) continue;
+          for (let o = 0; o < 64; o++)
+            for (let c = 0; c < 3; c++) out[((th * 2 + tw) * 64 + o) * 12 + (p * 2 + q) * 3 + c] = k0[((kh * 3 + kw) * 3 + c) * 64 + o];
+        }
+  return out;
+}
