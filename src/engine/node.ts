@@ -8,10 +8,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { readFile } from 'node:fs/promises';
 import { selectBackend, type BackendName, type BackendReport } from './backend.js';
 import { resolveModelData, type ResolveOptions, type ResolvedModelData } from './model-data-node.js';
-import { LABELS_PATH, WEIGHTS_SUBDIR, parseLabels } from './model-sources.js';
-import { parseNpy } from './npy.js';
+import { LABELS_PATH, parseLabels } from './model-sources.js';
+import { loadWeightsNode } from './node-weights.js';
 import { SqueezeNet } from './squeezenet.js';
-import { packWeights, unpackWeights, weightsFromNpy, type ModelWeights, type WeightDType } from './weights.js';
+import type { WeightDType } from './weights.js';
 
 export interface NodeEngine {
   model: SqueezeNet;
@@ -19,21 +19,6 @@ export interface NodeEngine {
   backend: BackendReport;
   weightsDType: WeightDType;
   data: ResolvedModelData;
-}
-
-export async function loadWeightsNode(data: ResolvedModelData, dtype: WeightDType = 'float32'): Promise<ModelWeights> {
-  const arrays = new Map<string, Uint8Array>();
-  for (const [path, abs] of data.files) {
-    if (path.startsWith(WEIGHTS_SUBDIR + '/')) arrays.set(path.slice(WEIGHTS_SUBDIR.length + 1), await readFile(abs));
-  }
-  const weights = weightsFromNpy((name) => {
-    const bytes = arrays.get(name);
-    if (!bytes) throw new Error(`${name}: not in the model data`);
-    return parseNpy(bytes, name);
-  });
-  if (dtype === 'float32') return weights;
-  const { manifest, bin } = packWeights(weights, dtype);
-  return unpackWeights(manifest, bin);
 }
 
 export async function loadEngineNode(options: { backend?: BackendName; weights?: WeightDType; data?: ResolveOptions } = {}): Promise<NodeEngine> {

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';
+import { maxPoolBackward } from './kernels/max-pool-backward.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -149,6 +150,7 @@ export class SqueezeNet {
     if (!options.score && options.gradients?.length) {
       throw new EngineInputError('gradients were requested without a score function');
     }
+    // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
       const trace = this.forward(input);
       const preReluLogits = tf.mean(trace.classifier, [1, 2]) as tf.Tensor2D;
@@ -162,8 +164,8 @@ export class SqueezeNet {
         result.score = seed.value;
         result.gradients = this.backward(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, wantGradients);
       }
-      return result;
-    });
+      return result as unknown as tf.TensorContainer;
+    }) as unknown as RunResult;
   }
 
   private forward(x: tf.Tensor4D): Trace {
@@ -215,13 +217,13 @@ export class SqueezeNet {
       out.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
     }
     if (deepest === 0) return out;
-    let dZ: tf.Tensor4D = dLogits ? tf.mul(perCell(dLogits), tf.step(trace.classifier)) : tf.zerosLike(trace.classifier);
-    if (dPre) dZ = tf.add(dZ, perCell(dPre));
+    let dZ = (dLogits ? tf.mul(perCell(dLogits), tf.step(trace.classifier)) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
+    if (dPre) dZ = tf.add(dZ, perCell(dPre)) as tf.Tensor4D;
     if (want.has('classifier')) out.classifier = dZ;
     if (deepest === 1) return out;
 
     // d(fire9 output)
-    let d = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
+    let d: tf.Tensor4D = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
     for (let k = this.fires.length - 1; k >= 0; k--) {
       const f = this.fires[k];
       const ft = trace.fires[k];
@@ -231,58 +233,22 @@ export class SqueezeNet {
       }
       if (want.has(f.spec.name)) out[f.spec.name] = d;
       if (deepest === depthOf(f.spec.name)) return out;
-      const dExpandPre = tf.mul(d, tf.step(ft.output)); // output = ReLU(pre) per channel
+      const dExpandPre = tf.mul(d, tf.step(ft.output)) as tf.Tensor4D; // output = ReLU(pre) per channel
       const dSqueezed = tf.conv2d(dExpandPre, f.expandBack, 1, 'same');
-      const dSqueezePre = tf.mul(dSqueezed, tf.step(ft.squeezed));
+      const dSqueezePre = tf.mul(dSqueezed, tf.step(ft.squeezed)) as tf.Tensor4D;
       d = tf.conv2d(dSqueezePre, f.squeezeBack, 1, 'valid');
     }
     // d is now w.r.t. pool1's output
     const dConv1 = maxPoolBackward(trace.conv1, trace.pool1, d);
     if (want.has('conv1')) out.conv1 = dConv1;
     if (deepest === 20) return out;
-    const dConv1Pre = tf.mul(dConv1, tf.step(trace.conv1));
+    const dConv1Pre = tf.mul(dConv1, tf.step(trace.conv1)) as tf.Tensor4D;
     // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
     // group per (row phase, column phase), then interleaved by depthToSpace: 224×224×3.
     const phases = tf.conv2d(tf.pad(dConv1Pre, [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
     out.input = tf.depthToSpace(phases, 2, 'NHWC');
     return out;
   }
-}
-
-/**
- * Gradient of a 3×3 stride-2 valid max-pool. Where several window positions hold the maximum,
- * they share the window's gradient equally: a rule we define, so every backend agrees (the stock
- * kernels disagree on ties, which photos with flat regions have).
- * x: [N,H,W,C] with H = 2·Ho + 1; y: [N,Ho,Wo,C]; dy like y.
- */
-export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
-    const [, ho, wo] = y.shape;
-    if (h !== 2 * ho + 1 || w !== 2 * wo + 1) throw new Error(`maxPoolBackward: unexpected sizes ${h}×${w} → ${ho}×${wo}`);
-    const hits: tf.Tensor4D[][] = [];
-    for (let a = 0; a < 3; a++) {
-      hits.push([]);
-      for (let b = 0; b < 3; b++) {
-        const xs = tf.stridedSlice(x, [0, a, b, 0], [n, a + 2 * ho - 1, b + 2 * wo - 1, c], [1, 2, 2, 1]) as tf.Tensor4D;
-        hits[a].push(tf.cast(tf.equal(xs, y), 'float32') as tf.Tensor4D);
-      }
-    }
-    const share = tf.div(dy, tf.addN(hits.flat()));
-    // Output row 2·o + a: phase a mod 2, phase index o + (a == 2).
-    const phase = (p: number, q: number): tf.Tensor4D => {
-      const parts: tf.Tensor4D[] = [];
-      for (const a of p === 0 ? [0, 2] : [1]) {
-        for (const b of q === 0 ? [0, 2] : [1]) {
-          const g = tf.mul(hits[a][b], share) as tf.Tensor4D;
-          parts.push(tf.pad(g, [[0, 0], [a === 2 ? 1 : 0, a === 2 ? 0 : 1], [b === 2 ? 1 : 0, b === 2 ? 0 : 1], [0, 0]]));
-        }
-      }
-      return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor4D);
-    };
-    const interleaved = tf.depthToSpace(tf.concat([phase(0, 0), phase(0, 1), phase(1, 0), phase(1, 1)], 3) as tf.Tensor4D, 2, 'NHWC');
-    return tf.slice(interleaved, [0, 0, 0, 0], [n, h, w, c]);
-  });
 }
 
 /** HWIO [1,1,I,O] → [1,1,O,I] */
