@@ -29,6 +29,8 @@ export interface ResolvedModelData {
 
 export interface ResolveOptions {
   dir?: string;
+  /** where to look for ../shared/models; null skips that step (tests of the download path) */
+  sharedDir?: string | null;
   cacheDir?: string;
   baseUrl?: string;
   /** set false to forbid network access (resolution then fails instead of downloading) */
@@ -88,8 +90,8 @@ export async function resolveModelData(options: ResolveOptions = {}): Promise<Re
   const explicit = options.dir ?? env.SQUEEZELENS_MODELS_DIR;
   if (explicit) return verifyDir(resolve(explicit), manifest, 'explicit');
 
-  const shared = resolve(projectRoot(), '..', 'shared', 'models');
-  if (existsSync(shared)) return verifyDir(shared, manifest, 'shared');
+  const shared = options.sharedDir === undefined ? resolve(projectRoot(), '..', 'shared', 'models') : options.sharedDir;
+  if (shared !== null && existsSync(shared)) return verifyDir(shared, manifest, 'shared');
 
   const cache = resolve(options.cacheDir ?? env.SQUEEZELENS_CACHE_DIR ?? join(homedir(), '.cache', 'squeezelens'));
   const baseUrl = options.baseUrl ?? env.SQUEEZELENS_MODELS_BASE_URL;
@@ -106,7 +108,7 @@ export async function resolveModelData(options: ResolveOptions = {}): Promise<Re
       options.log?.(`${entry.path}: cached copy does not match its checksum; downloading again`);
     }
     if (options.allowDownload === false) {
-      throw new ModelDataError(`${entry.path}: not found locally (looked in ${shared} and ${cache}) and downloading is disabled`);
+      throw new ModelDataError(`${entry.path}: not found locally (looked in ${shared ?? 'no shared directory'} and ${cache}) and downloading is disabled`);
     }
     const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/${entry.path}` : entry.url;
     options.log?.(`downloading ${entry.path} from ${url}`);

@@ -5,11 +5,13 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { selectBackend, type BackendName, type BackendReport } from './backend.js';
 import { resolveModelData, type ResolveOptions, type ResolvedModelData } from './model-data-node.js';
 import { LABELS_PATH, parseLabels } from './model-sources.js';
 import { loadWeightsNode } from './node-weights.js';
+import { Classifier } from './classifier.js';
 import { SqueezeNet } from './squeezenet.js';
 import type { WeightDType } from './weights.js';
 
@@ -19,15 +21,19 @@ export interface NodeEngine {
   backend: BackendReport;
   weightsDType: WeightDType;
   data: ResolvedModelData;
+  classifier: Classifier;
 }
 
 export async function loadEngineNode(options: { backend?: BackendName; weights?: WeightDType; data?: ResolveOptions } = {}): Promise<NodeEngine> {
   const backendName = options.backend ?? 'wasm';
   if (backendName === 'webgpu') throw new Error('WebGPU is not available in Node: use wasm or cpu');
+  // PROD silences TF.js's console advice to install tfjs-node (we deliberately run WASM/CPU).
+  tf.env().set('PROD', true);
   const backend = await selectBackend({ candidates: [backendName] });
   const data = await resolveModelData(options.data);
   const weightsDType = options.weights ?? 'float32';
   const weights = await loadWeightsNode(data, weightsDType);
   const labels = parseLabels(await readFile(data.files.get(LABELS_PATH)!, 'utf8'));
-  return { model: new SqueezeNet(weights), labels, backend, weightsDType, data };
+  const model = new SqueezeNet(weights);
+  return { model, labels, backend, weightsDType, data, classifier: new Classifier(model, labels, backend) };
 }

@@ -1,0 +1,2 @@
+const t = performance.now();
+(self as any).__probe = { t, origin: performance.timeOrigin };

@@ -1,0 +1,153 @@
+/**
+ * The hand-written backward pass against central finite differences (of an independent float64
+ * forward), across backends, and the
+ * custom max-pool gradient kernel against the same rule written with stock ops.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { maxPoolBackwardInto, maxPoolBackwardOps } from '../../src/engine/kernels/max-pool-backward.js';
+import { classScore, linearScore, type ScoreFn } from '../../src/engine/scores.js';
+import { disposeResult } from '../../src/engine/squeezenet.js';
+import { photos, rng } from '../helpers/data.js';
+import { engineFor, photoInput } from '../helpers/engine.js';
+import type { NodeEngine } from '../../src/engine/node.js';
+import { loadWeightsNode } from '../../src/engine/node-weights.js';
+import { referenceForward } from '../helpers/reference-forward.js';
+
+function gradientAt(engine: NodeEngine, x: Float32Array, score: ScoreFn): Float32Array {
+  return tf.tidy(() => engine.model.run(tf.tensor4d(x, [1, 224, 224, 3]), { score }).gradients.input!.dataSync() as Float32Array);
+}
+
+type Heads64 = ReturnType<typeof referenceForward>;
+
+/**
+ * Directional derivative g·v (TF.js, float32, hand-written backward) against the central
+ * difference (f(x+hv) − f(x−hv)) / 2h of the independent float64 forward, for seeded ±1
+ * directions over all 150,528 inputs.
+ */
+async function checkDirections(engine: NodeEngine, x: Float32Array, score: ScoreFn, score64: (h: Heads64) => number, label: string, seed: number) {
+  const weights = await loadWeightsNode(engine.data);
+  const g = gradientAt(engine, x, score);
+  // For ±1 directions, E[(g·v)²] = ‖g‖²: the typical size of a directional derivative. Errors are
+  // measured against it, since one random direction can be nearly orthogonal to g by chance.
+  let typical = 0;
+  for (let i = 0; i < g.length; i++) typical += g[i] * g[i];
+  typical = Math.sqrt(typical);
+  const random = rng(seed);
+  // A global step moves deep pre-activations by h·‖∂unit/∂x‖₁: at h = 1e-5 hundreds of ReLUs cross
+  // their kink inside the interval and bias the difference by ~1 %. In float64, h = 1e-7 is
+  // converged (1e-7, 1e-8 and 1e-9 agree to 5 digits) and far above rounding noise.
+  const h = 1e-7;
+  const errors: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const v = Float64Array.from({ length: x.length }, () => (random() < 0.5 ? -1 : 1));
+    let analytic = 0;
+    for (let i = 0; i < x.length; i++) analytic += g[i] * v[i];
+    const f = (sign: number) => score64(referenceForward(weights, Float64Array.from(x, (xi, i) => xi + sign * h * v[i])));
+    const numeric = (f(1) - f(-1)) / (2 * h);
+    const rel = Math.abs(numeric - analytic) / typical;
+    errors.push(rel);
+    const plain = Math.abs(numeric - analytic) / Math.abs(numeric);
+    console.log(`${label} direction ${k}: analytic ${analytic.toFixed(5)} numeric ${numeric.toFixed(5)} error/‖g‖ ${rel.toExponential(2)} (error/|numeric| ${plain.toExponential(2)})`);
+  }
+  return errors;
+}
+
+describe('input gradients', () => {
+  it('match central finite differences along random directions (raw class score, logits head)', async () => {
+    const engine = await engineFor('wasm');
+    for (const [i, p] of [photos()[0], photos()[6], photos()[10]].entries()) {
+      const x = photoInput(p.path).input;
+      const errors = await checkDirections(engine, x, classScore([p.label]), (h) => h.logits[p.label], `${p.file} class ${p.label}`, 100 + i);
+      for (const e of errors) expect(e).toBeLessThan(1e-2);
+    }
+  });
+
+  it('match finite differences for a dense random score on the pre-ReLU head, and for cross-entropy', async () => {
+    const engine = await engineFor('wasm');
+    const x = photoInput(photos()[2].path).input;
+    const random = rng(7);
+    const wv = Float32Array.from({ length: 1000 }, () => random() - 0.5);
+    const w = tf.tensor2d(wv, [1, 1000]);
+    const linear64 = (h: Heads64) => h.preReluLogits.reduce((s, z, c) => s + z * wv[c], 0);
+    for (const e of await checkDirections(engine, x, linearScore(w, 'preReluLogits'), linear64, 'linear pre-ReLU', 11)) expect(e).toBeLessThan(1e-2);
+    const crossEntropy64 = (h: Heads64) => {
+      const m = Math.max(...h.logits);
+      return Math.log(h.logits.reduce((s, z) => s + Math.exp(z - m), 0)) + m - h.logits[3];
+    };
+    for (const e of await checkDirections(engine, x, classScore([3], 'crossEntropy'), crossEntropy64, 'cross-entropy', 12)) expect(e).toBeLessThan(1e-2);
+    w.dispose();
+  });
+
+  it('are the same on WASM and CPU, ties included (photos with flat regions)', async () => {
+    for (const p of [photos()[6], photos()[10]]) {
+      const x = photoInput(p.path).input;
+      const wasm = gradientAt(await engineFor('wasm'), x, classScore([p.label]));
+      const cpu = gradientAt(await engineFor('cpu'), x, classScore([p.label]));
+      let dot = 0;
+      let nw = 0;
+      let nc = 0;
+      for (let i = 0; i < x.length; i++) {
+        dot += wasm[i] * cpu[i];
+        nw += wasm[i] ** 2;
+        nc += cpu[i] ** 2;
+      }
+      const cosine = dot / Math.sqrt(nw * nc);
+      console.log(`${p.file}: cosine(wasm, cpu) = ${cosine.toFixed(7)}`);
+      expect(cosine).toBeGreaterThan(0.9999);
+    }
+    await engineFor('wasm');
+  });
+
+  it('give per-example gradients in a batch', async () => {
+    const engine = await engineFor('wasm');
+    const [a, b] = photos().slice(0, 2);
+    const xa = photoInput(a.path).input;
+    const xb = photoInput(b.path).input;
+    const batch = new Float32Array(2 * xa.length);
+    batch.set(xa);
+    batch.set(xb, xa.length);
+    const r = engine.model.run(tf.tensor4d(batch, [2, 224, 224, 3]), { score: classScore([a.label, b.label]) });
+    const g = await r.gradients.input!.data();
+    disposeResult(r);
+    const ga = gradientAt(engine, xa, classScore([a.label]));
+    const gb = gradientAt(engine, xb, classScore([b.label]));
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < xa.length; i++) {
+      worst = Math.max(worst, Math.abs(g[i] - ga[i]), Math.abs(g[xa.length + i] - gb[i]));
+      scale = Math.max(scale, Math.abs(ga[i]));
+    }
+    expect(worst / scale).toBeLessThan(1e-4);
+  });
+});
+
+describe('max-pool backward (3×3, stride 2, ties share equally)', () => {
+  it('kernel equals the stock-op composition on inputs full of ties, on both backends', async () => {
+    const random = rng(3);
+    // Few distinct values → many tied maxima inside windows.
+    const shape: [number, number, number, number] = [2, 11, 9, 5];
+    const xv = Float32Array.from({ length: 2 * 11 * 9 * 5 }, () => Math.floor(random() * 3));
+    const dyv = Float32Array.from({ length: 2 * 5 * 4 * 5 }, () => random() - 0.5);
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await engineFor(backend);
+      const [kernel, ops] = tf.tidy(() => {
+        const x = tf.tensor4d(xv, shape);
+        const y = tf.maxPool(x, 3, 2, 'valid');
+        const dy = tf.tensor4d(dyv, y.shape as [number, number, number, number]);
+        const viaKernel = tf.engine().runKernel('SqueezeLensMaxPool3x3s2Backward', { x, y, dy }) as tf.Tensor;
+        return [viaKernel.dataSync(), maxPoolBackwardOps(x, y, dy).dataSync()];
+      });
+      for (let i = 0; i < kernel.length; i++) expect(kernel[i]).toBeCloseTo(ops[i], 6);
+    }
+    await engineFor('wasm');
+  });
+
+  it('conserves the gradient and splits ties equally (hand example)', () => {
+    // One 3×3 window (H = W = 3 → Ho = Wo = 1) with the maximum 5 at two places.
+    const x = Float32Array.from([5, 1, 2, 0, 5, 3, 1, 1, 1]);
+    const out = new Float32Array(9);
+    maxPoolBackwardInto(x, Float32Array.from([5]), Float32Array.from([0.8]), out, [1, 3, 3, 1], [1, 1]);
+    expect(Array.from(out).map((v) => Number(v.toFixed(6)))).toEqual([0.4, 0, 0, 0, 0.4, 0, 0, 0, 0]);
+  });
+});

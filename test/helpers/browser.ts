@@ -1,0 +1,149 @@
+/**
+ * Launches Debian's Chromium with the unpacked extension (dist/extension, rebuilt first when
+ * stale) in a fresh temporary profile, and hands back its service worker.
+ *
+ * Facts this relies on (../shared/PLATFORM.md): Playwright's bundled browsers cannot be
+ * downloaded here, so playwright-core drives /usr/bin/chromium; both --disable-extensions-except
+ * and --load-extension are needed; --no-sandbox because tests run as root; --enable-unsafe-webgpu
+ * makes requestAdapter() return the SwiftShader software adapter on these GPU-less machines
+ * (without it, it returns null). Playwright attaches DevTools to the worker, so it is never
+ * idle-killed during a test: restarts must be forced (stopServiceWorkers).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { DIST, ensureBuilt } from '../../esbuild.config.ts';
+
+/**
+ * The id Chromium derives from manifest.json's `key` (first 128 bits of the SHA-256 of the DER
+ * public key, hex digits mapped to a–p). Pinned so tests notice if the key changes: the id is
+ * what users' settings and any allow-lists are keyed by.
+ */
+export const EXTENSION_ID = 'bdjbfpioiegjohjihknepeppagacbljo';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface LaunchOptions {
+  /** unpacked extension directory (default: dist/extension, built when missing or stale) */
+  dir?: string;
+  /** pass --enable-unsafe-webgpu (default true; without it requestAdapter() is null here) */
+  webgpu?: boolean;
+  /** forwarded to the console of the test process, prefixed (default: off) */
+  logServiceWorkerConsole?: boolean;
+}
+
+export interface LaunchedExtension {
+  context: BrowserContext;
+  sw: Worker;
+  extensionId: string;
+  /** the browser's version string, e.g. "156.0.8078.79" */
+  browserVersion: string;
+  close(): Promise<void>;
+}
+
+export function extensionIdOf(sw: Worker): string {
+  return new URL(sw.url()).host;
+}
+
+/** Resolves the extension's service worker, waiting for it to (re)start if necessary. */
+export async function waitForServiceWorker(context: BrowserContext, extensionId?: string, timeoutMs = 30_000): Promise<Worker> {
+  const matches = (w: Worker) => w.url().startsWith('chrome-extension://') && (!extensionId || extensionIdOf(w) === extensionId);
+  const existing = context.serviceWorkers().find(matches);
+  if (existing) return existing;
+  return context.waitForEvent('serviceworker', { predicate: matches, timeout: timeoutMs });
+}
+
+export async function launchExtension(options: LaunchOptions = {}): Promise<LaunchedExtension> {
+  const dir = options.dir ?? (await ensureBuilt({ log: (m) => console.log(`[build] ${m}`) }));
+  const profile = await mkdtemp(join(tmpdir(), 'squeezelens-profile-'));
+  const args = [
+    '--no-sandbox',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--disable-extensions-except=${dir}`,
+    `--load-extension=${dir}`,
+  ];
+  if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu');
+  let context: BrowserContext | undefined;
+  try {
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
+    if (options.logServiceWorkerConsole) {
+      const attach = (w: Worker) => w.on('console', (m) => console.log(`[sw ${m.type()}] ${m.text()}`));
+      context.serviceWorkers().forEach(attach);
+      context.on('serviceworker', attach);
+    }
+    const sw = await waitForServiceWorker(context);
+    const extensionId = extensionIdOf(sw);
+    const browserVersion = context.browser()?.version() ?? (await browserVersionOf(context));
+    const ctx = context;
+    return {
+      context: ctx,
+      sw,
+      extensionId,
+      browserVersion,
+      async close() {
+        await ctx.close().catch(() => {});
+        await rm(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await context?.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function withCdp<T>(context: BrowserContext, fn: (cdp: CDPSession) => Promise<T>): Promise<T> {
+  // CDP sessions hang off a page; a persistent context always has at least one.
+  const page: Page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  try {
+    return await fn(cdp);
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
+async function browserVersionOf(context: BrowserContext): Promise<string> {
+  // launchPersistentContext has no Browser object; ask the browser itself.
+  return withCdp(context, async (cdp) => {
+    const v = (await cdp.send('Browser.getVersion')) as { product: string };
+    return v.product.replace(/^[^/]*\//, '');
+  });
+}
+
+/**
+ * Stops every service worker (what Chrome does to an idle extension worker after ~30 s), so
+ * tests can check that state is rebuilt lazily. The next extension event starts a fresh worker.
+ */
+export async function stopServiceWorkers(context: BrowserContext): Promise<void> {
+  await withCdp(context, async (cdp) => {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+  });
+}
+
+/** Stops the extension's worker and waits until a fresh one is running. */
+export async function restartServiceWorker(context: BrowserContext, extensionId: string): Promise<Worker> {
+  await stopServiceWorkers(context);
+  return startServiceWorker(context, extensionId);
+}
+
+/**
+ * Starts the extension's worker if it is not running. A stopped extension worker has no event
+ * to wake it here (no listeners yet), so ask DevTools to start it by scope.
+ */
+export async function startServiceWorker(context: BrowserContext, extensionId: string): Promise<Worker> {
+  const waiting = waitForServiceWorker(context, extensionId);
+  await withCdp(context, async (cdp) => {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.startWorker', { scopeURL: `chrome-extension://${extensionId}/` });
+  });
+  return waiting;
+}
+
+export { DIST };

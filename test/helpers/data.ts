@@ -1,0 +1,52 @@
+/** Paths and loaders for the reference data beside the project (never copied into it). */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/engine/model-data-node.js';
+import { parseNpy } from '../../src/engine/npy.js';
+
+export const SHARED = join(projectRoot(), '..', 'shared');
+export const MODELS = join(SHARED, 'models');
+export const PHOTOS = join(SHARED, 'testdata', 'photos');
+export const REFERENCE = join(SHARED, 'testdata', 'reference');
+
+export function npy(path: string) {
+  return parseNpy(readFileSync(path), path);
+}
+
+/** The three random reference inputs, transposed to NHWC, with their reference logits. */
+export function referenceCases(): { name: string; inputNHWC: Float32Array; logits: Float32Array }[] {
+  return [0, 1, 2].map((i) => {
+    const dir = join(MODELS, 'squeezenet1_1', 'reference', `test_data_set_${i}`);
+    const x = npy(join(dir, 'input_0.npy')).data as Float32Array;
+    const nhwc = new Float32Array(x.length);
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 224 * 224; p++) nhwc[p * 3 + c] = x[c * 224 * 224 + p];
+    return { name: `test_data_set_${i}`, inputNHWC: nhwc, logits: npy(join(dir, 'output_0.npy')).data as Float32Array };
+  });
+}
+
+/** The 12 labelled photos: ImageNet index from the file name. */
+export function photos(): { file: string; path: string; label: number }[] {
+  return readdirSync(PHOTOS)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()
+    .map((file) => ({ file, path: join(PHOTOS, file), label: Number(file.split('_')[1]) }));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Small seeded PRNG (mulberry32), so random directions and targets are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
