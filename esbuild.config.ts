@@ -1,0 +1,153 @@
+/**
+ * `npm run build`: assembles the unpacked extension in dist/extension/.
+ *
+ *   background.js (+ .map)  src/background/index.ts bundled as one ES module (module service worker)
+ *   manifest.json           copied from the project root
+ *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
+ *                           the backend looks next to background.js and fails)
+ *   models/*                build/models/* (packed weights + labels), built first if missing
+ *   icons/*.png             committed icons (scripts/make-icons.ts)
+ *
+ * Module service workers may not use `import()` and must not use top-level await (Chrome starts
+ * and closes such a worker at once, see ../shared/PLATFORM.md), so the build fails if either
+ * appears in the bundle rather than shipping a worker that dies at startup.
+ *
+ * `build()` is exported for tests and benchmarks; running this file builds once.
+ */
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+export const ROOT = dirname(fileURLToPath(import.meta.url));
+export const DIST = join(ROOT, 'dist', 'extension');
+const MODELS_BUILD = join(ROOT, 'build', 'models');
+const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+
+export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+export const MODEL_FILES = [
+  'squeezenet1_1.float32.json',
+  'squeezenet1_1.float32.bin',
+  'squeezenet1_1.float16.json',
+  'squeezenet1_1.float16.bin',
+  'imagenet_classes.json',
+] as const;
+
+/**
+ * Everything the build reads (besides node_modules), for staleness checks: if any of these is
+ * newer than dist/extension/background.js, the unpacked extension is out of date.
+ */
+export const BUILD_INPUTS = ['src', 'manifest.json', 'icons', 'esbuild.config.ts', 'package.json', 'build/models'] as const;
+
+export interface BuildOptions {
+  /** log progress (default true when run directly) */
+  log?: (message: string) => void;
+}
+
+export interface BuildResult {
+  dir: string;
+  bundleBytes: number;
+  ms: number;
+}
+
+async function ensureModels(log: (m: string) => void): Promise<void> {
+  if (MODEL_FILES.every((f) => existsSync(join(MODELS_BUILD, f)))) return;
+  log('build/models is incomplete: running scripts/build-models.ts');
+  // A child process rather than an import: the models script does its work at top level.
+  const tsxCli = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const r = spawnSync(process.execPath, [tsxCli, join(ROOT, 'scripts', 'build-models.ts')], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`scripts/build-models.ts failed (exit ${r.status ?? r.signal})`);
+  const missing = MODEL_FILES.filter((f) => !existsSync(join(MODELS_BUILD, f)));
+  if (missing.length) throw new Error(`scripts/build-models.ts did not produce ${missing.join(', ')}`);
+}
+
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const log = options.log ?? (() => {});
+  const t0 = performance.now();
+  await checkManifestVersion();
+  await ensureModels(log);
+  // Start clean so files removed from the sources do not linger in the package.
+  await rm(DIST, { recursive: true, force: true });
+  await mkdir(DIST, { recursive: true });
+
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, 'src', 'background', 'index.ts')],
+    outfile: join(DIST, 'background.js'),
+    bundle: true,
+    format: 'esm', // "type": "module" service worker
+    platform: 'browser', // honours the TF.js packages' "browser" maps (fs, worker_threads… → empty)
+    target: 'chrome120', // = minimum_chrome_version
+    minify: true, // less to parse on every service-worker start (cold start)
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'linked', // TF.js / emscripten licence headers kept in background.js.LEGAL.txt
+    metafile: true,
+    logLevel: 'warning',
+    // Fail the build on top-level await (kills a module service worker at startup).
+    supported: { 'top-level-await': false },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+    },
+  });
+  if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
+  const dynamicImports = Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.kind === 'dynamic-import').map((i) => `${file} → ${i.path}`),
+  );
+  if (dynamicImports.length) {
+    throw new Error(`import() is not allowed in a service worker, found: ${dynamicImports.join(', ')}`);
+  }
+
+  await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
+  await mkdir(join(DIST, 'wasm'));
+  for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
+  await mkdir(join(DIST, 'models'));
+  for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
+  await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });
+
+  const bundleBytes = (await stat(join(DIST, 'background.js'))).size;
+  const ms = performance.now() - t0;
+  log(`built ${relative(ROOT, DIST)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`);
+  return { dir: DIST, bundleBytes, ms };
+}
+
+async function newestMtime(path: string): Promise<number> {
+  const s = await stat(path).catch(() => null);
+  if (!s) return 0;
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = s.mtimeMs; // a deleted file shows up as a newer directory
+  for (const entry of await readdir(path)) newest = Math.max(newest, await newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when dist/extension is missing or older than any build input. */
+export async function isStale(): Promise<boolean> {
+  const out = await stat(join(DIST, 'background.js')).catch(() => null);
+  if (!out) return true;
+  if (!existsSync(join(DIST, 'manifest.json'))) return true;
+  for (const input of BUILD_INPUTS) {
+    if ((await newestMtime(join(ROOT, input))) > out.mtimeMs) return true;
+  }
+  return false;
+}
+
+/** Builds only when stale; returns the extension directory. */
+export async function ensureBuilt(options: BuildOptions = {}): Promise<string> {
+  if (await isStale()) await build(options);
+  return DIST;
+}
+
+// Keeps the manifest version honest: package.json is the source of truth.
+export async function checkManifestVersion(): Promise<void> {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(await readFile(join(ROOT, 'manifest.json'), 'utf8')) as { version: string };
+  if (pkg.version !== manifest.version) {
+    throw new Error(`manifest.json version ${manifest.version} differs from package.json version ${pkg.version}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await build({ log: (m) => console.log(m) });
+}
