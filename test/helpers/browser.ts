@@ -13,7 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
-import { DIST, ensureBuilt } from '../../esbuild.config.ts';
+import { DIST, ensureBuilt } from '../../esbuild.config.js';
+import type { SqueezeLensHook } from '../../src/background/index.js';
 
 /**
  * The id Chromium derives from manifest.json's `key` (first 128 bits of the SHA-256 of the DER
@@ -127,23 +128,78 @@ export async function stopServiceWorkers(context: BrowserContext): Promise<void>
   });
 }
 
-/** Stops the extension's worker and waits until a fresh one is running. */
-export async function restartServiceWorker(context: BrowserContext, extensionId: string): Promise<Worker> {
-  await stopServiceWorkers(context);
-  return startServiceWorker(context, extensionId);
-}
-
 /**
- * Starts the extension's worker if it is not running. A stopped extension worker has no event
- * to wake it here (no listeners yet), so ask DevTools to start it by scope.
+ * Asks DevTools to start the extension's worker. A stopped extension worker has no event to wake
+ * it here (it registers no listeners yet), so it is started by scope, as an event would.
+ * Playwright keeps the same Worker object across such a restart (same DevTools target), and
+ * evaluate() waits for the new worker's context.
  */
-export async function startServiceWorker(context: BrowserContext, extensionId: string): Promise<Worker> {
-  const waiting = waitForServiceWorker(context, extensionId);
+export async function startServiceWorker(context: BrowserContext, extensionId: string): Promise<void> {
   await withCdp(context, async (cdp) => {
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.startWorker', { scopeURL: `chrome-extension://${extensionId}/` });
   });
-  return waiting;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** performance.timeOrigin of the worker (changes with every worker start), or null if it does not answer in time. */
+async function timeOriginOf(sw: Worker, timeoutMs: number): Promise<number | null> {
+  const answer = sw.evaluate(() => performance.timeOrigin).catch(() => null);
+  return Promise.race([answer, sleep(timeoutMs).then(() => null)]);
+}
+
+/**
+ * Stops the extension's worker and starts a fresh one; resolves with it once it answers with a
+ * new time origin (proof that it is a new worker, with empty memory).
+ */
+export async function restartServiceWorker(context: BrowserContext, extensionId: string, timeoutMs = 30_000): Promise<Worker> {
+  const before = await waitForServiceWorker(context, extensionId);
+  const oldOrigin = await timeOriginOf(before, 5_000);
+  await stopServiceWorkers(context);
+  await startServiceWorker(context, extensionId);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const w of context.serviceWorkers().filter((w) => extensionIdOf(w) === extensionId)) {
+      const origin = await timeOriginOf(w, 2_000);
+      if (origin !== null && origin !== oldOrigin) return w;
+    }
+    await sleep(50);
+  }
+  throw new Error(`the service worker of ${extensionId} did not restart within ${timeoutMs} ms`);
+}
+
+/**
+ * Calls a method of the worker's test hook (`self.__squeezelens`, src/background/index.ts).
+ * Arguments and results cross as JSON-like values; errors thrown in the worker reject here
+ * with their message.
+ */
+export async function callHook<M extends keyof SqueezeLensHook>(
+  sw: Worker,
+  method: M,
+  ...args: Parameters<SqueezeLensHook[M]>
+): Promise<Awaited<ReturnType<SqueezeLensHook[M]>>> {
+  const result = await sw.evaluate(
+    async ([name, callArgs]) => {
+      const hook = (globalThis as unknown as { __squeezelens?: Record<string, (...a: unknown[]) => unknown> }).__squeezelens;
+      if (!hook) throw new Error('the SqueezeLens test hook (self.__squeezelens) is not installed in this worker');
+      return hook[name](...callArgs);
+    },
+    [method as string, args as unknown[]] as const,
+  );
+  return result as Awaited<ReturnType<SqueezeLensHook[M]>>;
+}
+
+/** A float32 array as base64 of its little-endian bytes (the hook's compact input format). */
+export function toBase64(data: Float32Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+}
+
+export function fromBase64(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  const copy = new Uint8Array(bytes.length); // aligned
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
 }
 
 export { DIST };
