@@ -1,0 +1,182 @@
+/**
+ * Browser half of the benchmark: the engine inside the extension's service worker (Debian
+ * Chromium, headless), measured by the worker itself through its hook (src/background/index.ts),
+ * so the numbers exclude DevTools round trips.
+ *
+ *   - WASM (SIMD, 1 thread): forward and forward + input gradient, batch 1 and 8, ≥ 20 warm runs.
+ *   - WebGPU on the SwiftShader software adapter (forced; the only adapter on GPU-less machines):
+ *     batch 1, a few runs. Flagged `software: true`: real users have hardware adapters, and these
+ *     numbers say nothing about them; they only show what the fallback would cost.
+ *   - Cold start: all service workers stopped via CDP, a fresh one started, and a classification
+ *     sent at once through the hook (default engine options, as a user's first click would get).
+ *
+ * Every run is upload → run → download → dispose; the live tensor count is checked after each.
+ */
+import type { Worker } from 'playwright-core';
+import type { BenchmarkReply, ClassifyReply } from '../src/background/index.js';
+import type { BackendReport } from '../src/engine/backend.js';
+import { callHook, launchExtension, startServiceWorker, stopServiceWorkers, toBase64 } from '../test/helpers/browser.js';
+import { referenceCases } from '../test/helpers/data.js';
+
+export interface BrowserBenchOptions {
+  /** warm runs per WASM measurement (default 20, at least 20 recommended) */
+  runs?: number;
+  /** warm runs per WebGPU (software) measurement (default 3) */
+  webgpuRuns?: number;
+  /** cold starts (default 5) */
+  coldStarts?: number;
+  /** progress lines (default: stderr) */
+  log?: (message: string) => void;
+}
+
+interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+function summary(values: number[]): Summary {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  const r = (v: number) => Number(v.toFixed(2));
+  return { median: r(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2), min: r(s[0]), max: r(s[s.length - 1]), runs: s.length };
+}
+
+function compact(b: BenchmarkReply) {
+  return {
+    kind: b.kind,
+    batch: b.batch,
+    ...summary(b.ms),
+    mean: Number(b.mean.toFixed(2)),
+    perImageMedian: Number((summary(b.ms).median / b.batch).toFixed(2)),
+    warmup: b.warmup,
+    firstRunMs: b.firstRunMs === null ? null : Number(b.firstRunMs.toFixed(1)),
+    numTensors: b.numTensors,
+    leaked: b.numTensors.leakingRuns.length > 0 || b.numTensors.after !== b.numTensors.baseline,
+  };
+}
+
+interface ColdStartSample {
+  /** the worker's own clock: background.js starts evaluating → first result */
+  swScriptToResultMs: number;
+  /** test's clock: stopAllWorkers sent → result received */
+  wallStopToResultMs: number;
+  /** worker time origin → background.js evaluation starts (script fetch + compile) */
+  originToScriptMs: number;
+  /** evaluating the whole bundle (TF.js module bodies included) */
+  bundleEvalMs: number;
+  /** bundle evaluated → the call arrived (DevTools attach + CDP round trip: harness, not product) */
+  waitForCallMs: number;
+  /** call arrived → result (engine load + inference): what a real first event would see after eval */
+  callToResultMs: number;
+  load: ClassifyReply['timing']['load'];
+  inferenceMs: number;
+  backend: string;
+}
+
+async function coldStart(context: Parameters<typeof stopServiceWorkers>[0], sw: Worker, extensionId: string, input: string, previousOrigin: number): Promise<ColdStartSample & { timeOrigin: number; report: BackendReport }> {
+  const t0 = performance.now();
+  await stopServiceWorkers(context);
+  await startServiceWorker(context, extensionId);
+  // Playwright keeps the Worker object across the restart; evaluate waits for the new context.
+  const r = await callHook(sw, 'classify', { input });
+  const wall = performance.now() - t0;
+  if (r.clock.timeOrigin === previousOrigin) throw new Error('cold start: the call reached the old worker (same time origin)');
+  if (!r.timing.loadedEngine) throw new Error('cold start: the engine was already loaded');
+  const c = r.clock;
+  return {
+    swScriptToResultMs: r.timing.doneAt - c.scriptStartedAt,
+    wallStopToResultMs: wall,
+    originToScriptMs: c.scriptStartedAt,
+    bundleEvalMs: c.swStartedAt - c.scriptStartedAt,
+    waitForCallMs: r.timing.receivedAt - c.swStartedAt,
+    callToResultMs: r.timing.doneAt - r.timing.receivedAt,
+    load: r.timing.load,
+    inferenceMs: r.ms,
+    backend: r.backend.backend,
+    timeOrigin: c.timeOrigin,
+    report: r.backend,
+  };
+}
+
+export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<object> {
+  const runs = opts.runs ?? 20;
+  const webgpuRuns = opts.webgpuRuns ?? 3;
+  const coldStarts = opts.coldStarts ?? 5;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`bench[browser]: ${m}\n`));
+  const t0 = performance.now();
+  const ext = await launchExtension();
+  try {
+    const info = await callHook(ext.sw, 'info');
+
+    const wasm: ReturnType<typeof compact>[] = [];
+    let wasmReport: BackendReport | undefined;
+    for (const kind of ['forward', 'gradient'] as const) {
+      for (const batch of [1, 8] as const) {
+        log(`WASM ${kind} batch ${batch} (${runs} runs)…`);
+        const b = await callHook(ext.sw, 'benchmark', { kind, batch, warmup: 3, runs, engine: { backend: 'wasm' } });
+        wasmReport = b.backend;
+        wasm.push(compact(b));
+      }
+    }
+
+    // WebGPU on the software adapter: ~50× slower than WASM here, so batch 1 and few runs.
+    const webgpu: { results: ReturnType<typeof compact>[]; software: boolean; adapter?: BackendReport['adapter']; report?: BackendReport; error?: string } = { results: [], software: true };
+    await callHook(ext.sw, 'engineReset');
+    try {
+      for (const kind of ['forward', 'gradient'] as const) {
+        log(`WebGPU (software adapter) ${kind} batch 1 (${webgpuRuns} runs)…`);
+        const b = await callHook(ext.sw, 'benchmark', { kind, batch: 1, warmup: 1, runs: webgpuRuns, engine: { backend: 'webgpu', allowFallbackAdapter: true } });
+        webgpu.results.push(compact(b));
+        webgpu.report = b.backend;
+        webgpu.adapter = b.backend.adapter;
+        webgpu.software = b.backend.adapter?.isFallbackAdapter ?? true;
+      }
+    } catch (error) {
+      webgpu.error = (error as Error).message.split('\n')[0];
+    } finally {
+      await callHook(ext.sw, 'engineReset');
+    }
+
+    // Cold start with the default engine options (auto: WebGPU probe, then WASM).
+    const input = toBase64(referenceCases()[0].inputNHWC);
+    let origin = (await callHook(ext.sw, 'info')).clock.timeOrigin;
+    const samples: ColdStartSample[] = [];
+    let defaultReport: BackendReport | undefined;
+    for (let i = 0; i < coldStarts; i++) {
+      log(`cold start ${i + 1}/${coldStarts}…`);
+      const s = await coldStart(ext.context, ext.sw, ext.extensionId, input, origin);
+      origin = s.timeOrigin;
+      defaultReport = s.report;
+      const { timeOrigin: _t, report: _r, ...sample } = s;
+      samples.push(sample);
+    }
+    const pick = (f: (s: ColdStartSample) => number) => summary(samples.map(f));
+
+    const result = {
+      browser: { name: 'chromium', version: ext.browserVersion, userAgent: info.userAgent, headless: true, flags: ['--enable-unsafe-webgpu'] },
+      extensionId: ext.extensionId,
+      wasm: { report: wasmReport, results: wasm },
+      webgpu,
+      coldStart: {
+        note: 'a fresh worker per sample (CDP ServiceWorker.stopAllWorkers + startWorker), first classification through the hook with default options; waitForCallMs is harness latency',
+        backend: defaultReport,
+        swScriptToResultMs: pick((s) => s.swScriptToResultMs),
+        wallStopToResultMs: pick((s) => s.wallStopToResultMs),
+        callToResultMs: pick((s) => s.callToResultMs),
+        originToScriptMs: pick((s) => s.originToScriptMs),
+        bundleEvalMs: pick((s) => s.bundleEvalMs),
+        waitForCallMs: pick((s) => s.waitForCallMs),
+        engineLoadMs: pick((s) => s.load?.totalMs ?? NaN),
+        inferenceMs: pick((s) => s.inferenceMs),
+        samples: samples.map((s) => JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))) as ColdStartSample),
+      },
+      totalSeconds: 0,
+    };
+    result.totalSeconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+    return result;
+  } finally {
+    await ext.close();
+  }
+}
