@@ -16,7 +16,7 @@ import { ensureBuilt } from '../../esbuild.config.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from '../../src/background/integrity.js';
 import { classScore } from '../../src/engine/scores.js';
 import { disposeResult } from '../../src/engine/squeezenet.js';
-import { callHook, EXTENSION_ID, fromBase64, launchExtension, toBase64, type LaunchedExtension } from '../helpers/browser.js';
+import { callHook, EXTENSION_ID, fromBase64, launchExtension, restartServiceWorker, toBase64, type LaunchedExtension } from '../helpers/browser.js';
 import { maxAbsDiff, referenceCases } from '../helpers/data.js';
 import { engineFor } from '../helpers/engine.js';
 
@@ -145,6 +145,19 @@ describe('engine in the extension service worker', () => {
     console.log(`SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`);
     expect(cosine).toBeGreaterThan(0.99999);
     expect(diff).toBeLessThan(1e-3 * r.stats.maxAbs);
+  });
+
+  it('reloads lazily in a fresh worker after the old one was stopped', async () => {
+    const before = await callHook(ext.sw, 'info');
+    expect(before.engine).not.toBeNull();
+    const sw = await restartServiceWorker(ext.context, ext.extensionId);
+    const fresh = await callHook(sw, 'info');
+    expect(fresh.clock.timeOrigin).not.toBe(before.clock.timeOrigin);
+    expect(fresh.engine).toBeNull(); // memory is gone, and starting the worker loads nothing
+    const r = await callHook(sw, 'classify', { input: toBase64(cases[1].inputNHWC) });
+    expect(r.timing.loadedEngine).toBe(true);
+    expect(maxAbsDiff(r.logits[0], cases[1].logits)).toBeLessThan(TOLERANCE);
+    ext.sw = sw;
   });
 
   it('rejects malformed input with a clear error', async () => {
