@@ -6,6 +6,7 @@
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
  *   models/*                build/models/* (packed weights + labels), built first if missing
+ *   kernels/*.wasm          SqueezeLens's WebAssembly SIMD kernels (src/engine/kernels/simd-wat.ts)
  *   icons/*.png             committed icons (scripts/make-icons.ts)
  *
  * Module service workers may not use `import()` and must not use top-level await (Chrome starts
@@ -15,11 +16,12 @@
  * `build()` is exported for tests and benchmarks; running this file builds once.
  */
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { loadSimdKernelsNode } from './src/engine/kernels/assemble-node.js';
 
 export const ROOT = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(ROOT, 'dist', 'extension');
@@ -103,6 +105,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
   await mkdir(join(DIST, 'wasm'));
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
+  await mkdir(join(DIST, 'kernels'));
+  await writeFile(join(DIST, 'kernels', 'simd-kernels.wasm'), await loadSimdKernelsNode());
   await mkdir(join(DIST, 'models'));
   for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
   await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });

@@ -19,6 +19,7 @@ import { INPUT_SIZE, NUM_CLASSES } from '../engine/architecture.js';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend.js';
 import { classScore, type ScoreHead, type ScoreKind } from '../engine/scores.js';
 import { disposeResult, SqueezeNet, type RunResult } from '../engine/squeezenet.js';
+import { provideSimdKernels, simdKernelsActive } from '../engine/kernels/ops.js';
 import { unpackWeights, type PackedManifest, type WeightDType } from '../engine/weights.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from './integrity.js';
 
@@ -173,6 +174,9 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
     return { report, ms: performance.now() - t };
   })();
   const weightsPromise = loadWeights(options.weights);
+  // Our SIMD kernels (max-pool gradient, masks, concat, class heads) for the WASM backend.
+  const kernelsPromise = fetchPackaged('kernels/simd-kernels.wasm').then(async (r) => WebAssembly.compile(await r.arrayBuffer()));
+  kernelsPromise.catch(() => {}); // only awaited (and reported) if WASM is chosen
   // Settle both before throwing, so a failed download does not leave backend init dangling.
   const [backendSettled, weightsSettled] = await Promise.allSettled([backendPromise, weightsPromise]);
   if (backendSettled.status === 'rejected') throw backendSettled.reason;
@@ -180,6 +184,10 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   const { report, ms: backendMs } = backendSettled.value;
   const { manifest, bin, labels, fetchMs } = weightsSettled.value;
 
+  if (report.backend === 'wasm') {
+    provideSimdKernels(await kernelsPromise);
+    report.simdKernels = simdKernelsActive();
+  }
   let t = performance.now();
   await verifyWeightsBinary(bin, { sha256: (manifest as { sha256?: unknown }).sha256, byteLength: manifest.byteLength }, `models/squeezenet1_1.${options.weights}.bin`, `models/squeezenet1_1.${options.weights}.json`);
   const verifyMs = performance.now() - t;

@@ -14,6 +14,8 @@ export interface BackendReport {
   threads?: number;
   /** webgpu: adapter description; software adapters are flagged */
   adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  /** wasm: SqueezeLens's own SIMD kernels (max-pool gradient, masks, concat, heads) are in use */
+  simdKernels?: boolean;
   /** candidates tried before this one, with the reason each was not used */
   fallbacks: { backend: BackendName; reason: string }[];
 }

@@ -12,6 +12,8 @@ import { resolveModelData, type ResolveOptions, type ResolvedModelData } from '.
 import { LABELS_PATH, parseLabels } from './model-sources.js';
 import { loadWeightsNode } from './node-weights.js';
 import { Classifier } from './classifier.js';
+import { loadSimdKernelsNode } from './kernels/assemble-node.js';
+import { provideSimdKernels, simdKernelsActive } from './kernels/ops.js';
 import { SqueezeNet } from './squeezenet.js';
 import type { WeightDType } from './weights.js';
 
@@ -30,6 +32,8 @@ export async function loadEngineNode(options: { backend?: BackendName; weights?:
   // PROD silences TF.js's console advice to install tfjs-node (we deliberately run WASM/CPU).
   tf.env().set('PROD', true);
   const backend = await selectBackend({ candidates: [backendName] });
+  if (backendName === 'wasm') provideSimdKernels(await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode())));
+  backend.simdKernels = simdKernelsActive();
   const data = await resolveModelData(options.data);
   const weightsDType = options.weights ?? 'float32';
   const weights = await loadWeightsNode(data, weightsDType);

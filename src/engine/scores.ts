@@ -16,6 +16,11 @@ export interface ScoreValue {
   value: tf.Tensor1D;
   dLogits?: tf.Tensor2D;
   dPreReluLogits?: tf.Tensor2D;
+  /**
+   * If the seeds are zero outside these class columns, say so: the backward pass then uses only
+   * those columns of the classifier (for a one-class score, 1 of 1000).
+   */
+  classes?: readonly number[];
 }
 
 export type ScoreFn = (heads: ScoreHeads) => ScoreValue;
@@ -58,7 +63,8 @@ export function classScore(classes: readonly number[], kind: ScoreKind = 'raw', 
       value = tf.neg(tf.sum(tf.mul(logp, hot), 1)) as tf.Tensor1D;
       d = tf.sub(tf.exp(logp), hot) as tf.Tensor2D; // softmax − onehot
     }
-    return head === 'logits' ? { value, dLogits: d } : { value, dPreReluLogits: d };
+    const support = kind === 'crossEntropy' ? undefined : [...new Set(classes)];
+    return head === 'logits' ? { value, dLogits: d, classes: support } : { value, dPreReluLogits: d, classes: support };
   };
 }
 

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';
-import { maxPoolBackward } from './kernels/max-pool-backward.js';
+import { classHeads, concatChannels, depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -63,8 +63,10 @@ interface FireParams {
   expand3: ConvParams;
   /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
   squeezeBack: tf.Tensor4D;
-  /** both expand branches' input gradient as one 3×3 conv: [3,3,2·expand,squeeze] */
-  expandBack: tf.Tensor4D;
+  /** expand-1×1 input gradient: its kernel transposed, [1,1,expand,squeeze] */
+  expand1Back: tf.Tensor4D;
+  /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
+  expand3Back: tf.Tensor4D;
 }
 
 interface FireTrace {
@@ -118,7 +120,8 @@ export class SqueezeNet {
         expand1: param(`conv${spec.conv + 1}`),
         expand3: param(`conv${spec.conv + 2}`),
         squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [1, 1, spec.squeeze, spec.inChannels]),
-        expandBack: tf.tensor4d(expandBackKernel(e1.kernel, e3.kernel, spec.squeeze, spec.expand), [3, 3, 2 * spec.expand, spec.squeeze]),
+        expand1Back: tf.tensor4d(transpose1x1(e1.kernel, spec.squeeze, spec.expand), [1, 1, spec.expand, spec.squeeze]),
+        expand3Back: tf.tensor4d(flipTranspose3x3(e3.kernel, spec.squeeze, spec.expand), [3, 3, spec.expand, spec.squeeze]),
       };
     });
     this.classifier = param('conv25');
@@ -130,7 +133,7 @@ export class SqueezeNet {
     this.disposed = true;
     const all: tf.Tensor[] = [this.conv0.kernel, this.conv0.bias, this.conv0Back, this.classifier.kernel, this.classifier.bias, this.classifierBack];
     for (const f of this.fires) {
-      all.push(f.squeeze.kernel, f.squeeze.bias, f.expand1.kernel, f.expand1.bias, f.expand3.kernel, f.expand3.bias, f.squeezeBack, f.expandBack);
+      all.push(f.squeeze.kernel, f.squeeze.bias, f.expand1.kernel, f.expand1.bias, f.expand3.kernel, f.expand3.bias, f.squeezeBack, f.expand1Back, f.expand3Back);
     }
     tf.dispose(all);
   }
@@ -153,8 +156,7 @@ export class SqueezeNet {
     // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
       const trace = this.forward(input);
-      const preReluLogits = tf.mean(trace.classifier, [1, 2]) as tf.Tensor2D;
-      const logits = tf.mean(tf.relu(trace.classifier), [1, 2]) as tf.Tensor2D;
+      const { preReluLogits, logits } = classHeads(trace.classifier);
       const probs = tf.softmax(logits) as tf.Tensor2D;
       const activations: RunResult['activations'] = {};
       for (const name of options.activations ?? []) activations[name] = this.activation(trace, name);
@@ -162,7 +164,7 @@ export class SqueezeNet {
       if (options.score) {
         const seed = options.score({ logits, preReluLogits });
         result.score = seed.value;
-        result.gradients = this.backward(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, wantGradients);
+        result.gradients = this.backward(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients);
       }
       return result as unknown as tf.TensorContainer;
     }) as unknown as RunResult;
@@ -178,7 +180,7 @@ export class SqueezeNet {
       const squeezed = tf.fused.conv2d({ x: h, filter: f.squeeze.kernel, bias: f.squeeze.bias, strides: 1, pad: 'valid', activation: 'relu' });
       const e1 = tf.fused.conv2d({ x: squeezed, filter: f.expand1.kernel, bias: f.expand1.bias, strides: 1, pad: 'valid', activation: 'relu' });
       const e3 = tf.fused.conv2d({ x: squeezed, filter: f.expand3.kernel, bias: f.expand3.bias, strides: 1, pad: 'same', activation: 'relu' });
-      const output = tf.concat([e1, e3], 3);
+      const output = concatChannels(e1, e3);
       fires.push({ squeezed, output });
       h = output;
       if (f.spec.poolAfter) {
@@ -201,7 +203,13 @@ export class SqueezeNet {
    * Reverse-mode pass from d(score)/d(logits) and d(score)/d(preReluLogits) down to the
    * shallowest requested target; stops there.
    */
-  private backward(trace: Trace, dLogits: tf.Tensor2D | null, dPre: tf.Tensor2D | null, targets: readonly GradientTarget[]): RunResult['gradients'] {
+  private backward(
+    trace: Trace,
+    dLogits: tf.Tensor2D | null,
+    dPre: tf.Tensor2D | null,
+    classes: readonly number[] | null,
+    targets: readonly GradientTarget[],
+  ): RunResult['gradients'] {
     const out: RunResult['gradients'] = {};
     if (targets.length === 0) return out;
     const depthOf = (t: GradientTarget): number =>
@@ -211,42 +219,52 @@ export class SqueezeNet {
 
     const [n, gh, gw] = trace.classifier.shape;
     const cells = gh * gw;
-    // logits = mean(relu(Z)), preReluLogits = mean(Z)
-    const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, NUM_CLASSES]);
+    // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the 13×13 cells of the class map Z.
+    const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, d.shape[1]]);
+    const dMap = (z: tf.Tensor4D, dl: tf.Tensor2D | null, dp: tf.Tensor2D | null): tf.Tensor4D => {
+      let d = (dl ? reluMask(tf.broadcastTo(perCell(dl), z.shape), z) : tf.zerosLike(z)) as tf.Tensor4D;
+      if (dp) d = tf.add(d, perCell(dp)) as tf.Tensor4D;
+      return d;
+    };
     if (want.has('classifier_relu')) {
       out.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
     }
     if (deepest === 0) return out;
-    let dZ = (dLogits ? tf.mul(perCell(dLogits), tf.step(trace.classifier)) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
-    if (dPre) dZ = tf.add(dZ, perCell(dPre)) as tf.Tensor4D;
-    if (want.has('classifier')) out.classifier = dZ;
-    if (deepest === 1) return out;
 
-    // d(fire9 output)
-    let d: tf.Tensor4D = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
+    let d: tf.Tensor4D; // gradient w.r.t. fire9's output
+    if (classes && !want.has('classifier')) {
+      // The score's gradient lives on a few classes only (e.g. one class score): back-propagate
+      // through those columns of the 512 → 1000 classifier instead of all 1000.
+      const idx = tf.tensor1d(classes as number[], 'int32');
+      const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
+      const dZ = dMap(tf.gather(trace.classifier, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
+      d = tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid');
+    } else {
+      const dZ = dMap(trace.classifier, dLogits, dPre);
+      if (want.has('classifier')) out.classifier = dZ;
+      if (deepest === 1) return out;
+      d = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
+    }
+
     for (let k = this.fires.length - 1; k >= 0; k--) {
       const f = this.fires[k];
       const ft = trace.fires[k];
-      if (f.spec.poolAfter) {
-        // d currently is the gradient w.r.t. the pooled output
-        d = maxPoolBackward(ft.output, trace.pools.get(k)!, d);
-      }
+      // If a pool follows this module, d is w.r.t. the pooled output: take it back through the pool.
+      if (f.spec.poolAfter) d = maxPoolBackward(ft.output, trace.pools.get(k)!, d);
       if (want.has(f.spec.name)) out[f.spec.name] = d;
       if (deepest === depthOf(f.spec.name)) return out;
-      const dExpandPre = tf.mul(d, tf.step(ft.output)) as tf.Tensor4D; // output = ReLU(pre) per channel
-      const dSqueezed = tf.conv2d(dExpandPre, f.expandBack, 1, 'same');
-      const dSqueezePre = tf.mul(dSqueezed, tf.step(ft.squeezed)) as tf.Tensor4D;
-      d = tf.conv2d(dSqueezePre, f.squeezeBack, 1, 'valid');
+      const [d1, d3] = reluMaskSplit(d, ft.output); // output = [ReLU(expand1) ‖ ReLU(expand3)]
+      const dSqueezed = tf.add(tf.conv2d(d1, f.expand1Back, 1, 'valid'), tf.conv2d(d3, f.expand3Back, 1, 'same')) as tf.Tensor4D;
+      d = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
     }
     // d is now w.r.t. pool1's output
     const dConv1 = maxPoolBackward(trace.conv1, trace.pool1, d);
     if (want.has('conv1')) out.conv1 = dConv1;
     if (deepest === 20) return out;
-    const dConv1Pre = tf.mul(dConv1, tf.step(trace.conv1)) as tf.Tensor4D;
     // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
-    // group per (row phase, column phase), then interleaved by depthToSpace: 224×224×3.
-    const phases = tf.conv2d(tf.pad(dConv1Pre, [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
-    out.input = tf.depthToSpace(phases, 2, 'NHWC');
+    // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
+    const phases = tf.conv2d(tf.pad(reluMask(dConv1, trace.conv1), [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
+    out.input = depthToSpace2(phases);
     return out;
   }
 }
@@ -259,20 +277,14 @@ function transpose1x1(k: Float32Array, inC: number, outC: number): Float32Array 
 }
 
 /**
- * Input gradient of [expand1×1 ‖ expand3×3] as a single "same" 3×3 conv from the 2·E output
- * channels back to the S squeeze channels: the 1×1 branch's transposed kernel sits at the centre
- * tap, the 3×3 branch's kernel is spatially flipped and transposed.
+ * Input gradient of a "same" 3×3 conv as another "same" 3×3 conv: kernel HWIO [3,3,S,E] →
+ * spatially flipped and transposed [3,3,E,S].
  */
-function expandBackKernel(k1: Float32Array, k3: Float32Array, s: number, e: number): Float32Array {
-  const out = new Float32Array(9 * 2 * e * s);
-  const at = (kh: number, kw: number, o: number, i: number) => ((kh * 3 + kw) * 2 * e + o) * s + i;
-  for (let i = 0; i < s; i++) {
-    for (let o = 0; o < e; o++) {
-      out[at(1, 1, o, i)] = k1[i * e + o];
-      for (let kh = 0; kh < 3; kh++)
-        for (let kw = 0; kw < 3; kw++) out[at(kh, kw, e + o, i)] = k3[((2 - kh) * 3 + (2 - kw)) * s * e + i * e + o];
-    }
-  }
+function flipTranspose3x3(k3: Float32Array, s: number, e: number): Float32Array {
+  const out = new Float32Array(9 * e * s);
+  for (let kh = 0; kh < 3; kh++)
+    for (let kw = 0; kw < 3; kw++)
+      for (let i = 0; i < s; i++) for (let o = 0; o < e; o++) out[((kh * 3 + kw) * e + o) * s + i] = k3[((2 - kh) * 3 + (2 - kw)) * s * e + i * e + o];
   return out;
 }
 

@@ -151,3 +151,44 @@ describe('max-pool backward (3×3, stride 2, ties share equally)', () => {
     expect(Array.from(out).map((v) => Number(v.toFixed(6)))).toEqual([0.4, 0, 0, 0, 0.4, 0, 0, 0, 0]);
   });
 });
+
+describe('gradient paths agree', () => {
+  it('SIMD kernels on and off give the same gradients (input and a fire layer)', async () => {
+    const { setSimdKernelsEnabled } = await import('../../src/engine/kernels/ops.js');
+    const engine = await engineFor('wasm');
+    const x = tf.tensor4d(photoInput(photos()[4].path).input, [1, 224, 224, 3]);
+    const grads = () => tf.tidy(() => Object.values(engine.model.run(x, { score: classScore([photos()[4].label]), gradients: ['input', 'fire5'] }).gradients).map((g) => g.dataSync()));
+    const simd = grads();
+    setSimdKernelsEnabled(false);
+    const stock = grads();
+    setSimdKernelsEnabled(true);
+    simd.forEach((a, i) => {
+      let worst = 0;
+      let scale = 0;
+      for (let j = 0; j < a.length; j++) {
+        worst = Math.max(worst, Math.abs(a[j] - stock[i][j]));
+        scale = Math.max(scale, Math.abs(a[j]));
+      }
+      expect(worst / scale).toBeLessThan(1e-5);
+    });
+    x.dispose();
+  });
+
+  it('the few-classes shortcut through the classifier equals the dense path', async () => {
+    const engine = await engineFor('wasm');
+    const x = tf.tensor4d(photoInput(photos()[7].path).input, [1, 224, 224, 3]);
+    const label = photos()[7].label;
+    const oneHot = tf.oneHot(tf.tensor1d([label], 'int32'), 1000);
+    const sparse = tf.tidy(() => engine.model.run(x, { score: classScore([label]) }).gradients.input!.dataSync());
+    // linearScore declares no class support, so it takes the dense path.
+    const dense = tf.tidy(() => engine.model.run(x, { score: linearScore(tf.cast(oneHot, 'float32') as tf.Tensor2D) }).gradients.input!.dataSync());
+    let worst = 0;
+    let scale = 0;
+    for (let j = 0; j < sparse.length; j++) {
+      worst = Math.max(worst, Math.abs(sparse[j] - dense[j]));
+      scale = Math.max(scale, Math.abs(dense[j]));
+    }
+    expect(worst / scale).toBeLessThan(1e-5);
+    tf.dispose([x, oneHot]);
+  });
+});

@@ -64,6 +64,7 @@ describe('engine in the extension service worker', () => {
 
       expect(r.backend.backend).toBe('wasm');
       expect(r.backend.simd).toBe(true);
+      expect(r.backend.simdKernels).toBe(true); // our WebAssembly SIMD kernels loaded from the package
       expect(r.backend.threads).toBe(1);
     }
     // The same three as one batch: rows must not interfere.

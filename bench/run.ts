@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: speed and memory, JSON to stdout and to bench-results/<timestamp>.json.
+ * Not a test: nothing here passes or fails; the goals are reported beside the measurements.
+ *   npm run bench                 Node (WASM, CPU) + the extension's service worker in Chromium
+ *   npm run bench -- --node-only  skip the browser
+ *   npm run bench -- --runs 30    warm runs per measurement (default 20)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+import { projectRoot } from '../src/engine/model-data-node.js';
+
+const { values } = parseArgs({ options: { 'node-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '20' } } });
+const runs = Number(values.runs);
+const root = projectRoot();
+const outDir = join(root, 'build', 'bench');
+mkdirSync(outDir, { recursive: true });
+const bundle = join(outDir, 'node-bench.cjs');
+await esbuild.build({
+  entryPoints: [join(root, 'bench', 'node.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: bundle,
+  mainFields: ['module', 'main'], // ESM tfjs-core: one instance, with its gradient registry for tf.grad
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  external: ['jpeg-js', 'pngjs'],
+  logLevel: 'warning',
+});
+
+function nodeBench(backend: 'wasm' | 'cpu', n: number) {
+  const out = execFileSync(process.execPath, [bundle, backend, String(n), backend === 'cpu' ? '1' : '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const git = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const machine = {
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+  loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
+};
+process.stderr.write('bench: Node WASM…\n');
+const wasm = nodeBench('wasm', runs);
+process.stderr.write('bench: Node CPU (few runs: ~35× slower)…\n');
+const cpu = nodeBench('cpu', Math.min(runs, 5));
+let browser: unknown = { skipped: '--node-only' };
+if (!values['node-only']) {
+  process.stderr.write('bench: extension service worker in Chromium…\n');
+  try {
+    const { benchBrowser } = await import('./browser.js');
+    browser = await benchBrowser({ runs });
+  } catch (error) {
+    browser = { error: (error as Error).message };
+  }
+}
+
+const find = (r: { results: { kind: string; batch: number; ours: { median: number }; stock: { median: number } }[] }, kind: string, batch: number) =>
+  r.results.find((x) => x.kind === kind && x.batch === batch)!;
+const fwd = find(wasm, 'forward', 1);
+const grad = find(wasm, 'gradient', 1);
+const goals = {
+  forwardWasmBatch1: { goalMs: 25, oursMedianMs: fwd.ours.median, stockMedianMs: fwd.stock.median, met: fwd.ours.median <= 25 },
+  inputGradientWasmBatch1: {
+    goalMs: 75,
+    goalRatioToForward: 3,
+    oursMedianMs: grad.ours.median,
+    ratioToOurForward: Number((grad.ours.median / fwd.ours.median).toFixed(2)),
+    stockMedianMs: grad.stock.median,
+    met: grad.ours.median <= 75 && grad.ours.median <= 3 * fwd.ours.median,
+  },
+  coldStartServiceWorker: (() => {
+    const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs?.median;
+    return { goalMs: 600, medianMs: cold ?? null, met: cold === undefined ? null : cold <= 600 };
+  })(),
+};
+const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, browser };
+const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+mkdirSync(join(root, 'bench-results'), { recursive: true });
+writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+process.stderr.write(`bench: wrote ${file}\n`);
+

@@ -1,0 +1,177 @@
+/**
+ * The engine's few non-stock tensor steps, each with one meaning on every backend:
+ *   - on WASM with the SIMD module provided: hand-written WebAssembly SIMD (simd-wat.ts), run in
+ *     place on TF.js's heap through custom kernels;
+ *   - on CPU: the same loops in JavaScript where one exists (max-pool gradient), else stock ops;
+ *   - elsewhere (WebGPU): a composition of stock ops with the same result.
+ * Tests check every path against the others.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { maxPoolBackward as maxPoolBackwardPortable } from './max-pool-backward.js';
+import type { SimdKernelExports } from './simd-wat.js';
+
+const K = {
+  maxPool: 'SqueezeLensSimdMaxPoolBackward',
+  reluMask: 'SqueezeLensSimdReluMask',
+  reluMaskSplit: 'SqueezeLensSimdReluMaskSplit',
+  concat: 'SqueezeLensSimdConcatChannels',
+  depthToSpace: 'SqueezeLensSimdDepthToSpace2',
+  heads: 'SqueezeLensSimdClassHeads',
+} as const;
+
+interface WasmBackendLike {
+  wasm: { asm: { memory: WebAssembly.Memory } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+let simdModule: WebAssembly.Module | null = null;
+let simdEnabled = true;
+let instance: { memory: WebAssembly.Memory; exports: SimdKernelExports } | null = null;
+
+/** Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from its package). */
+export function provideSimdKernels(module: WebAssembly.Module): void {
+  simdModule = module;
+  instance = null;
+  registerSimdKernels();
+}
+
+/** Whether the steps above run as SIMD kernels on the current backend. */
+export function simdKernelsActive(): boolean {
+  return simdEnabled && simdModule !== null && tf.getBackend() === 'wasm';
+}
+
+/** Switch the SIMD kernels off (and on again): for tests that compare both paths. */
+export function setSimdKernelsEnabled(enabled: boolean): void {
+  simdEnabled = enabled;
+}
+
+function simd(backend: unknown): { b: WasmBackendLike; k: SimdKernelExports; ptr: (t: tf.TensorInfo) => number } {
+  const b = backend as WasmBackendLike;
+  const memory = b.wasm.asm.memory;
+  if (!instance || instance.memory !== memory) {
+    if (!simdModule) throw new Error('SIMD kernels were not provided');
+    // Synchronous instantiation of a 2.5 KB module: allowed everywhere, and a kernel must be sync.
+    const inst = new WebAssembly.Instance(simdModule, { env: { memory } });
+    instance = { memory, exports: inst.exports as unknown as SimdKernelExports };
+  }
+  return { b, k: instance.exports, ptr: (t) => b.dataIdMap.get(t.dataId).memoryOffset };
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`SqueezeLens kernel: ${message}`);
+}
+
+let registered = false;
+function registerSimdKernels(): void {
+  if (registered) return;
+  registered = true;
+  const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+
+  reg(K.maxPool, ({ inputs, backend }) => {
+    const { x, y, dy } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, w, c] = x.shape;
+    const [, ho, wo] = y.shape;
+    check(h === 2 * ho + 1 && w === 2 * wo + 1 && c % 4 === 0, `max-pool gradient shapes ${x.shape} → ${y.shape}`);
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([...x.shape], 'float32');
+    k.maxPoolBackward(ptr(x), ptr(y), ptr(dy), ptr(out), n, h, w, c, ho, wo);
+    return out;
+  });
+
+  reg(K.reluMask, ({ inputs, backend }) => {
+    const { d, ref } = inputs as Record<string, tf.TensorInfo>;
+    check(size(d.shape) % 4 === 0 && size(d.shape) === size(ref.shape), `relu mask sizes ${d.shape} / ${ref.shape}`);
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([...d.shape], 'float32');
+    k.reluMask(ptr(d), ptr(ref), ptr(out), size(d.shape));
+    return out;
+  });
+
+  reg(K.reluMaskSplit, ({ inputs, backend }) => {
+    const { d, ref } = inputs as Record<string, tf.TensorInfo>;
+    const c = d.shape[d.shape.length - 1];
+    check(c % 8 === 0 && size(d.shape) === size(ref.shape), `relu mask split shape ${d.shape}`);
+    const { b, k, ptr } = simd(backend);
+    const half = [...d.shape.slice(0, -1), c / 2];
+    const outA = b.makeOutput(half, 'float32');
+    const outB = b.makeOutput(half, 'float32');
+    k.reluMaskSplit(ptr(d), ptr(ref), ptr(outA), ptr(outB), size(d.shape) / c, c / 2);
+    return [outA, outB];
+  });
+
+  reg(K.concat, ({ inputs, backend }) => {
+    const { a, b: bb } = inputs as Record<string, tf.TensorInfo>;
+    const ca = a.shape[3];
+    const cb = bb.shape[3];
+    check(a.shape.slice(0, 3).join() === bb.shape.slice(0, 3).join(), `concat shapes ${a.shape} / ${bb.shape}`);
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([...a.shape.slice(0, 3), ca + cb], 'float32');
+    k.concatChannels(ptr(a), ptr(bb), ptr(out), size(a.shape.slice(0, 3)), ca, cb);
+    return out;
+  });
+
+  reg(K.depthToSpace, ({ inputs, backend }) => {
+    const { x } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, w, c4] = x.shape;
+    check(c4 % 4 === 0, `depth-to-space channels ${c4}`);
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([n, 2 * h, 2 * w, c4 / 4], 'float32');
+    k.depthToSpace2(ptr(x), ptr(out), n, h, w, c4 / 4);
+    return out;
+  });
+
+  reg(K.heads, ({ inputs, backend }) => {
+    const { z } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, w, classes] = z.shape;
+    check(classes % 4 === 0, `class map channels ${classes}`);
+    const { b, k, ptr } = simd(backend);
+    const pre = b.makeOutput([n, classes], 'float32');
+    const post = b.makeOutput([n, classes], 'float32');
+    k.classHeads(ptr(z), ptr(pre), ptr(post), n, h * w, classes);
+    return [pre, post];
+  });
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs);
+
+/** Gradient of the 3×3 stride-2 max-pool (ties share equally). */
+export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  if (simdKernelsActive() && x.shape[3] % 4 === 0) return run(K.maxPool, { x, y, dy }) as tf.Tensor4D;
+  return maxPoolBackwardPortable(x, y, dy); // JS kernel on CPU (and WASM without SIMD module), stock ops elsewhere
+}
+
+/** ReLU backward: d where ref > 0, else 0 (ref is the ReLU's output, or its input). */
+export function reluMask<T extends tf.Tensor>(d: T, ref: tf.Tensor): T {
+  if (simdKernelsActive() && d.size % 4 === 0) return run(K.reluMask, { d, ref }) as T;
+  return tf.mul(d, tf.step(ref)) as T;
+}
+
+/** ReLU backward of a fire module's output, split into its expand-1×1 and expand-3×3 halves. */
+export function reluMaskSplit(d: tf.Tensor4D, ref: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  if (simdKernelsActive() && d.shape[3] % 8 === 0) return run(K.reluMaskSplit, { d, ref }) as unknown as [tf.Tensor4D, tf.Tensor4D];
+  return tf.split(tf.mul(d, tf.step(ref)), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+}
+
+export function concatChannels(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+  if (simdKernelsActive()) return run(K.concat, { a, b }) as tf.Tensor4D;
+  return tf.concat([a, b], 3);
+}
+
+export function depthToSpace2(x: tf.Tensor4D): tf.Tensor4D {
+  if (simdKernelsActive() && x.shape[3] % 4 === 0) return run(K.depthToSpace, { x }) as tf.Tensor4D;
+  return tf.depthToSpace(x, 2, 'NHWC');
+}
+
+/** Mean over the spatial cells of z and of ReLU(z): the pre-ReLU and the reference logits. */
+export function classHeads(z: tf.Tensor4D): { preReluLogits: tf.Tensor2D; logits: tf.Tensor2D } {
+  if (simdKernelsActive() && z.shape[3] % 4 === 0) {
+    const [pre, post] = run(K.heads, { z }) as unknown as [tf.Tensor2D, tf.Tensor2D];
+    return { preReluLogits: pre, logits: post };
+  }
+  return { preReluLogits: tf.mean(z, [1, 2]) as tf.Tensor2D, logits: tf.mean(tf.relu(z), [1, 2]) as tf.Tensor2D };
+}

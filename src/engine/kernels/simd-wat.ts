@@ -1,0 +1,173 @@
+/**
+ * Source of SqueezeLens's WebAssembly SIMD kernels, as WebAssembly text generated here (so the
+ * 3×3 taps can be unrolled by a loop instead of by hand), assembled by wabt at build time
+ * (scripts/build-kernels.ts → build/kernels/simd-kernels.wasm).
+ *
+ * Why hand-written kernels: TF.js's WASM backend runs these steps either in generic JavaScript
+ * (StridedSlice, Concat, DepthToSpace: ~3 ns per element on our machines) or not at all (the
+ * max-pool gradient with our tie rule). These run 4 lanes at a time, in place on TF.js's own heap.
+ *
+ * Memory: the module imports TF.js's WebAssembly.Memory and touches only the tensors whose byte
+ * offsets it is given. It has no data segments, no globals and no stack, so it can never write
+ * anywhere else in the heap.
+ *
+ * Conventions: every pointer is a byte offset of a float32 NHWC tensor; channel counts passed to
+ * the SIMD loops are multiples of 4 (the TypeScript wrappers check this).
+ */
+
+const L = (name: string) => `(local.get $${name})`;
+const set = (name: string, value: string) => `(local.set $${name} ${value})`;
+const add = (...xs: string[]) => xs.reduce((a, b) => `(i32.add ${a} ${b})`);
+const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
+const c = (n: number) => `(i32.const ${n})`;
+const load = (addr: string) => `(v128.load align=4 ${addr})`;
+const store = (addr: string, v: string) => `(v128.store align=4 ${addr} ${v})`;
+
+/** for (i = 0; i < end; i += step) body */
+function loop(i: string, end: string, step: number, body: string): string {
+  return `${set(i, c(0))}
+  (block $${i}_done (loop $${i}_loop
+    (br_if $${i}_done (i32.ge_u ${L(i)} ${end}))
+    ${body}
+    ${set(i, add(L(i), c(step)))}
+    (br $${i}_loop)))`;
+}
+
+const TAPS = [0, 1, 2].flatMap((a) => [0, 1, 2].map((e) => ({ a, e, name: `t${a}${e}` })));
+
+/**
+ * Gradient of the 3×3 stride-2 valid max-pool; tied maxima share a window's gradient equally.
+ * x: [n,h,w,c], y = maxPool(x): [n,ho,wo,c], dy like y; out like x (zeroed here).
+ */
+const maxPoolBackward = `
+(func (export "maxPoolBackward")
+  (param $x i32) (param $y i32) (param $dy i32) (param $out i32)
+  (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+  (local $cb i32) (local $rs i32) (local $b i32) (local $oi i32) (local $oj i32) (local $k i32)
+  (local $q i32) (local $p i32) (local $base i32)
+  ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
+  (local $yv v128) (local $cnt v128) (local $share v128)
+  ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
+  ${set('rs', mul(L('w'), L('cb')))}
+  ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
+  (memory.fill ${L('out')} ${c(0)} ${mul(mul(L('n'), L('h')), L('rs'))})
+  ${loop('b', L('n'), 1, loop('oi', L('ho'), 1, loop('oj', L('wo'), 1, `
+    ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
+    ${set('p', add(mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')), mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb'))))}
+    ${loop('k', L('cb'), 16, `
+      ${set('yv', load(add(L('y'), L('q'), L('k'))))}
+      ${set('base', add(L('x'), L('p'), L('k')))}
+      ${set('cnt', `(v128.const f32x4 0 0 0 0)`)}
+      ${TAPS.map((t) => set('cnt', `(f32x4.add ${L('cnt')} (v128.and (f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')}) (v128.const f32x4 1 1 1 1)))`)).join('\n      ')}
+      ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} ${L('cnt')})`)}
+      ${set('base', add(L('out'), L('p'), L('k')))}
+      ${TAPS.map(
+        (t) =>
+          store(
+            add(L('base'), L(t.name)),
+            `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
+          ),
+      ).join('\n      ')}
+    `)}
+  `)))}
+)`;
+
+/** out[i] = d[i] where ref[i] > 0 else 0, for count floats (count % 4 == 0). The ReLU backward. */
+const reluMask = `
+(func (export "reluMask") (param $d i32) (param $ref i32) (param $out i32) (param $count i32)
+  (local $i i32) (local $bytes i32)
+  ${set('bytes', `(i32.shl ${L('count')} ${c(2)})`)}
+  ${loop('i', L('bytes'), 16, store(add(L('out'), L('i')), `(v128.and ${load(add(L('d'), L('i')))} (f32x4.gt ${load(add(L('ref'), L('i')))} (v128.const f32x4 0 0 0 0)))`))}
+)`;
+
+/**
+ * The ReLU backward of a fire module's concatenated output, split back into its two branches:
+ * d, ref: [pixels, 2e]; outA = masked d[:, :e], outB = masked d[:, e:] (e % 4 == 0).
+ */
+const reluMaskSplit = `
+(func (export "reluMaskSplit") (param $d i32) (param $ref i32) (param $outA i32) (param $outB i32) (param $pixels i32) (param $e i32)
+  (local $px i32) (local $k i32) (local $eb i32) (local $src i32) (local $dst i32)
+  ${set('eb', `(i32.shl ${L('e')} ${c(2)})`)}
+  ${loop('px', L('pixels'), 1, `
+    ${set('src', mul(L('px'), `(i32.shl ${L('eb')} ${c(1)})`))}
+    ${set('dst', mul(L('px'), L('eb')))}
+    ${loop('k', L('eb'), 16, `
+      ${store(add(L('outA'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
+      ${store(add(L('outB'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('eb'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('eb'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
+    `)}
+  `)}
+)`;
+
+/** out[p] = a[p] ‖ b[p] along channels: a: [pixels, ca], b: [pixels, cb]. Any channel counts. */
+const concatChannels = `
+(func (export "concatChannels") (param $a i32) (param $b i32) (param $out i32) (param $pixels i32) (param $ca i32) (param $cb i32)
+  (local $px i32) (local $ab i32) (local $bb i32) (local $dst i32)
+  ${set('ab', `(i32.shl ${L('ca')} ${c(2)})`)}
+  ${set('bb', `(i32.shl ${L('cb')} ${c(2)})`)}
+  ${loop('px', L('pixels'), 1, `
+    ${set('dst', add(L('out'), mul(L('px'), add(L('ab'), L('bb')))))}
+    (memory.copy ${L('dst')} ${add(L('a'), mul(L('px'), L('ab')))} ${L('ab')})
+    (memory.copy ${add(L('dst'), L('ab'))} ${add(L('b'), mul(L('px'), L('bb')))} ${L('bb')})
+  `)}
+)`;
+
+/** NHWC depth-to-space with block 2: inp [n,h,w,4c] → out [n,2h,2w,c], channel block (p·2+q). */
+const depthToSpace2 = `
+(func (export "depthToSpace2") (param $inp i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+  (local $rows i32) (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $cb i32) (local $src i32)
+  ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
+  ${set('rows', mul(L('n'), L('h')))}
+  ${loop('r', L('rows'), 1, loop('j', L('w'), 1, `
+    ${set('src', add(L('inp'), mul(add(mul(L('r'), L('w')), L('j')), `(i32.shl ${L('cb')} ${c(2)})`)))}
+    ${loop('p', c(2), 1, loop('q', c(2), 1, `
+      (memory.copy
+        ${add(L('out'), mul(add(mul(add(`(i32.shl ${L('r')} ${c(1)})`, L('p')), `(i32.shl ${L('w')} ${c(1)})`), add(`(i32.shl ${L('j')} ${c(1)})`, L('q'))), L('cb')))}
+        ${add(L('src'), mul(add(`(i32.shl ${L('p')} ${c(1)})`, L('q')), L('cb')))}
+        ${L('cb')})
+    `))}
+  `))}
+)`;
+
+/**
+ * Both class-score heads from the class map z: [n, cells, k] (k % 4 == 0):
+ * pre[b, j] = mean over cells of z, post[b, j] = mean over cells of max(z, 0).
+ */
+const classHeads = `
+(func (export "classHeads") (param $z i32) (param $pre i32) (param $post i32) (param $n i32) (param $cells i32) (param $k i32)
+  (local $b i32) (local $j i32) (local $cell i32) (local $kb i32) (local $row i32) (local $v v128) (local $s v128) (local $sr v128) (local $inv v128)
+  ${set('kb', `(i32.shl ${L('k')} ${c(2)})`)}
+  ${set('inv', `(f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u ${L('cells')})))`)}
+  ${loop('b', L('n'), 1, loop('j', L('kb'), 16, `
+    ${set('s', '(v128.const f32x4 0 0 0 0)')}
+    ${set('sr', '(v128.const f32x4 0 0 0 0)')}
+    ${set('row', add(L('z'), mul(mul(L('b'), L('cells')), L('kb')), L('j')))}
+    ${loop('cell', L('cells'), 1, `
+      ${set('v', load(add(L('row'), mul(L('cell'), L('kb')))))}
+      ${set('s', `(f32x4.add ${L('s')} ${L('v')})`)}
+      ${set('sr', `(f32x4.add ${L('sr')} (f32x4.max ${L('v')} (v128.const f32x4 0 0 0 0)))`)}
+    `)}
+    ${store(add(L('pre'), mul(L('b'), L('kb')), L('j')), `(f32x4.mul ${L('s')} ${L('inv')})`)}
+    ${store(add(L('post'), mul(L('b'), L('kb')), L('j')), `(f32x4.mul ${L('sr')} ${L('inv')})`)}
+  `))}
+)`;
+
+export function simdKernelsWat(): string {
+  return `(module
+  (import "env" "memory" (memory 0))
+  ${maxPoolBackward}
+  ${reluMask}
+  ${reluMaskSplit}
+  ${concatChannels}
+  ${depthToSpace2}
+  ${classHeads}
+)`;
+}
+
+export interface SimdKernelExports {
+  maxPoolBackward(x: number, y: number, dy: number, out: number, n: number, h: number, w: number, c: number, ho: number, wo: number): void;
+  reluMask(d: number, ref: number, out: number, count: number): void;
+  reluMaskSplit(d: number, ref: number, outA: number, outB: number, pixels: number, e: number): void;
+  concatChannels(a: number, b: number, out: number, pixels: number, ca: number, cb: number): void;
+  depthToSpace2(inp: number, out: number, n: number, h: number, w: number, c: number): void;
+  classHeads(z: number, pre: number, post: number, n: number, cells: number, k: number): void;
+}
