@@ -35,8 +35,18 @@ export interface RunOptions {
    * example's own score.
    */
   score?: ScoreFn;
-  /** What to differentiate `score` with respect to (default: the input). */
+  /**
+   * Instead of a score on the heads, a per-example score on one named activation (DeepDream,
+   * feature visualization): `fn` gets that activation and returns the value and its gradient.
+   */
+  layerScore?: LayerScore;
+  /** What to differentiate the score with respect to (default: the input). */
   gradients?: readonly GradientTarget[];
+}
+
+export interface LayerScore {
+  layer: LayerName;
+  fn: (activation: tf.Tensor4D) => { value: tf.Tensor1D; dActivation: tf.Tensor4D };
 }
 
 export interface RunResult {
@@ -149,9 +159,16 @@ export class SqueezeNet {
       throw new EngineInputError(`input must be [N, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${input.shape.join(', ')}]`);
     }
     if (input.dtype !== 'float32') throw new EngineInputError(`input must be float32, got ${input.dtype}`);
-    const wantGradients = options.score ? (options.gradients ?? ['input']) : [];
-    if (!options.score && options.gradients?.length) {
+    if (options.score && options.layerScore) throw new EngineInputError('give either score or layerScore, not both');
+    const scored = Boolean(options.score || options.layerScore);
+    const wantGradients = scored ? (options.gradients ?? ['input']) : [];
+    if (!scored && options.gradients?.length) {
       throw new EngineInputError('gradients were requested without a score function');
+    }
+    if (options.layerScore) {
+      const from = STAGES.indexOf(options.layerScore.layer);
+      const above = wantGradients.filter((t) => STAGES.indexOf(t) < from);
+      if (above.length) throw new EngineInputError(`cannot differentiate a score on ${options.layerScore.layer} w.r.t. ${above.join(', ')}, which come after it`);
     }
     // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
@@ -164,7 +181,16 @@ export class SqueezeNet {
       if (options.score) {
         const seed = options.score({ logits, preReluLogits });
         result.score = seed.value;
-        result.gradients = this.backward(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients);
+        result.gradients = this.backward(trace, this.headSeed(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients), wantGradients);
+      } else if (options.layerScore) {
+        const { layer, fn } = options.layerScore;
+        const act = this.activation(trace, layer);
+        const seed = fn(act);
+        if (seed.dActivation.shape.join() !== act.shape.join()) {
+          throw new EngineInputError(`layerScore gradient has shape [${seed.dActivation.shape}], the ${layer} activation [${act.shape}]`);
+        }
+        result.score = seed.value;
+        result.gradients = this.backward(trace, { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {} }, wantGradients);
       }
       return result as unknown as tf.TensorContainer;
     }) as unknown as RunResult;
@@ -200,23 +226,16 @@ export class SqueezeNet {
   }
 
   /**
-   * Reverse-mode pass from d(score)/d(logits) and d(score)/d(preReluLogits) down to the
-   * shallowest requested target; stops there.
+   * Where the backward pass starts for a score on the heads: the gradient w.r.t. the class map
+   * (or, with the few-classes shortcut, already w.r.t. fire9's output).
    */
-  private backward(
+  private headSeed(
     trace: Trace,
     dLogits: tf.Tensor2D | null,
     dPre: tf.Tensor2D | null,
     classes: readonly number[] | null,
     targets: readonly GradientTarget[],
-  ): RunResult['gradients'] {
-    const out: RunResult['gradients'] = {};
-    if (targets.length === 0) return out;
-    const depthOf = (t: GradientTarget): number =>
-      t === 'classifier_relu' ? 0 : t === 'classifier' ? 1 : t === 'input' ? 99 : t === 'conv1' ? 20 : 2 + (9 - Number(t.slice(4)));
-    const deepest = Math.max(...targets.map(depthOf));
-    const want = new Set(targets);
-
+  ): Start {
     const [n, gh, gw] = trace.classifier.shape;
     const cells = gh * gw;
     // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the 13×13 cells of the class map Z.
@@ -226,47 +245,71 @@ export class SqueezeNet {
       if (dp) d = tf.add(d, perCell(dp)) as tf.Tensor4D;
       return d;
     };
-    if (want.has('classifier_relu')) {
-      out.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
+    const emitted: Start['emitted'] = {};
+    if (targets.includes('classifier_relu')) {
+      emitted.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
     }
-    if (deepest === 0) return out;
-
-    let d: tf.Tensor4D; // gradient w.r.t. fire9's output
-    if (classes && !want.has('classifier')) {
+    if (classes && !targets.includes('classifier')) {
       // The score's gradient lives on a few classes only (e.g. one class score): back-propagate
       // through those columns of the 512 → 1000 classifier instead of all 1000.
       const idx = tf.tensor1d(classes as number[], 'int32');
       const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
       const dZ = dMap(tf.gather(trace.classifier, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
-      d = tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid');
-    } else {
-      const dZ = dMap(trace.classifier, dLogits, dPre);
-      if (want.has('classifier')) out.classifier = dZ;
-      if (deepest === 1) return out;
-      d = tf.conv2d(dZ, this.classifierBack, 1, 'valid');
+      return { stage: STAGES.indexOf('fire9'), d: tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid'), emitted };
     }
-
-    for (let k = this.fires.length - 1; k >= 0; k--) {
-      const f = this.fires[k];
-      const ft = trace.fires[k];
-      // If a pool follows this module, d is w.r.t. the pooled output: take it back through the pool.
-      if (f.spec.poolAfter) d = maxPoolBackward(ft.output, trace.pools.get(k)!, d);
-      if (want.has(f.spec.name)) out[f.spec.name] = d;
-      if (deepest === depthOf(f.spec.name)) return out;
-      const [d1, d3] = reluMaskSplit(d, ft.output); // output = [ReLU(expand1) ‖ ReLU(expand3)]
-      const dSqueezed = tf.add(tf.conv2d(d1, f.expand1Back, 1, 'valid'), tf.conv2d(d3, f.expand3Back, 1, 'same')) as tf.Tensor4D;
-      d = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
-    }
-    // d is now w.r.t. pool1's output
-    const dConv1 = maxPoolBackward(trace.conv1, trace.pool1, d);
-    if (want.has('conv1')) out.conv1 = dConv1;
-    if (deepest === 20) return out;
-    // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
-    // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
-    const phases = tf.conv2d(tf.pad(reluMask(dConv1, trace.conv1), [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
-    out.input = depthToSpace2(phases);
-    return out;
+    return { stage: STAGES.indexOf('classifier'), d: dMap(trace.classifier, dLogits, dPre), emitted };
   }
+
+  /**
+   * Reverse-mode pass down the chain of stages (classifier_relu → classifier → fire9 … fire2 →
+   * conv1 → input) from the starting stage to the deepest requested target; stops there.
+   */
+  private backward(trace: Trace, start: Start, targets: readonly GradientTarget[]): RunResult['gradients'] {
+    const out: RunResult['gradients'] = { ...start.emitted };
+    if (targets.length === 0) return out;
+    const want = new Set(targets);
+    const deepest = Math.max(...targets.map((t) => STAGES.indexOf(t)));
+    let d = start.d;
+    for (let stage = start.stage; ; stage++) {
+      const name = STAGES[stage];
+      if (want.has(name)) out[name] = d;
+      if (stage >= deepest) return out;
+      d = this.stepDown(trace, name, d);
+    }
+  }
+
+  /** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output. */
+  private stepDown(trace: Trace, stage: GradientTarget, d: tf.Tensor4D): tf.Tensor4D {
+    if (stage === 'classifier_relu') return reluMask(d, trace.classifier);
+    if (stage === 'classifier') return tf.conv2d(d, this.classifierBack, 1, 'valid');
+    if (stage === 'conv1') {
+      // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
+      // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
+      const phases = tf.conv2d(tf.pad(reluMask(d, trace.conv1), [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
+      return depthToSpace2(phases);
+    }
+    // A fire module: from its output back to its input, which is the previous module's output
+    // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
+    const k = FIRES.findIndex((f) => f.name === stage);
+    const f = this.fires[k];
+    const ft = trace.fires[k];
+    const [d1, d3] = reluMaskSplit(d, ft.output); // output = [ReLU(expand1) ‖ ReLU(expand3)]
+    const dSqueezed = tf.add(tf.conv2d(d1, f.expand1Back, 1, 'valid'), tf.conv2d(d3, f.expand3Back, 1, 'same')) as tf.Tensor4D;
+    const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
+    if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);
+    if (FIRES[k - 1].poolAfter) return maxPoolBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+    return dIn;
+  }
+}
+
+/** The backward chain, top to bottom. */
+const STAGES: readonly GradientTarget[] = ['classifier_relu', 'classifier', ...[...FIRES].reverse().map((f) => f.name), 'conv1', 'input'];
+
+interface Start {
+  stage: number;
+  d: tf.Tensor4D;
+  /** gradients already produced above the start (classifier_relu for head scores) */
+  emitted: RunResult['gradients'];
 }
 
 /** HWIO [1,1,I,O] → [1,1,O,I] */

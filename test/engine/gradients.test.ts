@@ -7,15 +7,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { maxPoolBackwardInto, maxPoolBackwardOps } from '../../src/engine/kernels/max-pool-backward.js';
 import { classScore, linearScore, type ScoreFn } from '../../src/engine/scores.js';
-import { disposeResult } from '../../src/engine/squeezenet.js';
+import { disposeResult, type LayerScore } from '../../src/engine/squeezenet.js';
 import { photos, rng } from '../helpers/data.js';
 import { engineFor, photoInput } from '../helpers/engine.js';
 import type { NodeEngine } from '../../src/engine/node.js';
 import { loadWeightsNode } from '../../src/engine/node-weights.js';
 import { referenceForward } from '../helpers/reference-forward.js';
 
-function gradientAt(engine: NodeEngine, x: Float32Array, score: ScoreFn): Float32Array {
-  return tf.tidy(() => engine.model.run(tf.tensor4d(x, [1, 224, 224, 3]), { score }).gradients.input!.dataSync() as Float32Array);
+function gradientAt(engine: NodeEngine, x: Float32Array, score: ScoreFn | LayerScore): Float32Array {
+  const options = typeof score === 'function' ? { score } : { layerScore: score };
+  return tf.tidy(() => engine.model.run(tf.tensor4d(x, [1, 224, 224, 3]), options).gradients.input!.dataSync() as Float32Array);
 }
 
 type Heads64 = ReturnType<typeof referenceForward>;
@@ -25,7 +26,7 @@ type Heads64 = ReturnType<typeof referenceForward>;
  * difference (f(x+hv) − f(x−hv)) / 2h of the independent float64 forward, for seeded ±1
  * directions over all 150,528 inputs.
  */
-async function checkDirections(engine: NodeEngine, x: Float32Array, score: ScoreFn, score64: (h: Heads64) => number, label: string, seed: number) {
+async function checkDirections(engine: NodeEngine, x: Float32Array, score: ScoreFn | LayerScore, score64: (h: Heads64) => number, label: string, seed: number) {
   const weights = await loadWeightsNode(engine.data);
   const g = gradientAt(engine, x, score);
   // For ±1 directions, E[(g·v)²] = ‖g‖²: the typical size of a directional derivative. Errors are
@@ -190,5 +191,51 @@ describe('gradient paths agree', () => {
     }
     expect(worst / scale).toBeLessThan(1e-5);
     tf.dispose([x, oneHot]);
+  });
+});
+
+describe('scores on an intermediate layer (layerScore)', () => {
+  it('follow the chain rule: a linear score on fire5 with weights dS/dfire5 has the input gradient of S', async () => {
+    const engine = await engineFor('wasm');
+    const p = photos()[2];
+    const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
+    const read = (t: tf.Tensor | undefined) => t!.dataSync() as Float32Array;
+    const head = engine.model.run(x, { score: classScore([p.label]), gradients: ['input', 'fire5'] });
+    const g5 = head.gradients.fire5!;
+    const layer = engine.model.run(x, { layerScore: { layer: 'fire5', fn: (a) => ({ value: tf.sum(tf.mul(a, g5), [1, 2, 3]) as tf.Tensor1D, dActivation: g5 }) } });
+    // The pre-ReLU class score is the mean of its class-map channel: the same score, seeded on the map.
+    const pre = engine.model.run(x, { score: classScore([p.label], 'raw', 'preReluLogits') });
+    const oneCell = tf.div(tf.oneHot(tf.fill([1, 13, 13], p.label, 'int32'), 1000), 169) as tf.Tensor4D;
+    const map = engine.model.run(x, { layerScore: { layer: 'classifier', fn: (z) => ({ value: tf.sum(tf.mul(z, oneCell), [1, 2, 3]) as tf.Tensor1D, dActivation: oneCell }) } });
+    const viaHeads = [read(head.gradients.input), read(layer.gradients.input)];
+    const viaMap = [read(pre.gradients.input), read(map.gradients.input)];
+    [head, layer, pre, map].forEach(disposeResult);
+    oneCell.dispose();
+    for (const [a, b] of [viaHeads, viaMap]) {
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        scale = Math.max(scale, Math.abs(a[i]));
+      }
+      expect(scale).toBeGreaterThan(0);
+      expect(worst / scale).toBeLessThan(1e-4);
+    }
+    x.dispose();
+  });
+
+  it('match finite differences for ½‖fire5‖² (the DeepDream objective)', async () => {
+    const engine = await engineFor('wasm');
+    const x = photoInput(photos()[3].path).input;
+    const dream = { layer: 'fire5' as const, fn: (a: tf.Tensor4D) => ({ value: tf.mul(0.5, tf.sum(tf.square(a), [1, 2, 3])) as tf.Tensor1D, dActivation: a }) };
+    const errors = await checkDirections(engine, x, dream, (h) => 0.5 * h.fires.fire5.reduce((s, v) => s + v * v, 0), 'dream fire5', 21);
+    for (const e of errors) expect(e).toBeLessThan(1e-2);
+  });
+
+  it('refuse gradients above the seeded layer', async () => {
+    const engine = await engineFor('wasm');
+    const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;
+    expect(() => engine.model.run(x, { layerScore: { layer: 'fire5', fn: (a) => ({ value: tf.sum(a, [1, 2, 3]) as tf.Tensor1D, dActivation: tf.onesLike(a) }) }, gradients: ['fire9'] })).toThrow(/fire9, which come after it/);
+    x.dispose();
   });
 });
