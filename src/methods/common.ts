@@ -1,0 +1,107 @@
+/**
+ * What every method shares: the model behind one call, images in pixel space, progress,
+ * cancellation. Methods are plain async functions over these (adversarial.js style:
+ * `attack(model, image, target, options)`), so the extension, the CLI, tests and benchmarks all
+ * run the same code.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { IMAGENET_MEAN, IMAGENET_STD, INPUT } from '../engine/preprocess.js';
+import type { RunOptions, RunResult } from '../engine/squeezenet.js';
+
+/** The model as methods see it: one call returning named outputs (see SqueezeNet.run). */
+export interface Model {
+  run(input: tf.Tensor4D, options?: RunOptions): RunResult;
+}
+
+/** A 224×224 RGB image in pixel units [0, 255], row-major, 3 channels (no alpha). */
+export interface PixelImage {
+  width: typeof INPUT;
+  height: typeof INPUT;
+  /** float pixel values; an 8-bit image is the same with integer values */
+  data: Float32Array;
+}
+
+export function pixelImage(data: ArrayLike<number>): PixelImage {
+  if (data.length !== INPUT * INPUT * 3) throw new RangeError(`expected ${INPUT}×${INPUT}×3 = ${INPUT * INPUT * 3} values, got ${data.length}`);
+  return { width: INPUT, height: INPUT, data: Float32Array.from(data) };
+}
+
+/** Pixels [N,224,224,3] in [0,255] → normalized network input (differentiable: plain ops). */
+export function pixelsToInput(pixels: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const mean = tf.tensor1d(IMAGENET_MEAN.map((m) => m * 255));
+    const std = tf.tensor1d(IMAGENET_STD.map((s) => s * 255));
+    return tf.div(tf.sub(pixels, mean), std) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Chain rule through the normalization: d/d(pixel) = d/d(input) / (255 · std) per channel.
+ * Engine gradients are w.r.t. the normalized input; attacks and visualizations step in pixels.
+ */
+export function inputGradToPixelGrad(grad: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.div(grad, tf.tensor1d(IMAGENET_STD.map((s) => s * 255))) as tf.Tensor4D);
+}
+
+export function pixelTensor(image: PixelImage): tf.Tensor4D {
+  return tf.tensor4d(image.data, [1, INPUT, INPUT, 3]);
+}
+
+/** Progress of an iterative method; `preview` carries intermediate images where it makes sense. */
+export interface Progress {
+  /** steps done so far */
+  step: number;
+  /** planned steps (an upper bound when the method may stop early) */
+  total: number;
+  message?: string;
+  preview?: PixelImage;
+}
+
+export interface RunControl {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+export class CancelledError extends Error {
+  constructor(what = 'operation') {
+    super(`${what} was cancelled`);
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw new CancelledError(what);
+}
+
+/**
+ * Let the event loop run (messages, cancellation) between iterations. A macrotask, not a
+ * microtask: a service worker only processes a cancel message between macrotasks.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Read a [1,H,W,C] or [H,W,C] tensor's values (async: no blocking read on WebGPU). */
+export async function values(t: tf.Tensor): Promise<Float32Array> {
+  return (await t.data()) as Float32Array;
+}
+
+/** Deterministic PRNG (mulberry32) for seeded noise, jitter and random targets. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples from a seeded uniform source (Box–Muller). */
+export function gaussian(random: () => number): () => number {
+  return () => {
+    const u = Math.max(random(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+}
