@@ -14,6 +14,8 @@
 import { scriptStartedAt } from './started-at.js';
 import type { BackendReport } from '../engine/backend.js';
 import type { ScoreHead, ScoreKind } from '../engine/scores.js';
+import { preprocess, type Geometry, type PreprocessMode } from '../engine/preprocess.js';
+import { decodeImageBlob, fetchImageBlob } from './decode-sw.js';
 import {
   classifyTensor,
   engineLoadStarted,
@@ -107,7 +109,18 @@ export interface InfoReply {
   gpu: boolean;
 }
 
+export interface ClassifyUrlReply {
+  top: ClassifyResult['top'][number];
+  geometry: Geometry;
+  image: { width: number; height: number; originalWidth: number; originalHeight: number };
+  backend: BackendReport;
+  /** fetch + decode + preprocess + network, engine load excluded */
+  ms: number;
+}
+
 export interface SqueezeLensHook {
+  /** fetch, decode and classify an image URL inside the worker (the extension's own image path) */
+  classifyUrl(req: { url: string; topk?: number; preprocess?: PreprocessMode; engine?: EngineOptions }): Promise<ClassifyUrlReply>;
   classify(req: { input: HookArray; n?: number; topk?: number; engine?: EngineOptions }): Promise<ClassifyReply>;
   gradient(req: { input: HookArray; n?: number; classes: number[]; kind?: ScoreKind; head?: ScoreHead; engine?: EngineOptions; returnGradient?: boolean }): Promise<GradientReply>;
   benchmark(req: BenchmarkRequest): Promise<BenchmarkReply>;
@@ -213,6 +226,20 @@ async function benchmark(req: BenchmarkRequest): Promise<BenchmarkReply> {
 }
 
 const hook: SqueezeLensHook = {
+  classifyUrl: async (req) => {
+    await getEngine(req.engine); // load first, so ms measures the image work only
+    const t0 = performance.now();
+    const image = await decodeImageBlob(await fetchImageBlob(req.url));
+    const { input, geometry } = preprocess(image, req.preprocess ?? 'crop');
+    const result = await classifyTensor(input, 1, { topk: req.topk, engine: req.engine });
+    return {
+      top: result.top[0],
+      geometry,
+      image: { width: image.width, height: image.height, originalWidth: image.originalWidth, originalHeight: image.originalHeight },
+      backend: result.backend,
+      ms: performance.now() - t0,
+    };
+  },
   classify: (req) =>
     timed(req.engine, () => decodeFloat32(req.input), (data) => classifyTensor(data, batchOf(data, req.n), { topk: req.topk, engine: req.engine })),
 

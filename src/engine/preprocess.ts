@@ -8,9 +8,10 @@
  *    on 200 photos (../shared/models/README.md).
  *  - 'fit': the whole image stretched to 224×224 (nothing cut off; aspect ratio not kept).
  *
- * Resampling is antialiased bilinear like PIL's (the filter widens when downscaling), and the
- * result is rounded to 8 bits, as PIL does, before normalization. The 8-bit 224×224 RGB image is
- * returned too: attacks work in that pixel space.
+ * Resampling reproduces Pillow's 8-bit antialiased bilinear resize (what torchvision's Resize
+ * does on PIL images, hence what the reference accuracy was measured with): the filter widens
+ * when downscaling, coefficients are 22-bit fixed point, and each pass rounds to 8 bits. The
+ * 8-bit 224×224 RGB image is returned too: attacks work in that pixel space.
  */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
@@ -109,11 +110,20 @@ function roundHalfEven(x: number): number {
 interface Taps {
   start: Int32Array;
   count: Int32Array;
-  weights: Float32Array; // maxTaps per output
+  /** fixed-point coefficients, PRECISION_BITS fractional bits, maxTaps per output */
+  weights: Int32Array;
   maxTaps: number;
 }
 
-/** PIL's bilinear coefficients for output positions [from, from + n) of an inSize → outSize resize. */
+/** Pillow's fixed-point precision for 8-bit resampling (32 − 8 − 2). */
+const PRECISION_BITS = 22;
+const ONE = 2 ** PRECISION_BITS;
+const HALF = 2 ** (PRECISION_BITS - 1);
+
+/**
+ * Pillow's bilinear coefficients (precompute_coeffs + normalize_coeffs_8bpc) for output
+ * positions [from, from + n) of an inSize → outSize resize.
+ */
 function taps(inSize: number, outSize: number, from: number, n: number): Taps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
@@ -121,7 +131,8 @@ function taps(inSize: number, outSize: number, from: number, n: number): Taps {
   const maxTaps = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(n);
   const count = new Int32Array(n);
-  const weights = new Float32Array(n * maxTaps);
+  const weights = new Int32Array(n * maxTaps);
+  const w = new Float64Array(maxTaps);
   for (let k = 0; k < n; k++) {
     const center = (from + k + 0.5) * scale;
     const lo = Math.max(Math.trunc(center - support + 0.5), 0);
@@ -130,37 +141,57 @@ function taps(inSize: number, outSize: number, from: number, n: number): Taps {
     const m = Math.min(hi - lo, maxTaps);
     for (let j = 0; j < m; j++) {
       const t = Math.abs((j + lo - center + 0.5) / filterScale);
-      const wgt = t < 1 ? 1 - t : 0;
-      weights[k * maxTaps + j] = wgt;
-      total += wgt;
+      w[j] = t < 1 ? 1 - t : 0;
+      total += w[j];
     }
-    if (total > 0) for (let j = 0; j < m; j++) weights[k * maxTaps + j] /= total;
+    for (let j = 0; j < m; j++) {
+      const v = total !== 0 ? w[j] / total : 0;
+      weights[k * maxTaps + j] = v < 0 ? Math.trunc(-0.5 + v * ONE) : Math.trunc(0.5 + v * ONE);
+    }
     start[k] = lo;
     count[k] = m;
   }
   return { start, count, weights, maxTaps };
 }
 
+/** Pillow's clip8: round the fixed-point sum (HALF was added up front) to 0…255. */
+function clip8(sum: number): number {
+  const v = Math.floor(sum / ONE);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
 /**
- * Resize RGBA → RGB (outW × outH) and return only the window [left, left+winW) × [top, top+winH),
- * so a centre crop never computes the pixels it throws away. Alpha is dropped (composited on
- * nothing: a transparent pixel keeps its stored colour, as PIL's convert('RGB') does).
+ * Resize RGBA → RGB (outW × outH) exactly as Pillow's 8-bit bilinear resample does (horizontal
+ * pass, rounded to 8 bits, then vertical pass), and return only the window
+ * [left, left+winW) × [top, top+winH), so a centre crop never computes pixels it throws away.
+ * A pass whose size does not change is skipped, as in Pillow. Alpha is dropped (a transparent
+ * pixel keeps its stored colour, as Pillow's convert('RGB') does).
  */
 export function resampleWindow(image: RgbaImage, outW: number, outH: number, left: number, top: number, winW: number, winH: number): Uint8ClampedArray {
   const { width: inW, height: inH, data } = image;
+  const horizontal = outW !== inW;
+  const vertical = outH !== inH;
   const tx = taps(inW, outW, left, winW);
   const ty = taps(inH, outH, top, winH);
-  // Rows of the source actually needed by the vertical pass.
-  const rowLo = ty.start[0];
-  const rowHi = ty.start[winH - 1] + ty.count[winH - 1];
-  const mid = new Float32Array((rowHi - rowLo) * winW * 3);
+  // Source rows the vertical pass reads (or the window's rows when there is no vertical pass).
+  const rowLo = vertical ? ty.start[0] : top;
+  const rowHi = vertical ? ty.start[winH - 1] + ty.count[winH - 1] : top + winH;
+  const mid = new Uint8Array((rowHi - rowLo) * winW * 3);
   for (let y = rowLo; y < rowHi; y++) {
     const srcRow = y * inW * 4;
     const dstRow = (y - rowLo) * winW * 3;
     for (let x = 0; x < winW; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      const d = dstRow + x * 3;
+      if (!horizontal) {
+        const p = srcRow + (left + x) * 4;
+        mid[d] = data[p];
+        mid[d + 1] = data[p + 1];
+        mid[d + 2] = data[p + 2];
+        continue;
+      }
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
       const s = tx.start[x];
       const base = x * tx.maxTaps;
       for (let j = 0; j < tx.count[x]; j++) {
@@ -170,20 +201,24 @@ export function resampleWindow(image: RgbaImage, outW: number, outH: number, lef
         g += data[p + 1] * wgt;
         b += data[p + 2] * wgt;
       }
-      const d = dstRow + x * 3;
-      mid[d] = r;
-      mid[d + 1] = g;
-      mid[d + 2] = b;
+      mid[d] = clip8(r);
+      mid[d + 1] = clip8(g);
+      mid[d + 2] = clip8(b);
     }
   }
-  const out = new Uint8ClampedArray(winW * winH * 3); // clamps and rounds on store
+  const out = new Uint8ClampedArray(winW * winH * 3);
+  const rowBytes = winW * 3;
   for (let y = 0; y < winH; y++) {
+    if (!vertical) {
+      out.set(mid.subarray(y * rowBytes, (y + 1) * rowBytes), y * rowBytes);
+      continue;
+    }
     const s = ty.start[y] - rowLo;
     const base = y * ty.maxTaps;
-    for (let x = 0; x < winW * 3; x++) {
-      let v = 0;
-      for (let j = 0; j < ty.count[y]; j++) v += mid[(s + j) * winW * 3 + x] * ty.weights[base + j];
-      out[y * winW * 3 + x] = v;
+    for (let x = 0; x < rowBytes; x++) {
+      let v = HALF;
+      for (let j = 0; j < ty.count[y]; j++) v += mid[(s + j) * rowBytes + x] * ty.weights[base + j];
+      out[y * rowBytes + x] = clip8(v);
     }
   }
   return out;

@@ -32,6 +32,8 @@ export interface LaunchOptions {
   webgpu?: boolean;
   /** forwarded to the console of the test process, prefixed (default: off) */
   logServiceWorkerConsole?: boolean;
+  /** default true; `npm start` opens a visible window when a display exists */
+  headless?: boolean;
 }
 
 export interface LaunchedExtension {
@@ -71,7 +73,7 @@ export async function launchExtension(options: LaunchOptions = {}): Promise<Laun
   if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu');
   let context: BrowserContext | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: options.headless ?? true, args, viewport: options.headless === false ? null : undefined });
     if (options.logServiceWorkerConsole) {
       const attach = (w: Worker) => w.on('console', (m) => console.log(`[sw ${m.type()}] ${m.text()}`));
       context.serviceWorkers().forEach(attach);
