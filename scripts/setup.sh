@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything SqueezeLens needs on a fresh Debian/Ubuntu machine: Chromium (the extension runs and
+# is tested in it) and the npm dependencies. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Chromium (apt)…"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "setup: Chromium is missing and this user cannot install it; run as root: apt-get install -y chromium" >&2
+      exit 1
+    fi
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# npm ci on a fresh checkout, in CI, or when the lock file changed since the last install.
+if [ ! -d node_modules ] || [ "${CI:-}" = "true" ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)…"
+  npm ci --no-audit --no-fund
+fi
+echo "setup: ready (node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1))"
