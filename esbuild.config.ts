@@ -2,6 +2,10 @@
  * `npm run build`: assembles the unpacked extension in dist/extension/.
  *
  *   background.js (+ .map)  src/background/index.ts bundled as one ES module (module service worker)
+ *   content.js              src/capture/content.ts, one classic script (content scripts are not modules)
+ *   popup.{html,js,css}     src/popup/       the action popup
+ *   options.{html,js}       src/options/     the options page
+ *   offscreen.{html,js}     src/offscreen/   rasterizes SVG for the worker (which cannot decode it)
  *   manifest.json           copied from the project root
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
@@ -102,6 +106,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     throw new Error(`import() is not allowed in a service worker, found: ${dynamicImports.join(', ')}`);
   }
 
+  await buildPages();
+
   await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
   await mkdir(join(DIST, 'wasm'));
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
@@ -115,6 +121,35 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const ms = performance.now() - t0;
   log(`built ${relative(ROOT, DIST)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`);
   return { dir: DIST, bundleBytes, ms };
+}
+
+/** Extension pages and the content script: small bundles, each self-contained. */
+const PAGES: { entry: string; out: string; format: 'esm' | 'iife'; copy?: string[] }[] = [
+  { entry: 'src/capture/content.ts', out: 'content.js', format: 'iife' },
+  { entry: 'src/popup/popup.ts', out: 'popup.js', format: 'esm', copy: ['src/popup/popup.html', 'src/popup/popup.css'] },
+  { entry: 'src/options/options.ts', out: 'options.js', format: 'esm', copy: ['src/options/options.html'] },
+  { entry: 'src/offscreen/offscreen.ts', out: 'offscreen.js', format: 'esm', copy: ['src/offscreen/offscreen.html'] },
+];
+
+async function buildPages(): Promise<void> {
+  for (const page of PAGES) {
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [join(ROOT, page.entry)],
+      outfile: join(DIST, page.out),
+      bundle: true,
+      format: page.format,
+      platform: 'browser',
+      target: 'chrome120',
+      minify: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      legalComments: 'linked',
+      logLevel: 'warning',
+    });
+    if (result.errors.length) throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
+    for (const f of page.copy ?? []) await cp(join(ROOT, f), join(DIST, f.split('/').pop()!));
+  }
 }
 
 async function newestMtime(path: string): Promise<number> {

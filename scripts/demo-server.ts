@@ -47,8 +47,9 @@ ${files.map((f) => `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${e
       return;
     }
     const body = await readFile(join(PHOTO_DIR, name));
-    // CORS for now: the extension requests no host permissions yet (issue 4 adds them).
-    res.writeHead(200, { 'content-type': 'image/jpeg', 'access-control-allow-origin': '*' }).end(body);
+    // No CORS header: the extension's worker fetches page images with its host permission, as it
+    // must on real sites that send none.
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

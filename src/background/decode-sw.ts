@@ -1,34 +1,101 @@
 /**
- * Turning an image the service worker fetched into RGBA pixels, with bounded memory: a huge image
- * is downscaled while it is decoded (createImageBitmap's resize), never held at full size.
- * Errors say what went wrong (HTTP status, not an image, undecodable, too large).
+ * Turning an image the service worker fetched into RGBA pixels, with bounded memory: the download
+ * is read as a stream and stopped at MAX_IMAGE_BYTES whatever the server declared; the size is
+ * read from the file's header first, so a huge image is decoded straight to a bounded size
+ * (createImageBitmap's resize), never held at full size. Every failure is an ImageFetchError with a
+ * code and a sentence that says what went wrong (HTTP status, not an image, undecodable, too large,
+ * timed out).
  */
+import type { ErrorCode } from '../shared/jobs.js';
 import type { RgbaImage } from '../engine/preprocess.js';
+import { imageSize } from './image-size.js';
 
-export class ImageFetchError extends Error {}
+export class ImageFetchError extends Error {
+  readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode = 'undecodable') {
+    super(message);
+    this.code = code;
+  }
+}
 
 /** Decoded images larger than this (in pixels) are downscaled while decoding. */
 export const MAX_DECODE_PIXELS = 4096 * 4096;
+/** Images whose header declares more pixels than this are refused. */
+export const MAX_SOURCE_PIXELS = 250_000_000;
 /** Refuse to download more than this many bytes for one image. */
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
-export async function fetchImageBlob(url: string, signal?: AbortSignal): Promise<Blob> {
-  let response: Response;
+export interface FetchOptions {
+  signal?: AbortSignal;
+  /** give up when no answer (headers and the whole body) arrives within this time */
+  timeoutMs?: number;
+  /** called as bytes arrive: received, and the declared total when known */
+  onBytes?: (received: number, total: number | null) => void;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+
+export type DecodedImage = RgbaImage & { originalWidth: number; originalHeight: number };
+
+/** Downloads an image the user chose (http, https or data:), enforcing the limits. */
+export async function fetchImageBlob(url: string, options: FetchOptions | AbortSignal = {}): Promise<Blob> {
+  const opts: FetchOptions = options instanceof AbortSignal ? { signal: options } : options;
+  const timeout = new AbortController();
+  const timer = opts.timeoutMs ? setTimeout(() => timeout.abort(), opts.timeoutMs) : undefined;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+  const fail = (error: unknown): never => {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
+    if (timeout.signal.aborted) throw new ImageFetchError(`The image server did not answer within ${((opts.timeoutMs ?? 0) / 1000).toFixed(0)} s.`, 'timeout');
+    if (error instanceof ImageFetchError) throw error;
+    throw new ImageFetchError(`The image could not be downloaded (${(error as Error).message}).`, 'network');
+  };
   try {
-    response = await fetch(url, { credentials: 'omit', signal });
-  } catch (error) {
-    throw new ImageFetchError(`could not download the image (${(error as Error).message})`);
+    let response: Response;
+    try {
+      // No cookies: the image is fetched as an anonymous visitor would see it.
+      response = await fetch(url, { credentials: 'omit', signal });
+    } catch (error) {
+      return fail(error);
+    }
+    if (!response.ok) {
+      throw new ImageFetchError(`The image could not be downloaded: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`, 'http');
+    }
+    const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type && !type.startsWith('image/') && type !== 'application/octet-stream' && type !== 'binary/octet-stream') {
+      await response.body?.cancel().catch(() => {});
+      throw new ImageFetchError(`The address did not return an image: the server sent ${type}.`, 'not-image');
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    const total = Number.isFinite(declared) && declared > 0 ? declared : null;
+    if (total !== null && total > MAX_IMAGE_BYTES) {
+      await response.body?.cancel().catch(() => {});
+      throw new ImageFetchError(`The image is too large to analyse: ${mb(total)} (the limit is ${mb(MAX_IMAGE_BYTES)}).`, 'too-large');
+    }
+    // Read as a stream: the limit holds even when the server declares nothing or lies.
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    if (response.body) {
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          received += value.byteLength;
+          if (received > MAX_IMAGE_BYTES) {
+            await reader.cancel().catch(() => {});
+            throw new ImageFetchError(`The image is too large to analyse: more than ${mb(MAX_IMAGE_BYTES)}.`, 'too-large');
+          }
+          chunks.push(value);
+          opts.onBytes?.(received, total);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    }
+    return new Blob(chunks as BlobPart[], { type });
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) throw new ImageFetchError(`the image could not be downloaded: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_IMAGE_BYTES) throw new ImageFetchError(`the image is too large to analyse (${(declared / 1e6).toFixed(0)} MB; the limit is ${MAX_IMAGE_BYTES / 1e6} MB)`);
-  const blob = await response.blob();
-  if (blob.size > MAX_IMAGE_BYTES) throw new ImageFetchError(`the image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB)`);
-  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type && !type.startsWith('image/') && type !== 'application/octet-stream') {
-    throw new ImageFetchError(`the address did not return an image (it returned ${type})`);
-  }
-  return blob;
 }
 
 /**
@@ -39,31 +106,58 @@ export async function fetchImageBlob(url: string, signal?: AbortSignal): Promise
  */
 const DECODE_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
 
-export async function decodeImageBlob(blob: Blob): Promise<RgbaImage & { originalWidth: number; originalHeight: number }> {
+/** True when the bytes look like SVG (which createImageBitmap cannot decode in a worker). */
+export async function isSvg(blob: Blob): Promise<boolean> {
+  if (blob.type === 'image/svg+xml') return true;
+  const head = new TextDecoder().decode(await blob.slice(0, 1024).arrayBuffer()).trimStart().toLowerCase();
+  return head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'));
+}
+
+function boundedSize(width: number, height: number): { width: number; height: number } | null {
+  if (width * height <= MAX_DECODE_PIXELS) return null;
+  const scale = Math.sqrt(MAX_DECODE_PIXELS / (width * height));
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+}
+
+export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
+  const header = imageSize(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
+  if (header && header.width * header.height > MAX_SOURCE_PIXELS) {
+    throw new ImageFetchError(`The image is too large to analyse: ${header.width}×${header.height} pixels (the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`, 'too-large');
+  }
+  const undecodable = () => new ImageFetchError(`The file could not be decoded as an image (${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`, 'undecodable');
   let bitmap: ImageBitmap;
+  let originalWidth: number;
+  let originalHeight: number;
+  const target = header && boundedSize(header.width, header.height);
   try {
-    bitmap = await createImageBitmap(blob, DECODE_OPTIONS);
+    if (header && target) {
+      // Huge: decode straight to the bounded size.
+      bitmap = await createImageBitmap(blob, { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high', ...DECODE_OPTIONS });
+      originalWidth = header.width;
+      originalHeight = header.height;
+    } else {
+      bitmap = await createImageBitmap(blob, DECODE_OPTIONS);
+      originalWidth = bitmap.width;
+      originalHeight = bitmap.height;
+      const late = boundedSize(originalWidth, originalHeight);
+      if (late) {
+        // Unknown header format: the size is known only now; decode again at a bounded size.
+        bitmap.close();
+        bitmap = await createImageBitmap(blob, { resizeWidth: late.width, resizeHeight: late.height, resizeQuality: 'high', ...DECODE_OPTIONS });
+      }
+    }
   } catch {
-    throw new ImageFetchError(`the file could not be decoded as an image (${blob.type || 'unknown type'}, ${blob.size} bytes)`);
+    throw undecodable();
   }
-  const originalWidth = bitmap.width;
-  const originalHeight = bitmap.height;
-  if (originalWidth * originalHeight > MAX_DECODE_PIXELS) {
-    // Decode again at a bounded size: the full-size bitmap is only a handle, released at once.
-    const scale = Math.sqrt(MAX_DECODE_PIXELS / (originalWidth * originalHeight));
-    bitmap.close();
-    bitmap = await createImageBitmap(blob, {
-      resizeWidth: Math.max(1, Math.floor(originalWidth * scale)),
-      resizeHeight: Math.max(1, Math.floor(originalHeight * scale)),
-      resizeQuality: 'high',
-      ...DECODE_OPTIONS,
-    });
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new ImageFetchError('no 2D canvas available to read the image');
-  ctx.drawImage(bitmap, 0, 0);
+  return bitmapToRgba(bitmap, originalWidth, originalHeight);
+}
+
+export function bitmapToRgba(bitmap: ImageBitmap, originalWidth = bitmap.width, originalHeight = bitmap.height): DecodedImage {
   const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new ImageFetchError('no 2D canvas available to read the image', 'internal');
+  ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   const data = ctx.getImageData(0, 0, width, height).data;
   return { width, height, data, originalWidth, originalHeight };

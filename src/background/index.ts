@@ -1,11 +1,11 @@
 /**
  * Service-worker entry (bundled to dist/extension/background.js, a module worker).
  *
- * For now it registers nothing user-facing (context menus and messaging come later). It installs
- * a test/benchmark hook, `self.__squeezelens`, because module-scope names are not globals and
- * tests drive the worker with `worker.evaluate(...)`. The hook is reachable only through
- * DevTools / CDP (Playwright), never from web pages or other extensions: a page cannot reach a
- * service worker's global scope, and nothing here listens to messages.
+ * The product (context menu, capture, job queue, popup requests) is wired by ./product.ts. This
+ * file also installs a test/benchmark hook, `self.__squeezelens`, because module-scope names are
+ * not globals and tests drive the worker with `worker.evaluate(...)`. The hook is reachable only
+ * through DevTools / CDP (Playwright), never from web pages or other extensions: a page cannot
+ * reach a service worker's global scope, and no message handler calls it.
  *
  * Startup must stay instant: this module only records timestamps and defines functions; the
  * engine loads lazily on the first call (../shared/PLATFORM.md).
@@ -30,6 +30,7 @@ import {
   type EngineOptions,
   type LoadTimings,
 } from './engine-sw.js';
+import { installProduct } from './product.js';
 
 /** End of this module's evaluation, i.e. after the whole bundle (TF.js included) evaluated. */
 const swStartedAt = performance.now();
@@ -293,3 +294,6 @@ const hook: SqueezeLensHook = {
 };
 
 (globalThis as unknown as { __squeezelens: SqueezeLensHook }).__squeezelens = hook;
+
+// Context menu, messages and jobs: listeners must be registered synchronously at startup.
+installProduct();

@@ -1,0 +1,58 @@
+/**
+ * The job list in storage.session (kept while the browser runs, readable only by this extension's
+ * own pages). The worker is the only writer; writes go through one promise chain so concurrent
+ * updates (a click while a job runs) never overwrite each other. A fresh worker reads the list
+ * back on first use.
+ */
+import { MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+
+let cache: JobRecord[] | null = null;
+let chain: Promise<unknown> = Promise.resolve();
+
+async function load(): Promise<JobRecord[]> {
+  if (!cache) {
+    const got = await chrome.storage.session.get(STORAGE_KEYS.jobs);
+    const list = got[STORAGE_KEYS.jobs];
+    cache = Array.isArray(list) ? (list as JobRecord[]) : [];
+  }
+  return cache;
+}
+
+/**
+ * Runs `change` on the current list and saves it (plus any extra keys, e.g. a thumbnail).
+ * Returns what `change` returned.
+ */
+export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<string, unknown>): Promise<T> {
+  const next = chain.then(async () => {
+    const jobs = await load();
+    const out = change(jobs);
+    const removed = jobs.length > MAX_JOBS ? jobs.splice(0, jobs.length - MAX_JOBS) : [];
+    await chrome.storage.session.set({ [STORAGE_KEYS.jobs]: jobs, ...extra });
+    if (removed.length) await chrome.storage.session.remove(removed.map((j) => STORAGE_KEYS.thumbPrefix + j.id));
+    return out;
+  });
+  chain = next.catch(() => {});
+  return next;
+}
+
+export function addJob(job: JobRecord): Promise<void> {
+  return mutateJobs((jobs) => {
+    jobs.push(job);
+  });
+}
+
+/** Updates a job (unless it already reached a final state, which is never overwritten). */
+export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<string, unknown>): Promise<JobRecord | null> {
+  return mutateJobs((jobs) => {
+    const job = jobs.find((j) => j.id === id);
+    if (!job) return null;
+    if (['done', 'error', 'cancelled', 'interrupted'].includes(job.state)) return null;
+    Object.assign(job, patch, { updatedAt: Date.now() });
+    return { ...job };
+  }, extra);
+}
+
+export async function getJobs(): Promise<JobRecord[]> {
+  await chain;
+  return [...(await load())];
+}

@@ -1,0 +1,186 @@
+/**
+ * Every message between SqueezeLens's contexts, typed and validated on arrival.
+ *
+ *   service worker → content script (tabs.sendMessage, one frame):  capture
+ *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
+ *   popup / options → service worker (runtime.sendMessage):          hello, cancel
+ *
+ * Web pages cannot send any of these: the manifest declares no `externally_connectable` and the
+ * worker registers no onMessageExternal, and content scripts listen to runtime messages only (never
+ * window.postMessage). Still, every receiver checks the sender (this extension, and the expected
+ * kind of context) and the shape (exact type tag, field types, sizes) before acting, and answers
+ * a malformed message with an error instead of guessing.
+ */
+import type { ErrorCode, JobError } from './jobs.js';
+
+export const MESSAGE_PREFIX = 'squeezelens/';
+
+/** Largest data: URL a capture may carry (a canvas/video frame or a converted blob:). */
+export const MAX_CAPTURE_CHARS = 48 * 1024 * 1024;
+const MAX_URL_CHARS = MAX_CAPTURE_CHARS;
+const MAX_ID_CHARS = 64;
+
+// ---- service worker → content script ----------------------------------------------------------
+
+export interface CaptureRequest {
+  type: 'squeezelens/capture';
+  jobId: string;
+  /** what the browser says was right-clicked (images/video/audio), a hint */
+  srcUrl?: string;
+  mediaType?: string;
+}
+
+/** What the content script found under the pointer. */
+export type CaptureSource =
+  /** an address for the worker to fetch: http(s), data: (blob: is converted to data: first) */
+  | { kind: 'url'; url: string; element: string; svg?: boolean; displayWidth?: number; displayHeight?: number }
+  /** pixels the page itself drew (canvas, video frame), as a PNG data: URL */
+  | { kind: 'pixels'; dataUrl: string; element: string; width: number; height: number };
+
+export type CaptureReply = { ok: true; source: CaptureSource; pageUrl: string } | { ok: false; error: JobError };
+
+// ---- service worker → offscreen document ------------------------------------------------------
+
+export interface RasterizeRequest {
+  type: 'squeezelens/rasterize-svg';
+  target: 'offscreen';
+  /** data:image/svg+xml;base64,… */
+  dataUrl: string;
+  /** size to use when the SVG has no intrinsic size (its size on the page) */
+  fallbackWidth?: number;
+  fallbackHeight?: number;
+  maxPixels: number;
+}
+
+export type RasterizeReply = { ok: true; dataUrl: string; width: number; height: number } | { ok: false; error: JobError };
+
+// ---- popup / options → service worker ---------------------------------------------------------
+
+export interface HelloRequest {
+  type: 'squeezelens/hello';
+}
+export interface HelloReply {
+  ok: true;
+  /** the worker instance (its performance.timeOrigin) */
+  worker: number;
+}
+
+export interface CancelRequest {
+  type: 'squeezelens/cancel';
+  jobId: string;
+}
+export interface CancelReply {
+  ok: boolean;
+  /** why nothing was cancelled */
+  reason?: string;
+}
+
+export type WorkerRequest = HelloRequest | CancelRequest;
+
+// ---- validation --------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const isOptStr = (v: unknown, max: number) => v === undefined || isStr(v, max);
+const isDim = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 1 << 16;
+const isOptDim = (v: unknown) => v === undefined || isDim(v);
+const onlyKeys = (o: Obj, keys: readonly string[]) => Object.keys(o).every((k) => keys.includes(k));
+export const isJobId = (v: unknown): v is string => isStr(v, MAX_ID_CHARS) && /^[a-z0-9-]+$/i.test(v);
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'http', 'network', 'timeout', 'not-image', 'undecodable', 'too-large', 'tainted', 'no-frame', 'no-image',
+  'page-unreachable', 'engine', 'cancelled', 'interrupted', 'internal',
+];
+function isJobError(v: unknown): v is JobError {
+  return isObj(v) && (ERROR_CODES as readonly unknown[]).includes(v.code) && isStr(v.message, 2000);
+}
+
+export function parseCaptureRequest(v: unknown): CaptureRequest | null {
+  if (!isObj(v) || v.type !== 'squeezelens/capture' || !onlyKeys(v, ['type', 'jobId', 'srcUrl', 'mediaType'])) return null;
+  if (!isJobId(v.jobId) || !isOptStr(v.srcUrl, MAX_URL_CHARS) || !isOptStr(v.mediaType, 32)) return null;
+  return v as unknown as CaptureRequest;
+}
+
+const URL_SCHEMES = /^(https?:|data:)/i;
+
+export function parseCaptureReply(v: unknown): CaptureReply | null {
+  if (!isObj(v)) return null;
+  if (v.ok === false) return isJobError(v.error) ? { ok: false, error: { code: v.error.code, message: v.error.message } } : null;
+  if (v.ok !== true || !isStr(v.pageUrl, 8192) || !isObj(v.source)) return null;
+  const s = v.source;
+  if (!isStr(s.element, 32)) return null;
+  if (s.kind === 'url') {
+    if (!isStr(s.url, MAX_URL_CHARS) || !URL_SCHEMES.test(s.url)) return null;
+    if (s.svg !== undefined && typeof s.svg !== 'boolean') return null;
+    if (!isOptDim(s.displayWidth) || !isOptDim(s.displayHeight)) return null;
+    return { ok: true, pageUrl: v.pageUrl, source: { kind: 'url', url: s.url, element: s.element, svg: s.svg as boolean | undefined, displayWidth: s.displayWidth as number | undefined, displayHeight: s.displayHeight as number | undefined } };
+  }
+  if (s.kind === 'pixels') {
+    if (!isStr(s.dataUrl, MAX_CAPTURE_CHARS) || !s.dataUrl.startsWith('data:image/png;base64,')) return null;
+    if (!isDim(s.width) || !isDim(s.height)) return null;
+    return { ok: true, pageUrl: v.pageUrl, source: { kind: 'pixels', dataUrl: s.dataUrl, element: s.element, width: s.width, height: s.height } };
+  }
+  return null;
+}
+
+export function parseRasterizeRequest(v: unknown): RasterizeRequest | null {
+  if (!isObj(v) || v.type !== 'squeezelens/rasterize-svg' || v.target !== 'offscreen') return null;
+  if (!onlyKeys(v, ['type', 'target', 'dataUrl', 'fallbackWidth', 'fallbackHeight', 'maxPixels'])) return null;
+  if (!isStr(v.dataUrl, MAX_CAPTURE_CHARS) || !v.dataUrl.startsWith('data:image/svg+xml')) return null;
+  if (!isOptDim(v.fallbackWidth) || !isOptDim(v.fallbackHeight)) return null;
+  if (typeof v.maxPixels !== 'number' || !(v.maxPixels > 0)) return null;
+  return v as unknown as RasterizeRequest;
+}
+
+export function parseRasterizeReply(v: unknown): RasterizeReply | null {
+  if (!isObj(v)) return null;
+  if (v.ok === false) return isJobError(v.error) ? { ok: false, error: v.error } : null;
+  if (v.ok !== true || !isStr(v.dataUrl, MAX_CAPTURE_CHARS) || !v.dataUrl.startsWith('data:image/png;base64,')) return null;
+  if (!isDim(v.width) || !isDim(v.height)) return null;
+  return { ok: true, dataUrl: v.dataUrl, width: v.width, height: v.height };
+}
+
+export function parseWorkerRequest(v: unknown): WorkerRequest | null {
+  if (!isObj(v)) return null;
+  if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
+  if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: 'squeezelens/cancel', jobId: v.jobId };
+  return null;
+}
+
+// ---- senders -----------------------------------------------------------------------------------
+
+/** The minimal sender shape (chrome.runtime.MessageSender and the polyfill's agree on these). */
+export interface SenderLike {
+  id?: string;
+  url?: string;
+  tab?: unknown;
+}
+
+function originOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * From one of this extension's own pages (popup, options, offscreen document) or its worker:
+ * the extension id matches and the sending document is inside the package. A content script
+ * shares the id but its url is the web page's, so it fails this check.
+ */
+export function isFromExtensionPage(sender: SenderLike, extensionId: string, extensionOrigin: string): boolean {
+  return sender.id === extensionId && originOf(sender.url) === extensionOrigin;
+}
+
+/**
+ * For a content script receiving from the worker (tabs.sendMessage): this extension, and not from
+ * a tab (another content script of ours would carry `tab`). When Chrome includes the url, it must
+ * be inside the package.
+ */
+export function isFromWorker(sender: SenderLike, extensionId: string, extensionOrigin: string): boolean {
+  if (sender.id !== extensionId || sender.tab !== undefined) return false;
+  return sender.url === undefined || originOf(sender.url) === extensionOrigin;
+}
