@@ -102,7 +102,7 @@ export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?:
 }
 
 export function installProduct(): void {
-  const extensionOrigin = new URL(chrome.runtime.getURL('/')).origin;
+  const extensionOrigin = chrome.runtime.getURL('').replace(/\/$/, '');
   chrome.runtime.onInstalled.addListener(() => createMenus());
   chrome.contextMenus.onClicked.addListener((info, tab) => {
     onMenuClicked(info, tab).catch((error: unknown) => console.error('[SqueezeLens] menu action failed', error));

@@ -18,7 +18,7 @@ addEventListener(
   { capture: true, passive: true },
 );
 
-const origin = new URL(browser.runtime.getURL('/')).origin;
+const origin = browser.runtime.getURL('').replace(/\/$/, '');
 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
   if (!isFromWorker(sender, browser.runtime.id, origin)) return undefined;

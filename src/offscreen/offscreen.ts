@@ -43,7 +43,7 @@ async function rasterize(req: RasterizeRequest): Promise<RasterizeReply> {
   return { ok: true, dataUrl: canvas.toDataURL('image/png'), width: w, height: h };
 }
 
-const origin = new URL(browser.runtime.getURL('/')).origin;
+const origin = browser.runtime.getURL('').replace(/\/$/, '');
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<RasterizeReply> | undefined => {
   const request = parseRasterizeRequest(message);
   if (!request || !isFromExtensionPage(sender, browser.runtime.id, origin)) return undefined;

@@ -64,7 +64,7 @@ const imagePanel: Panel = ({ job, thumbnail }) => {
   const src = job.source;
   if (src && src.element !== '?') {
     const size = job.result ? `${job.result.image.originalWidth}×${job.result.image.originalHeight}` : '';
-    const where = src.url ?? (src.element === 'video' ? 'current video frame' : src.element === 'canvas' ? 'canvas pixels' : '');
+    const where = src.url ?? '';
     const line = [ELEMENT_TEXT[src.element] ?? src.element, size, where].filter(Boolean).join(' · ');
     parts.push(h('p', { class: 'source', testid: 'source', text: line, title: src.pageUrl ? `on ${src.pageUrl}` : undefined }));
   }

@@ -157,13 +157,9 @@ export interface SenderLike {
   tab?: unknown;
 }
 
-function originOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
+/** Inside the package: `chrome-extension://<id>/…` (a prefix test: URL.origin of such a URL is "null" outside Chromium). */
+function inPackage(url: string | undefined, extensionOrigin: string): boolean {
+  return typeof url === 'string' && url.startsWith(`${extensionOrigin}/`);
 }
 
 /**
@@ -172,7 +168,7 @@ function originOf(url: string | undefined): string | null {
  * shares the id but its url is the web page's, so it fails this check.
  */
 export function isFromExtensionPage(sender: SenderLike, extensionId: string, extensionOrigin: string): boolean {
-  return sender.id === extensionId && originOf(sender.url) === extensionOrigin;
+  return sender.id === extensionId && inPackage(sender.url, extensionOrigin);
 }
 
 /**
@@ -182,5 +178,5 @@ export function isFromExtensionPage(sender: SenderLike, extensionId: string, ext
  */
 export function isFromWorker(sender: SenderLike, extensionId: string, extensionOrigin: string): boolean {
   if (sender.id !== extensionId || sender.tab !== undefined) return false;
-  return sender.url === undefined || originOf(sender.url) === extensionOrigin;
+  return sender.url === undefined || inPackage(sender.url, extensionOrigin);
 }

@@ -1,0 +1,75 @@
+/** Message validation and header sniffing, in Node (no browser). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imageSize } from '../../src/background/image-size.js';
+import { isFromExtensionPage, isFromWorker, parseCaptureReply, parseCaptureRequest, parseRasterizeRequest, parseWorkerRequest } from '../../src/shared/messages.js';
+import { parseSettings, DEFAULT_SETTINGS } from '../../src/shared/settings.js';
+import { PHOTOS } from '../helpers/data.js';
+import { upscaledPng } from '../helpers/huge-png.js';
+
+const ID = 'bdjbfpioiegjohjihknepeppagacbljo';
+const ORIGIN = `chrome-extension://${ID}`;
+
+describe('senders', () => {
+  it('accepts only this extension\'s own pages for worker requests', () => {
+    expect(isFromExtensionPage({ id: ID, url: `${ORIGIN}/popup.html` }, ID, ORIGIN)).toBe(true);
+    expect(isFromExtensionPage({ id: ID, url: `${ORIGIN}/popup.html`, tab: { id: 3 } }, ID, ORIGIN)).toBe(true); // popup opened in a tab
+    expect(isFromExtensionPage({ id: ID, url: 'https://evil.example/', tab: { id: 3 } }, ID, ORIGIN)).toBe(false); // our content script
+    expect(isFromExtensionPage({ id: 'otherextensionidaaaaaaaaaaaaaaaa', url: 'chrome-extension://otherextensionidaaaaaaaaaaaaaaaa/x.html' }, ID, ORIGIN)).toBe(false);
+    expect(isFromExtensionPage({ url: `${ORIGIN}/popup.html` }, ID, ORIGIN)).toBe(false);
+    expect(isFromExtensionPage({ id: ID }, ID, ORIGIN)).toBe(false);
+  });
+  it('content scripts accept only the worker', () => {
+    expect(isFromWorker({ id: ID }, ID, ORIGIN)).toBe(true);
+    expect(isFromWorker({ id: ID, url: `${ORIGIN}/background.js` }, ID, ORIGIN)).toBe(true);
+    expect(isFromWorker({ id: ID, url: 'https://a.example/', tab: {} }, ID, ORIGIN)).toBe(false);
+    expect(isFromWorker({ id: 'x' }, ID, ORIGIN)).toBe(false);
+  });
+});
+
+describe('shapes', () => {
+  it('worker requests', () => {
+    expect(parseWorkerRequest({ type: 'squeezelens/hello' })).toEqual({ type: 'squeezelens/hello' });
+    expect(parseWorkerRequest({ type: 'squeezelens/cancel', jobId: 'abc-1-x' })).toEqual({ type: 'squeezelens/cancel', jobId: 'abc-1-x' });
+    expect(parseWorkerRequest({ type: 'squeezelens/cancel', jobId: '<img onerror=x>' })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/cancel', jobId: 'a', extra: 1 })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/hello', x: 1 })).toBeNull();
+    expect(parseWorkerRequest('squeezelens/hello')).toBeNull();
+    expect(parseWorkerRequest(null)).toBeNull();
+  });
+  it('capture requests and replies', () => {
+    expect(parseCaptureRequest({ type: 'squeezelens/capture', jobId: 'j1', srcUrl: 'https://a/b.png', mediaType: 'image' })).not.toBeNull();
+    expect(parseCaptureRequest({ type: 'squeezelens/capture', jobId: 'j1', srcUrl: 5 })).toBeNull();
+    const ok = { ok: true, pageUrl: 'https://a/', source: { kind: 'url', url: 'https://a/b.png', element: 'img' } };
+    expect(parseCaptureReply(ok)).toEqual({ ok: true, pageUrl: 'https://a/', source: { kind: 'url', url: 'https://a/b.png', element: 'img', svg: undefined, displayWidth: undefined, displayHeight: undefined } });
+    // Only http(s) and data: addresses may reach the worker's fetch.
+    for (const url of ['file:///etc/passwd', 'chrome-extension://x/y', 'javascript:alert(1)', 'blob:https://a/1']) {
+      expect(parseCaptureReply({ ...ok, source: { ...ok.source, url } }), url).toBeNull();
+    }
+    expect(parseCaptureReply({ ok: true, pageUrl: 'x', source: { kind: 'pixels', dataUrl: 'data:image/png;base64,AA', element: 'canvas', width: 2, height: 2 } })).not.toBeNull();
+    expect(parseCaptureReply({ ok: true, pageUrl: 'x', source: { kind: 'pixels', dataUrl: 'data:text/html,hi', element: 'canvas', width: 2, height: 2 } })).toBeNull();
+    expect(parseCaptureReply({ ok: true, pageUrl: 'x', source: { kind: 'pixels', dataUrl: 'data:image/png;base64,AA', element: 'canvas', width: 0, height: 2 } })).toBeNull();
+    expect(parseCaptureReply({ ok: false, error: { code: 'tainted', message: 'm' } })).toEqual({ ok: false, error: { code: 'tainted', message: 'm' } });
+    expect(parseCaptureReply({ ok: false, error: { code: 'made-up', message: 'm' } })).toBeNull();
+  });
+  it('rasterize requests', () => {
+    expect(parseRasterizeRequest({ type: 'squeezelens/rasterize-svg', target: 'offscreen', dataUrl: 'data:image/svg+xml;base64,AA', maxPixels: 100 })).not.toBeNull();
+    expect(parseRasterizeRequest({ type: 'squeezelens/rasterize-svg', target: 'offscreen', dataUrl: 'https://a/x.svg', maxPixels: 100 })).toBeNull();
+  });
+  it('settings fall back to defaults on anything malformed', () => {
+    expect(parseSettings(undefined)).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings({ preprocess: 'fit', backend: 'webgpu', fetchTimeoutSec: -5, openPopup: 'yes' })).toEqual({ ...DEFAULT_SETTINGS, preprocess: 'fit', fetchTimeoutSec: 1 });
+  });
+});
+
+describe('image size from the header', () => {
+  it('reads JPEG and PNG sizes without decoding', () => {
+    const jpeg = new Uint8Array(readFileSync(join(PHOTOS, 'eli_323_n02279972_monarch.JPEG')));
+    expect(imageSize(jpeg)).toEqual({ width: 500, height: 351, format: 'jpeg' });
+    const png = upscaledPng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) }, 8000, 6000);
+    expect(imageSize(new Uint8Array(png))).toEqual({ width: 8000, height: 6000, format: 'png' });
+    expect(imageSize(new TextEncoder().encode('<!doctype html>'))).toBeNull();
+    expect(imageSize(new Uint8Array([0xff, 0xd8, 0xff]))).toBeNull();
+  });
+});

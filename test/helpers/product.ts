@@ -1,0 +1,103 @@
+/**
+ * Driving SqueezeLens as a user would, in headless Chromium: right-click an element (a real
+ * `contextmenu` event, which the content script records), then run the real context-menu listener
+ * with the data Chrome would pass (native menus cannot be clicked headless, ../shared/PLATFORM.md),
+ * and read the answer from the popup (popup.html open in a tab).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { MENU_IDS, type JobKind } from '../../src/shared/jobs.js';
+import { ROOT } from '../../esbuild.config.js';
+
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+export interface PopupView {
+  jobId: string;
+  state: string;
+  top1Label: string | null;
+  top1Prob: string | null;
+  backend: string | null;
+  error: string | null;
+  errorCode: string | null;
+  notice: string | null;
+  source: string | null;
+  time: string | null;
+}
+
+export async function openPopup(context: BrowserContext, extensionId: string): Promise<Page> {
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 380, height: 600 });
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  return popup;
+}
+
+export async function readPopup(popup: Page): Promise<PopupView> {
+  // No named inner functions in evaluated code (tsx, used by `npm start`, would wrap them in __name).
+  const raw = await popup.evaluate(() => {
+    const ids = ['top1-label', 'top1-prob', 'backend', 'error', 'notice', 'source', 'time'];
+    const view = document.getElementById('view')!;
+    return {
+      jobId: view.dataset.jobId ?? '',
+      state: view.dataset.state ?? '',
+      errorCode: document.querySelector('[data-testid="error"]')?.getAttribute('data-code') ?? null,
+      texts: ids.map((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null),
+    };
+  });
+  const [top1Label, top1Prob, backend, error, notice, source, time] = raw.texts;
+  return { jobId: raw.jobId, state: raw.state, top1Label, top1Prob, backend, error, errorCode: raw.errorCode, notice, source, time };
+}
+
+/** What Chrome passes to contextMenus.onClicked for a right-click on this element. */
+async function clickInfo(page: Page, selector: string, kind: JobKind): Promise<chrome.contextMenus.OnClickData> {
+  const media = await page.$eval(selector, (el) => {
+    if (el instanceof HTMLImageElement) return { mediaType: 'image', srcUrl: el.currentSrc || el.src };
+    if (el instanceof HTMLVideoElement) return { mediaType: 'video', srcUrl: el.currentSrc || el.src };
+    return null;
+  });
+  return { menuItemId: MENU_IDS[kind], editable: false, pageUrl: page.url(), frameId: 0, ...(media ?? {}) } as chrome.contextMenus.OnClickData;
+}
+
+/** Right-clicks `selector` and runs the menu item; resolves with the new job's id. */
+export async function menuAction(sw: Worker, page: Page, selector: string, kind: JobKind = 'classify', options: { rightClick?: boolean } = {}): Promise<string> {
+  if (options.rightClick ?? true) await page.click(selector, { button: 'right' });
+  const info = await clickInfo(page, selector, kind);
+  return sw.evaluate(
+    async ({ info, pageUrl }) => {
+      // (No named inner functions here: tsx would wrap them in a __name helper that does not exist in the worker.)
+      const before = new Set((((await chrome.storage.session.get('jobs')).jobs ?? []) as { id: string }[]).map((j) => j.id));
+      const tab = (await chrome.tabs.query({})).find((t) => t.url === pageUrl);
+      if (!tab) throw new Error(`no tab shows ${pageUrl}`);
+      (chrome.contextMenus.onClicked as unknown as { dispatch(i: unknown, t: unknown): void }).dispatch(info, tab);
+      for (let i = 0; i < 200; i++) {
+        const jobs = ((await chrome.storage.session.get('jobs')).jobs ?? []) as { id: string }[];
+        const fresh = jobs.find((j) => !before.has(j.id));
+        if (fresh) return fresh.id;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the menu action created no job');
+    },
+    { info, pageUrl: page.url() },
+  );
+}
+
+export const FINAL = ['done', 'error', 'cancelled', 'interrupted'];
+
+/** Waits until the popup shows job `jobId` in one of `states` (default: any final state). */
+export async function waitForJob(popup: Page, jobId: string, states: string[] = FINAL, timeout = 60_000): Promise<PopupView> {
+  await popup.waitForFunction(
+    ({ jobId, states }) => {
+      const v = document.getElementById('view');
+      return v?.dataset.jobId === jobId && states.includes(v.dataset.state ?? '');
+    },
+    { jobId, states },
+    // Poll by time: the popup tab is in the background, where requestAnimationFrame is throttled.
+    { timeout, polling: 50 },
+  );
+  return readPopup(popup);
+}
+
+export async function screenshot(popup: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await popup.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
