@@ -1,0 +1,39 @@
+/**
+ * Gaussian blur of an H×W×C image (separable, in float64 loops). At the borders the kernel is
+ * truncated and renormalized, so a constant image stays constant and no dark frame appears.
+ * Used for Integrated Gradients' blurred baseline and the insertion metric's canvas.
+ */
+export function gaussianBlur(data: ArrayLike<number>, width: number, height: number, channels: number, sigma: number): Float32Array {
+  if (!Number.isFinite(sigma) || sigma < 0) throw new RangeError(`blur sigma must be ≥ 0, got ${sigma}`);
+  if (data.length !== width * height * channels) throw new RangeError(`expected ${width}×${height}×${channels} values, got ${data.length}`);
+  if (sigma === 0) return Float32Array.from(data);
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const kernel = new Float64Array(2 * radius + 1);
+  for (let k = -radius; k <= radius; k++) kernel[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+  const pass = (src: ArrayLike<number>, dst: Float64Array | Float32Array, horizontal: boolean) => {
+    const len = horizontal ? width : height;
+    const lines = horizontal ? height : width;
+    const acc = new Float64Array(channels);
+    for (let line = 0; line < lines; line++) {
+      for (let i = 0; i < len; i++) {
+        acc.fill(0);
+        let wsum = 0;
+        const from = Math.max(0, i - radius);
+        const to = Math.min(len - 1, i + radius);
+        for (let j = from; j <= to; j++) {
+          const wgt = kernel[j - i + radius];
+          wsum += wgt;
+          const p = (horizontal ? line * width + j : j * width + line) * channels;
+          for (let c = 0; c < channels; c++) acc[c] += wgt * src[p + c];
+        }
+        const q = (horizontal ? line * width + i : i * width + line) * channels;
+        for (let c = 0; c < channels; c++) dst[q + c] = acc[c] / wsum;
+      }
+    }
+  };
+  const tmp = new Float64Array(data.length);
+  const out = new Float32Array(data.length);
+  pass(data, tmp, true);
+  pass(tmp, out, false);
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * One entry point for the CLI and the popup: `explain(model, image, 'vanilla' | 'gradxinput' |
+ * 'smoothgrad' | 'ig' | 'gradcam', options, control)`, plus help texts.
+ */
+import type { Model, PixelImage, RunControl } from '../common.js';
+import { gradCam, gradCamMethod, type CamLayer } from './grad-cam.js';
+import { gradientTimesInputMethod, gradTimesInput, type InputReference } from './gradient-x-input.js';
+import { integratedGradients, integratedGradientsMethod, type IntegratedGradientsOptions } from './integrated-gradients.js';
+import type { AttributionMethod, ExplainOptions, SaliencyMap } from './saliency.js';
+import { smoothGradMap, type SmoothGradOptions } from './smoothgrad.js';
+import { vanilla, vanillaGradient } from './vanilla.js';
+
+export type SaliencyMethodName = 'vanilla' | 'gradxinput' | 'smoothgrad' | 'ig' | 'gradcam';
+/** What SmoothGrad can wrap. */
+export type SmoothableMethodName = Exclude<SaliencyMethodName, 'smoothgrad'>;
+
+export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
+  vanilla: { title: 'Vanilla gradient', description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)' },
+  gradxinput: { title: 'Gradient × input', description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)' },
+  smoothgrad: { title: 'SmoothGrad', description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)' },
+  ig: { title: 'Integrated Gradients', description: 'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)' },
+  gradcam: { title: 'Grad-CAM', description: 'ReLU of a fire layer\'s channels weighted by their mean gradient, upsampled (Selvaraju et al. 2017)' },
+};
+
+export interface SaliencyOptions extends ExplainOptions, SmoothGradOptions, IntegratedGradientsOptions {
+  /** gradxinput: reference of the input (default 'mean') */
+  reference?: InputReference;
+  /** gradcam: layer (default 'fire9') */
+  layer?: CamLayer;
+  /** smoothgrad: the method it wraps (default 'vanilla') */
+  base?: SmoothableMethodName;
+}
+
+/** The per-channel attribution method behind a name (for wrapping). */
+export function attributionMethod(name: SmoothableMethodName, options: SaliencyOptions = {}): AttributionMethod {
+  switch (name) {
+    case 'vanilla':
+      return vanillaGradient;
+    case 'gradxinput':
+      return gradientTimesInputMethod(options.reference ?? 'mean');
+    case 'ig':
+      return integratedGradientsMethod(options);
+    case 'gradcam':
+      return gradCamMethod(options.layer ?? 'fire9');
+    default:
+      throw new RangeError(`unknown method ${String(name)} for SmoothGrad to wrap (use vanilla, gradxinput, ig, gradcam)`);
+  }
+}
+
+export async function explain(model: Model, image: PixelImage, method: SaliencyMethodName, options: SaliencyOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+  switch (method) {
+    case 'vanilla':
+      return vanilla(model, image, options, control);
+    case 'gradxinput':
+      return gradTimesInput(model, image, options, control);
+    case 'smoothgrad':
+      return smoothGradMap(model, image, attributionMethod(options.base ?? 'vanilla', options), options, control);
+    case 'ig':
+      return integratedGradients(model, image, options, control);
+    case 'gradcam':
+      return gradCam(model, image, options, control);
+    default:
+      throw new RangeError(`unknown method ${String(method)} (use ${Object.keys(SALIENCY_METHODS).join(', ')})`);
+  }
+}
+
+export * from './saliency.js';
+export * from './postprocess.js';
+export { gaussianBlur } from './blur.js';
+export { vanilla, vanillaGradient, pixelGradient } from './vanilla.js';
+export { gradTimesInput, gradientTimesInput, gradientTimesInputMethod, REFERENCE_DESCRIPTIONS, type InputReference } from './gradient-x-input.js';
+export { smoothGrad, smoothGradMap, SMOOTHGRAD_DEFAULTS, type SmoothGradOptions } from './smoothgrad.js';
+export { integratedGradients, integratedGradientsMethod, IG_DEFAULTS, BASELINE_DESCRIPTIONS, type IntegratedGradientsResult, type Completeness } from './integrated-gradients.js';
+export { gradCam, gradCamMethod, gradCamRaw, upsampleBilinear, CAM_LAYERS, type CamLayer, type GradCamResult } from './grad-cam.js';

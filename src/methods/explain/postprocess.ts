@@ -1,0 +1,102 @@
+/**
+ * Post-processing of saliency maps (any H×W array): make different methods comparable, turn a
+ * map into a segmentation mask, and clip outliers for display. Pure functions, no tensors.
+ */
+
+/**
+ * Ranks 0…n−1 (ties get their average rank), ascending: the smallest value gets rank 0.
+ * Returned as float64 so average ranks of ties stay exact.
+ */
+export function ranks(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
+    const r = (i + j) / 2;
+    for (let k = i; k <= j; k++) out[order[k]] = r;
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * Rank normalization to [0, 1]: each value becomes its rank / (n − 1), so the maps of any two
+ * methods (whatever their units and scale) have the same value distribution and can be compared
+ * or averaged. Ties share their average rank; a constant map becomes all 0.5.
+ */
+export function rankNormalize(map: ArrayLike<number>): Float32Array {
+  const n = map.length;
+  if (n < 2) return new Float32Array(n).fill(0.5);
+  const r = ranks(map);
+  return Float32Array.from(r, (v) => v / (n - 1));
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between order statistics (numpy's default). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+  if (values.length === 0) throw new RangeError('quantile of an empty array');
+  const sorted = Float64Array.from(values).sort();
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * Clip to the [lower, upper] percentiles (default 1 and 99.5) and scale to [0, 1] for display: a
+ * few extreme gradient pixels otherwise make the rest of the map black. A map that is constant
+ * after clipping becomes all 0.
+ */
+export function percentileClip(map: ArrayLike<number>, lowerPercent = 1, upperPercent = 99.5): Float32Array {
+  if (!(lowerPercent >= 0 && upperPercent <= 100 && lowerPercent < upperPercent)) {
+    throw new RangeError(`percentiles must satisfy 0 ≤ lower < upper ≤ 100, got ${lowerPercent}, ${upperPercent}`);
+  }
+  const lo = quantile(map, lowerPercent / 100);
+  const hi = quantile(map, upperPercent / 100);
+  const range = hi - lo;
+  return Float32Array.from(map, (v) => (range > 0 ? Math.min(Math.max((v - lo) / range, 0), 1) : 0));
+}
+
+/** Min–max scaling to [0, 1] (a constant map becomes all 0). */
+export function minMaxNormalize(map: ArrayLike<number>): Float32Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < map.length; i++) {
+    lo = Math.min(lo, map[i]);
+    hi = Math.max(hi, map[i]);
+  }
+  const range = hi - lo;
+  return Float32Array.from(map, (v) => (range > 0 ? (v - lo) / range : 0));
+}
+
+export function absoluteMap(map: ArrayLike<number>): Float32Array {
+  return Float32Array.from(map, Math.abs);
+}
+
+/** max(map, 0): the evidence for the class in a signed attribution map. */
+export function positivePart(map: ArrayLike<number>): Float32Array {
+  return Float32Array.from(map, (v) => Math.max(v, 0));
+}
+
+/**
+ * Saliency as segmentation: a mask (1 = kept) of exactly round(percent % of n) pixels, the most
+ * salient ones; ties at the threshold are broken by position (row-major, earlier first), so the
+ * count is exact and the result deterministic.
+ */
+export function topKMask(map: ArrayLike<number>, percent: number): Uint8Array {
+  if (!(percent >= 0 && percent <= 100)) throw new RangeError(`percent must be in [0, 100], got ${percent}`);
+  const n = map.length;
+  const keep = Math.round((percent / 100) * n);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => map[b] - map[a] || a - b);
+  const mask = new Uint8Array(n);
+  for (let k = 0; k < keep; k++) mask[order[k]] = 1;
+  return mask;
+}
+
+/** Apply a mask to an H×W×C image: masked-out pixels take `fill` (default 0). */
+export function applyMask(image: ArrayLike<number>, mask: ArrayLike<number>, channels = 3, fill = 0): Float32Array {
+  if (image.length !== mask.length * channels) throw new RangeError(`image has ${image.length} values, mask ${mask.length} pixels × ${channels}`);
+  return Float32Array.from(image, (v, i) => (mask[Math.floor(i / channels)] ? v : fill));
+}

@@ -1,0 +1,29 @@
+/** The one entry point the CLI and popup use: every method name runs and is labelled. */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { pixelImage } from '../../../src/methods/common.js';
+import { explain, SALIENCY_METHODS, type SaliencyMethodName } from '../../../src/methods/explain/index.js';
+import { photos } from '../../helpers/data.js';
+import { engineFor, photoInput } from '../../helpers/engine.js';
+
+describe('explain()', () => {
+  it('dispatches every method, with finite, non-constant maps and no leaks', async () => {
+    const engine = await engineFor('wasm');
+    const p = photos()[9];
+    const image = pixelImage(photoInput(p.path).pixels);
+    await explain(engine.model, image, 'vanilla');
+    const before = tf.memory().numTensors;
+    const expected: Record<SaliencyMethodName, string> = { vanilla: 'vanilla', gradxinput: 'gradxinput', smoothgrad: 'smoothgrad(gradcam)', ig: 'ig', gradcam: 'gradcam' };
+    for (const name of Object.keys(SALIENCY_METHODS) as SaliencyMethodName[]) {
+      const map = await explain(engine.model, image, name, { samples: 3, steps: 4, base: 'gradcam', layer: 'fire7', reference: 'black' });
+      expect(map.method).toBe(expected[name]);
+      expect(map.classIndex).toBe(p.label);
+      expect(map.data.length).toBe(224 * 224);
+      expect(map.data.every(Number.isFinite)).toBe(true);
+      expect(map.stats.max).toBeGreaterThan(map.stats.min);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(explain(engine.model, image, 'lime' as never)).rejects.toThrow(/unknown method/);
+    await expect(explain(engine.model, image, 'smoothgrad', { base: 'smoothgrad' as never })).rejects.toThrow(/unknown method/);
+  });
+});

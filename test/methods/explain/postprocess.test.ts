@@ -1,0 +1,80 @@
+/** Post-processing of maps, by hand-computed examples. */
+import { describe, expect, it } from 'vitest';
+import { gaussianBlur } from '../../../src/methods/explain/blur.js';
+import { applyMask, minMaxNormalize, percentileClip, positivePart, quantile, rankNormalize, ranks, topKMask } from '../../../src/methods/explain/postprocess.js';
+import { reduceChannels } from '../../../src/methods/explain/saliency.js';
+import { rng } from '../../helpers/data.js';
+
+describe('map post-processing', () => {
+  it('ranks ties at their average rank and rank-normalizes to [0, 1]', () => {
+    expect(Array.from(ranks([10, 30, 20, 30]))).toEqual([0, 2.5, 1, 2.5]);
+    expect(Array.from(rankNormalize([5, -1, 3]))).toEqual([1, 0, 0.5]);
+    expect(Array.from(rankNormalize([2, 2, 2]))).toEqual([0.5, 0.5, 0.5]);
+    // invariant under any increasing transform: maps in different units become comparable
+    const random = rng(1);
+    const m = Float32Array.from({ length: 1000 }, () => random());
+    const a = rankNormalize(m);
+    const b = rankNormalize(Float32Array.from(m, (v) => Math.exp(20 * v) - 7));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Math.min(...a)).toBe(0);
+    expect(Math.max(...a)).toBe(1);
+  });
+
+  it('quantiles interpolate like numpy; percentile clipping scales to [0, 1]', () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([4, 1, 3, 2], 0.25)).toBe(1.75);
+    const values = Array.from({ length: 101 }, (_, i) => i);
+    values[100] = 1e6; // one outlier
+    const clipped = percentileClip(values, 0, 99);
+    expect(clipped[50]).toBeCloseTo(50 / 99, 6);
+    expect(clipped[100]).toBe(1);
+    expect(minMaxNormalize(values)[50]).toBeLessThan(1e-4); // what clipping avoids
+    expect(Array.from(percentileClip([3, 3, 3]))).toEqual([0, 0, 0]);
+    expect(() => percentileClip(values, 50, 10)).toThrow(RangeError);
+  });
+
+  it('keeps exactly the top k % of pixels in a mask', () => {
+    const map = [0.1, 0.9, 0.5, 0.9, 0.3, 0.2, 0.8, 0.0, 0.4, 0.6];
+    expect(Array.from(topKMask(map, 30))).toEqual([0, 1, 0, 1, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(topKMask([1, 1, 1, 1], 50))).toEqual([1, 1, 0, 0]); // ties: earlier first
+    expect(topKMask(map, 0).every((v) => v === 0)).toBe(true);
+    expect(topKMask(map, 100).every((v) => v === 1)).toBe(true);
+    const random = rng(2);
+    const big = Float32Array.from({ length: 224 * 224 }, () => random());
+    const mask = topKMask(big, 15);
+    expect(mask.reduce((s, v) => s + v, 0)).toBe(Math.round(0.15 * 224 * 224));
+    let minKept = Infinity;
+    let maxDropped = -Infinity;
+    mask.forEach((keep, i) => (keep ? (minKept = Math.min(minKept, big[i])) : (maxDropped = Math.max(maxDropped, big[i]))));
+    expect(minKept).toBeGreaterThanOrEqual(maxDropped);
+    expect(Array.from(applyMask([1, 2, 3, 4, 5, 6], [0, 1]))).toEqual([0, 0, 0, 4, 5, 6]);
+    expect(Array.from(positivePart([-1, 2]))).toEqual([0, 2]);
+  });
+
+  it('reduces channels as documented', () => {
+    const a = [1, -3, 2, 0, 0, -4];
+    expect(Array.from(reduceChannels(a, 3, 'maxAbs'))).toEqual([3, 4]);
+    expect(Array.from(reduceChannels(a, 3, 'sumAbs'))).toEqual([6, 4]);
+    expect(Array.from(reduceChannels(a, 3, 'sum'))).toEqual([0, -4]);
+    expect(reduceChannels(a, 3, 'l2')[0]).toBeCloseTo(Math.sqrt(14), 6);
+    expect(() => reduceChannels(a, 4, 'sum')).toThrow(RangeError);
+  });
+
+  it('blurs with a normalized Gaussian: constants stay, an impulse spreads with variance σ²', () => {
+    expect(gaussianBlur(new Float32Array(64 * 64).fill(7), 64, 64, 1, 3).every((v) => Math.abs(v - 7) < 1e-5)).toBe(true);
+    const impulse = new Float32Array(64 * 64);
+    impulse[32 * 64 + 32] = 1;
+    const b = gaussianBlur(impulse, 64, 64, 1, 2.5);
+    let mass = 0;
+    let varX = 0;
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        mass += b[y * 64 + x];
+        varX += b[y * 64 + x] * (x - 32) ** 2;
+      }
+    expect(mass).toBeCloseTo(1, 5);
+    expect(varX / mass).toBeCloseTo(2.5 ** 2, 1); // truncated at 3σ: within 0.1
+    expect(b[32 * 64 + 33]).toBeCloseTo(b[33 * 64 + 32], 7);
+    expect(Array.from(gaussianBlur([1, 2, 3], 3, 1, 1, 0))).toEqual([1, 2, 3]);
+  });
+});
