@@ -89,11 +89,19 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   };
 }
 
-/** 8-bit RGB (224·224·3) → normalized float NHWC. */
-export function normalize(pixels: Uint8ClampedArray | Uint8Array): Float32Array {
+/** Per channel, mean and std in pixel units, as float32 (what the tensor path uses). */
+const MEAN_PX = IMAGENET_MEAN.map((m) => Math.fround(m * 255));
+const STD_PX = IMAGENET_STD.map((s) => Math.fround(s * 255));
+
+/**
+ * 8-bit RGB (224·224·3) → normalized float NHWC: (p − 255·mean) / (255·std), rounded to float32 at
+ * each step exactly as the tensor version (methods/common.ts pixelsToInput) computes it, so both
+ * paths give bit-identical inputs (a one-ulp difference can flip a max-pool tie).
+ */
+export function normalize(pixels: ArrayLike<number>): Float32Array {
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i += 3) {
-    for (let c = 0; c < 3; c++) out[i + c] = (pixels[i + c] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+    for (let c = 0; c < 3; c++) out[i + c] = Math.fround(Math.fround(pixels[i + c] - MEAN_PX[c]) / STD_PX[c]);
   }
   return out;
 }

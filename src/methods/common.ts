@@ -29,6 +29,7 @@ export function pixelImage(data: ArrayLike<number>): PixelImage {
 /** Pixels [N,224,224,3] in [0,255] → normalized network input (differentiable: plain ops). */
 export function pixelsToInput(pixels: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
+    // Same float32 constants and operation order as preprocess.ts normalize(): bit-identical inputs.
     const mean = tf.tensor1d(IMAGENET_MEAN.map((m) => m * 255));
     const std = tf.tensor1d(IMAGENET_STD.map((s) => s * 255));
     return tf.div(tf.sub(pixels, mean), std) as tf.Tensor4D;

@@ -58,3 +58,21 @@ describe('preprocess', () => {
     expect(() => preprocess(image(4, 4, () => [0, 0, 0]), 'zoom' as never)).toThrow(ImageInputError);
   });
 });
+
+describe('normalize and the tensor path agree bit for bit', () => {
+  it('normalize(pixels) equals pixelsToInput(pixels) exactly on WASM and CPU', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { pixelsToInput } = await import('../../src/methods/common.js');
+    const { engineFor } = await import('../helpers/engine.js');
+    const pixels = Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => (i * 37 + (i >> 7)) % 256);
+    const expected = normalize(pixels);
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await engineFor(backend);
+      const got = tf.tidy(() => pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, 224, 224, 3])).dataSync());
+      let differing = 0;
+      for (let i = 0; i < got.length; i++) if (got[i] !== expected[i]) differing++;
+      expect(differing, backend).toBe(0);
+    }
+    await engineFor('wasm');
+  });
+});
