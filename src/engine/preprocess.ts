@@ -7,6 +7,7 @@
  *    centre-crop 224×224 (torchvision Resize(256) + CenterCrop(224)); top-1 0.67 vs 0.58 for 'fit'
  *    on 200 photos (../shared/models/README.md).
  *  - 'fit': the whole image stretched to 224×224 (nothing cut off; aspect ratio not kept).
+ * An image that is already 224×224 is used as is in both modes.
  *
  * Resampling reproduces Pillow's 8-bit antialiased bilinear resize (what torchvision's Resize
  * does on PIL images, hence what the reference accuracy was measured with): the filter widens
@@ -62,7 +63,14 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   let outH: number;
   let left = 0;
   let top = 0;
-  if (mode === 'crop') {
+  if (mode !== 'crop' && mode !== 'fit') throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit)`);
+  if (w === INPUT && h === INPUT) {
+    // Already the network's input size: used exactly as is. This is what makes a saved 224×224
+    // fooling image re-classify to the same answer (a 256-resize and re-crop would alter every
+    // pixel), and it is how the reference logits of the 224×224 kennysong photos were computed.
+    outW = INPUT;
+    outH = INPUT;
+  } else if (mode === 'crop') {
     // torchvision: the short side becomes 256, the long side int(256 · long / short).
     if (w <= h) {
       outW = RESIZE_SHORT_SIDE;
@@ -73,11 +81,9 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
     }
     left = roundHalfEven((outW - INPUT) / 2);
     top = roundHalfEven((outH - INPUT) / 2);
-  } else if (mode === 'fit') {
+  } else {
     outW = INPUT;
     outH = INPUT;
-  } else {
-    throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit)`);
   }
   const pixels = resampleWindow(image, outW, outH, left, top, INPUT, INPUT);
   const sx = w / outW;

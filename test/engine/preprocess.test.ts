@@ -76,3 +76,12 @@ describe('normalize and the tensor path agree bit for bit', () => {
     await engineFor('wasm');
   });
 });
+
+describe('images already at the input size', () => {
+  it('are used exactly as they are, in crop mode too (so a saved fooling image round-trips)', () => {
+    const img = image(224, 224, (x, y) => [(x * 7) % 256, (y * 3) % 256, (x + y) % 256]);
+    const { pixels, geometry } = preprocess(img, 'crop');
+    for (let i = 0; i < 224 * 224; i++) for (let c = 0; c < 3; c++) expect(pixels[i * 3 + c]).toBe(img.data[i * 4 + c]);
+    expect(geometry.region).toEqual({ x: 0, y: 0, width: 224, height: 224 });
+  });
+});
