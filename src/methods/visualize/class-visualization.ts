@@ -11,6 +11,14 @@
  *   4. clip every value to the valid pixel range [0,255];
  *   5. if t % blurEvery == 0: Gaussian blur σ = 0.5 (scipy's filter: 5 taps, mirrored edges).
  *
+ * One change to CS231n's loop: over the last 30 % of the iterations the learning rate falls
+ * linearly toward 0 (`decayFraction`; 0 restores the constant rate). With the constant rate the
+ * ascent oscillates (the class probability of successive iterates swings 1.0 → 0.2 → 1.0) and the
+ * last iterate is a lottery: 80 iterations, seeds 0–2, 8-bit result — bald eagle 0.97 / 0.90 /
+ * 0.000, king penguin 1.00 / 0.58 / 0.96, sports car 0.63 / 0.47 / 0.78; with the decay 1.00 ×6
+ * and sports car 0.91 / 0.97 / 1.00, and 24 of 24 runs (12 classes × 2 seeds) at p > 0.999.
+ * `keepBest` (return the best checkpoint instead of the last) helps less and is off by default.
+ *
  * Units. CS231n optimizes the *normalized* image I = (pixel/255 − mean)/std, starts from
  * I ~ N(0,1), and its lr = 25 and λ = 1e-3 are meant for that space; so does this code (the engine
  * differentiates with respect to exactly that normalized input). Its learning rate multiplies the
@@ -19,12 +27,17 @@
  * normalized units: at λ = 1e-3 the decay term shrinks I by 2·lr·λ = 5 % per step toward the
  * ImageNet mean colour (I = 0), which keeps the image from saturating everywhere.
  *
- * Which score. SqueezeNet's reference logits pass a ReLU before the average pool; from noise most
- * class maps are entirely negative, so their ReLU'd score is 0 with zero gradient and the ascent
- * never starts. We ascend the pre-ReLU score (the average of the class map before that ReLU,
- * `preReluLogits`), whose gradient is never cut; classification (the probabilities reported) is
- * still the network's own softmax over the ReLU'd logits. CS231n's torchvision model had the same
- * ReLU; it got away with it because a few cells of a N(0,1) image's class map are positive.
+ * Which score. SqueezeNet's reference logits pass a ReLU before the average pool, so a class
+ * whose 13×13 map is entirely negative has logit 0 and no gradient; the pre-ReLU score (the map's
+ * average before that ReLU, `preReluLogits`) always has one, and is the default here. Measured:
+ * that dead-gradient case is rarer than feared — on N(0,1) noise only 2–4 of the 1000 class maps
+ * are all negative, none on the test photos, 23 on the ImageNet-mean image and 35 on uniform
+ * grey — and with the learning-rate decay both heads reach p > 0.99 on bald eagle, king penguin,
+ * goldfish (seeds 0, 1, 80 iterations); sports car: pre-ReLU 0.991 / 0.996, ReLU'd 0.905 / 0.971.
+ * Option 'auto' ascends the class's reference (ReLU'd) logit where it is positive and its
+ * pre-ReLU logit where that is 0, chosen per step inside the graph; 'logits' the reference logit
+ * only (stuck at 0 on a dead map, tested). Probabilities reported are always the network's softmax
+ * over its reference logits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NUM_CLASSES } from '../../engine/architecture.js';
@@ -55,6 +68,15 @@ export interface ClassVisualizationOptions extends RunControl {
   init?: PixelImage;
   /** report a preview image every this many iterations (default 25; 0 = never) */
   previewEvery?: number;
+  /** over this last fraction of the iterations the learning rate falls linearly toward 0 (default 0.3; 0 = constant, as CS231n) */
+  decayFraction?: number;
+  /**
+   * Return the best image seen rather than the last: every `checkEvery` iterations (and after the
+   * last) the un-jittered image is classified and the one with the highest class probability kept.
+   */
+  keepBest?: boolean;
+  /** default 10 */
+  checkEvery?: number;
 }
 
 export interface ClassVisualizationResult {
@@ -67,9 +89,11 @@ export interface ClassVisualizationResult {
   probability8bit: number;
   /** top-5 (index, prob) of the final 8-bit image */
   top5: { index: number; prob: number }[];
-  /** the ascended score (pre-ReLU class logit by default) of the final image */
+  /** the ascended score of the final image (for 'auto': the reference logit, or the pre-ReLU one if that is 0) */
   score: number;
   iterations: number;
+  /** the iteration the returned image comes from (the last unless keepBest) */
+  bestStep: number;
   /** every iteration's score and class probability (of the jittered image the step was taken on) */
   history: { step: number; score: number; probability: number }[];
   msPerIteration: number;
@@ -106,6 +130,10 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
     image = tf.tidy(() => clipNormalized(tf.tensor4d(noise, [1, INPUT, INPUT, 3])));
   }
 
+  const decayFraction = options.decayFraction ?? 0.3;
+  const checkEvery = options.checkEvery ?? 10;
+  const rateAt = (t: number) => (decayFraction > 0 ? lr * Math.min(1, (iterations - t) / (decayFraction * iterations)) : lr);
+  let best: { image: tf.Tensor4D; probability: number; step: number } | null = null;
   const history: ClassVisualizationResult['history'] = [];
   const started = performance.now();
   try {
@@ -119,7 +147,7 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
         const r = model.run(jittered, { score });
         const g = r.gradients.input!;
         // ascent on s_c − λ‖I‖²: its gradient is ∇s_c − 2λI
-        const stepped = tf.add(jittered, tf.mul(tf.sub(g, tf.mul(jittered, 2 * l2)), lr)) as tf.Tensor4D;
+        const stepped = tf.add(jittered, tf.mul(tf.sub(g, tf.mul(jittered, 2 * l2)), rateAt(t))) as tf.Tensor4D;
         let x = clipNormalized(roll(stepped, -ox, -oy));
         if (blurEvery > 0 && t % blurEvery === 0) x = gaussianBlur(x, sigma);
         const stats = tf.stack([tf.reshape(r.score!, []), tf.reshape(tf.slice(r.probs, [0, classIndex], [1, 1]), [])]);
@@ -130,6 +158,13 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
       const [s, p] = (await stats.data()) as Float32Array;
       stats.dispose();
       history.push({ step: t + 1, score: s, probability: p });
+      if (options.keepBest && ((t + 1) % checkEvery === 0 || t + 1 === iterations)) {
+        const q = await classProbability(model, image, classIndex);
+        if (!best || q > best.probability) {
+          best?.image.dispose();
+          best = { image: tf.clone(image), probability: q, step: t + 1 };
+        }
+      }
       if (onProgress) {
         const preview = previewEvery > 0 && ((t + 1) % previewEvery === 0 || t + 1 === iterations) ? await normalizedToPixels(image) : undefined;
         onProgress({ step: t + 1, total: iterations, message: `class ${classIndex}: p = ${p.toFixed(3)}, score ${s.toFixed(2)}`, preview });
@@ -137,7 +172,7 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
       await yieldToEventLoop();
     }
     const msPerIteration = iterations ? (performance.now() - started) / iterations : 0;
-    const pixels = await normalizedToPixels(image);
+    const pixels = await normalizedToPixels(best ? best.image : image);
     const final = await evaluate(model, pixels, classIndex, head);
     const final8 = await evaluate(model, quantizePixels(pixels), classIndex, head);
     return {
@@ -148,11 +183,22 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
       top5: top(final8.probs, 5),
       score: final.score,
       iterations,
+      bestStep: best?.step ?? iterations,
       history,
       msPerIteration,
     };
   } finally {
     image.dispose();
+    best?.image.dispose();
+  }
+}
+
+async function classProbability(model: Model, input: tf.Tensor4D, classIndex: number): Promise<number> {
+  const r = model.run(input);
+  try {
+    return ((await r.probs.data()) as Float32Array)[classIndex];
+  } finally {
+    disposeResult(r);
   }
 }
 

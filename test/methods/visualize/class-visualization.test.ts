@@ -77,10 +77,25 @@ describe('class visualization', () => {
     await expect(visualizeClass(engine.model, 1000)).rejects.toThrow(/class index/);
   });
 
-  it('pre-ReLU head and photo initialisation both raise the class score', async () => {
+  it("'auto' falls back on the pre-ReLU score where the class map is all negative; the ReLU'd score is stuck there", async () => {
     const engine = await engineFor('wasm');
-    const pre = await visualizeClass(engine.model, 366, { iterations: 15, head: 'preReluLogits', seed: 3 });
-    expect(pre.history[14].score).toBeGreaterThan(pre.history[0].score + 10);
+    // on a uniform grey image, 35 class maps are entirely negative, greenhouse (580) among them; it
+    // stays negative as the L2 term pulls the grey toward the ImageNet mean (23 dead maps there)
+    const grey = { width: 224 as const, height: 224 as const, data: new Float32Array(224 * 224 * 3).fill(128) };
+    const options = { iterations: 8, init: grey, maxJitter: 0, blurEvery: 0 };
+    const stuck = await visualizeClass(engine.model, 580, { ...options, head: 'logits' });
+    expect(stuck.history.every((h) => h.score === 0)).toBe(true);
+    const auto = await visualizeClass(engine.model, 580, { ...options, head: 'auto' });
+    console.log(`greenhouse from grey, 8 iterations: ReLU'd head p ${stuck.probability.toExponential(2)} (score 0 throughout); auto p ${auto.probability.toFixed(3)}, score ${auto.history[0].score.toFixed(2)} → ${auto.score.toFixed(2)}`);
+    expect(auto.history[0].score).toBeLessThan(0); // started on the pre-ReLU logit
+    expect(auto.score).toBeGreaterThan(0); // then the reference logit came alive
+    expect(auto.probability).toBeGreaterThan(stuck.probability * 100);
+  });
+
+  it('the reference-logit head and photo initialisation both raise the class score', async () => {
+    const engine = await engineFor('wasm');
+    const post = await visualizeClass(engine.model, 366, { iterations: 15, head: 'logits', seed: 3 });
+    expect(post.history[14].score).toBeGreaterThan(post.history[0].score + 10);
     // start from a photo (a golf ball): the gorilla probability climbs from ~0
     const golf = photos().find((p) => p.label === 574)!;
     const pixels = photoInput(golf.path).pixels;
