@@ -1,0 +1,67 @@
+/**
+ * FGSM (Goodfellow et al. 2015): one step of ε · sign(g) in pixel space, g the gradient of the
+ * softmax cross-entropy. ε is in /255 units, i.e. pixel levels (8 → every value moves by at most
+ * 8 levels). Untargeted: ascend −log p(source), the source being the original's top-1 (or the
+ * given true class). Targeted: descend −log p(target).
+ *
+ * The cross-entropy is that of the model's own probabilities, softmax of the post-ReLU logits
+ * (`head: 'logits'`, what users see). A target whose class map is wholly negative gets no gradient
+ * through its own logit, but −log p(target) still pushes every other logit down (softmax − onehot),
+ * which is what an L∞ step needs; see pgd.ts for the measured comparison with the pre-ReLU head.
+ * The gradient is rescaled so that it cannot underflow, and its sign taken by comparison, since
+ * TF.js's WASM tf.sign returns 0 below ~1.2e-7 (losses.ts).
+ *
+ * The step lands on integers when ε is an integer (the original is 8-bit), so rounding is the
+ * identity; for a fractional ε the result is rounded and clipped to [⌈o−ε⌉, ⌊o+ε⌋] ∩ [0,255] and
+ * re-classified (uint8.ts). FGSM takes one step by definition: if that 8-bit image does not meet
+ * the goal, success is false (there is no budget to go on with).
+ *
+ * Measured on the 12 photos (WASM): untargeted ε 8: 11/12 flipped (~0.2 s each); ε 2: 9/12;
+ * targeted ε 8 (random targets): 0/12 — one step rarely lands on a given class: use PGD.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ScoreHead } from '../../engine/scores.js';
+import type { Model, PixelImage } from '../common.js';
+import { crossEntropyDirection, exactSign } from './losses.js';
+import { argmax } from './metrics.js';
+import { attackLoop, checkClass, classifyUint8, finishResult, originalBytes, project, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
+
+export const FGSM_DEFAULTS = {
+  epsilon: 8,
+  head: 'logits' as ScoreHead,
+};
+
+export interface FgsmOptions extends AttackControl {
+  /** L∞ budget in /255 units (pixel levels), default 8 */
+  epsilon?: number;
+  /** untargeted: the class to move away from (default: the original's top-1) */
+  trueClass?: number;
+  /** which head's softmax cross-entropy to differentiate (default 'logits') */
+  head?: ScoreHead;
+}
+
+/** target: a class index (targeted) or null (untargeted). */
+export async function fgsmAttack(model: Model, image: PixelImage, target: number | null, options: FgsmOptions = {}): Promise<AttackResult> {
+  const t0 = performance.now();
+  const epsilon = options.epsilon ?? FGSM_DEFAULTS.epsilon;
+  if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
+  if (target !== null) checkClass(target, 'target');
+  if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');
+  const original = originalBytes(image);
+  const before = await classifyUint8(model, original);
+  const source = options.trueClass ?? argmax(before.probs);
+  const cls = target ?? source;
+  const outcome = await attackLoop({
+    what: 'FGSM attack',
+    model,
+    original,
+    bounds: uint8Bounds(original, epsilon),
+    goal: { targeted: target !== null, cls, margin: options.margin ?? 0 },
+    score: crossEntropyDirection(cls, options.head ?? FGSM_DEFAULTS.head),
+    ascend: target === null,
+    maxIterations: 1,
+    step: (x, g, lo, hi) => project(tf.add(x, tf.mul(exactSign(g), epsilon)), lo, hi),
+    control: options,
+  });
+  return finishResult({ method: 'fgsm', target, source, original, before, outcome, t0, backend: options.backend });
+}
