@@ -17,21 +17,7 @@ import { preprocess } from '../src/engine/preprocess.js';
 import { classScore } from '../src/engine/scores.js';
 import { disposeResult } from '../src/engine/squeezenet.js';
 import { StockSqueezeNet } from './stock-squeezenet.js';
-
-export interface Stats {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
-export function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  const r = (v: number) => Number(v.toFixed(2));
-  return { median: r(median), min: r(s[0]), max: r(s[s.length - 1]), runs: s.length };
-}
+import { stats } from './stats.js';
 
 async function main(): Promise<void> {
   const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';

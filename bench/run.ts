@@ -19,19 +19,25 @@ const root = projectRoot();
 const outDir = join(root, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
 const bundle = join(outDir, 'node-bench.cjs');
-await esbuild.build({
-  entryPoints: [join(root, 'bench', 'node.ts')],
+const methodsBundle = join(outDir, 'methods-bench.cjs');
+for (const [entry, outfile] of [['node.ts', bundle], ['methods.ts', methodsBundle]] as const) await esbuild.build({
+  entryPoints: [join(root, 'bench', entry)],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  outfile: bundle,
+  outfile,
   mainFields: ['module', 'main'], // ESM tfjs-core: one instance, with its gradient registry for tf.grad
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
   external: ['jpeg-js', 'pngjs'],
   logLevel: 'warning',
 });
+
+function methodsBench(backend: 'wasm' | 'cpu') {
+  const out = execFileSync(process.execPath, [methodsBundle, backend], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
 
 function nodeBench(backend: 'wasm' | 'cpu', n: number) {
   const out = execFileSync(process.execPath, [bundle, backend, String(n), backend === 'cpu' ? '1' : '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -57,6 +63,10 @@ process.stderr.write('bench: Node WASM…\n');
 const wasm = nodeBench('wasm', runs);
 process.stderr.write('bench: Node CPU (few runs: ~35× slower)…\n');
 const cpu = nodeBench('cpu', Math.min(runs, 5));
+process.stderr.write('bench: methods on Node WASM…\n');
+const methodsWasm = methodsBench('wasm');
+process.stderr.write('bench: methods on Node CPU (a reduced set)…\n');
+const methodsCpu = methodsBench('cpu');
 let browser: unknown = { skipped: '--node-only' };
 if (!values['node-only']) {
   process.stderr.write('bench: extension service worker in Chromium…\n');
@@ -87,7 +97,7 @@ const goals = {
     return { goalMs: 600, medianMs: cold ?? null, met: cold === undefined ? null : cold <= 600 };
   })(),
 };
-const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, browser };
+const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'not yet: the methods are not wired into the service worker (issue 4)' }, browser };
 const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

@@ -1,121 +1,53 @@
 /**
- * `squeezelens` command line, on the same engine as the extension.
- *   squeezelens classify [--json] [--backend wasm|cpu] [--preprocess crop|fit]
- *                        [--weights float32|float16] [--models DIR] [--topk N] <image files…>
+ * `squeezelens` command line, on the same engine and methods as the extension.
+ *   squeezelens classify | saliency | fool | visualize | dream | sanity …  (--help on each)
  */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { describeBackend } from '../engine/backend.js';
-import { decodeImage } from '../engine/decode-node.js';
-import { loadEngineNode } from '../engine/node.js';
+import { classifyCommand } from './commands/classify.js';
+import { dreamCommand } from './commands/dream.js';
+import { foolCommand } from './commands/fool.js';
+import { saliencyCommand } from './commands/saliency.js';
+import { sanityCommand } from './commands/sanity.js';
+import { visualizeCommand } from './commands/visualize.js';
+import { UsageError } from './shared.js';
 
-const USAGE = `Usage: squeezelens classify [options] <image files…>
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  classify: { run: classifyCommand, summary: 'top-5 ImageNet classes of images' },
+  saliency: { run: saliencyCommand, summary: 'which pixels drive the answer (vanilla, gradxinput, smoothgrad, ig, gradcam)' },
+  fool: { run: foolCommand, summary: 'a fooling image: looks the same, classified as something else' },
+  visualize: { run: visualizeCommand, summary: 'what the network thinks a class looks like' },
+  dream: { run: dreamCommand, summary: 'DeepDream: amplify what a layer sees in an image' },
+  sanity: { run: sanityCommand, summary: 'can a saliency map be trusted? (model randomization, deletion/insertion)' },
+};
 
-Classify JPEG/PNG images with SqueezeNet 1.1 (ImageNet, 1000 classes), locally.
+const USAGE = `Usage: squeezelens <command> [options]
 
-Options:
-  --json                 one JSON object per line: {"file","backend","top5":[{"index","label","prob"}],"ms"}
-  --backend wasm|cpu     TF.js backend (default wasm: SIMD, 1 thread; cpu is ~35× slower)
-  --preprocess crop|fit  crop: short side → 256, centre 224×224 crop (default, as the model was
-                         evaluated); fit: the whole image stretched to 224×224
-  --weights float32|float16  weight storage (default float32)
-  --models DIR           model data directory laid out like ../shared/models (else
-                         $SQUEEZELENS_MODELS_DIR, ../shared/models, or a verified download)
-  --topk N               number of classes to show (default 5)
-  -h, --help             this help
+See what SqueezeNet 1.1 sees, locally. Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Exit status: 0 if every file was classified, 1 if any file failed, 2 on a usage error.`;
-
-class UsageError extends Error {}
-
-function fail(message: string): never {
-  throw new UsageError(message);
-}
+Run 'squeezelens <command> --help' for a command's options.
+Examples:
+  squeezelens classify --json photo.jpg
+  squeezelens saliency photo.jpg --method smoothgrad --out map.png --overlay overlay.png --json
+  squeezelens fool photo.jpg --target "gorilla" --method cs231n --out fooled.png --json
+  squeezelens classify fooled.png`;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        backend: { type: 'string', default: 'wasm' },
-        preprocess: { type: 'string', default: 'crop' },
-        weights: { type: 'string', default: 'float32' },
-        models: { type: 'string' },
-        topk: { type: 'string', default: '5' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`squeezelens: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
-    return values.help ? 0 : 2;
+    return command === undefined ? 2 : 0;
   }
-  const [command, ...files] = positionals;
+  const entry = COMMANDS[command];
   try {
-    if (command !== 'classify') fail(`unknown command '${command}' (available: classify)`);
-    if (files.length === 0) fail('classify needs at least one image file');
-    const backend = values.backend;
-    if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got '${backend}'`);
-    const mode = values.preprocess;
-    if (mode !== 'crop' && mode !== 'fit') fail(`--preprocess must be crop or fit, got '${mode}'`);
-    const weights = values.weights;
-    if (weights !== 'float32' && weights !== 'float16') fail(`--weights must be float32 or float16, got '${weights}'`);
-    const topk = Number(values.topk);
-    if (!Number.isInteger(topk) || topk < 1 || topk > 1000) fail(`--topk must be an integer from 1 to 1000, got '${values.topk}'`);
-    return await classifyFiles(files, { json: values.json, backend, mode, weights, topk, models: values.models });
+    if (!entry) throw new UsageError(`unknown command '${command}' (available: ${Object.keys(COMMANDS).join(', ')})`);
+    return await entry.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`squeezelens: ${error.message}\n\nRun 'squeezelens --help' for usage.\n`);
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (usage) {
+      process.stderr.write(`squeezelens: ${(error as Error).message}\n\nRun 'squeezelens ${entry ? `${command} ` : ''}--help' for usage.\n`);
       return 2;
     }
-    throw error;
+    process.stderr.write(`squeezelens: error: ${(error as Error).message}\n`);
+    return 1;
   }
-}
-
-async function classifyFiles(
-  files: string[],
-  opts: { json: boolean; backend: 'wasm' | 'cpu'; mode: 'crop' | 'fit'; weights: 'float32' | 'float16'; topk: number; models?: string },
-): Promise<number> {
-  const engine = await loadEngineNode({
-    backend: opts.backend,
-    weights: opts.weights,
-    data: { dir: opts.models, log: (m) => process.stderr.write(`squeezelens: ${m}\n`) },
-  });
-  const backendText = describeBackend(engine.backend);
-  let failures = 0;
-  for (const file of files) {
-    try {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(file);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new Error(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
-      }
-      const result = await engine.classifier.classify(decodeImage(bytes, file), { topk: opts.topk, preprocess: opts.mode });
-      if (opts.json) {
-        const top5 = result.top.map((t) => ({ index: t.index, label: t.label, prob: Number(t.prob.toFixed(6)) }));
-        process.stdout.write(JSON.stringify({ file, backend: engine.backend.backend, top5, ms: Number(result.ms.toFixed(2)) }) + '\n');
-      } else {
-        process.stdout.write(`${file}  [${backendText}, ${result.ms.toFixed(1)} ms]\n`);
-        result.top.forEach((t, i) => {
-          process.stdout.write(`  ${String(i + 1).padStart(2)}. ${(t.prob * 100).toFixed(1).padStart(5)}%  ${t.label} (${t.index})\n`);
-        });
-      }
-    } catch (error) {
-      failures++;
-      const message = (error as Error).message;
-      process.stderr.write(`squeezelens: error: ${message}\n`);
-      if (opts.json) process.stdout.write(JSON.stringify({ file, error: message }) + '\n');
-    }
-  }
-  engine.model.dispose();
-  return failures > 0 ? 1 : 0;
 }

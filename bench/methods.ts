@@ -1,0 +1,80 @@
+/**
+ * Methods benchmark (bundled and run by bench/run.ts, one process per backend): each saliency
+ * method's time, time-to-fool with the CS231n method (median over the 12 test photos, seeded
+ * random targets), and class-visualization time per iteration. JSON on stdout.
+ *   node build/bench/methods-bench.cjs wasm|cpu
+ * On CPU (~35× slower) only the fast methods, 3 photos and a few iterations are measured.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage } from '../src/engine/decode-node.js';
+import { projectRoot } from '../src/engine/model-data-node.js';
+import { loadEngineNode } from '../src/engine/node.js';
+import { preprocess } from '../src/engine/preprocess.js';
+import { cs231nAttack } from '../src/methods/attack/cs231n.js';
+import { randomClass } from '../src/methods/attack/targets.js';
+import { pixelImage } from '../src/methods/common.js';
+import { explain, type SaliencyMethodName } from '../src/methods/explain/index.js';
+import { visualizeClass } from '../src/methods/visualize/class-visualization.js';
+import { stats } from './stats.js';
+
+async function main(): Promise<void> {
+  const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
+  const cpu = backend === 'cpu';
+  const root = projectRoot();
+  setWasmPaths(join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  const engine = await loadEngineNode({ backend });
+  const dir = join(root, '..', 'shared', 'testdata', 'photos');
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const images = files.map((f) => ({ file: f, ...preprocess(decodeImage(readFileSync(join(dir, f)), f)) }));
+  const time = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+
+  const saliency: Record<string, unknown> = {};
+  const methods: SaliencyMethodName[] = cpu ? ['vanilla', 'gradxinput', 'gradcam'] : ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
+  for (const method of methods) {
+    const slow = method === 'smoothgrad' || method === 'ig';
+    const sample = images.slice(0, cpu ? 2 : slow ? 3 : 12);
+    await explain(engine.model, pixelImage(sample[0].pixels), method); // warm-up
+    const ms: number[] = [];
+    for (const img of sample) ms.push(await time(() => explain(engine.model, pixelImage(img.pixels), method)));
+    saliency[method] = { ...stats(ms), photos: sample.length, settings: slow ? 'defaults (50 samples / 50 steps, batch 8)' : 'defaults' };
+  }
+
+  // Time to fool: CS231n method, seeded random target per photo (seed = photo index).
+  const foolPhotos = cpu ? images.slice(0, 3) : images;
+  const foolMs: number[] = [];
+  const iterations: number[] = [];
+  let successes = 0;
+  for (const [i, img] of foolPhotos.entries()) {
+    const probs = await engine.classifier.probabilities(img.input);
+    const target = randomClass(probs, i);
+    const result = await cs231nAttack(engine.model, pixelImage(img.pixels), target, { backend });
+    foolMs.push(result.metrics.ms);
+    iterations.push(result.metrics.iterations);
+    if (result.success) successes++;
+  }
+
+  const vizIterations = cpu ? 5 : 30;
+  const viz = await visualizeClass(engine.model, 366, { iterations: vizIterations, seed: 0 });
+
+  process.stdout.write(
+    JSON.stringify({
+      backend: engine.backend,
+      saliencyMs: saliency,
+      timeToFool: { method: 'cs231n', photos: foolPhotos.length, successes, ms: stats(foolMs), iterations: stats(iterations) },
+      classVisualization: { class: 'gorilla (366)', iterations: vizIterations, msPerIteration: Number(viz.msPerIteration.toFixed(2)) },
+      leakedTensors: tf.memory().numTensors,
+    }) + '\n',
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`methods bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});

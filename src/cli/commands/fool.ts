@@ -1,0 +1,132 @@
+/** squeezelens fool <image> --target NAME [--method cs231n|fgsm|pgd] [--out fooled.png] … */
+import { parseArgs } from 'node:util';
+import { ATTACK_METHODS, attackSummary, runAttack, type AttackRequest } from '../../methods/attack/index.js';
+import { parseTarget, resolveTarget, TargetError } from '../../methods/attack/targets.js';
+import type { AttackMethod } from '../../methods/attack/metrics.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, parseMode, progressPrinter, round, writePng } from '../shared.js';
+
+export const FOOL_HELP = `Usage: squeezelens fool <image> [options]
+
+Make a fooling image: visually the same, classified as something else. The result is the 8-bit
+224×224 image the network sees, verified after rounding: saving it and classifying it again gives
+the same answer (\`squeezelens classify fooled.png\`).
+
+Options:
+  --target T             a class name ("gorilla") or index (366), least-likely, random or random:SEED.
+                         Required for cs231n; without it fgsm/pgd are untargeted (any other class).
+  --method NAME          cs231n (default): gradient ascent on the target score with steps
+                           lr·g/‖g‖₂, stopping as soon as the target wins (CS231n);
+                         fgsm: one signed-gradient step of size ε;
+                         pgd: iterated signed steps projected into the L∞ ball of radius ε.
+  --epsilon N            fgsm/pgd: L∞ budget in pixel levels (/255 units), default 8
+  --iterations N         cs231n: at most N steps (default 100); pgd: steps (default 40)
+  --lr X                 cs231n: L2 length of each step in pixel units (default 50)
+  --step-size N          pgd: step in pixel levels (default 1)
+  --random-start         pgd: start from a random point of the ε ball (seeded)
+  --seed N               random target / random start seed (default 0)
+  --margin X             required lead of the target's logit over every other class (default 0.05,
+                         so the result also fools the CPU backend, whose logits differ by ~1e-4)
+  --out FILE             the fooled image (PNG, 224×224)
+  --diff FILE            the difference (mid-grey = unchanged) (PNG)
+  --diff10 FILE          the difference magnified 10× (PNG)
+  --preprocess crop|fit  as for classify (default crop)
+${ENGINE_HELP}`;
+
+export async function foolCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...ENGINE_OPTIONS,
+      target: { type: 'string' },
+      method: { type: 'string', default: 'cs231n' },
+      epsilon: { type: 'string' },
+      iterations: { type: 'string' },
+      lr: { type: 'string' },
+      'step-size': { type: 'string' },
+      'random-start': { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      margin: { type: 'string' },
+      out: { type: 'string' },
+      diff: { type: 'string' },
+      diff10: { type: 'string' },
+      preprocess: { type: 'string', default: 'crop' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(FOOL_HELP + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) fail('fool takes exactly one image file');
+  const method = values.method as AttackMethod;
+  if (!ATTACK_METHODS.includes(method)) fail(`--method must be one of ${ATTACK_METHODS.join(', ')}, got '${values.method}'`);
+  if (method === 'cs231n' && values.target === undefined) fail('--target is required for --method cs231n (a class name or index, least-likely or random)');
+  const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
+  const epsilon = numberOption('epsilon', values.epsilon, 8, { min: 0, max: 255 });
+  const margin = numberOption('margin', values.margin, 0.05, { min: 0, max: 50 });
+  const mode = parseMode(values.preprocess);
+  const engine = await engineFrom(values);
+  try {
+    const image = await loadImage(positionals[0], mode);
+    let target: number | null = null;
+    let targetNote: string | undefined;
+    if (values.target !== undefined) {
+      const probs = await engine.classifier.probabilities(image.pre.input);
+      try {
+        const resolved = resolveTarget(parseTarget(values.target, seed), engine.labels, probs);
+        target = resolved.index;
+        if (resolved.ambiguous) targetNote = `"${values.target}" matches several classes; using ${resolved.label} (${resolved.index})`;
+      } catch (error) {
+        if (error instanceof TargetError) fail(error.message);
+        throw error;
+      }
+    }
+    if (targetNote) process.stderr.write(`squeezelens: ${targetNote}\n`);
+    const common = { backend: engine.backend.backend, margin, onProgress: progressPrinter(values.json, `fooling (${method})`) };
+    let request: AttackRequest;
+    if (method === 'cs231n') {
+      request = {
+        method,
+        target: target!,
+        ...common,
+        maxIterations: numberOption('iterations', values.iterations, 100, { min: 1, max: 10000, integer: true }),
+        lr: numberOption('lr', values.lr, 50, { min: 0.001, max: 10000 }),
+      };
+    } else if (method === 'fgsm') {
+      request = { method, target, ...common, epsilon };
+    } else {
+      request = {
+        method,
+        target,
+        ...common,
+        epsilon,
+        iterations: numberOption('iterations', values.iterations, 40, { min: 1, max: 10000, integer: true }),
+        stepSize: numberOption('step-size', values['step-size'], 1, { min: 0.001, max: 255 }),
+        randomStart: values['random-start'],
+        seed,
+      };
+    }
+    const result = await runAttack(engine.model, image.pixels, request);
+    const rgb = (data: Uint8ClampedArray) => ({ width: 224, height: 224, data });
+    const outputs: Record<string, string> = {};
+    if (values.out) await writePng((outputs.fooled = values.out), rgb(result.pixels));
+    if (values.diff) await writePng((outputs.difference = values.diff), rgb(result.pictures.difference));
+    if (values.diff10) await writePng((outputs.difference10x = values.diff10), rgb(result.pictures.magnified));
+    const summary = attackSummary(result, engine.labels);
+    if (values.json) {
+      const rounded = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+      process.stdout.write(JSON.stringify({ file: image.file, ...rounded, outputs }) + '\n');
+    } else {
+      const m = result.metrics;
+      const goal = summary.target ? `"${summary.target.label}" (${summary.target.index})` : `anything but "${summary.source.label}"`;
+      process.stdout.write(`${image.file}: ${method} toward ${goal}: ${result.success ? 'SUCCESS' : 'FAILED'} after ${m.iterations} step(s), ${m.ms.toFixed(0)} ms on ${engine.backend.backend}\n`);
+      process.stdout.write(`  now classified as "${summary.predictedAfterLabel}" ${(m.predictedProbAfter * 100).toFixed(1)}% (was "${summary.predictedBeforeLabel}" ${(m.predictedProbBefore * 100).toFixed(1)}%)\n`);
+      if (m.targetProbAfter !== null) process.stdout.write(`  target probability ${(m.targetProbBefore! * 100).toFixed(2)}% → ${(m.targetProbAfter * 100).toFixed(2)}%\n`);
+      process.stdout.write(`  change: L∞ ${m.linf}/255, L2 ${m.l2.toFixed(1)}, ${(m.changedPixels * 100).toFixed(1)}% of pixels${m.roundingRetries ? `, ${m.roundingRetries} rounding retr${m.roundingRetries === 1 ? 'y' : 'ies'}` : ''}\n`);
+      for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
+    }
+    return result.success ? 0 : 1;
+  } finally {
+    engine.model.dispose();
+  }
+}

@@ -1,0 +1,124 @@
+/** What the CLI commands share: engine options, reading images, writing PNGs, progress, classes. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { describeBackend } from '../engine/backend.js';
+import { decodeImage } from '../engine/decode-node.js';
+import { loadEngineNode, type NodeEngine } from '../engine/node.js';
+import { preprocess, type Preprocessed, type PreprocessMode, type RgbaImage } from '../engine/preprocess.js';
+import { parseTarget, resolveTarget, TargetError } from '../methods/attack/targets.js';
+import { pixelImage, type PixelImage, type Progress } from '../methods/common.js';
+import { encodePng, type PngImage } from '../render/png.js';
+
+export class UsageError extends Error {}
+
+export function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+/** Options every command takes (parseArgs config). */
+export const ENGINE_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  backend: { type: 'string', default: 'wasm' },
+  weights: { type: 'string', default: 'float32' },
+  models: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export const ENGINE_HELP = `Common options:
+  --json                     machine-readable output (one JSON object per line on stdout)
+  --backend wasm|cpu         TF.js backend (default wasm: SIMD, 1 thread; cpu is ~35× slower)
+  --weights float32|float16  weight storage (default float32)
+  --models DIR               model data laid out like ../shared/models (else $SQUEEZELENS_MODELS_DIR,
+                             ../shared/models, or a verified download)
+  -h, --help                 this help`;
+
+export interface EngineArgs {
+  json: boolean;
+  backend: string;
+  weights: string;
+  models?: string;
+}
+
+export async function engineFrom(args: EngineArgs): Promise<NodeEngine> {
+  if (args.backend !== 'wasm' && args.backend !== 'cpu') fail(`--backend must be wasm or cpu, got '${args.backend}'`);
+  if (args.weights !== 'float32' && args.weights !== 'float16') fail(`--weights must be float32 or float16, got '${args.weights}'`);
+  return loadEngineNode({
+    backend: args.backend,
+    weights: args.weights,
+    data: { dir: args.models, log: (m) => process.stderr.write(`squeezelens: ${m}\n`) },
+  });
+}
+
+export function backendText(engine: NodeEngine): string {
+  return describeBackend(engine.backend);
+}
+
+export async function readImage(file: string): Promise<RgbaImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
+  }
+  return decodeImage(bytes, file);
+}
+
+export interface LoadedImage {
+  file: string;
+  rgba: RgbaImage;
+  pre: Preprocessed;
+  /** the 224×224 network view in pixel units, for the methods */
+  pixels: PixelImage;
+}
+
+export async function loadImage(file: string, mode: PreprocessMode = 'crop'): Promise<LoadedImage> {
+  const rgba = await readImage(file);
+  const pre = preprocess(rgba, mode);
+  return { file, rgba, pre, pixels: pixelImage(pre.pixels) };
+}
+
+export function parseMode(text: string): PreprocessMode {
+  if (text !== 'crop' && text !== 'fit') fail(`--preprocess must be crop or fit, got '${text}'`);
+  return text;
+}
+
+export async function writePng(path: string, image: PngImage): Promise<void> {
+  await writeFile(path, await encodePng(image));
+}
+
+/** A number option within bounds, or a usage error naming it. */
+export function numberOption(name: string, text: string | undefined, fallback: number, { min = -Infinity, max = Infinity, integer = false } = {}): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(`--${name} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` and ≤ ${max}` : ''}, got '${text}'`);
+  }
+  return value;
+}
+
+/** A class given by name or index (for saliency/visualize; fool also accepts least-likely/random). */
+export function classArg(text: string, labels: readonly string[], probs: ArrayLike<number> = new Float32Array(labels.length)): { index: number; label: string; note?: string } {
+  try {
+    const target = resolveTarget(parseTarget(text), labels, probs);
+    const note = target.ambiguous ? `"${text}" matches several classes; using ${target.label} (${target.index})` : undefined;
+    return { index: target.index, label: target.label, note };
+  } catch (error) {
+    if (error instanceof TargetError) fail(error.message);
+    throw error;
+  }
+}
+
+/** Progress on stderr as one updating line, only for a terminal and never in --json mode. */
+export function progressPrinter(json: boolean, what: string): (p: Progress) => void {
+  if (json || !process.stderr.isTTY) return () => {};
+  return (p) => {
+    const width = 24;
+    const filled = Math.round((width * Math.min(p.step, p.total)) / Math.max(1, p.total));
+    process.stderr.write(`\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.total}${p.message ? ` ${p.message}` : ''}   `);
+    if (p.step >= p.total) process.stderr.write('\n');
+  };
+}
+
+export function round(value: number, digits = 6): number {
+  return Number(value.toFixed(digits));
+}
