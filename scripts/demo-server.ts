@@ -13,6 +13,8 @@ export const PHOTO_DIR = join(projectRoot(), '..', 'shared', 'testdata', 'photos
 
 export interface DemoServer {
   url: string;
+  /** where the photos are read from */
+  photoDir: string;
   photos: { file: string; url: string; label: number }[];
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ ${files.map((f) => `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${e
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: `${url}/`,
+    photoDir: PHOTO_DIR,
     photos: files.map((file) => ({ file, url: `${url}/photos/${encodeURIComponent(file)}`, label: Number(file.split('_')[1]) })),
     close: () => new Promise((r) => server.close(() => r())),
   };

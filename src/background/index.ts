@@ -16,6 +16,9 @@ import type { BackendReport } from '../engine/backend.js';
 import type { ScoreHead, ScoreKind } from '../engine/scores.js';
 import { preprocess, type Geometry, type PreprocessMode } from '../engine/preprocess.js';
 import { decodeImageBlob, fetchImageBlob } from './decode-sw.js';
+import { foolUrl, saliencyOfUrl, visualizeInWorker, type FoolReply, type SaliencyReply } from './methods-sw.js';
+import type { SaliencyMethodName, SaliencyOptions } from '../methods/explain/index.js';
+import type { AttackRequest } from '../methods/attack/index.js';
 import {
   classifyTensor,
   engineLoadStarted,
@@ -122,6 +125,10 @@ export interface ClassifyUrlReply {
 export interface SqueezeLensHook {
   /** fetch, decode and classify an image URL inside the worker (the extension's own image path) */
   classifyUrl(req: { url: string; topk?: number; preprocess?: PreprocessMode; engine?: EngineOptions }): Promise<ClassifyUrlReply>;
+  /** the methods, in the worker (the popup's panels will use the same functions) */
+  saliencyUrl(req: { url: string; method: SaliencyMethodName; options?: SaliencyOptions }): Promise<SaliencyReply>;
+  foolUrl(req: { url: string; target: string; attack: Omit<AttackRequest, 'target'> }): Promise<FoolReply>;
+  visualize(req: { classIndex: number; iterations: number }): Promise<{ probability: number; msPerIteration: number; top1: number }>;
   classify(req: { input: HookArray; n?: number; topk?: number; engine?: EngineOptions }): Promise<ClassifyReply>;
   gradient(req: { input: HookArray; n?: number; classes: number[]; kind?: ScoreKind; head?: ScoreHead; engine?: EngineOptions; returnGradient?: boolean }): Promise<GradientReply>;
   benchmark(req: BenchmarkRequest): Promise<BenchmarkReply>;
@@ -227,6 +234,9 @@ async function benchmark(req: BenchmarkRequest): Promise<BenchmarkReply> {
 }
 
 const hook: SqueezeLensHook = {
+  saliencyUrl: (req) => saliencyOfUrl(req.url, req.method, req.options),
+  foolUrl: (req) => foolUrl(req.url, req.target, req.attack),
+  visualize: (req) => visualizeInWorker(req.classIndex, req.iterations),
   classifyUrl: async (req) => {
     await getEngine(req.engine); // load first, so ms measures the image work only
     const t0 = performance.now();

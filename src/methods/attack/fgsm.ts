@@ -23,34 +23,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreHead } from '../../engine/scores.js';
 import type { Model, PixelImage } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
-import { argmax } from './metrics.js';
-import { attackLoop, checkClass, classifyUint8, finishResult, originalBytes, project, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
+
+import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
 
 export const FGSM_DEFAULTS = {
   epsilon: 8,
   head: 'logits' as ScoreHead,
 };
 
-export interface FgsmOptions extends AttackControl {
-  /** L∞ budget in /255 units (pixel levels), default 8 */
-  epsilon?: number;
-  /** untargeted: the class to move away from (default: the original's top-1) */
-  trueClass?: number;
-  /** which head's softmax cross-entropy to differentiate (default 'logits') */
-  head?: ScoreHead;
-}
+export type FgsmOptions = LinfAttackOptions;
 
 /** target: a class index (targeted) or null (untargeted). */
 export async function fgsmAttack(model: Model, image: PixelImage, target: number | null, options: FgsmOptions = {}): Promise<AttackResult> {
   const t0 = performance.now();
-  const epsilon = options.epsilon ?? FGSM_DEFAULTS.epsilon;
-  if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
-  if (target !== null) checkClass(target, 'target');
-  if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');
-  const original = originalBytes(image);
-  const before = await classifyUint8(model, original);
-  const source = options.trueClass ?? argmax(before.probs);
-  const cls = target ?? source;
+  const { epsilon, original, before, source, cls } = await startLinfAttack(model, image, target, options, FGSM_DEFAULTS.epsilon);
   const outcome = await attackLoop({
     what: 'FGSM attack',
     model,

@@ -19,8 +19,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreHead } from '../../engine/scores.js';
 import { seededRandom, type Model, type PixelImage } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
-import { argmax, VALUES } from './metrics.js';
-import { attackLoop, checkClass, classifyUint8, finishResult, originalBytes, project, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
+import { VALUES } from './metrics.js';
+import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
 
 export const PGD_DEFAULTS = {
   epsilon: 8,
@@ -29,9 +29,7 @@ export const PGD_DEFAULTS = {
   head: 'logits' as ScoreHead,
 };
 
-export interface PgdOptions extends AttackControl {
-  /** L∞ budget in /255 units (pixel levels), default 8 */
-  epsilon?: number;
+export interface PgdOptions extends LinfAttackOptions {
   /** step α in /255 units, default 1 */
   stepSize?: number;
   /** at most this many steps, default 40 */
@@ -40,27 +38,16 @@ export interface PgdOptions extends AttackControl {
   randomStart?: boolean;
   /** seed of the random start (default 0) */
   seed?: number;
-  /** untargeted: the class to move away from (default: the original's top-1) */
-  trueClass?: number;
-  /** which head's softmax cross-entropy to differentiate (default 'logits') */
-  head?: ScoreHead;
 }
 
 /** target: a class index (targeted) or null (untargeted). */
 export async function pgdAttack(model: Model, image: PixelImage, target: number | null, options: PgdOptions = {}): Promise<AttackResult> {
   const t0 = performance.now();
-  const epsilon = options.epsilon ?? PGD_DEFAULTS.epsilon;
   const alpha = options.stepSize ?? PGD_DEFAULTS.stepSize;
   const iterations = options.iterations ?? PGD_DEFAULTS.iterations;
-  if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
   if (!(alpha > 0)) throw new RangeError(`stepSize must be > 0, got ${alpha}`);
   if (!(Number.isInteger(iterations) && iterations >= 0)) throw new RangeError(`iterations must be an integer ≥ 0, got ${iterations}`);
-  if (target !== null) checkClass(target, 'target');
-  if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');
-  const original = originalBytes(image);
-  const before = await classifyUint8(model, original);
-  const source = options.trueClass ?? argmax(before.probs);
-  const cls = target ?? source;
+  const { epsilon, original, before, source, cls } = await startLinfAttack(model, image, target, options, PGD_DEFAULTS.epsilon);
   const bounds = uint8Bounds(original, epsilon);
   let start: Float32Array | undefined;
   if (options.randomStart) {

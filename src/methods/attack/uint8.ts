@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { INPUT, normalize } from '../../engine/preprocess.js';
-import type { ScoreFn } from '../../engine/scores.js';
+import type { ScoreFn, ScoreHead } from '../../engine/scores.js';
 import { disposeResult } from '../../engine/squeezenet.js';
 import { inputGradToPixelGrad, pixelsToInput, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type Progress } from '../common.js';
 import { argmax, attackPictures, distances, VALUES, type AttackMethod, type AttackMetrics, type AttackPictures } from './metrics.js';
@@ -295,4 +295,29 @@ export function project(x: tf.Tensor, lo: tf.Tensor4D, hi: tf.Tensor4D): tf.Tens
 
 export function checkClass(index: number, what: string): void {
   if (!Number.isInteger(index) || index < 0 || index >= 1000) throw new RangeError(`${what} must be a class index in [0, 999], got ${index}`);
+}
+
+/** Options of the L∞ attacks (FGSM, PGD). */
+export interface LinfAttackOptions extends AttackControl {
+  /** L∞ budget in /255 units (pixel levels), default 8 */
+  epsilon?: number;
+  /** untargeted: the class to move away from (default: the original's top-1) */
+  trueClass?: number;
+  /** which head's softmax cross-entropy to differentiate (default 'logits') */
+  head?: ScoreHead;
+}
+
+/**
+ * The common start of an L∞ attack: check the budget and classes, classify the original's bytes,
+ * and settle the class the loss is about (the target, or the source class when untargeted).
+ */
+export async function startLinfAttack(model: Model, image: PixelImage, target: number | null, options: LinfAttackOptions, defaultEpsilon: number) {
+  const epsilon = options.epsilon ?? defaultEpsilon;
+  if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
+  if (target !== null) checkClass(target, 'target');
+  if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');
+  const original = originalBytes(image);
+  const before = await classifyUint8(model, original);
+  const source = options.trueClass ?? argmax(before.probs);
+  return { epsilon, original, before, source, cls: target ?? source };
 }
