@@ -15,6 +15,7 @@
 import type { Worker } from 'playwright-core';
 import type { BenchmarkReply, ClassifyReply } from '../src/background/index.js';
 import type { BackendReport } from '../src/engine/backend.js';
+import { startDemoServer } from '../scripts/demo-server.js';
 import { callHook, launchExtension, startServiceWorker, stopServiceWorkers, toBase64 } from '../test/helpers/browser.js';
 import { referenceCases } from '../test/helpers/data.js';
 
@@ -161,6 +162,8 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     }
     const pick = (f: (s: ColdStartSample) => number) => summary(samples.map(f));
 
+    const methods = await methodsInWorker(ext.sw, log);
+
     const result = {
       browser: { name: 'chromium', version: ext.browserVersion, userAgent: info.userAgent, headless: true, flags: ['--enable-unsafe-webgpu'] },
       extensionId: ext.extensionId,
@@ -179,11 +182,53 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
         inferenceMs: pick((s) => s.inferenceMs),
         samples: samples.map((s) => JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))) as ColdStartSample),
       },
+      methods,
       totalSeconds: 0,
     };
     result.totalSeconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     return result;
   } finally {
     await ext.close();
+  }
+}
+
+/**
+ * The methods inside the worker (WASM): each saliency method's time on one photo (the slow ones
+ * once, the others median of 5), time to fool with the CS231n method over the 12 demo photos with
+ * seeded random targets, and class visualization time per step.
+ */
+async function methodsInWorker(sw: Worker, log: (m: string) => void): Promise<object> {
+  const demo = await startDemoServer();
+  try {
+    const photo = demo.photos.find((p) => p.file.includes('monarch'))!;
+    const saliency: Record<string, unknown> = {};
+    for (const method of ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'] as const) {
+      log(`methods: ${method}…`);
+      const runs = method === 'smoothgrad' || method === 'ig' ? 1 : 5;
+      await callHook(sw, 'saliencyUrl', { url: photo.url, method }); // warm-up
+      const ms: number[] = [];
+      for (let i = 0; i < runs; i++) ms.push((await callHook(sw, 'saliencyUrl', { url: photo.url, method })).ms);
+      saliency[method] = summary(ms);
+    }
+    log('methods: time to fool, 12 photos…');
+    const foolMs: number[] = [];
+    const steps: number[] = [];
+    let successes = 0;
+    for (const [i, p] of demo.photos.entries()) {
+      const r = await callHook(sw, 'foolUrl', { url: p.url, target: `random:${i}`, attack: { method: 'cs231n' } });
+      foolMs.push(r.ms);
+      steps.push(r.iterations);
+      if (r.success && r.reclassified.index === r.target?.index) successes++;
+    }
+    log('methods: class visualization…');
+    const viz = await callHook(sw, 'visualize', { classIndex: 366, iterations: 30 });
+    return {
+      backend: 'wasm (the worker default here)',
+      saliencyMs: saliency,
+      timeToFool: { method: 'cs231n', photos: demo.photos.length, successes, ms: summary(foolMs), iterations: summary(steps) },
+      classVisualizationMsPerStep: Number(viz.msPerIteration.toFixed(1)),
+    };
+  } finally {
+    await demo.close();
   }
 }

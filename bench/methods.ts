@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const root = projectRoot();
   setWasmPaths(join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
   const engine = await loadEngineNode({ backend });
+  const baselineTensors = tf.memory().numTensors; // the model's weights
   const dir = join(root, '..', 'shared', 'testdata', 'photos');
   const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
   const images = files.map((f) => ({ file: f, ...preprocess(decodeImage(readFileSync(join(dir, f)), f)) }));
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       saliencyMs: saliency,
       timeToFool: { method: 'cs231n', photos: foolPhotos.length, successes, ms: stats(foolMs), iterations: stats(iterations) },
       classVisualization: { class: 'gorilla (366)', iterations: vizIterations, msPerIteration: Number(viz.msPerIteration.toFixed(2)) },
-      leakedTensors: tf.memory().numTensors,
+      leakedTensors: tf.memory().numTensors - baselineTensors,
     }) + '\n',
   );
 }

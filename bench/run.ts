@@ -97,7 +97,7 @@ const goals = {
     return { goalMs: 600, medianMs: cold ?? null, met: cold === undefined ? null : cold <= 600 };
   })(),
 };
-const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'not yet: the methods are not wired into the service worker (issue 4)' }, browser };
+const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'see browser.methods' }, browser };
 const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

@@ -26,4 +26,17 @@ describe('explain()', () => {
     await expect(explain(engine.model, image, 'lime' as never)).rejects.toThrow(/unknown method/);
     await expect(explain(engine.model, image, 'smoothgrad', { base: 'smoothgrad' as never })).rejects.toThrow(/unknown method/);
   });
+
+  it('gives a finite, non-constant map for every method on all 12 photos (SmoothGrad and IG with few samples)', async () => {
+    const engine = await engineFor('wasm');
+    const bad: string[] = [];
+    for (const p of photos()) {
+      const image = pixelImage(photoInput(p.path).pixels);
+      for (const name of Object.keys(SALIENCY_METHODS) as SaliencyMethodName[]) {
+        const map = await explain(engine.model, image, name, { samples: 4, steps: 6 });
+        if (!map.data.every(Number.isFinite) || !(map.stats.max > map.stats.min)) bad.push(`${p.file}: ${name}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 });
