@@ -9,11 +9,12 @@
  */
 import { describeBackend } from '../engine/backend.js';
 import { preprocess } from '../engine/preprocess.js';
-import { isFinal, STATE_TEXT, STORAGE_KEYS, type JobError, type JobKind, type JobRecord, type JobState, type SourceInfo } from '../shared/jobs.js';
+import { isFinal, STATE_TEXT, STORAGE_KEYS, type JobError, type JobKind, type JobRecord, type JobState, type SaliencyData, type SourceInfo } from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
 import { decodeImageBlob, fetchImageBlob, ImageFetchError, isSvg, MAX_DECODE_PIXELS, type DecodedImage } from './decode-sw.js';
 import { classifyTensor, engineLoadStarted, getEngine, type EngineOptions } from './engine-sw.js';
+import { saliencyForJob } from './methods-sw.js';
 import { rasterizeSvg } from './offscreen-client.js';
 import { addJob, getJobs, updateJob } from './store.js';
 
@@ -166,8 +167,24 @@ async function thumbnail(image: DecodedImage): Promise<string> {
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
 
+/** The 224×224 RGB view the network saw, as a WebP data: URL (for the saliency panel). */
+async function viewImage(pixels: Uint8ClampedArray, size: number): Promise<string> {
+  const rgba = new Uint8ClampedArray(size * size * 4);
+  for (let p = 0; p < size * size; p++) {
+    rgba[p * 4] = pixels[p * 3];
+    rgba[p * 4 + 1] = pixels[p * 3 + 1];
+    rgba[p * 4 + 2] = pixels[p * 3 + 2];
+    rgba[p * 4 + 3] = 255;
+  }
+  const canvas = new OffscreenCanvas(size, size);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, size, size), 0, 0);
+  const blob = await canvas.convertToBlob({ type: 'image/webp', quality: 0.92 });
+  return `data:${blob.type};base64,${await base64(blob)}`;
+}
+
+const bytesToBase64 = (bytes: Uint8Array) => base64(new Blob([bytes as BlobPart]));
+
 const NOTICES: Partial<Record<JobKind, string>> = {
-  saliency: 'Saliency maps are not available in this version yet. Here is the classification the map will explain.',
   fool: 'Fooling images are not available in this version yet. Here is the classification an attack would start from.',
 };
 
@@ -201,10 +218,31 @@ async function run(entry: Active): Promise<void> {
     signal.throwIfAborted();
 
     await updateJob(id, { state: 'classifying', progress: undefined });
-    const { input, geometry } = preprocess(image, settings.preprocess);
+    const pre = preprocess(image, settings.preprocess);
+    const { input, geometry } = pre;
     const r = await classifyTensor(input, 1, { topk: 5, engine: engineOptions });
     const thumb = await thumbnail(image);
     signal.throwIfAborted();
+    const extra: Record<string, unknown> = { [STORAGE_KEYS.thumbPrefix + id]: thumb };
+    let saliency: JobRecord['saliency'];
+    if (entry.kind === 'saliency') {
+      await updateJob(id, { state: 'explaining', progress: `${r.top[0][0].label}: vanilla gradient`, fraction: undefined });
+      let lastWrite = 0;
+      const s = await saliencyForJob(pre.pixels, 'vanilla', {
+        signal,
+        onProgress: (text, fraction) => {
+          const now = Date.now();
+          if (now - lastWrite < 250) return;
+          lastWrite = now;
+          void updateJob(id, { progress: text, fraction });
+        },
+      });
+      signal.throwIfAborted();
+      saliency = s.info;
+      const data: SaliencyData = { size: s.size, map: await bytesToBase64(s.bytes), view: await viewImage(pre.pixels, s.size) };
+      extra[STORAGE_KEYS.saliencyPrefix + id] = data;
+      signal.throwIfAborted();
+    }
     const result = {
       top: r.top[0],
       geometry,
@@ -215,7 +253,7 @@ async function run(entry: Active): Promise<void> {
       totalMs: Date.now() - t0,
       engineLoadMs,
     };
-    await updateJob(id, { state: 'done', result, notice: NOTICES[entry.kind], progress: undefined, fraction: undefined }, { [STORAGE_KEYS.thumbPrefix + id]: thumb });
+    await updateJob(id, { state: 'done', result, notice: NOTICES[entry.kind], saliency, progress: undefined, fraction: undefined }, extra);
     log(id, `${result.top[0].label} ${(result.top[0].prob * 100).toFixed(1)}% [${result.backendText}, ${r.ms.toFixed(0)} ms]`);
     await announce('done');
   } catch (error) {

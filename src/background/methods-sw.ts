@@ -7,7 +7,9 @@ import { preprocess, type PreprocessMode } from '../engine/preprocess.js';
 import { attackSummary, runAttack, type AttackRequest, type AttackSummary } from '../methods/attack/index.js';
 import { parseTarget, resolveTarget } from '../methods/attack/targets.js';
 import { pixelImage } from '../methods/common.js';
-import { explain, type SaliencyMethodName, type SaliencyOptions } from '../methods/explain/index.js';
+import { explain, SALIENCY_METHODS, type SaliencyMethodName, type SaliencyOptions } from '../methods/explain/index.js';
+import { normalizeMap } from '../render/overlay.js';
+import type { SaliencyInfo } from '../shared/jobs.js';
 import { visualizeClass } from '../methods/visualize/class-visualization.js';
 import { normalize } from '../engine/preprocess.js';
 import { decodeImageBlob, fetchImageBlob } from './decode-sw.js';
@@ -50,6 +52,33 @@ export async function saliencyOfUrl(url: string, method: SaliencyMethodName, opt
     backend: engine.backend.backend,
     ms,
     numTensors: { before, after: liveTensors() },
+  };
+}
+
+/**
+ * A job's saliency map, from the 224×224 pixels its classification used: the map normalized to
+ * [0,1] (clipped at the 99th percentile: a few extreme gradients would wash out the rest) and
+ * quantized to 8 bits for storage.
+ */
+export async function saliencyForJob(
+  pixels: ArrayLike<number>,
+  method: SaliencyMethodName,
+  control: { signal?: AbortSignal; onProgress?: (text: string, fraction?: number) => void } = {},
+): Promise<{ info: SaliencyInfo; bytes: Uint8Array; size: number }> {
+  const engine = await getEngine();
+  const t0 = performance.now();
+  const map = await explain(engine.model, pixelImage(pixels), method, {}, {
+    signal: control.signal,
+    onProgress: (p) => control.onProgress?.(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+  });
+  const ms = performance.now() - t0;
+  const t = normalizeMap(map, { normalize: map.method === 'gradxinput' || map.method.startsWith('ig') ? 'symmetric' : 'percentile' });
+  const bytes = new Uint8Array(t.length);
+  for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
+  return {
+    info: { method, methodTitle: SALIENCY_METHODS[method].title, classIndex: map.classIndex, label: engine.labels[map.classIndex], probability: map.probability, ms },
+    bytes,
+    size: map.width,
   };
 }
 

@@ -28,7 +28,7 @@ export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<s
     const out = change(jobs);
     const removed = jobs.length > MAX_JOBS ? jobs.splice(0, jobs.length - MAX_JOBS) : [];
     await chrome.storage.session.set({ [STORAGE_KEYS.jobs]: jobs, ...extra });
-    if (removed.length) await chrome.storage.session.remove(removed.map((j) => STORAGE_KEYS.thumbPrefix + j.id));
+    if (removed.length) await chrome.storage.session.remove(removed.flatMap((j) => [STORAGE_KEYS.thumbPrefix + j.id, STORAGE_KEYS.saliencyPrefix + j.id]));
     return out;
   });
   chain = next.catch(() => {});

@@ -1,15 +1,18 @@
 /**
  * The popup's panels. Each renders one aspect of a job, or nothing when it does not apply; the
- * popup shows them in this order. Saliency and fooling panels join this list when those methods
- * are wired (they receive the same job record, with its image geometry, and the thumbnail).
+ * popup shows them in this order. The fooling panel joins this list when that method is wired
+ * (it receives the same job record, with its image geometry, and the thumbnail).
  */
-import { isFinal, KIND_TEXT, STATE_TEXT, type JobRecord } from '../shared/jobs.js';
+import { isFinal, KIND_TEXT, STATE_TEXT, type JobRecord, type SaliencyData } from '../shared/jobs.js';
 import { h, ms, percent } from './dom.js';
+import { saliencyPanel } from './saliency-panel.js';
 
 export interface PanelContext {
   job: JobRecord;
   /** data: URL of the job's image, made by the worker (never a page address: no network here) */
   thumbnail?: string;
+  /** a saliency job's stored map and view (storage.session `saliency:<id>`) */
+  saliency?: SaliencyData;
   cancel(jobId: string): void;
 }
 
@@ -113,4 +116,4 @@ const classificationPanel: Panel = ({ job }) => {
   ]);
 };
 
-export const PANELS: Panel[] = [statusPanel, errorPanel, imagePanel, noticePanel, classificationPanel];
+export const PANELS: Panel[] = [statusPanel, errorPanel, imagePanel, noticePanel, saliencyPanel, classificationPanel];

@@ -5,7 +5,7 @@
  * then reports jobs a stopped worker lost, and clears the badge) and `cancel`.
  */
 import browser from 'webextension-polyfill';
-import { isFinal, STORAGE_KEYS, type ErrorCode, type JobRecord } from '../shared/jobs.js';
+import { isFinal, STORAGE_KEYS, type ErrorCode, type JobRecord, type SaliencyData } from '../shared/jobs.js';
 import type { CancelRequest, HelloRequest } from '../shared/messages.js';
 import { h, percent } from './dom.js';
 import { PANELS } from './panels.js';
@@ -31,6 +31,25 @@ async function thumbnailOf(id: string): Promise<string | undefined> {
   if (typeof value === 'string' && value.startsWith('data:image/')) {
     thumbs.set(id, value);
     return value;
+  }
+  return undefined;
+}
+
+const saliencies = new Map<string, SaliencyData>();
+async function saliencyOf(id: string): Promise<SaliencyData | undefined> {
+  if (saliencies.has(id)) return saliencies.get(id);
+  const key = STORAGE_KEYS.saliencyPrefix + id;
+  const value = (await browser.storage.session.get(key))[key] as Partial<SaliencyData> | undefined;
+  if (
+    value &&
+    typeof value.size === 'number' &&
+    typeof value.map === 'string' &&
+    typeof value.view === 'string' &&
+    value.view.startsWith('data:image/')
+  ) {
+    const data = value as SaliencyData;
+    saliencies.set(id, data);
+    return data;
   }
   return undefined;
 }
@@ -64,6 +83,7 @@ async function render(): Promise<void> {
   const seq = ++renderSeq;
   const job = (pinned && jobs.find((j) => j.id === pinned)) || jobs[jobs.length - 1];
   const thumbnail = job && job.state === 'done' ? await thumbnailOf(job.id) : undefined;
+  const saliency = job && job.state === 'done' && job.kind === 'saliency' ? await saliencyOf(job.id) : undefined;
   if (seq !== renderSeq) return; // a newer render started meanwhile
   if (!job) {
     view.replaceChildren(
@@ -77,7 +97,7 @@ async function render(): Promise<void> {
   } else {
     view.dataset.jobId = job.id;
     view.dataset.state = job.state;
-    view.replaceChildren(...PANELS.map((panel) => panel({ job, thumbnail, cancel })).filter((e): e is HTMLElement => e !== null));
+    view.replaceChildren(...PANELS.map((panel) => panel({ job, thumbnail, saliency, cancel })).filter((e): e is HTMLElement => e !== null));
   }
   renderHistory(job?.id);
 }

@@ -25,7 +25,7 @@ export function jobKindOfMenu(id: unknown): JobKind | null {
  * Stages in order. `capturing`: the content script is reading the right-clicked element;
  * `queued`: waiting for the job before it; then download, decode, model load, network.
  */
-export const ACTIVE_STATES = ['capturing', 'queued', 'fetching', 'decoding', 'loading-model', 'classifying'] as const;
+export const ACTIVE_STATES = ['capturing', 'queued', 'fetching', 'decoding', 'loading-model', 'classifying', 'explaining'] as const;
 export const FINAL_STATES = ['done', 'error', 'cancelled', 'interrupted'] as const;
 export type ActiveState = (typeof ACTIVE_STATES)[number];
 export type FinalState = (typeof FINAL_STATES)[number];
@@ -101,8 +101,10 @@ export interface JobRecord {
   worker: number;
   source?: SourceInfo;
   result?: ClassificationResult;
-  /** a note shown with the result, e.g. that saliency maps are not available yet */
+  /** a note shown with the result, e.g. that fooling images are not available yet */
   notice?: string;
+  /** saliency jobs: which map was computed (the map itself is under `saliency:<id>`) */
+  saliency?: SaliencyInfo;
   error?: JobError;
   /** the state the job was in when it failed, was cancelled or was interrupted */
   failedIn?: JobState;
@@ -114,7 +116,35 @@ export const STORAGE_KEYS = {
   jobs: 'jobs',
   /** thumbnail data URL of a job's image: `thumb:<id>` */
   thumbPrefix: 'thumb:',
+  /** a saliency job's map and the 224×224 view it explains: `saliency:<id>` (SaliencyData) */
+  saliencyPrefix: 'saliency:',
 } as const;
+
+/** What a saliency job computed (in the job record; small). */
+export interface SaliencyInfo {
+  /** method name, e.g. 'vanilla' */
+  method: string;
+  /** e.g. 'Vanilla gradient' */
+  methodTitle: string;
+  /** the class explained (the top-1 class) */
+  classIndex: number;
+  label: string;
+  probability: number;
+  /** time to compute the map */
+  ms: number;
+}
+
+/**
+ * A saliency map as stored: SIZE×SIZE values normalized to [0,1] (clipped at the 99th percentile)
+ * and quantized to 8 bits, base64; and the SIZE×SIZE view the network saw as a WebP data: URL.
+ */
+export interface SaliencyData {
+  size: number;
+  /** base64 of size² bytes, row-major */
+  map: string;
+  /** data:image/webp;base64,… of the network's input view */
+  view: string;
+}
 
 export const MAX_JOBS = 20;
 
@@ -125,6 +155,7 @@ export const STATE_TEXT: Record<JobState, string> = {
   decoding: 'Decoding the image…',
   'loading-model': 'Loading SqueezeNet (first use)…',
   classifying: 'Running SqueezeNet…',
+  explaining: 'Computing the saliency map…',
   done: 'Done',
   error: 'Failed',
   cancelled: 'Cancelled',

@@ -165,12 +165,12 @@ describe('every failure is a specific message', () => {
 });
 
 describe('menu items, queue, cancellation', () => {
-  it('"Show saliency map" classifies and says saliency is not available yet', async () => {
+  it('"Show saliency map" classifies and shows the saliency panel (details: saliency-panel.test.ts)', async () => {
     const id = await menuAction(sw, page, '#same', 'saliency');
     const view = await waitForJob(popup, id);
     expect(view.top1Label).toBe('monarch');
-    expect(view.notice).toMatch(/Saliency maps are not available in this version yet/);
-    await screenshot(popup, 'saliency-notice');
+    expect(view.notice).toBeNull();
+    await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]');
   });
 
   it('runs one job at a time, queues the next, and cancels the running one', async () => {

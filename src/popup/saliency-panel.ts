@@ -1,0 +1,164 @@
+/**
+ * The saliency panel: the map the worker computed (8-bit, 224×224) over the 224×224 view the
+ * network saw, with an opacity slider, a colormap, a "top 20 %" mask, a legend and a PNG download.
+ * All drawing is plain RGBA through render/ (the same code as the CLI); page-derived strings
+ * (the class label) only ever go through textContent.
+ */
+import { SALIENCY_METHODS, type SaliencyMethodName } from '../methods/explain/index.js';
+import { type ColormapName } from '../render/colormap.js';
+import type { RgbaBuffer, ScalarMap } from '../render/image.js';
+import { colorize, legend, maskImage, overlay } from '../render/overlay.js';
+import { encodePng } from '../render/png.js';
+import type { SaliencyData } from '../shared/jobs.js';
+import { h, ms, percent } from './dom.js';
+import type { Panel } from './panels.js';
+
+export const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
+
+/** The viewer's choices, kept across re-renders (the popup re-renders on every storage change). */
+const choices = { opacity: 0.6, colormap: 'inferno' as ColormapName, mask: false };
+
+/** Decoded views and maps, by job id. */
+const decoded = new Map<string, Promise<{ view: RgbaBuffer; map: ScalarMap }>>();
+
+function decodeView(dataUrl: string, size: number): Promise<RgbaBuffer> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = size;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(img, 0, 0, size, size);
+      const { data } = ctx.getImageData(0, 0, size, size);
+      resolve({ width: size, height: size, data });
+    };
+    img.onerror = () => reject(new Error('the view image could not be decoded'));
+    img.src = dataUrl;
+  });
+}
+
+function decodeMap(base64: string, size: number): ScalarMap {
+  const binary = atob(base64);
+  if (binary.length !== size * size) throw new Error(`saliency map: expected ${size * size} values, got ${binary.length}`);
+  const data = new Float32Array(binary.length);
+  for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i) / 255;
+  return { width: size, height: size, data };
+}
+
+function loadData(jobId: string, data: SaliencyData): Promise<{ view: RgbaBuffer; map: ScalarMap }> {
+  let got = decoded.get(jobId);
+  if (!got) {
+    got = decodeView(data.view, data.size).then((view) => ({ view, map: decodeMap(data.map, data.size) }));
+    decoded.set(jobId, got);
+  }
+  return got;
+}
+
+export function compose(view: RgbaBuffer, map: ScalarMap, options: { opacity: number; colormap: ColormapName; mask: boolean }): RgbaBuffer {
+  const heat = colorize(map.data, map.width, map.height, options.colormap);
+  const base = options.mask ? maskImage(view, map, { normalize: 'none', keep: 0.2 }) : view;
+  return overlay(base, heat, { opacity: options.opacity });
+}
+
+function paint(canvas: HTMLCanvasElement, image: RgbaBuffer): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+}
+
+const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
+
+export const saliencyPanel: Panel = ({ job, saliency }) => {
+  const info = job.saliency;
+  if (job.kind !== 'saliency' || job.state !== 'done' || !info) return null;
+  const canvas = h('canvas', { class: 'saliency-canvas', testid: 'saliency-canvas', attrs: { width: '224', height: '224', role: 'img', 'aria-label': `Saliency map for ${info.label}` } });
+  const legendCanvas = h('canvas', { class: 'legend', testid: 'saliency-legend', attrs: { width: '224', height: '10' } });
+
+  const opacity = h('input', { testid: 'saliency-opacity', attrs: { type: 'range', min: '0', max: '100', step: '1', 'aria-label': 'Overlay opacity' } });
+  opacity.value = String(Math.round(choices.opacity * 100));
+  const opacityText = h('span', { class: 'value', text: `${opacity.value} %` });
+  const select = h(
+    'select',
+    { testid: 'saliency-colormap', attrs: { 'aria-label': 'Colormap' } },
+    PANEL_COLORMAPS.map((name) => h('option', { text: name, attrs: { value: name } })),
+  );
+  select.value = choices.colormap;
+  const mask = h('input', { testid: 'saliency-mask', attrs: { type: 'checkbox' } });
+  mask.checked = choices.mask;
+  const download = h('button', { class: 'primary', testid: 'saliency-download', text: 'Download PNG' });
+  const status = h('p', { class: 'saliency-error', hidden: true });
+
+  const methodTitle = SALIENCY_METHODS[info.method as SaliencyMethodName]?.title ?? info.method;
+  const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';
+
+  let current: { view: RgbaBuffer; map: ScalarMap } | null = null;
+  const redraw = () => {
+    opacityText.textContent = `${opacity.value} %`;
+    paint(legendCanvas, legend(choices.colormap, { width: 224, height: 10 }));
+    if (current) paint(canvas, compose(current.view, current.map, choices));
+  };
+  opacity.addEventListener('input', () => {
+    choices.opacity = Number(opacity.value) / 100;
+    redraw();
+  });
+  select.addEventListener('change', () => {
+    choices.colormap = select.value as ColormapName;
+    redraw();
+  });
+  mask.addEventListener('change', () => {
+    choices.mask = mask.checked;
+    redraw();
+  });
+  download.addEventListener('click', async () => {
+    if (!current) return;
+    const image = compose(current.view, current.map, choices);
+    const png = await encodePng(image, { text: { Software: 'SqueezeLens', Description: `${methodTitle} saliency for class ${info.classIndex}` } });
+    const url = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
+    const a = h('a', { attrs: { href: url, download: `squeezelens-saliency-${info.method}-${fileSafe(info.label)}.png` } });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+
+  redraw();
+  if (saliency) {
+    loadData(job.id, saliency).then(
+      (d) => {
+        current = d;
+        canvas.dataset.ready = 'true';
+        redraw();
+      },
+      (error: Error) => {
+        status.hidden = false;
+        status.textContent = `The saliency map could not be shown: ${error.message}`;
+      },
+    );
+  } else {
+    status.hidden = false;
+    status.textContent = 'The saliency map is not stored any more.';
+  }
+
+  return h('section', { class: 'panel panel-saliency', testid: 'saliency' }, [
+    h('h2', { text: 'Where SqueezeNet looked' }),
+    h('p', { class: 'saliency-what' }, [
+      document.createTextNode('Pixels that most change the score of '),
+      h('b', { testid: 'saliency-class', text: info.label, title: `class ${info.classIndex}` }),
+      document.createTextNode(` (${percent(info.probability)})`),
+    ]),
+    h('div', { class: 'saliency-figure' }, [canvas]),
+    h('div', { class: 'legend-row' }, [h('span', { text: 'low' }), legendCanvas, h('span', { text: 'high' })]),
+    status,
+    h('div', { class: 'controls' }, [
+      h('label', { class: 'opacity' }, [h('span', { text: 'Overlay' }), opacity, opacityText]),
+      h('label', {}, [h('span', { text: 'Colours' }), select]),
+      h('label', { class: 'check', title: 'Keep the 20 % most salient pixels, dim the rest' }, [mask, h('span', { text: 'Top 20 % only' })]),
+      download,
+    ]),
+    h('p', { class: 'meta' }, [
+      h('span', { testid: 'saliency-method', text: methodTitle, title: description }),
+      document.createTextNode(' · '),
+      h('span', { text: `${ms(info.ms)} · on the 224×224 view the network saw` }),
+    ]),
+  ]);
+};

@@ -1,0 +1,136 @@
+/**
+ * The popup's saliency panel end to end: "Show saliency map" on a photo (the real context-menu
+ * listener), the worker classifies then computes a vanilla-gradient map (state `explaining`), and
+ * the popup (popup.html in a tab) draws it over the 224×224 view; its controls change the pixels
+ * and "Download PNG" saves a PNG.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Page, Worker } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
+import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
+import { menuAction, openPopup, screenshot, waitForJob } from '../helpers/product.js';
+
+let ext: LaunchedExtension;
+let sw: Worker;
+let servers: FixtureServers;
+let page: Page;
+let popup: Page;
+
+beforeAll(async () => {
+  servers = await startFixtureServers();
+  ext = await launchExtension({ webgpu: false });
+  sw = ext.sw;
+  popup = await openPopup(ext.context, ext.extensionId);
+  await popup.setViewportSize({ width: 380, height: 800 });
+  page = await ext.context.newPage();
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.goto(servers.page);
+  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
+});
+
+afterAll(async () => {
+  await ext?.close();
+  await servers?.close();
+});
+
+/** Canvas pixels, and the stored map's hottest/coldest pixels' mean luminance on the canvas. */
+async function canvasStats(popup: Page, jobId: string) {
+  return popup.evaluate(async (jobId) => {
+    const canvas = document.querySelector('[data-testid="saliency-canvas"]') as HTMLCanvasElement;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const key = `saliency:${jobId}`;
+    const stored = (await chrome.storage.session.get(key))[key] as { size: number; map: string };
+    const bin = atob(stored.map);
+    const order = Array.from({ length: bin.length }, (_, i) => i).sort((a, b) => bin.charCodeAt(b) - bin.charCodeAt(a));
+    const lum = (p: number) => 0.299 * data[p * 4] + 0.587 * data[p * 4 + 1] + 0.114 * data[p * 4 + 2];
+    const hot = order.slice(0, Math.round(order.length * 0.05));
+    const cold = order.slice(Math.round(order.length * 0.5));
+    const mean = (ps: number[]) => ps.reduce((s, p) => s + lum(p), 0) / ps.length;
+    const colours = new Set<number>();
+    for (let p = 0; p < data.length; p += 4) colours.add((data[p] << 16) | (data[p + 1] << 8) | data[p + 2]);
+    return { width: canvas.width, height: canvas.height, cssWidth: canvas.clientWidth, size: stored.size, colours: colours.size, hot: mean(hot), cold: mean(cold), pixels: Array.from(data) };
+  }, jobId);
+}
+
+const difference = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+
+describe('saliency panel', () => {
+  it('"Show saliency map" computes the map in the worker and the popup draws it', async () => {
+    await popup.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenStates: string[] }).seenStates = seen;
+      chrome.storage.onChanged.addListener((changes) => {
+        const jobs = changes.jobs?.newValue as { state: string }[] | undefined;
+        const last = jobs?.[jobs.length - 1];
+        if (last && seen[seen.length - 1] !== last.state) seen.push(last.state);
+      });
+    });
+    const id = await menuAction(sw, page, '#same', 'saliency');
+    const view = await waitForJob(popup, id);
+    expect(view.error).toBeNull();
+    expect(view.state).toBe('done');
+    expect(view.top1Label).toBe('monarch');
+    expect(view.notice).toBeNull(); // the "not available yet" notice is gone
+    const states = await popup.evaluate(() => (window as unknown as { seenStates: string[] }).seenStates);
+    expect(states).toContain('explaining');
+    expect(states.indexOf('explaining')).toBeGreaterThan(states.indexOf('classifying'));
+
+    await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]');
+    expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Vanilla gradient');
+    expect(await popup.textContent('[data-testid="saliency-class"]')).toBe('monarch');
+    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; saliency: unknown }[]).find((j) => j.id === id)!.saliency, id);
+    expect(job).toMatchObject({ method: 'vanilla', label: 'monarch' });
+
+    const s = await canvasStats(popup, id);
+    expect(s.width).toBe(224);
+    expect(s.height).toBe(224);
+    expect(s.size).toBe(224);
+    expect(s.colours).toBeGreaterThan(1000); // not blank
+    await screenshot(popup, 'saliency-done');
+
+    // Heat map only: hot pixels (inferno: bright yellow) are far brighter than cold ones (black).
+    await popup.locator('[data-testid="saliency-opacity"]').fill('100');
+    const full = await canvasStats(popup, id);
+    expect(full.hot - full.cold).toBeGreaterThan(100);
+    expect(difference(full.pixels, s.pixels)).toBeGreaterThan(5);
+
+    // No overlay: the plain view; the opacity slider changed the pixels.
+    await popup.locator('[data-testid="saliency-opacity"]').fill('0');
+    const none = await canvasStats(popup, id);
+    expect(difference(none.pixels, full.pixels)).toBeGreaterThan(20);
+    expect(difference(none.pixels, s.pixels)).toBeGreaterThan(5);
+
+    // Colormap and mask change the picture too.
+    await popup.locator('[data-testid="saliency-opacity"]').fill('60');
+    await popup.selectOption('[data-testid="saliency-colormap"]', 'viridis');
+    const viridis = await canvasStats(popup, id);
+    expect(difference(viridis.pixels, s.pixels)).toBeGreaterThan(3);
+    await popup.check('[data-testid="saliency-mask"]');
+    const masked = await canvasStats(popup, id);
+    expect(difference(masked.pixels, viridis.pixels)).toBeGreaterThan(3);
+    await screenshot(popup, 'saliency-viridis-mask');
+    await popup.uncheck('[data-testid="saliency-mask"]');
+    await popup.selectOption('[data-testid="saliency-colormap"]', 'inferno');
+  });
+
+  it('"Download PNG" saves the picture as a PNG', async () => {
+    const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('[data-testid="saliency-download"]')]);
+    expect(download.suggestedFilename()).toBe('squeezelens-saliency-vanilla-monarch.png');
+    const bytes = await readFile((await download.path())!);
+    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(bytes.readUInt32BE(16)).toBe(224); // IHDR width
+    expect(bytes.readUInt32BE(20)).toBe(224); // IHDR height
+  });
+
+  it('cancelling a saliency job still works', async () => {
+    await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=sal-cancel`);
+    const id = await menuAction(sw, page, '#slow', 'saliency');
+    await waitForJob(popup, id, ['fetching']);
+    await popup.click('[data-testid="cancel"]');
+    const view = await waitForJob(popup, id, ['cancelled']);
+    expect(view.error).toBe('Cancelled.');
+    expect(await popup.locator('[data-testid="saliency-canvas"]').count()).toBe(0);
+    servers.release('sal-cancel');
+  });
+});
