@@ -167,7 +167,7 @@ async function thumbnail(image: DecodedImage): Promise<string> {
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
 
-/** The 224×224 RGB view the network saw, as a WebP data: URL (for the saliency panel). */
+/** The 224×224 RGB view the network saw, as a PNG data: URL (lossless: the exact input pixels). */
 async function viewImage(pixels: Uint8ClampedArray, size: number): Promise<string> {
   const rgba = new Uint8ClampedArray(size * size * 4);
   for (let p = 0; p < size * size; p++) {
@@ -178,7 +178,7 @@ async function viewImage(pixels: Uint8ClampedArray, size: number): Promise<strin
   }
   const canvas = new OffscreenCanvas(size, size);
   canvas.getContext('2d')!.putImageData(new ImageData(rgba, size, size), 0, 0);
-  const blob = await canvas.convertToBlob({ type: 'image/webp', quality: 0.92 });
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
 

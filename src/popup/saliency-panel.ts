@@ -4,10 +4,11 @@
  * All drawing is plain RGBA through render/ (the same code as the CLI); page-derived strings
  * (the class label) only ever go through textContent.
  */
+import { gaussianBlur } from '../methods/explain/blur.js';
 import { SALIENCY_METHODS, type SaliencyMethodName } from '../methods/explain/index.js';
 import { type ColormapName } from '../render/colormap.js';
 import type { RgbaBuffer, ScalarMap } from '../render/image.js';
-import { colorize, legend, maskImage, overlay } from '../render/overlay.js';
+import { colorize, legend, maskImage, normalizeMap, overlay } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import type { SaliencyData } from '../shared/jobs.js';
 import { h, ms, percent } from './dom.js';
@@ -16,10 +17,19 @@ import type { Panel } from './panels.js';
 export const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
 
 /** The viewer's choices, kept across re-renders (the popup re-renders on every storage change). */
-const choices = { opacity: 0.6, colormap: 'inferno' as ColormapName, mask: false };
+const choices = { opacity: 0.7, colormap: 'inferno' as ColormapName, mask: false, smooth: true };
+
+export type ViewChoices = typeof choices;
 
 /** Decoded views and maps, by job id. */
-const decoded = new Map<string, Promise<{ view: RgbaBuffer; map: ScalarMap }>>();
+const decoded = new Map<string, Promise<Decoded>>();
+
+interface Decoded {
+  view: RgbaBuffer;
+  map: ScalarMap;
+  /** the map blurred (σ = 1.5 px) and normalized again: raw gradients are speckled */
+  smooth: ScalarMap;
+}
 
 function decodeView(dataUrl: string, size: number): Promise<RgbaBuffer> {
   return new Promise((resolve, reject) => {
@@ -45,19 +55,32 @@ function decodeMap(base64: string, size: number): ScalarMap {
   return { width: size, height: size, data };
 }
 
-function loadData(jobId: string, data: SaliencyData): Promise<{ view: RgbaBuffer; map: ScalarMap }> {
+function smoothed(map: ScalarMap): ScalarMap {
+  const blurred = gaussianBlur(map.data, map.width, map.height, 1, 1.5);
+  return { width: map.width, height: map.height, data: normalizeMap(blurred, { normalize: 'percentile', percentile: 99.5 }) };
+}
+
+function loadData(jobId: string, data: SaliencyData): Promise<Decoded> {
   let got = decoded.get(jobId);
   if (!got) {
-    got = decodeView(data.view, data.size).then((view) => ({ view, map: decodeMap(data.map, data.size) }));
+    got = decodeView(data.view, data.size).then((view) => {
+      const map = decodeMap(data.map, data.size);
+      return { view, map, smooth: smoothed(map) };
+    });
     decoded.set(jobId, got);
   }
   return got;
 }
 
-export function compose(view: RgbaBuffer, map: ScalarMap, options: { opacity: number; colormap: ColormapName; mask: boolean }): RgbaBuffer {
+/**
+ * The picture: the view (dimmed outside the top 20 % when masking) with the coloured map on top,
+ * each pixel's colour weighted by its own value, so cold parts show the image and hot ones glow.
+ */
+export function compose(d: Decoded, options: ViewChoices): RgbaBuffer {
+  const map = options.smooth ? d.smooth : d.map;
   const heat = colorize(map.data, map.width, map.height, options.colormap);
-  const base = options.mask ? maskImage(view, map, { normalize: 'none', keep: 0.2 }) : view;
-  return overlay(base, heat, { opacity: options.opacity });
+  const base = options.mask ? maskImage(d.view, map, { normalize: 'none', keep: 0.2 }) : d.view;
+  return overlay(base, heat, { opacity: options.opacity, weights: map.data });
 }
 
 function paint(canvas: HTMLCanvasElement, image: RgbaBuffer): void {
@@ -85,17 +108,19 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
   select.value = choices.colormap;
   const mask = h('input', { testid: 'saliency-mask', attrs: { type: 'checkbox' } });
   mask.checked = choices.mask;
+  const smooth = h('input', { testid: 'saliency-smooth', attrs: { type: 'checkbox' } });
+  smooth.checked = choices.smooth;
   const download = h('button', { class: 'primary', testid: 'saliency-download', text: 'Download PNG' });
   const status = h('p', { class: 'saliency-error', hidden: true });
 
   const methodTitle = SALIENCY_METHODS[info.method as SaliencyMethodName]?.title ?? info.method;
   const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';
 
-  let current: { view: RgbaBuffer; map: ScalarMap } | null = null;
+  let current: Decoded | null = null;
   const redraw = () => {
     opacityText.textContent = `${opacity.value} %`;
     paint(legendCanvas, legend(choices.colormap, { width: 224, height: 10 }));
-    if (current) paint(canvas, compose(current.view, current.map, choices));
+    if (current) paint(canvas, compose(current, choices));
   };
   opacity.addEventListener('input', () => {
     choices.opacity = Number(opacity.value) / 100;
@@ -109,9 +134,13 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
     choices.mask = mask.checked;
     redraw();
   });
+  smooth.addEventListener('change', () => {
+    choices.smooth = smooth.checked;
+    redraw();
+  });
   download.addEventListener('click', async () => {
     if (!current) return;
-    const image = compose(current.view, current.map, choices);
+    const image = compose(current, choices);
     const png = await encodePng(image, { text: { Software: 'SqueezeLens', Description: `${methodTitle} saliency for class ${info.classIndex}` } });
     const url = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
     const a = h('a', { attrs: { href: url, download: `squeezelens-saliency-${info.method}-${fileSafe(info.label)}.png` } });
@@ -143,8 +172,7 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
     h('h2', { text: 'Where SqueezeNet looked' }),
     h('p', { class: 'saliency-what' }, [
       document.createTextNode('Pixels that most change the score of '),
-      h('b', { testid: 'saliency-class', text: info.label, title: `class ${info.classIndex}` }),
-      document.createTextNode(` (${percent(info.probability)})`),
+      h('b', { testid: 'saliency-class', text: info.label, title: `class ${info.classIndex}, ${percent(info.probability)}` }),
     ]),
     h('div', { class: 'saliency-figure' }, [canvas]),
     h('div', { class: 'legend-row' }, [h('span', { text: 'low' }), legendCanvas, h('span', { text: 'high' })]),
@@ -152,7 +180,10 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
     h('div', { class: 'controls' }, [
       h('label', { class: 'opacity' }, [h('span', { text: 'Overlay' }), opacity, opacityText]),
       h('label', {}, [h('span', { text: 'Colours' }), select]),
-      h('label', { class: 'check', title: 'Keep the 20 % most salient pixels, dim the rest' }, [mask, h('span', { text: 'Top 20 % only' })]),
+      h('div', { class: 'checks' }, [
+        h('label', { class: 'check', title: 'Blur the map a little (σ = 1.5 px): raw gradients are speckled' }, [smooth, h('span', { text: 'Smooth' })]),
+        h('label', { class: 'check', title: 'Keep the 20 % most salient pixels, dim the rest' }, [mask, h('span', { text: 'Top 20 %' })]),
+      ]),
       download,
     ]),
     h('p', { class: 'meta' }, [

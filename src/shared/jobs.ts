@@ -136,13 +136,13 @@ export interface SaliencyInfo {
 
 /**
  * A saliency map as stored: SIZE×SIZE values normalized to [0,1] (clipped at the 99th percentile)
- * and quantized to 8 bits, base64; and the SIZE×SIZE view the network saw as a WebP data: URL.
+ * and quantized to 8 bits, base64; and the SIZE×SIZE view the network saw as a PNG data: URL (lossless: the exact input pixels).
  */
 export interface SaliencyData {
   size: number;
   /** base64 of size² bytes, row-major */
   map: string;
-  /** data:image/webp;base64,… of the network's input view */
+  /** data:image/png;base64,… of the network's input view */
   view: string;
 }
 
