@@ -11,12 +11,13 @@ import { describeBackend } from '../engine/backend.js';
 import { preprocess } from '../engine/preprocess.js';
 import { isFinal, STATE_TEXT, STORAGE_KEYS, type JobError, type JobKind, type JobRecord, type JobState, type SaliencyData, type SourceInfo } from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
+import type { SaliencyMethodName } from '../methods/explain/index.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
 import { decodeImageBlob, fetchImageBlob, ImageFetchError, isSvg, MAX_DECODE_PIXELS, type DecodedImage } from './decode-sw.js';
 import { classifyTensor, engineLoadStarted, getEngine, type EngineOptions } from './engine-sw.js';
 import { saliencyForJob } from './methods-sw.js';
 import { rasterizeSvg } from './offscreen-client.js';
-import { addJob, getJobs, updateJob } from './store.js';
+import { addJob, getJobs, patchJob, updateJob } from './store.js';
 
 /** This worker instance; a different value on a job means its worker is gone. */
 export const WORKER_ID = performance.timeOrigin;
@@ -78,8 +79,13 @@ export async function failJob(id: string, error: JobError, state: JobState = 'er
   await announce(state === 'error' ? 'error' : 'none');
 }
 
-/** Cancels a job of this worker; answers why not when it cannot. */
+/** Cancels a job of this worker (or its saliency re-run); answers why not when it cannot. */
 export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: string }> {
+  const rerun = reruns.get(id);
+  if (rerun) {
+    rerun.abort(new DOMException('cancelled by the user', 'AbortError'));
+    return { ok: true };
+  }
   const entry = active.get(id);
   if (!entry) {
     const job = (await getJobs()).find((j) => j.id === id);
@@ -263,6 +269,84 @@ async function run(entry: Active): Promise<void> {
   }
 }
 
+/** Saliency re-runs in progress (job id → their abort controller); run one at a time. */
+const reruns = new Map<string, AbortController>();
+let rerunChain: Promise<unknown> = Promise.resolve();
+
+/** The exact 224×224 RGB pixels stored with a saliency job (its lossless PNG view). */
+async function storedPixels(data: SaliencyData): Promise<Uint8ClampedArray> {
+  const bitmap = await createImageBitmap(await (await fetch(data.view)).blob());
+  const canvas = new OffscreenCanvas(data.size, data.size);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, data.size, data.size).data;
+  const rgb = new Uint8ClampedArray(data.size * data.size * 3);
+  for (let p = 0; p < data.size * data.size; p++) {
+    rgb[p * 3] = rgba[p * 4];
+    rgb[p * 3 + 1] = rgba[p * 4 + 1];
+    rgb[p * 3 + 2] = rgba[p * 4 + 2];
+  }
+  return rgb;
+}
+
+/**
+ * Re-computes a finished saliency job's map with another method, on the pixels the first map
+ * used. Progress goes to the job's `saliencyRun`; the new map replaces the old one when done; a
+ * cancelled or failed run leaves the old map.
+ */
+export async function rerunSaliency(id: string, method: SaliencyMethodName): Promise<{ ok: boolean; reason?: string }> {
+  const job = (await getJobs()).find((j) => j.id === id);
+  if (!job) return { ok: false, reason: 'no such job' };
+  if (job.kind !== 'saliency' || job.state !== 'done' || !job.saliency) return { ok: false, reason: 'not a finished saliency job' };
+  if (reruns.has(id)) return { ok: false, reason: 'a map is already being computed for this job' };
+  const key = STORAGE_KEYS.saliencyPrefix + id;
+  const data = (await chrome.storage.session.get(key))[key] as SaliencyData | undefined;
+  if (!data) return { ok: false, reason: 'the image of this job is not stored any more' };
+  const controller = new AbortController();
+  reruns.set(id, controller);
+  await patchJob(id, (j) => (j.saliencyRun = { method, state: 'running', progress: 'waiting…', worker: WORKER_ID }));
+  const run = rerunChain.then(async () => {
+    const signal = controller.signal;
+    try {
+      signal.throwIfAborted();
+      const pixels = await storedPixels(data);
+      await patchJob(id, (j) => (j.saliencyRun = { method, state: 'running', worker: WORKER_ID }));
+      let lastWrite = 0;
+      const s = await saliencyForJob(pixels, method, {
+        signal,
+        onProgress: (text, fraction) => {
+          const now = Date.now();
+          if (now - lastWrite < 250) return;
+          lastWrite = now;
+          void patchJob(id, (j) => {
+            if (j.saliencyRun?.state === 'running') Object.assign(j.saliencyRun, { progress: text, fraction });
+          });
+        },
+      });
+      signal.throwIfAborted();
+      const next: SaliencyData = { size: s.size, map: await bytesToBase64(s.bytes), view: data.view };
+      await patchJob(id, (j) => {
+        j.saliency = s.info;
+        delete j.saliencyRun;
+      }, { [key]: next });
+      log(id, `saliency ${method}: ${s.info.ms.toFixed(0)} ms`);
+    } catch (error) {
+      if (signal.aborted) {
+        await patchJob(id, (j) => delete j.saliencyRun);
+      } else {
+        const message = (error as Error)?.message ?? String(error);
+        log(id, `saliency ${method} failed: ${message}`, 'warn');
+        await patchJob(id, (j) => (j.saliencyRun = { method, state: 'error', error: `The map could not be computed: ${message}`, worker: WORKER_ID }));
+      }
+    } finally {
+      reruns.delete(id);
+    }
+  });
+  rerunChain = run.catch(() => {});
+  return { ok: true };
+}
+
 /** Marks jobs left active by a stopped worker as interrupted (run at startup and on demand). */
 export async function recoverInterrupted(): Promise<number> {
   const jobs = await getJobs();
@@ -277,6 +361,13 @@ export async function recoverInterrupted(): Promise<number> {
         : `The extension's background worker was stopped while this job was running (${stage}); its result was lost. Please try again.`;
     log(job.id, `interrupted: ${message}`, 'warn');
     await updateJob(job.id, { state: 'interrupted', error: { code: 'interrupted', message }, failedIn: job.state, progress: undefined, fraction: undefined });
+  }
+  // A saliency re-run whose worker is gone: the old map stays; say so.
+  for (const job of jobs) {
+    if (job.saliencyRun?.state === 'running' && job.saliencyRun.worker !== WORKER_ID) {
+      const method = job.saliencyRun.method;
+      await patchJob(job.id, (j) => (j.saliencyRun = { method, state: 'error', error: "The extension's background worker was stopped while the map was being computed. Please try again.", worker: WORKER_ID }));
+    }
   }
   if (n) await announce('error');
   return n;

@@ -6,9 +6,9 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { jobKindOfMenu, MENU_IDS, type JobError } from '../shared/jobs.js';
-import { isFromExtensionPage, parseCaptureReply, parseWorkerRequest, type CaptureReply, type CaptureRequest, type CaptureSource, type CancelReply, type HelloReply } from '../shared/messages.js';
+import { isFromExtensionPage, parseCaptureReply, parseWorkerRequest, type CaptureReply, type CaptureRequest, type CaptureSource, type CancelReply, type HelloReply, type SaliencyRunReply } from '../shared/messages.js';
 import { SETTINGS_KEY, parseSettings } from '../shared/settings.js';
-import { announce, cancelJob, createJob, enqueue, failJob, recoverInterrupted, sourceInfo, WORKER_ID } from './jobs.js';
+import { announce, cancelJob, createJob, enqueue, failJob, recoverInterrupted, rerunSaliency, sourceInfo, WORKER_ID } from './jobs.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
@@ -112,7 +112,7 @@ export function installProduct(): void {
   });
   void refreshSettings().catch(() => {});
 
-  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<HelloReply | CancelReply> | undefined => {
+  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<HelloReply | CancelReply | SaliencyRunReply> | undefined => {
     const request = parseWorkerRequest(message);
     if (!request) return undefined; // not a request for the worker
     if (!isFromExtensionPage(sender, chrome.runtime.id, extensionOrigin)) {
@@ -125,6 +125,7 @@ export function installProduct(): void {
         return { ok: true as const, worker: WORKER_ID };
       })();
     }
+    if (request.type === 'squeezelens/saliency') return rerunSaliency(request.jobId, request.method);
     return cancelJob(request.jobId);
   });
 

@@ -52,6 +52,17 @@ export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<
   }, extra);
 }
 
+/** Patches a job whatever its state (saliency re-runs on finished jobs). */
+export function patchJob(id: string, patch: (job: JobRecord) => void, extra?: Record<string, unknown>): Promise<boolean> {
+  return mutateJobs((jobs) => {
+    const job = jobs.find((j) => j.id === id);
+    if (!job) return false;
+    patch(job);
+    job.updatedAt = Date.now();
+    return true;
+  }, extra);
+}
+
 export async function getJobs(): Promise<JobRecord[]> {
   await chain;
   return [...(await load())];

@@ -14,6 +14,8 @@ export interface PanelContext {
   /** a saliency job's stored map and view (storage.session `saliency:<id>`) */
   saliency?: SaliencyData;
   cancel(jobId: string): void;
+  /** asks the worker to recompute a saliency job's map with another method */
+  rerunSaliency?(jobId: string, method: string): void;
 }
 
 export type Panel = (ctx: PanelContext) => HTMLElement | null;

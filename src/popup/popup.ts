@@ -2,13 +2,15 @@
  * The popup: the latest job (or one picked from "Earlier"), followed live. It reads the jobs from
  * storage.session (written only by the worker) and re-renders on every change, so it can be closed
  * and reopened at any time; its only requests to the worker are `hello` (wakes the worker, which
- * then reports jobs a stopped worker lost, and clears the badge) and `cancel`.
+ * then reports jobs a stopped worker lost, and clears the badge), `cancel` (a job, or a saliency
+ * re-run) and `saliency` (recompute a saliency job's map with another method).
  */
 import browser from 'webextension-polyfill';
 import { isFinal, STORAGE_KEYS, type ErrorCode, type JobRecord, type SaliencyData } from '../shared/jobs.js';
-import type { CancelRequest, HelloRequest } from '../shared/messages.js';
+import type { CancelRequest, HelloRequest, SaliencyRequest } from '../shared/messages.js';
 import { h, percent } from './dom.js';
 import { PANELS } from './panels.js';
+import { saliencyVersion } from './saliency-panel.js';
 
 const view = document.getElementById('view')!;
 const history = document.getElementById('history')!;
@@ -36,8 +38,10 @@ async function thumbnailOf(id: string): Promise<string | undefined> {
 }
 
 const saliencies = new Map<string, SaliencyData>();
-async function saliencyOf(id: string): Promise<SaliencyData | undefined> {
-  if (saliencies.has(id)) return saliencies.get(id);
+async function saliencyOf(job: JobRecord): Promise<SaliencyData | undefined> {
+  const id = job.id;
+  const version = saliencyVersion(id, job.saliency ?? { method: '', ms: 0 });
+  if (saliencies.has(version)) return saliencies.get(version);
   const key = STORAGE_KEYS.saliencyPrefix + id;
   const value = (await browser.storage.session.get(key))[key] as Partial<SaliencyData> | undefined;
   if (
@@ -48,10 +52,14 @@ async function saliencyOf(id: string): Promise<SaliencyData | undefined> {
     value.view.startsWith('data:image/')
   ) {
     const data = value as SaliencyData;
-    saliencies.set(id, data);
+    saliencies.set(version, data);
     return data;
   }
   return undefined;
+}
+
+function rerunSaliency(jobId: string, method: string): void {
+  void browser.runtime.sendMessage({ type: 'squeezelens/saliency', jobId, method } as SaliencyRequest).catch(() => {});
 }
 
 function cancel(jobId: string): void {
@@ -83,7 +91,7 @@ async function render(): Promise<void> {
   const seq = ++renderSeq;
   const job = (pinned && jobs.find((j) => j.id === pinned)) || jobs[jobs.length - 1];
   const thumbnail = job && job.state === 'done' ? await thumbnailOf(job.id) : undefined;
-  const saliency = job && job.state === 'done' && job.kind === 'saliency' ? await saliencyOf(job.id) : undefined;
+  const saliency = job && job.state === 'done' && job.kind === 'saliency' ? await saliencyOf(job) : undefined;
   if (seq !== renderSeq) return; // a newer render started meanwhile
   if (!job) {
     view.replaceChildren(
@@ -97,7 +105,7 @@ async function render(): Promise<void> {
   } else {
     view.dataset.jobId = job.id;
     view.dataset.state = job.state;
-    view.replaceChildren(...PANELS.map((panel) => panel({ job, thumbnail, saliency, cancel })).filter((e): e is HTMLElement => e !== null));
+    view.replaceChildren(...PANELS.map((panel) => panel({ job, thumbnail, saliency, cancel, rerunSaliency })).filter((e): e is HTMLElement => e !== null));
   }
   renderHistory(job?.id);
 }

@@ -11,6 +11,7 @@ import type { RgbaBuffer, ScalarMap } from '../render/image.js';
 import { colorize, legend, maskImage, normalizeMap, overlay } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import type { SaliencyData } from '../shared/jobs.js';
+import { PICKER_METHODS } from '../shared/messages.js';
 import { h, ms, percent } from './dom.js';
 import type { Panel } from './panels.js';
 
@@ -60,14 +61,15 @@ function smoothed(map: ScalarMap): ScalarMap {
   return { width: map.width, height: map.height, data: normalizeMap(blurred, { normalize: 'percentile', percentile: 99.5 }) };
 }
 
-function loadData(jobId: string, data: SaliencyData): Promise<Decoded> {
-  let got = decoded.get(jobId);
+function loadData(version: string, data: SaliencyData): Promise<Decoded> {
+  let got = decoded.get(version);
   if (!got) {
     got = decodeView(data.view, data.size).then((view) => {
       const map = decodeMap(data.map, data.size);
       return { view, map, smooth: smoothed(map) };
     });
-    decoded.set(jobId, got);
+    decoded.clear(); // one map at a time is plenty
+    decoded.set(version, got);
   }
   return got;
 }
@@ -91,7 +93,10 @@ function paint(canvas: HTMLCanvasElement, image: RgbaBuffer): void {
 
 const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
 
-export const saliencyPanel: Panel = ({ job, saliency }) => {
+/** Which stored map a job's record describes (a re-run replaces it). */
+export const saliencyVersion = (jobId: string, info: { method: string; ms: number }) => `${jobId}:${info.method}:${info.ms}`;
+
+export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) => {
   const info = job.saliency;
   if (job.kind !== 'saliency' || job.state !== 'done' || !info) return null;
   const canvas = h('canvas', { class: 'saliency-canvas', testid: 'saliency-canvas', attrs: { width: '224', height: '224', role: 'img', 'aria-label': `Saliency map for ${info.label}` } });
@@ -112,6 +117,31 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
   smooth.checked = choices.smooth;
   const download = h('button', { class: 'primary', testid: 'saliency-download', text: 'Download PNG' });
   const status = h('p', { class: 'saliency-error', hidden: true });
+
+  const run = job.saliencyRun;
+  const running = run?.state === 'running';
+  const picker = h(
+    'select',
+    { testid: 'saliency-method-picker', attrs: { 'aria-label': 'Saliency method' } },
+    PICKER_METHODS.map((m) => h('option', { text: SALIENCY_METHODS[m].title, title: SALIENCY_METHODS[m].description, attrs: { value: m } })),
+  );
+  picker.value = running ? run.method : info.method;
+  picker.disabled = running || !rerunSaliency;
+  picker.addEventListener('change', () => rerunSaliency?.(job.id, picker.value));
+  let runLine: HTMLElement | null = null;
+  if (running) {
+    const stop = h('button', { text: 'Cancel', testid: 'saliency-cancel' });
+    stop.addEventListener('click', () => cancel(job.id));
+    const title = SALIENCY_METHODS[run.method as SaliencyMethodName]?.title ?? run.method;
+    const meter = run.fraction !== undefined ? h('div', { class: 'meter' }, [h('div', { attrs: { style: `width:${(run.fraction * 100).toFixed(1)}%` } })]) : null;
+    runLine = h('div', { class: 'status saliency-run', testid: 'saliency-running' }, [
+      h('div', { class: 'spinner' }),
+      h('div', { class: 'text' }, [h('div', { class: 'state', text: `Computing ${title}…` }), run.progress ? h('div', { class: 'progress-line', text: run.progress }) : null, meter]),
+      stop,
+    ]);
+  } else if (run?.state === 'error') {
+    runLine = h('p', { class: 'saliency-error', testid: 'saliency-run-error', text: run.error ?? 'The map could not be computed.' });
+  }
 
   const methodTitle = SALIENCY_METHODS[info.method as SaliencyMethodName]?.title ?? info.method;
   const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';
@@ -152,7 +182,7 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
 
   redraw();
   if (saliency) {
-    loadData(job.id, saliency).then(
+    loadData(saliencyVersion(job.id, info), saliency).then(
       (d) => {
         current = d;
         canvas.dataset.ready = 'true';
@@ -177,7 +207,9 @@ export const saliencyPanel: Panel = ({ job, saliency }) => {
     h('div', { class: 'saliency-figure' }, [canvas]),
     h('div', { class: 'legend-row' }, [h('span', { text: 'low' }), legendCanvas, h('span', { text: 'high' })]),
     status,
+    runLine,
     h('div', { class: 'controls' }, [
+      h('label', { class: 'method' }, [h('span', { text: 'Method' }), picker]),
       h('label', { class: 'opacity' }, [h('span', { text: 'Overlay' }), opacity, opacityText]),
       h('label', {}, [h('span', { text: 'Colours' }), select]),
       h('div', { class: 'checks' }, [

@@ -105,6 +105,8 @@ export interface JobRecord {
   notice?: string;
   /** saliency jobs: which map was computed (the map itself is under `saliency:<id>`) */
   saliency?: SaliencyInfo;
+  /** saliency jobs: a re-run with another method (popup's picker) in progress or failed */
+  saliencyRun?: SaliencyRun;
   error?: JobError;
   /** the state the job was in when it failed, was cancelled or was interrupted */
   failedIn?: JobState;
@@ -132,6 +134,16 @@ export interface SaliencyInfo {
   probability: number;
   /** time to compute the map */
   ms: number;
+}
+
+export interface SaliencyRun {
+  method: string;
+  state: 'running' | 'error';
+  progress?: string;
+  fraction?: number;
+  error?: string;
+  /** the worker instance computing it */
+  worker: number;
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  *   service worker → content script (tabs.sendMessage, one frame):  capture
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
- *   popup / options → service worker (runtime.sendMessage):          hello, cancel
+ *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency
  *
  * Web pages cannot send any of these: the manifest declares no `externally_connectable` and the
  * worker registers no onMessageExternal, and content scripts listen to runtime messages only (never
@@ -11,6 +11,7 @@
  * kind of context) and the shape (exact type tag, field types, sizes) before acting, and answers
  * a malformed message with an error instead of guessing.
  */
+import type { SaliencyMethodName } from '../methods/explain/index.js';
 import type { ErrorCode, JobError } from './jobs.js';
 
 export const MESSAGE_PREFIX = 'squeezelens/';
@@ -75,7 +76,21 @@ export interface CancelReply {
   reason?: string;
 }
 
-export type WorkerRequest = HelloRequest | CancelRequest;
+/** Re-run a finished saliency job's map with another method (on the same 224×224 pixels). */
+export interface SaliencyRequest {
+  type: 'squeezelens/saliency';
+  jobId: string;
+  method: SaliencyMethodName;
+}
+export interface SaliencyRunReply {
+  ok: boolean;
+  reason?: string;
+}
+
+/** The methods the popup's picker offers (all of explain/'s). */
+export const PICKER_METHODS: readonly SaliencyMethodName[] = ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
+
+export type WorkerRequest = HelloRequest | CancelRequest | SaliencyRequest;
 
 // ---- validation --------------------------------------------------------------------------------
 
@@ -145,6 +160,9 @@ export function parseWorkerRequest(v: unknown): WorkerRequest | null {
   if (!isObj(v)) return null;
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
   if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: 'squeezelens/cancel', jobId: v.jobId };
+  if (v.type === 'squeezelens/saliency' && onlyKeys(v, ['type', 'jobId', 'method']) && isJobId(v.jobId) && (PICKER_METHODS as readonly unknown[]).includes(v.method)) {
+    return { type: 'squeezelens/saliency', jobId: v.jobId, method: v.method as SaliencyMethodName };
+  }
   return null;
 }
 

@@ -37,6 +37,11 @@ describe('shapes', () => {
     expect(parseWorkerRequest({ type: 'squeezelens/hello', x: 1 })).toBeNull();
     expect(parseWorkerRequest('squeezelens/hello')).toBeNull();
     expect(parseWorkerRequest(null)).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/saliency', jobId: 'abc-1-x', method: 'gradcam' })).toEqual({ type: 'squeezelens/saliency', jobId: 'abc-1-x', method: 'gradcam' });
+    expect(parseWorkerRequest({ type: 'squeezelens/saliency', jobId: 'abc-1-x', method: 'toString' })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/saliency', jobId: 'abc-1-x', method: 'ig', options: {} })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/saliency', jobId: '../x', method: 'ig' })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/saliency', jobId: 'abc' })).toBeNull();
   });
   it('capture requests and replies', () => {
     expect(parseCaptureRequest({ type: 'squeezelens/capture', jobId: 'j1', srcUrl: 'https://a/b.png', mediaType: 'image' })).not.toBeNull();

@@ -130,6 +130,29 @@ describe('saliency panel', () => {
     expect(bytes.readUInt32BE(20)).toBe(224); // IHDR height
   });
 
+  it('the method picker recomputes the map in the worker (Grad-CAM), and a re-run can be cancelled', async () => {
+    const id = await popup.evaluate(() => document.getElementById('view')!.dataset.jobId!);
+    const before = await canvasStats(popup, id);
+    await popup.selectOption('[data-testid="saliency-method-picker"]', 'gradcam');
+    await popup.waitForFunction(() => document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Grad-CAM' && document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true', null, { timeout: 60_000, polling: 50 });
+    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; saliency: { method: string }; saliencyRun?: unknown }[]).find((j) => j.id === id)!, id);
+    expect(stored.saliency.method).toBe('gradcam');
+    expect(stored.saliencyRun).toBeUndefined();
+    const after = await canvasStats(popup, id);
+    expect(difference(after.pixels, before.pixels)).toBeGreaterThan(3);
+    expect(await popup.inputValue('[data-testid="saliency-method-picker"]')).toBe('gradcam');
+    await screenshot(popup, 'saliency-gradcam');
+
+    // SmoothGrad takes seconds: cancel it; the Grad-CAM map stays.
+    await popup.selectOption('[data-testid="saliency-method-picker"]', 'smoothgrad');
+    await popup.waitForSelector('[data-testid="saliency-running"]', { timeout: 10_000 });
+    await screenshot(popup, 'saliency-running');
+    await popup.click('[data-testid="saliency-cancel"]');
+    await popup.waitForSelector('[data-testid="saliency-running"]', { state: 'detached', timeout: 20_000 });
+    expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Grad-CAM');
+    expect(await popup.locator('[data-testid="saliency-run-error"]').count()).toBe(0);
+  });
+
   it('cancelling a saliency job still works', async () => {
     await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=sal-cancel`);
     const id = await menuAction(sw, page, '#slow', 'saliency');
