@@ -72,11 +72,15 @@ export async function saliencyForJob(
     onProgress: (p) => control.onProgress?.(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
   });
   const ms = performance.now() - t0;
-  const t = normalizeMap(map, { normalize: map.method === 'gradxinput' || map.method.startsWith('ig') ? 'symmetric' : 'percentile' });
+  // Signed maps (gradient × input, IG): the popup shows the evidence for the class, the positive part.
+  let signed = false;
+  for (let i = 0; i < map.data.length && !signed; i++) signed = map.data[i] < 0;
+  const values = signed ? map.data.map((v) => Math.max(v, 0)) : map.data;
+  const t = normalizeMap({ width: map.width, height: map.height, data: values }, { normalize: 'percentile' });
   const bytes = new Uint8Array(t.length);
   for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
   return {
-    info: { method, methodTitle: SALIENCY_METHODS[method].title, classIndex: map.classIndex, label: engine.labels[map.classIndex], probability: map.probability, ms },
+    info: { method, methodTitle: SALIENCY_METHODS[method].title, positivePart: signed || undefined, classIndex: map.classIndex, label: engine.labels[map.classIndex], probability: map.probability, ms },
     bytes,
     size: map.width,
   };

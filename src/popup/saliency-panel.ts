@@ -61,15 +61,20 @@ function smoothed(map: ScalarMap): ScalarMap {
   return { width: map.width, height: map.height, data: normalizeMap(blurred, { normalize: 'percentile', percentile: 99.5 }) };
 }
 
+/** Decoded maps already available, so a re-render (on every progress write) paints at once, without a blank frame. */
+const ready = new Map<string, Decoded>();
+
 function loadData(version: string, data: SaliencyData): Promise<Decoded> {
   let got = decoded.get(version);
   if (!got) {
+    ready.clear();
     got = decodeView(data.view, data.size).then((view) => {
       const map = decodeMap(data.map, data.size);
       return { view, map, smooth: smoothed(map) };
     });
     decoded.clear(); // one map at a time is plenty
     decoded.set(version, got);
+    void got.then((d) => ready.set(version, d), () => {});
   }
   return got;
 }
@@ -180,9 +185,17 @@ export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) =
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
 
+  const version = saliencyVersion(job.id, info);
+  const known = ready.get(version);
+  if (known) {
+    current = known;
+    canvas.dataset.ready = 'true';
+  }
   redraw();
-  if (saliency) {
-    loadData(saliencyVersion(job.id, info), saliency).then(
+  if (known) {
+    // painted above
+  } else if (saliency) {
+    loadData(version, saliency).then(
       (d) => {
         current = d;
         canvas.dataset.ready = 'true';
@@ -220,7 +233,7 @@ export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) =
     ]),
     h('p', { class: 'meta' }, [
       h('span', { testid: 'saliency-method', text: methodTitle, title: description }),
-      document.createTextNode(' · '),
+      document.createTextNode(`${info.positivePart ? ' (positive part: evidence for the class)' : ''} · `),
       h('span', { text: `${ms(info.ms)} · on the 224×224 view the network saw` }),
     ]),
   ]);

@@ -128,6 +128,8 @@ export interface SaliencyInfo {
   method: string;
   /** e.g. 'Vanilla gradient' */
   methodTitle: string;
+  /** a signed map (gradient × input, IG) of which only the positive part (evidence for) is stored */
+  positivePart?: boolean;
   /** the class explained (the top-1 class) */
   classIndex: number;
   label: string;

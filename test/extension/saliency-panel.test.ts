@@ -143,13 +143,22 @@ describe('saliency panel', () => {
     expect(await popup.inputValue('[data-testid="saliency-method-picker"]')).toBe('gradcam');
     await screenshot(popup, 'saliency-gradcam');
 
-    // SmoothGrad takes seconds: cancel it; the Grad-CAM map stays.
+    // A signed method: only its positive part is shown, and the panel says so.
+    await popup.selectOption('[data-testid="saliency-method-picker"]', 'gradxinput');
+    await popup.waitForFunction(() => document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Gradient × input' && document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true', null, { timeout: 60_000, polling: 50 });
+    expect(await popup.textContent('.panel-saliency .meta')).toContain('positive part');
+    const gxi = await canvasStats(popup, id);
+    expect(gxi.colours).toBeGreaterThan(1000);
+
+    // SmoothGrad takes seconds: cancel it; the previous map stays.
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'smoothgrad');
     await popup.waitForSelector('[data-testid="saliency-running"]', { timeout: 10_000 });
     await screenshot(popup, 'saliency-running');
-    await popup.click('[data-testid="saliency-cancel"]');
+    // (A direct click: the panel is re-rendered on every progress update, several times a second,
+    // so Playwright's wait for a stable element can outlast the run.)
+    await popup.$eval('[data-testid="saliency-cancel"]', (b) => (b as HTMLButtonElement).click());
     await popup.waitForSelector('[data-testid="saliency-running"]', { state: 'detached', timeout: 20_000 });
-    expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Grad-CAM');
+    expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Gradient × input');
     expect(await popup.locator('[data-testid="saliency-run-error"]').count()).toBe(0);
   });
 
