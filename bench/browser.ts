@@ -16,6 +16,7 @@ import type { Worker } from 'playwright-core';
 import type { BenchmarkReply, ClassifyReply } from '../src/background/index.js';
 import type { BackendReport } from '../src/engine/backend.js';
 import { startDemoServer } from '../scripts/demo-server.js';
+import { stats } from './stats.js';
 import { callHook, launchExtension, startServiceWorker, stopServiceWorkers, toBase64 } from '../test/helpers/browser.js';
 import { referenceCases } from '../test/helpers/data.js';
 
@@ -30,27 +31,14 @@ export interface BrowserBenchOptions {
   log?: (message: string) => void;
 }
 
-interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
-function summary(values: number[]): Summary {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  const r = (v: number) => Number(v.toFixed(2));
-  return { median: r(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2), min: r(s[0]), max: r(s[s.length - 1]), runs: s.length };
-}
 
 function compact(b: BenchmarkReply) {
   return {
     kind: b.kind,
     batch: b.batch,
-    ...summary(b.ms),
+    ...stats(b.ms),
     mean: Number(b.mean.toFixed(2)),
-    perImageMedian: Number((summary(b.ms).median / b.batch).toFixed(2)),
+    perImageMedian: Number((stats(b.ms).median / b.batch).toFixed(2)),
     warmup: b.warmup,
     firstRunMs: b.firstRunMs === null ? null : Number(b.firstRunMs.toFixed(1)),
     numTensors: b.numTensors,
@@ -160,7 +148,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
       const { timeOrigin: _t, report: _r, ...sample } = s;
       samples.push(sample);
     }
-    const pick = (f: (s: ColdStartSample) => number) => summary(samples.map(f));
+    const pick = (f: (s: ColdStartSample) => number) => stats(samples.map(f));
 
     const methods = await methodsInWorker(ext.sw, log);
 
@@ -208,7 +196,7 @@ async function methodsInWorker(sw: Worker, log: (m: string) => void): Promise<ob
       await callHook(sw, 'saliencyUrl', { url: photo.url, method }); // warm-up
       const ms: number[] = [];
       for (let i = 0; i < runs; i++) ms.push((await callHook(sw, 'saliencyUrl', { url: photo.url, method })).ms);
-      saliency[method] = summary(ms);
+      saliency[method] = stats(ms);
     }
     log('methods: time to fool, 12 photos…');
     const foolMs: number[] = [];
@@ -225,7 +213,7 @@ async function methodsInWorker(sw: Worker, log: (m: string) => void): Promise<ob
     return {
       backend: 'wasm (the worker default here)',
       saliencyMs: saliency,
-      timeToFool: { method: 'cs231n', photos: demo.photos.length, successes, ms: summary(foolMs), iterations: summary(steps) },
+      timeToFool: { method: 'cs231n', photos: demo.photos.length, successes, ms: stats(foolMs), iterations: stats(steps) },
       classVisualizationMsPerStep: Number(viz.msPerIteration.toFixed(1)),
     };
   } finally {

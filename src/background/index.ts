@@ -16,6 +16,7 @@ import type { BackendReport } from '../engine/backend.js';
 import type { ScoreHead, ScoreKind } from '../engine/scores.js';
 import { preprocess, type Geometry, type PreprocessMode } from '../engine/preprocess.js';
 import { decodeImageBlob, fetchImageBlob } from './decode-sw.js';
+import { median } from '../shared/numeric.js';
 import { foolUrl, saliencyOfUrl, visualizeInWorker, type FoolReply, type SaliencyReply } from './methods-sw.js';
 import type { SaliencyMethodName, SaliencyOptions } from '../methods/explain/index.js';
 import type { AttackRequest } from '../methods/attack/index.js';
@@ -178,11 +179,6 @@ async function timed<T>(engine: EngineOptions | undefined, decode: () => Float32
   return { ...result, timing, clock: clock() };
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Deterministic pseudo-random input in the range of a preprocessed photo (≈ −2.1 … 2.6). */
 function syntheticInput(n: number, seed = 1): Float32Array {

@@ -4,6 +4,7 @@
  *
  * Everything works on plain RGBA buffers (render/image.ts); no DOM.
  */
+import { quantile as strictQuantile } from '../shared/numeric.js';
 import type { Geometry } from '../engine/preprocess.js';
 import { colormap, lutIndex, type Colormap, type ColormapName } from './colormap.js';
 import { channelsOf, toRgba, type AnyImage, type RgbaBuffer, type ScalarMap } from './image.js';
@@ -81,14 +82,12 @@ export function normalizeMap(map: ScalarMap | ArrayLike<number>, options: Normal
   return v;
 }
 
-/** The q-quantile (0…1) of the values, linear between order statistics (numpy's default). */
+/**
+ * The q-quantile of the values (numpy's linear definition), lenient for display: q is clamped to
+ * [0, 1] and an empty map gives 0.
+ */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = Float64Array.from(values).sort();
-  const pos = Math.min(Math.max(q, 0), 1) * (sorted.length - 1);
-  const i = Math.floor(pos);
-  const f = pos - i;
-  return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
+  return values.length === 0 ? 0 : strictQuantile(values, Math.min(Math.max(q, 0), 1));
 }
 
 export interface HeatmapOptions extends NormalizeOptions {

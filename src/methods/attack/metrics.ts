@@ -96,21 +96,4 @@ export function attackPictures(original: ArrayLike<number>, fooled: ArrayLike<nu
   return { original: Uint8ClampedArray.from(original), fooled: Uint8ClampedArray.from(fooled), difference, magnified };
 }
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-export function argmax(xs: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best;
-}
-
-export function argmin(xs: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[best]) best = i;
-  return best;
-}
+export { argmax, argmin, median } from '../../shared/numeric.js';

@@ -2,6 +2,7 @@
  * Post-processing of saliency maps (any H×W array): make different methods comparable, turn a
  * map into a segmentation mask, and clip outliers for display. Pure functions, no tensors.
  */
+import { quantile } from '../../shared/numeric.js';
 
 /**
  * Ranks 0…n−1 (ties get their average rank), ascending: the smallest value gets rank 0.
@@ -33,16 +34,7 @@ export function rankNormalize(map: ArrayLike<number>): Float32Array {
   return Float32Array.from(r, (v) => v / (n - 1));
 }
 
-/** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between order statistics (numpy's default). */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
-  if (values.length === 0) throw new RangeError('quantile of an empty array');
-  const sorted = Float64Array.from(values).sort();
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
+export { quantile };
 
 /**
  * Clip to the [lower, upper] percentiles (default 1 and 99.5) and scale to [0, 1] for display: a

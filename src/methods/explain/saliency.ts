@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NUM_CLASSES } from '../../engine/architecture.js';
 import { classScore, SCORE_DESCRIPTIONS, type ScoreHead, type ScoreKind } from '../../engine/scores.js';
+import { argmax } from '../../shared/numeric.js';
 import { disposeResult } from '../../engine/squeezenet.js';
 import { pixelsToInput, pixelTensor, throwIfCancelled, type Model, type PixelImage, type RunControl } from '../common.js';
 
@@ -182,11 +183,7 @@ export function scoreFromHead(z: ArrayLike<number>, classIndex: number, kind: Sc
   return Math.log(e) + m - s;
 }
 
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
+export { argmax };
 
 /** The score function of a target for a batch of n copies. */
 export function scoreFor(target: Target, n: number) {
