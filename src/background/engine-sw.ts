@@ -20,7 +20,7 @@ import { selectBackend, type BackendName, type BackendReport } from '../engine/b
 import { classScore, type ScoreHead, type ScoreKind } from '../engine/scores.js';
 import { disposeResult, SqueezeNet, type RunResult } from '../engine/squeezenet.js';
 import { provideSimdKernels, simdKernelsActive } from '../engine/kernels/ops.js';
-import { unpackWeights, type PackedManifest, type WeightDType } from '../engine/weights.js';
+import { unpackWeights, type ModelWeights, type PackedManifest, type WeightDType } from '../engine/weights.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from './integrity.js';
 
 export interface EngineOptions {
@@ -61,6 +61,8 @@ export interface SwEngine {
   load: LoadTimings;
   /** live tensors right after loading (the model's weights) */
   baselineTensors: number;
+  /** the weights on the host (the sanity check builds randomized models from them) */
+  weights: ModelWeights;
 }
 
 export interface TopClass {
@@ -206,6 +208,7 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
     options,
     load: { backendMs, fetchMs, verifyMs, unpackMs, modelMs, totalMs: performance.now() - t0 },
     baselineTensors: liveTensors(),
+    weights,
   };
 }
 

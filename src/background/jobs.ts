@@ -8,8 +8,9 @@
  * so it is reported rather than lost. The engine itself reloads lazily on the next job.
  */
 import { describeBackend } from '../engine/backend.js';
-import { preprocess } from '../engine/preprocess.js';
-import { isFinal, STATE_TEXT, STORAGE_KEYS, type JobError, type JobKind, type JobRecord, type JobState, type SaliencyData, type SourceInfo } from '../shared/jobs.js';
+import { INPUT, preprocess } from '../engine/preprocess.js';
+import { visualizeClass } from '../methods/visualize/class-visualization.js';
+import { isFinal, STATE_TEXT, STORAGE_KEYS, type FoolData, type JobError, type JobKind, type JobRecord, type JobState, type SaliencyData, type SourceInfo } from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
 import type { SaliencyMethodName } from '../methods/explain/index.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
@@ -31,8 +32,17 @@ interface Active {
 }
 
 const active = new Map<string, Active>();
-const queue: Active[] = [];
-let running: Active | null = null;
+
+/** One piece of work for the engine: a job, or a task on a finished job. */
+interface QueueItem {
+  id: string;
+  controller: AbortController;
+  execute: () => Promise<void>;
+  /** tells it how many items are ahead of it */
+  waiting: (ahead: number) => Promise<unknown>;
+}
+const queue: QueueItem[] = [];
+let running: QueueItem | null = null;
 
 let seq = 0;
 export function newJobId(): string {
@@ -52,21 +62,89 @@ export function log(job: string, message: string, level: 'info' | 'warn' = 'info
 }
 
 /** A new job, created when the menu item is clicked (before the page is asked for the image). */
-export async function createJob(kind: JobKind, pageUrl: string | undefined): Promise<{ id: string; signal: AbortSignal }> {
+export async function createJob(kind: JobKind, pageUrl: string | undefined, page?: JobRecord['page']): Promise<{ id: string; signal: AbortSignal }> {
   const id = newJobId();
   const entry: Active = { id, kind, controller: new AbortController(), startedAt: Date.now() };
   active.set(id, entry);
   const now = Date.now();
-  await addJob({ id, kind, state: 'capturing', createdAt: now, updatedAt: now, worker: WORKER_ID, source: pageUrl ? { element: '?', pageUrl } : undefined });
+  await addJob({ id, kind, state: 'capturing', createdAt: now, updatedAt: now, worker: WORKER_ID, source: pageUrl ? { element: '?', pageUrl } : undefined, page });
   return { id, signal: entry.controller.signal };
 }
+
+/**
+ * A class visualization: a job with no image, queued like the others. Its live preview and final
+ * image go to `visual:<id>`, its numbers to the record's `visual`.
+ */
+export async function createVisualJob(classIndex: number, iterations: number): Promise<string> {
+  const id = newJobId();
+  const entry: Active = { id, kind: 'visualize', controller: new AbortController(), startedAt: Date.now() };
+  active.set(id, entry);
+  const now = Date.now();
+  const ahead = queue.length + (running ? 1 : 0);
+  await addJob({ id, kind: 'visualize', state: 'queued', createdAt: now, updatedAt: now, worker: WORKER_ID, visual: { classIndex, label: `class ${classIndex}`, iterations, step: 0 }, progress: ahead ? `${ahead} job(s) ahead` : undefined });
+  queue.push(jobItem(entry, () => runVisualization(entry, classIndex, iterations)));
+  void pump();
+  return id;
+}
+
+async function runVisualization(entry: Active, classIndex: number, iterations: number): Promise<void> {
+  const { id, controller } = entry;
+  const signal = controller.signal;
+  try {
+    const settings = await readSettings();
+    if (!engineLoadStarted()) await updateJob(id, { state: 'loading-model', progress: undefined });
+    let engine;
+    try {
+      engine = await getEngine({ backend: settings.backend, weights: settings.weights });
+    } catch (error) {
+      throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
+    }
+    signal.throwIfAborted();
+    const label = engine.labels[classIndex];
+    const visual = { classIndex, label, iterations, step: 0 };
+    await updateJob(id, { state: 'visualizing', visual, progress: `${label}: starting`, fraction: 0 });
+    let lastWrite = 0;
+    const result = await visualizeClass(engine.model, classIndex, {
+      iterations,
+      seed: Date.now() % 100_000,
+      previewEvery: 10,
+      signal,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastWrite < 500 && !p.preview) return;
+        if (now - lastWrite < 250) return;
+        lastWrite = now;
+        void (async () => {
+          const extra = p.preview ? { [STORAGE_KEYS.visualPrefix + id]: await rgbPng(quantize(p.preview.data), INPUT) } : undefined;
+          await updateJob(id, { visual: { ...visual, step: p.step }, progress: `step ${p.step} of ${p.total}${p.message ? ` · ${p.message.replace(/^class \d+: /, '')}` : ''}`, fraction: p.step / p.total }, extra);
+        })();
+      },
+    });
+    signal.throwIfAborted();
+    const png = await rgbPng(quantize(result.image.data), INPUT);
+    const done = { ...visual, step: iterations, probability: result.probability8bit, ms: Date.now() - entry.startedAt };
+    await updateJob(id, { state: 'done', visual: done, progress: undefined, fraction: undefined }, { [STORAGE_KEYS.visualPrefix + id]: png });
+    log(id, `class visualization of ${label}: p = ${result.probability8bit.toFixed(3)} after ${iterations} steps [${describeBackend(engine.backend)}]`);
+    await announce('done');
+  } catch (error) {
+    if (signal.aborted) return;
+    const { error: e, state } = toJobError(error);
+    await failJob(id, e, state);
+  }
+}
+
+const quantize = (data: ArrayLike<number>) => {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.round(data[i]);
+  return out;
+};
 
 /** The page answered: queue the job (or record why there is nothing to analyse). */
 export async function enqueue(id: string, source: CaptureSource, info: SourceInfo): Promise<void> {
   const entry = active.get(id);
   if (!entry || entry.controller.signal.aborted) return;
   entry.source = source;
-  queue.push(entry);
+  queue.push(jobItem(entry));
   await updateJob(id, { state: 'queued', source: info, progress: queue.length > 1 || running ? `${queue.length + (running ? 1 : 0) - 1} job(s) ahead` : undefined });
   void pump();
 }
@@ -81,9 +159,18 @@ export async function failJob(id: string, error: JobError, state: JobState = 'er
 
 /** Cancels a job of this worker (or its saliency re-run); answers why not when it cannot. */
 export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: string }> {
-  const rerun = reruns.get(id);
-  if (rerun) {
-    rerun.abort(new DOMException('cancelled by the user', 'AbortError'));
+  const task = tasks.get(id);
+  if (task) {
+    task.abort(new DOMException('cancelled by the user', 'AbortError'));
+    const i = queue.findIndex((q) => q.controller === task);
+    if (i >= 0) {
+      // Not started: it will never run, so clean up here.
+      queue.splice(i, 1);
+      tasks.delete(id);
+      await patchJob(id, (j) => {
+        for (const f of TASK_FIELDS) if (j[f]?.state === 'running') delete j[f];
+      });
+    }
     return { ok: true };
   }
   const entry = active.get(id);
@@ -96,10 +183,25 @@ export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: str
     return { ok: true };
   }
   entry.controller.abort(new DOMException('cancelled by the user', 'AbortError'));
-  const i = queue.indexOf(entry);
+  const i = queue.findIndex((q) => q.id === id && q.controller === entry.controller);
   if (i >= 0) queue.splice(i, 1);
   await failJob(id, { code: 'cancelled', message: 'Cancelled.' }, 'cancelled');
   return { ok: true };
+}
+
+function jobItem(entry: Active, execute: () => Promise<void> = () => run(entry)): QueueItem {
+  return {
+    id: entry.id,
+    controller: entry.controller,
+    execute: async () => {
+      try {
+        await execute();
+      } finally {
+        active.delete(entry.id);
+      }
+    },
+    waiting: (n) => updateJob(entry.id, { progress: n ? `${n} job(s) ahead` : 'next' }),
+  };
 }
 
 async function pump(): Promise<void> {
@@ -107,13 +209,14 @@ async function pump(): Promise<void> {
   while (queue.length) {
     running = queue.shift()!;
     try {
-      await run(running);
+      await running.execute();
+    } catch (error) {
+      console.error('[SqueezeLens] unexpected failure in the queue', error);
     } finally {
-      active.delete(running.id);
       running = null;
     }
-    // Tell the jobs still waiting how many are ahead of them.
-    for (const [i, q] of queue.entries()) await updateJob(q.id, { progress: i ? `${i} job(s) ahead` : 'next' });
+    // Tell the work still waiting how much is ahead of it.
+    for (const [i, q] of queue.entries()) await q.waiting(i);
   }
 }
 
@@ -173,26 +276,23 @@ async function thumbnail(image: DecodedImage): Promise<string> {
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
 
-/** The 224×224 RGB view the network saw, as a PNG data: URL (lossless: the exact input pixels). */
-async function viewImage(pixels: Uint8ClampedArray, size: number): Promise<string> {
-  const rgba = new Uint8ClampedArray(size * size * 4);
-  for (let p = 0; p < size * size; p++) {
+/** RGB pixels (row-major) as a PNG data: URL: lossless, so the exact pixels come back (the 224×224 view, a fooled image). */
+export async function rgbPng(pixels: ArrayLike<number>, width: number, height = width): Promise<string> {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
     rgba[p * 4] = pixels[p * 3];
     rgba[p * 4 + 1] = pixels[p * 3 + 1];
     rgba[p * 4 + 2] = pixels[p * 3 + 2];
     rgba[p * 4 + 3] = 255;
   }
-  const canvas = new OffscreenCanvas(size, size);
-  canvas.getContext('2d')!.putImageData(new ImageData(rgba, size, size), 0, 0);
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
   const blob = await canvas.convertToBlob({ type: 'image/png' });
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
+const viewImage = rgbPng;
 
 const bytesToBase64 = (bytes: Uint8Array) => base64(new Blob([bytes as BlobPart]));
-
-const NOTICES: Partial<Record<JobKind, string>> = {
-  fool: 'Fooling images are not available in this version yet. Here is the classification an attack would start from.',
-};
 
 function toJobError(error: unknown): { error: JobError; state: JobState } {
   if ((error as DOMException)?.name === 'AbortError') return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
@@ -249,6 +349,11 @@ async function run(entry: Active): Promise<void> {
       extra[STORAGE_KEYS.saliencyPrefix + id] = data;
       signal.throwIfAborted();
     }
+    if (entry.kind === 'fool') {
+      // The attack waits for the user's target; keep the exact pixels it will start from.
+      const data: FoolData = { size: INPUT, view: await viewImage(pre.pixels, INPUT) };
+      extra[STORAGE_KEYS.foolPrefix + id] = data;
+    }
     const result = {
       top: r.top[0],
       geometry,
@@ -259,7 +364,7 @@ async function run(entry: Active): Promise<void> {
       totalMs: Date.now() - t0,
       engineLoadMs,
     };
-    await updateJob(id, { state: 'done', result, notice: NOTICES[entry.kind], saliency, progress: undefined, fraction: undefined }, extra);
+    await updateJob(id, { state: 'done', result, saliency, progress: undefined, fraction: undefined }, extra);
     log(id, `${result.top[0].label} ${(result.top[0].prob * 100).toFixed(1)}% [${result.backendText}, ${r.ms.toFixed(0)} ms]`);
     await announce('done');
   } catch (error) {
@@ -269,82 +374,135 @@ async function run(entry: Active): Promise<void> {
   }
 }
 
-/** Saliency re-runs in progress (job id → their abort controller); run one at a time. */
-const reruns = new Map<string, AbortController>();
-let rerunChain: Promise<unknown> = Promise.resolve();
+/** Work on finished jobs (re-runs, attacks, checks, dreams) by job id: at most one per job. */
+const tasks = new Map<string, AbortController>();
 
-/** The exact 224×224 RGB pixels stored with a saliency job (its lossless PNG view). */
-async function storedPixels(data: SaliencyData): Promise<Uint8ClampedArray> {
-  const bitmap = await createImageBitmap(await (await fetch(data.view)).blob());
-  const canvas = new OffscreenCanvas(data.size, data.size);
+/** The job-record field that shows a task's progress or failure. */
+export type TaskField = 'saliencyRun' | 'foolRun' | 'sanityRun' | 'dreamRun';
+export const TASK_FIELDS: readonly TaskField[] = ['saliencyRun', 'foolRun', 'sanityRun', 'dreamRun'];
+
+export interface TaskOutcome {
+  /** applied to the job record when the task ends well (the task field is cleared too) */
+  patch: (job: JobRecord) => void;
+  /** storage keys written with it (maps, images) — only while the job still exists */
+  extra?: Record<string, unknown>;
+  /** a line for the log */
+  log: string;
+}
+
+export interface TaskSpec {
+  field: TaskField;
+  /** shown while it runs (for saliency re-runs: the method name, which the picker shows) */
+  method: string;
+  /** why the job cannot take this task, or null */
+  refuse: (job: JobRecord) => string | null;
+  work: (job: JobRecord, signal: AbortSignal, progress: (text: string, fraction?: number) => void) => Promise<TaskOutcome>;
+}
+
+/**
+ * Queues a task on a finished job behind the jobs and tasks already waiting (one piece of work at
+ * a time: they share the engine and the worker's one thread). Progress goes to the job's task
+ * field; the outcome is applied when done; a cancelled task leaves the job as it was; a failed one
+ * leaves an error in the field.
+ */
+export async function startTask(id: string, spec: TaskSpec): Promise<{ ok: boolean; reason?: string }> {
+  const job = (await getJobs()).find((j) => j.id === id);
+  if (!job) return { ok: false, reason: 'no such job (it may have been removed: only the last 20 are kept)' };
+  const refusal = spec.refuse(job);
+  if (refusal) return { ok: false, reason: refusal };
+  if (tasks.has(id)) return { ok: false, reason: 'SqueezeLens is already working on this image; wait for it or cancel it' };
+  const { field, method } = spec;
+  const controller = new AbortController();
+  tasks.set(id, controller);
+  const ahead = queue.length + (running ? 1 : 0);
+  await patchJob(id, (j) => (j[field] = { method, state: 'running', progress: ahead ? `waiting: ${ahead} job(s) ahead` : 'starting…', worker: WORKER_ID }));
+  const execute = async () => {
+    const signal = controller.signal;
+    try {
+      signal.throwIfAborted();
+      const current = (await getJobs()).find((j) => j.id === id);
+      if (!current) throw new Error('the job was removed meanwhile');
+      await patchJob(id, (j) => (j[field] = { method, state: 'running', worker: WORKER_ID }));
+      let lastWrite = 0;
+      const outcome = await spec.work(current, signal, (text, fraction) => {
+        const now = Date.now();
+        if (now - lastWrite < 250) return; // the popup redraws on every write
+        lastWrite = now;
+        void patchJob(id, (j) => {
+          const run = j[field];
+          if (run?.state === 'running') Object.assign(run, { progress: text, fraction });
+        });
+      });
+      signal.throwIfAborted();
+      await patchJob(id, (j) => {
+        outcome.patch(j);
+        delete j[field];
+      }, outcome.extra);
+      log(id, outcome.log);
+    } catch (error) {
+      if (signal.aborted) {
+        await patchJob(id, (j) => delete j[field]);
+      } else {
+        const message = (error as Error)?.message ?? String(error);
+        log(id, `${method} failed: ${message}`, 'warn');
+        await patchJob(id, (j) => (j[field] = { method, state: 'error', error: message, worker: WORKER_ID }));
+      }
+    } finally {
+      tasks.delete(id);
+    }
+  };
+  queue.push({ id, controller, execute, waiting: (n) => patchJob(id, (j) => {
+    const run = j[field];
+    if (run?.state === 'running') run.progress = n ? `waiting: ${n} job(s) ahead` : 'next';
+  }) });
+  void pump();
+  return { ok: true };
+}
+
+/** The exact RGB pixels of a lossless PNG data: URL (a job's stored 224×224 view, a fooled image). */
+export async function pngPixels(dataUrl: string): Promise<{ width: number; height: number; rgb: Uint8ClampedArray }> {
+  const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob(), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const rgba = ctx.getImageData(0, 0, data.size, data.size).data;
-  const rgb = new Uint8ClampedArray(data.size * data.size * 3);
-  for (let p = 0; p < data.size * data.size; p++) {
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const rgb = new Uint8ClampedArray(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
     rgb[p * 3] = rgba[p * 4];
     rgb[p * 3 + 1] = rgba[p * 4 + 1];
     rgb[p * 3 + 2] = rgba[p * 4 + 2];
   }
-  return rgb;
+  return { width, height, rgb };
 }
 
 /**
  * Re-computes a finished saliency job's map with another method, on the pixels the first map
- * used. Progress goes to the job's `saliencyRun`; the new map replaces the old one when done; a
- * cancelled or failed run leaves the old map.
+ * used. The new map replaces the old one when done; a cancelled or failed run leaves the old map.
  */
-export async function rerunSaliency(id: string, method: SaliencyMethodName): Promise<{ ok: boolean; reason?: string }> {
-  const job = (await getJobs()).find((j) => j.id === id);
-  if (!job) return { ok: false, reason: 'no such job' };
-  if (job.kind !== 'saliency' || job.state !== 'done' || !job.saliency) return { ok: false, reason: 'not a finished saliency job' };
-  if (reruns.has(id)) return { ok: false, reason: 'a map is already being computed for this job' };
+export function rerunSaliency(id: string, method: SaliencyMethodName): Promise<{ ok: boolean; reason?: string }> {
   const key = STORAGE_KEYS.saliencyPrefix + id;
-  const data = (await chrome.storage.session.get(key))[key] as SaliencyData | undefined;
-  if (!data) return { ok: false, reason: 'the image of this job is not stored any more' };
-  const controller = new AbortController();
-  reruns.set(id, controller);
-  await patchJob(id, (j) => (j.saliencyRun = { method, state: 'running', progress: 'waiting…', worker: WORKER_ID }));
-  const run = rerunChain.then(async () => {
-    const signal = controller.signal;
-    try {
-      signal.throwIfAborted();
-      const pixels = await storedPixels(data);
-      await patchJob(id, (j) => (j.saliencyRun = { method, state: 'running', worker: WORKER_ID }));
-      let lastWrite = 0;
-      const s = await saliencyForJob(pixels, method, {
-        signal,
-        onProgress: (text, fraction) => {
-          const now = Date.now();
-          if (now - lastWrite < 250) return;
-          lastWrite = now;
-          void patchJob(id, (j) => {
-            if (j.saliencyRun?.state === 'running') Object.assign(j.saliencyRun, { progress: text, fraction });
-          });
-        },
-      });
-      signal.throwIfAborted();
+  return startTask(id, {
+    field: 'saliencyRun',
+    method,
+    refuse: (job) => (job.kind !== 'saliency' || job.state !== 'done' || !job.saliency ? 'not a finished saliency job' : null),
+    work: async (_job, signal, progress) => {
+      const data = (await chrome.storage.session.get(key))[key] as SaliencyData | undefined;
+      if (!data) throw new Error('the image of this job is not stored any more');
+      const { rgb } = await pngPixels(data.view);
+      const s = await saliencyForJob(rgb, method, { signal, onProgress: progress });
       const next: SaliencyData = { size: s.size, map: await bytesToBase64(s.bytes), view: data.view };
-      await patchJob(id, (j) => {
-        j.saliency = s.info;
-        delete j.saliencyRun;
-      }, { [key]: next });
-      log(id, `saliency ${method}: ${s.info.ms.toFixed(0)} ms`);
-    } catch (error) {
-      if (signal.aborted) {
-        await patchJob(id, (j) => delete j.saliencyRun);
-      } else {
-        const message = (error as Error)?.message ?? String(error);
-        log(id, `saliency ${method} failed: ${message}`, 'warn');
-        await patchJob(id, (j) => (j.saliencyRun = { method, state: 'error', error: `The map could not be computed: ${message}`, worker: WORKER_ID }));
-      }
-    } finally {
-      reruns.delete(id);
-    }
+      return {
+        patch: (j) => {
+          j.saliency = s.info;
+          delete j.sanity; // it checked the previous map
+        },
+        extra: { [key]: next },
+        log: `saliency ${method}: ${s.info.ms.toFixed(0)} ms`,
+      };
+    },
   });
-  rerunChain = run.catch(() => {});
-  return { ok: true };
 }
 
 /** Marks jobs left active by a stopped worker as interrupted (run at startup and on demand). */
@@ -362,11 +520,14 @@ export async function recoverInterrupted(): Promise<number> {
     log(job.id, `interrupted: ${message}`, 'warn');
     await updateJob(job.id, { state: 'interrupted', error: { code: 'interrupted', message }, failedIn: job.state, progress: undefined, fraction: undefined });
   }
-  // A saliency re-run whose worker is gone: the old map stays; say so.
+  // A task whose worker is gone: the job keeps what it had; say so.
   for (const job of jobs) {
-    if (job.saliencyRun?.state === 'running' && job.saliencyRun.worker !== WORKER_ID) {
-      const method = job.saliencyRun.method;
-      await patchJob(job.id, (j) => (j.saliencyRun = { method, state: 'error', error: "The extension's background worker was stopped while the map was being computed. Please try again.", worker: WORKER_ID }));
+    for (const field of TASK_FIELDS) {
+      const run = job[field];
+      if (run?.state === 'running' && run.worker !== WORKER_ID) {
+        const what = field === 'saliencyRun' ? 'the map was being computed' : field === 'foolRun' ? 'the fooling image was being made' : field === 'sanityRun' ? 'the map was being checked' : 'the dream was being made';
+        await patchJob(job.id, (j) => (j[field] = { method: run.method, state: 'error', error: `The extension's background worker was stopped while ${what}. Please try again.`, worker: WORKER_ID }));
+      }
     }
   }
   if (n) await announce('error');

@@ -6,9 +6,10 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { jobKindOfMenu, MENU_IDS, type JobError } from '../shared/jobs.js';
-import { isFromExtensionPage, parseCaptureReply, parseWorkerRequest, type CaptureReply, type CaptureRequest, type CaptureSource, type CancelReply, type HelloReply, type SaliencyRunReply } from '../shared/messages.js';
+import { isFromExtensionPage, parseCaptureReply, parseWorkerRequest, type CaptureReply, type CaptureRequest, type CaptureSource, type CancelReply, type HelloReply, type TaskReply } from '../shared/messages.js';
 import { SETTINGS_KEY, parseSettings } from '../shared/settings.js';
-import { announce, cancelJob, createJob, enqueue, failJob, recoverInterrupted, rerunSaliency, sourceInfo, WORKER_ID } from './jobs.js';
+import { announce, cancelJob, createJob, createVisualJob, enqueue, failJob, recoverInterrupted, rerunSaliency, sourceInfo, WORKER_ID } from './jobs.js';
+import { startDream, startFool, startSanity } from './tasks.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
@@ -91,7 +92,8 @@ export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?:
   const kind = jobKindOfMenu(info.menuItemId);
   if (!kind) return;
   openPopup(); // first, while the click still counts as a user action
-  const { id, signal } = await createJob(kind, info.pageUrl ?? tab?.url);
+  const page = tab?.id !== undefined && tab.id >= 0 ? { tabId: tab.id, frameId: info.frameId ?? 0 } : undefined;
+  const { id, signal } = await createJob(kind, info.pageUrl ?? tab?.url, page);
   const reply = await askPage(tab, info, id);
   if (signal.aborted) return;
   if (!reply.ok) {
@@ -112,7 +114,7 @@ export function installProduct(): void {
   });
   void refreshSettings().catch(() => {});
 
-  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<HelloReply | CancelReply | SaliencyRunReply> | undefined => {
+  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<HelloReply | CancelReply | TaskReply> | undefined => {
     const request = parseWorkerRequest(message);
     if (!request) return undefined; // not a request for the worker
     if (!isFromExtensionPage(sender, chrome.runtime.id, extensionOrigin)) {
@@ -125,8 +127,20 @@ export function installProduct(): void {
         return { ok: true as const, worker: WORKER_ID };
       })();
     }
-    if (request.type === 'squeezelens/saliency') return rerunSaliency(request.jobId, request.method);
-    return cancelJob(request.jobId);
+    switch (request.type) {
+      case 'squeezelens/saliency':
+        return rerunSaliency(request.jobId, request.method);
+      case 'squeezelens/fool':
+        return startFool(request);
+      case 'squeezelens/sanity':
+        return startSanity(request.jobId);
+      case 'squeezelens/dream':
+        return startDream(request.jobId);
+      case 'squeezelens/visualize':
+        return createVisualJob(request.classIndex, request.iterations).then((jobId) => ({ ok: true, jobId }));
+      default:
+        return cancelJob(request.jobId);
+    }
   });
 
   // Jobs a previous worker left active were lost with it: report them.

@@ -4,7 +4,7 @@
  * updates (a click while a job runs) never overwrite each other. A fresh worker reads the list
  * back on first use.
  */
-import { MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { jobKeys, MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
 
 let cache: JobRecord[] | null = null;
 let chain: Promise<unknown> = Promise.resolve();
@@ -20,15 +20,31 @@ async function load(): Promise<JobRecord[]> {
 
 /**
  * Runs `change` on the current list and saves it (plus any extra keys, e.g. a thumbnail).
- * Returns what `change` returned.
+ * Returns what `change` returned. When `change` returns null or false (the job is gone, e.g.
+ * evicted while a task ran), the extra keys are not written: they would be orphans.
  */
 export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<string, unknown>): Promise<T> {
   const next = chain.then(async () => {
     const jobs = await load();
     const out = change(jobs);
     const removed = jobs.length > MAX_JOBS ? jobs.splice(0, jobs.length - MAX_JOBS) : [];
-    await chrome.storage.session.set({ [STORAGE_KEYS.jobs]: jobs, ...extra });
-    if (removed.length) await chrome.storage.session.remove(removed.flatMap((j) => [STORAGE_KEYS.thumbPrefix + j.id, STORAGE_KEYS.saliencyPrefix + j.id]));
+    const keep = out !== null && out !== false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await chrome.storage.session.set({ [STORAGE_KEYS.jobs]: jobs, ...(keep ? extra : undefined) });
+        break;
+      } catch (error) {
+        // storage.session holds 10 MB. When it is full, the oldest finished jobs make room (they
+        // would be evicted anyway) rather than the newest result being lost.
+        const writing = Object.keys(extra ?? {});
+        const oldest = jobs.findIndex((j) => ['done', 'error', 'cancelled', 'interrupted'].includes(j.state) && !writing.some((k) => k.endsWith(`:${j.id}`)));
+        if (!/quota/i.test(String((error as Error)?.message)) || oldest < 0 || attempt >= 10) throw error;
+        const [evicted] = jobs.splice(oldest, 1);
+        console.warn(`[SqueezeLens] session storage is full: removed the oldest result (job ${evicted.id}) to make room`);
+        await chrome.storage.session.remove(jobKeys(evicted.id));
+      }
+    }
+    if (removed.length) await chrome.storage.session.remove(removed.flatMap((j) => jobKeys(j.id)));
     return out;
   });
   chain = next.catch(() => {});

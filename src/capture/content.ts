@@ -1,12 +1,15 @@
 /**
  * Content script (every http/https frame, document_start). It does nothing until asked: it only
  * remembers where the last right-click happened, and answers the worker's `capture` request with
- * what was under the pointer (./locate.ts). It never talks to the page (no window.postMessage, no
- * DOM changes), and accepts requests only from this extension's worker.
+ * what was under the pointer (./locate.ts). Later, when the user asks in the popup, it draws a
+ * saliency overlay over that element or swaps in a fooled image (./page-overlay.ts) — the only DOM
+ * changes it ever makes, each removable. It never talks to the page (no window.postMessage), and
+ * accepts requests only from this extension's worker and pages.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { isFromWorker, parseCaptureRequest } from '../shared/messages.js';
+import { isFromWorker, parseCaptureRequest, parsePageRequest, type PageReply, type PageRequest } from '../shared/messages.js';
 import { capture, type ContextClick } from './locate.js';
+import { removeOverlay, replaceImage, restoreImage, showOverlay } from './page-overlay.js';
 
 let lastClick: ContextClick | null = null;
 
@@ -18,11 +21,41 @@ addEventListener(
   { capture: true, passive: true },
 );
 
+/** The element each job captured in this frame (weakly: a removed element may be collected). */
+const captured = new Map<string, WeakRef<Element>>();
+const MAX_REMEMBERED = 50;
+
+function remember(jobId: string, element: Element): void {
+  captured.set(jobId, new WeakRef(element));
+  while (captured.size > MAX_REMEMBERED) captured.delete(captured.keys().next().value!);
+}
+
+const GONE = 'The image is no longer on this page (the page changed or was reloaded since it was analysed).';
+
+function onPageRequest(request: PageRequest): PageReply {
+  const element = captured.get(request.jobId)?.deref();
+  switch (request.type) {
+    case 'squeezelens/remove-overlay':
+      return removeOverlay(request.jobId) ? { ok: true } : { ok: false, reason: 'There is no overlay of this job on the page.' };
+    case 'squeezelens/restore-image':
+      return restoreImage(request.jobId) ? { ok: true } : { ok: false, reason: 'The image on the page was not replaced by this job.' };
+    case 'squeezelens/show-overlay':
+      if (!element || !element.isConnected) return { ok: false, reason: GONE };
+      showOverlay(request.jobId, element, request.png, request.geometry, { label: 'SqueezeLens saliency' });
+      return { ok: true };
+    case 'squeezelens/replace-image':
+      if (!element || !element.isConnected) return { ok: false, reason: GONE };
+      return replaceImage(request.jobId, element, request.png);
+  }
+}
+
 const origin = browser.runtime.getURL('').replace(/\/$/, '');
 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
   if (!isFromWorker(sender, browser.runtime.id, origin)) return undefined;
   const request = parseCaptureRequest(message);
-  if (!request) return undefined; // not ours or malformed: no answer
-  return capture(lastClick, request);
+  if (request) return capture(lastClick, request, (element) => remember(request.jobId, element));
+  const pageRequest = parsePageRequest(message);
+  if (pageRequest) return Promise.resolve(onPageRequest(pageRequest));
+  return undefined; // not ours or malformed: no answer
 });

@@ -198,14 +198,16 @@ function inlineSvg(svg: SVGSVGElement): CaptureSource {
 }
 
 /** Answers the worker's capture request for the last right-click in this frame. */
-export async function capture(click: ContextClick | null, request: CaptureRequest): Promise<CaptureReply> {
+export async function capture(click: ContextClick | null, request: CaptureRequest, onElement?: (element: Element) => void): Promise<CaptureReply> {
   const pageUrl = location.href;
   try {
     const found = resolve(click, request.srcUrl);
     if (!found) {
       return { ok: false, error: { code: 'no-image', message: 'There is no image, canvas, video, SVG or CSS background image under the pointer.' } };
     }
-    return { ok: true, source: await found.make(), pageUrl };
+    const source = await found.make();
+    if (found.el) onElement?.(found.el);
+    return { ok: true, source, pageUrl };
   } catch (error) {
     if (error instanceof CaptureError) return { ok: false, error: { code: error.code, message: error.message } };
     return { ok: false, error: { code: 'internal', message: `Reading the element failed: ${(error as Error).message}` } };

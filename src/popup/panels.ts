@@ -1,11 +1,15 @@
 /**
- * The popup's panels. Each renders one aspect of a job, or nothing when it does not apply; the
- * popup shows them in this order. The fooling panel joins this list when that method is wired
- * (it receives the same job record, with its image geometry, and the thumbnail).
+ * The popup's panels. Each looks at the job and answers nothing (it does not apply) or a view: a
+ * key and a builder. The popup keeps a panel's element while its key stays the same and only calls
+ * `update` (progress text, meters), so progress arriving several times a second never replaces the
+ * element under the user's pointer (a Cancel button, a slider being dragged).
  */
-import { isFinal, KIND_TEXT, STATE_TEXT, type JobRecord, type SaliencyData } from '../shared/jobs.js';
+import { isFinal, KIND_TEXT, STATE_TEXT, type FoolData, type JobRecord, type SaliencyData } from '../shared/jobs.js';
+import type { PageReply, PageRequest, TaskReply, WorkerRequest } from '../shared/messages.js';
 import { h, ms, percent } from './dom.js';
+import { foolPanel } from './fool-panel.js';
 import { saliencyPanel } from './saliency-panel.js';
+import { dreamPanel, visualPanel } from './tool-panels.js';
 
 export interface PanelContext {
   job: JobRecord;
@@ -13,34 +17,79 @@ export interface PanelContext {
   thumbnail?: string;
   /** a saliency job's stored map and view (storage.session `saliency:<id>`) */
   saliency?: SaliencyData;
+  /** a fooling job's view and fooled image (`fool:<id>`) */
+  fool?: FoolData;
+  /** DeepDream of the job's image (`dream:<id>`) */
+  dream?: string;
+  /** a class visualization's preview or result (`visual:<id>`) */
+  visual?: string;
+  /** the 1000 ImageNet class names (from the package), once loaded */
+  labels?: readonly string[];
   cancel(jobId: string): void;
   /** asks the worker to recompute a saliency job's map with another method */
   rerunSaliency?(jobId: string, method: string): void;
+  /** a request to the worker; its answer (or undefined when the worker could not be reached) */
+  send(request: WorkerRequest): Promise<TaskReply | undefined>;
+  /** a request to the page the job's image came from */
+  sendToPage(job: JobRecord, request: PageRequest): Promise<PageReply>;
 }
 
-export type Panel = (ctx: PanelContext) => HTMLElement | null;
+export interface PanelView {
+  /** the element is rebuilt when this changes */
+  key: string;
+  build(): HTMLElement;
+  /** brings a kept element up to date (progress) */
+  update?(el: HTMLElement): void;
+}
+
+export type Panel = (ctx: PanelContext) => PanelView | null;
+
+/** A panel whose whole content follows from `key`. */
+export const fixed = (key: string, build: () => HTMLElement | null): PanelView | null => {
+  const el = build();
+  return el ? { key, build: () => el } : null;
+};
 
 const statusPanel: Panel = ({ job, cancel }) => {
   const active = !isFinal(job.state);
-  const progress = job.progress ?? (job.state === 'done' && job.result ? `${ms(job.result.totalMs)} from click to result` : '');
-  const meter = active && job.fraction !== undefined ? h('div', { class: 'meter' }, [h('div', { attrs: { style: `width:${(job.fraction * 100).toFixed(1)}%` } })]) : null;
-  const cancelButton = active ? h('button', { text: 'Cancel', testid: 'cancel' }) : null;
-  cancelButton?.addEventListener('click', () => cancel(job.id));
-  return h('div', { class: 'status', testid: 'status' }, [
-    active ? h('div', { class: 'spinner' }) : null,
-    h('div', { class: 'text' }, [
-      h('div', { class: 'kind', text: KIND_TEXT[job.kind] }),
-      h('div', { class: 'state', testid: 'state', text: STATE_TEXT[job.state] }),
-      progress ? h('div', { class: 'progress-line', testid: 'progress', text: progress }) : null,
-      meter,
-    ]),
-    cancelButton,
-  ]);
+  const progressOf = (j: JobRecord) => j.progress ?? (j.state === 'done' && j.result ? `${ms(j.result.totalMs)} from click to result` : j.state === 'done' && j.visual?.ms ? `${ms(j.visual.ms)}` : '');
+  const update = (el: HTMLElement) => {
+    const line = el.querySelector<HTMLElement>('[data-testid=progress]')!;
+    line.textContent = progressOf(job);
+    line.hidden = !line.textContent;
+    const meter = el.querySelector<HTMLElement>('.meter');
+    if (meter) {
+      meter.hidden = job.fraction === undefined;
+      (meter.firstElementChild as HTMLElement).style.width = `${((job.fraction ?? 0) * 100).toFixed(1)}%`;
+    }
+  };
+  return {
+    key: `${job.id}|${job.state}`,
+    build: () => {
+      const cancelButton = active ? h('button', { text: 'Cancel', testid: 'cancel' }) : null;
+      cancelButton?.addEventListener('click', () => cancel(job.id));
+      const el = h('div', { class: 'status', testid: 'status' }, [
+        active ? h('div', { class: 'spinner' }) : null,
+        h('div', { class: 'text' }, [
+          h('div', { class: 'kind', text: KIND_TEXT[job.kind] }),
+          h('div', { class: 'state', testid: 'state', text: STATE_TEXT[job.state] }),
+          h('div', { class: 'progress-line', testid: 'progress' }),
+          active ? h('div', { class: 'meter' }, [h('div')]) : null,
+        ]),
+        cancelButton,
+      ]);
+      update(el);
+      return el;
+    },
+    update,
+  };
 };
 
 const MAX_IMAGE = { width: 352, height: 240 };
 
-const imagePanel: Panel = ({ job, thumbnail }) => {
+const imagePanel: Panel = ({ job, thumbnail }) => fixed(`${job.id}|${job.state}|${thumbnail?.length ?? 0}`, () => imageElement(job, thumbnail));
+
+function imageElement(job: JobRecord, thumbnail: string | undefined): HTMLElement | null {
   if (!thumbnail && !job.source?.url) return null;
   const parts: HTMLElement[] = [];
   if (thumbnail) {
@@ -74,7 +123,7 @@ const imagePanel: Panel = ({ job, thumbnail }) => {
     parts.push(h('p', { class: 'source', testid: 'source', text: line, title: src.pageUrl ? `on ${src.pageUrl}` : undefined }));
   }
   return h('section', { class: 'panel panel-image' }, parts);
-};
+}
 
 const ELEMENT_TEXT: Record<string, string> = {
   img: 'Image',
@@ -87,16 +136,18 @@ const ELEMENT_TEXT: Record<string, string> = {
   'page-image': 'Image',
 };
 
-const noticePanel: Panel = ({ job }) => (job.notice && job.state === 'done' ? h('div', { class: 'notice', testid: 'notice', text: job.notice }) : null);
+const noticePanel: Panel = ({ job }) => (job.notice && job.state === 'done' ? fixed(`${job.id}|${job.notice}`, () => h('div', { class: 'notice', testid: 'notice', text: job.notice })) : null);
 
 const errorPanel: Panel = ({ job }) => {
   if (!job.error || job.state === 'done') return null;
-  return h('div', { class: 'error', testid: 'error', attrs: { 'data-code': job.error.code }, text: job.error.message });
+  const error = job.error;
+  return fixed(`${job.id}|${error.code}|${error.message}`, () => h('div', { class: 'error', testid: 'error', attrs: { 'data-code': error.code }, text: error.message }));
 };
 
-const classificationPanel: Panel = ({ job }) => {
-  const r = job.result;
-  if (!r) return null;
+const classificationPanel: Panel = ({ job }) => (job.result ? fixed(`${job.id}|${job.result.totalMs}`, () => classificationElement(job)) : null);
+
+function classificationElement(job: JobRecord): HTMLElement {
+  const r = job.result!;
   const items = r.top.map((p, i) => {
     const bar = h('div');
     bar.style.width = `${Math.max(0, Math.min(1, p.prob)) * 100}%`;
@@ -116,6 +167,17 @@ const classificationPanel: Panel = ({ job }) => {
       h('span', { testid: 'time', text: `${ms(r.inferenceMs)} network${load}` }),
     ]),
   ]);
-};
+}
 
-export const PANELS: Panel[] = [statusPanel, errorPanel, imagePanel, noticePanel, saliencyPanel, classificationPanel];
+/** In display order; the names identify a panel's element between renders. */
+export const PANELS: [string, Panel][] = [
+  ['status', statusPanel],
+  ['error', errorPanel],
+  ['visual', visualPanel],
+  ['image', imagePanel],
+  ['notice', noticePanel],
+  ['saliency', saliencyPanel],
+  ['fool', foolPanel],
+  ['classification', classificationPanel],
+  ['dream', dreamPanel],
+];

@@ -1,16 +1,19 @@
 /**
  * The popup: the latest job (or one picked from "Earlier"), followed live. It reads the jobs from
  * storage.session (written only by the worker) and re-renders on every change, so it can be closed
- * and reopened at any time; its only requests to the worker are `hello` (wakes the worker, which
- * then reports jobs a stopped worker lost, and clears the badge), `cancel` (a job, or a saliency
- * re-run) and `saliency` (recompute a saliency job's map with another method).
+ * and reopened at any time. A render keeps every panel whose key did not change and only updates
+ * it (./panels.ts). Requests go to the worker (`hello`, which wakes it, reports jobs a stopped
+ * worker lost and clears the badge; `cancel`; `saliency`, `fool`, `sanity`, `dream`, `visualize`)
+ * and, for "show on page" / "replace on page", to the content script of the job's frame.
  */
 import browser from 'webextension-polyfill';
-import { isFinal, STORAGE_KEYS, type ErrorCode, type JobRecord, type SaliencyData } from '../shared/jobs.js';
-import type { CancelRequest, HelloRequest, SaliencyRequest } from '../shared/messages.js';
+import { isFinal, STORAGE_KEYS, type ErrorCode, type FoolData, type JobRecord, type SaliencyData } from '../shared/jobs.js';
+import type { CancelRequest, HelloRequest, PageReply, PageRequest, SaliencyRequest, TaskReply, WorkerRequest } from '../shared/messages.js';
 import { h, percent } from './dom.js';
-import { PANELS } from './panels.js';
-import { saliencyVersion } from './saliency-panel.js';
+import { setFoolRerender } from './fool-panel.js';
+import { PANELS, type PanelContext } from './panels.js';
+import { saliencyVersion, setSaliencyRerender } from './saliency-panel.js';
+import { visualizeTool } from './tool-panels.js';
 
 const view = document.getElementById('view')!;
 const history = document.getElementById('history')!;
@@ -58,6 +61,48 @@ async function saliencyOf(job: JobRecord): Promise<SaliencyData | undefined> {
   return undefined;
 }
 
+/** Values of per-job storage keys (fool:, dream:, visual:), kept current by storage.onChanged. */
+const stored = new Map<string, unknown>();
+async function storedValue<T>(key: string, valid: (v: unknown) => boolean): Promise<T | undefined> {
+  if (!stored.has(key)) stored.set(key, (await browser.storage.session.get(key))[key]);
+  const v = stored.get(key);
+  return valid(v) ? (v as T) : undefined;
+}
+const isImageUrl = (v: unknown) => typeof v === 'string' && v.startsWith('data:image/');
+const isFoolData = (v: unknown) => typeof v === 'object' && v !== null && typeof (v as FoolData).size === 'number' && isImageUrl((v as FoolData).view) && ((v as FoolData).fooled === undefined || isImageUrl((v as FoolData).fooled));
+
+let labels: readonly string[] | undefined;
+async function loadLabels(): Promise<void> {
+  try {
+    // A file of the extension's own package: no network.
+    const list = (await (await fetch(browser.runtime.getURL('models/imagenet_classes.json'))).json()) as unknown;
+    if (Array.isArray(list) && list.length === 1000 && list.every((l) => typeof l === 'string')) labels = list as string[];
+    else console.error('[SqueezeLens] models/imagenet_classes.json is not a list of 1000 names');
+  } catch (error) {
+    console.error('[SqueezeLens] the class names could not be loaded', error);
+  }
+}
+
+async function send(request: WorkerRequest): Promise<TaskReply | undefined> {
+  try {
+    return (await browser.runtime.sendMessage(request)) as TaskReply | undefined;
+  } catch (error) {
+    console.warn('[SqueezeLens] the worker did not answer', error);
+    return undefined;
+  }
+}
+
+async function sendToPage(job: JobRecord, request: PageRequest): Promise<PageReply> {
+  if (!job.page) return { ok: false, reason: 'The page this image came from is not known.' };
+  try {
+    const reply = (await browser.tabs.sendMessage(job.page.tabId, request, { frameId: job.page.frameId })) as PageReply | undefined;
+    if (reply && typeof reply.ok === 'boolean') return reply.ok ? { ok: true } : { ok: false, reason: String((reply as { reason?: unknown }).reason ?? 'The page refused.') };
+    return { ok: false, reason: 'The page did not answer (it may have been reloaded or closed).' };
+  } catch {
+    return { ok: false, reason: 'The page is not there any more (its tab was closed, reloaded or navigated away).' };
+  }
+}
+
 function rerunSaliency(jobId: string, method: string): void {
   void browser.runtime.sendMessage({ type: 'squeezelens/saliency', jobId, method } as SaliencyRequest).catch(() => {});
 }
@@ -86,14 +131,38 @@ const SHORT_ERROR: Partial<Record<ErrorCode, string>> = {
   internal: 'internal error',
 };
 
+/** The panels on screen: their name, key and element (kept while the key stays the same). */
+let mounted: { name: string; key: string; el: HTMLElement }[] = [];
+
+function showPanels(ctx: PanelContext): void {
+  const next: typeof mounted = [];
+  for (const [name, panel] of PANELS) {
+    const v = panel(ctx);
+    if (!v) continue;
+    const old = mounted.find((m) => m.name === name);
+    if (old && old.key === v.key) {
+      v.update?.(old.el);
+      next.push(old);
+    } else next.push({ name, key: v.key, el: v.build() });
+  }
+  const children = [...view.children];
+  if (children.length !== next.length || next.some((m, i) => children[i] !== m.el)) view.replaceChildren(...next.map((m) => m.el));
+  mounted = next;
+}
+
 let renderSeq = 0;
 async function render(): Promise<void> {
   const seq = ++renderSeq;
   const job = (pinned && jobs.find((j) => j.id === pinned)) || jobs[jobs.length - 1];
-  const thumbnail = job && job.state === 'done' ? await thumbnailOf(job.id) : undefined;
-  const saliency = job && job.state === 'done' && job.kind === 'saliency' ? await saliencyOf(job) : undefined;
+  const done = job?.state === 'done';
+  const thumbnail = job && done ? await thumbnailOf(job.id) : undefined;
+  const saliency = job && done && job.kind === 'saliency' ? await saliencyOf(job) : undefined;
+  const fool = job && done && job.kind === 'fool' ? await storedValue<FoolData>(STORAGE_KEYS.foolPrefix + job.id, isFoolData) : undefined;
+  const dream = job?.dream ? await storedValue<string>(STORAGE_KEYS.dreamPrefix + job.id, isImageUrl) : undefined;
+  const visual = job?.kind === 'visualize' ? await storedValue<string>(STORAGE_KEYS.visualPrefix + job.id, isImageUrl) : undefined;
   if (seq !== renderSeq) return; // a newer render started meanwhile
   if (!job) {
+    mounted = [];
     view.replaceChildren(
       h('p', { class: 'empty', testid: 'empty' }, [
         document.createTextNode('Right-click an image, a canvas, a video or anything with a background picture on a web page and choose '),
@@ -105,7 +174,7 @@ async function render(): Promise<void> {
   } else {
     view.dataset.jobId = job.id;
     view.dataset.state = job.state;
-    view.replaceChildren(...PANELS.map((panel) => panel({ job, thumbnail, saliency, cancel, rerunSaliency })).filter((e): e is HTMLElement => e !== null));
+    showPanels({ job, thumbnail, saliency, fool, dream, visual, labels, cancel, rerunSaliency, send, sendToPage });
   }
   renderHistory(job?.id);
 }
@@ -116,7 +185,11 @@ function renderHistory(currentId: string | undefined): void {
   history.querySelector('ol')!.replaceChildren(
     ...earlier.map((j) => {
       const what =
-        j.state === 'done' && j.result
+        j.state === 'done' && j.kind === 'visualize' && j.visual
+          ? `Visualization: ${j.visual.label}`
+          : j.state === 'done' && j.fool
+          ? `${j.fool.source.label} → ${j.fool.reclassified.label}${j.fool.success ? '' : ' (not fooled)'}`
+          : j.state === 'done' && j.result
           ? `${j.result.top[0].label} — ${percent(j.result.top[0].prob)}`
           : `${isFinal(j.state) ? `Failed: ${SHORT_ERROR[j.error?.code ?? 'internal'] ?? j.state}` : 'Running…'}${j.source?.url ? ` · ${j.source.url.split(/[/?#]/).filter(Boolean).pop()}` : ''}`;
       const button = h('button', { class: j.state === 'done' ? '' : 'failed', title: j.source?.url ?? '' }, [
@@ -133,7 +206,12 @@ function renderHistory(currentId: string | undefined): void {
 }
 
 browser.storage.onChanged.addListener((changes, area) => {
-  if (area !== 'session' || !(STORAGE_KEYS.jobs in changes)) return;
+  if (area !== 'session') return;
+  for (const [key, change] of Object.entries(changes)) if (stored.has(key)) stored.set(key, change.newValue);
+  if (!(STORAGE_KEYS.jobs in changes)) {
+    if (Object.keys(changes).some((k) => stored.has(k))) void render();
+    return;
+  }
   const before = new Set(jobs.map((j) => j.id));
   const list = changes[STORAGE_KEYS.jobs].newValue;
   jobs = Array.isArray(list) ? (list as JobRecord[]) : [];
@@ -147,6 +225,19 @@ function hello(): void {
   void browser.runtime.sendMessage({ type: 'squeezelens/hello' } satisfies HelloRequest).catch(() => {});
 }
 
+setFoolRerender(() => void render());
+setSaliencyRerender(() => void render());
+
 hello();
-await loadJobs();
+await Promise.all([loadJobs(), loadLabels()]);
 await render();
+if (labels) {
+  const tools = document.getElementById('tools')!;
+  tools.replaceChildren(
+    visualizeTool(labels, send, (jobId) => {
+      pinned = jobId;
+      void render();
+    }),
+  );
+  tools.hidden = false;
+}

@@ -10,10 +10,11 @@ import { type ColormapName } from '../render/colormap.js';
 import type { RgbaBuffer, ScalarMap } from '../render/image.js';
 import { colorize, legend, maskImage, normalizeMap, overlay } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
-import type { SaliencyData } from '../shared/jobs.js';
+import type { JobRecord, SaliencyData } from '../shared/jobs.js';
 import { PICKER_METHODS } from '../shared/messages.js';
 import { h, ms, percent } from './dom.js';
-import type { Panel } from './panels.js';
+import type { Panel, PanelContext } from './panels.js';
+import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
 export const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
 
@@ -101,9 +102,36 @@ const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g,
 /** Which stored map a job's record describes (a re-run replaces it). */
 export const saliencyVersion = (jobId: string, info: { method: string; ms: number }) => `${jobId}:${info.method}:${info.ms}`;
 
-export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) => {
+/** Whether the in-page overlay of a job is shown, and the last answer of the page (per job). */
+const pageState = new Map<string, { shown: boolean; message?: { text: string; bad: boolean } }>();
+
+let rerender: () => void = () => {};
+export function setSaliencyRerender(fn: () => void): void {
+  rerender = fn;
+}
+
+/** The sanity check's result, if it is about the map shown now. */
+const currentSanity = (job: JobRecord) => (job.sanity && job.saliency && job.sanity.method === job.saliency.method && job.sanity.mapMs === job.saliency.ms ? job.sanity : undefined);
+
+export const saliencyPanel: Panel = (ctx) => {
+  const { job, saliency } = ctx;
   const info = job.saliency;
   if (job.kind !== 'saliency' || job.state !== 'done' || !info) return null;
+  const page = pageState.get(job.id);
+  const sanity = currentSanity(job);
+  return {
+    key: [saliencyVersion(job.id, info), runKey(job.saliencyRun), runKey(job.sanityRun), sanity ? sanity.ms : '-', saliency ? 1 : 0, page?.shown ?? false, page?.message?.text ?? ''].join('|'),
+    build: () => buildSaliency(ctx),
+    update: (el) => {
+      updateTaskStatus(el.querySelector('[data-testid=saliency-running]'), job.saliencyRun);
+      updateTaskStatus(el.querySelector('[data-testid=sanity-running]'), job.sanityRun);
+    },
+  };
+};
+
+function buildSaliency(ctx: PanelContext): HTMLElement {
+  const { job, saliency, cancel, rerunSaliency } = ctx;
+  const info = job.saliency!;
   const canvas = h('canvas', { class: 'saliency-canvas', testid: 'saliency-canvas', attrs: { width: '224', height: '224', role: 'img', 'aria-label': `Saliency map for ${info.label}` } });
   const legendCanvas = h('canvas', { class: 'legend', testid: 'saliency-legend', attrs: { width: '224', height: '10' } });
 
@@ -135,17 +163,11 @@ export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) =
   picker.addEventListener('change', () => rerunSaliency?.(job.id, picker.value));
   let runLine: HTMLElement | null = null;
   if (running) {
-    const stop = h('button', { text: 'Cancel', testid: 'saliency-cancel' });
-    stop.addEventListener('click', () => cancel(job.id));
     const title = SALIENCY_METHODS[run.method as SaliencyMethodName]?.title ?? run.method;
-    const meter = run.fraction !== undefined ? h('div', { class: 'meter' }, [h('div', { attrs: { style: `width:${(run.fraction * 100).toFixed(1)}%` } })]) : null;
-    runLine = h('div', { class: 'status saliency-run', testid: 'saliency-running' }, [
-      h('div', { class: 'spinner' }),
-      h('div', { class: 'text' }, [h('div', { class: 'state', text: `Computing ${title}…` }), run.progress ? h('div', { class: 'progress-line', text: run.progress }) : null, meter]),
-      stop,
-    ]);
+    runLine = taskStatus(run, `Computing ${title}…`, () => cancel(job.id), 'saliency');
+    runLine.classList.add('saliency-run');
   } else if (run?.state === 'error') {
-    runLine = h('p', { class: 'saliency-error', testid: 'saliency-run-error', text: run.error ?? 'The map could not be computed.' });
+    runLine = h('p', { class: 'saliency-error', testid: 'saliency-run-error', text: `The map could not be computed: ${run.error ?? 'unknown error'}` });
   }
 
   const methodTitle = SALIENCY_METHODS[info.method as SaliencyMethodName]?.title ?? info.method;
@@ -211,6 +233,60 @@ export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) =
     status.textContent = 'The saliency map is not stored any more.';
   }
 
+  // Show on page: the coloured map (transparent where cold) over the image in the page.
+  const page = pageState.get(job.id) ?? { shown: false };
+  const onPage = h('button', { testid: page.shown ? 'saliency-remove-from-page' : 'saliency-show-on-page', text: page.shown ? 'Remove from page' : 'Show on page', attrs: { type: 'button' } });
+  if (!job.page || !job.result) {
+    onPage.disabled = true;
+    onPage.title = 'The page of this image is not known';
+  }
+  onPage.addEventListener('click', async () => {
+    onPage.disabled = true;
+    let reply;
+    if (page.shown) reply = await ctx.sendToPage(job, { type: 'squeezelens/remove-overlay', jobId: job.id });
+    else {
+      if (!current) return;
+      const png = await encodePng(pageOverlay(current, choices));
+      reply = await ctx.sendToPage(job, { type: 'squeezelens/show-overlay', jobId: job.id, png: `data:image/png;base64,${toBase64(png)}`, geometry: job.result!.geometry });
+    }
+    const shown = reply.ok ? !page.shown : page.shown && !/no overlay/i.test(reply.reason);
+    pageState.set(job.id, { shown, message: reply.ok ? (shown ? { text: 'Shown over the image on the page (× on the overlay removes it).', bad: false } : undefined) : { text: reply.reason, bad: true } });
+    rerender();
+  });
+  const pageLine = page.message ? h('p', { class: page.message.bad ? 'saliency-error' : 'muted small', testid: 'saliency-page-status', text: page.message.text }) : null;
+
+  // Sanity check: does the map depend on what the network learned?
+  const sanity = currentSanity(job);
+  const sanityRun = job.sanityRun;
+  const check = h('button', { testid: 'saliency-sanity', text: sanity ? 'Check again' : 'Can I trust this map?', title: 'Model randomization (Adebayo et al. 2018): recompute the map with the top layers randomized', attrs: { type: 'button' } });
+  check.disabled = sanityRun?.state === 'running' || running;
+  check.addEventListener('click', async () => {
+    check.disabled = true;
+    const reply = await ctx.send({ type: 'squeezelens/sanity', jobId: job.id });
+    if (!reply?.ok) {
+      status.hidden = false;
+      status.textContent = `The check could not start: ${reply?.reason ?? 'the extension did not answer'}`;
+      check.disabled = false;
+    }
+  });
+  let sanityLine: HTMLElement | null = null;
+  if (sanityRun?.state === 'running') sanityLine = taskStatus(sanityRun, 'Checking the map (model randomization)…', () => cancel(job.id), 'sanity');
+  else if (sanityRun?.state === 'error') sanityLine = h('p', { class: 'saliency-error', testid: 'sanity-error', text: `The check failed: ${sanityRun.error ?? 'unknown error'}` });
+  else if (sanity) {
+    sanityLine = h(
+      'p',
+      { class: sanity.modelSensitive ? 'sanity ok' : 'sanity warn', testid: 'saliency-sanity-flag', attrs: { 'data-model-sensitive': String(sanity.modelSensitive) } },
+      [
+        h('b', { text: sanity.modelSensitive ? '✓ Model-sensitive. ' : '⚠ Not model-sensitive. ' }),
+        document.createTextNode(
+          sanity.modelSensitive
+            ? `With the classifier, fire9 and fire8 replaced by random weights, this map changes (rank correlation ${sanity.correlation.toFixed(2)} < ${sanity.threshold}): it depends on what the network learned.`
+            : `With the classifier, fire9 and fire8 replaced by random weights, this map stays the same (rank correlation ${sanity.correlation.toFixed(2)} ≥ ${sanity.threshold}): it shows the image's structure more than what the network uses. Do not read it as an explanation.`,
+        ),
+      ],
+    );
+  }
+
   return h('section', { class: 'panel panel-saliency', testid: 'saliency' }, [
     h('h2', { text: 'Where SqueezeNet looked' }),
     h('p', { class: 'saliency-what' }, [
@@ -230,11 +306,43 @@ export const saliencyPanel: Panel = ({ job, saliency, cancel, rerunSaliency }) =
         h('label', { class: 'check', title: 'Keep the 20 % most salient pixels, dim the rest' }, [mask, h('span', { text: 'Top 20 %' })]),
       ]),
       download,
+      h('div', { class: 'row' }, [onPage, check]),
     ]),
+    pageLine,
+    sanityLine,
     h('p', { class: 'meta' }, [
       h('span', { testid: 'saliency-method', text: methodTitle, title: description }),
       document.createTextNode(`${info.positivePart ? ' (positive part: evidence for the class)' : ''} · `),
       h('span', { text: `${ms(info.ms)} · on the 224×224 view the network saw` }),
     ]),
   ]);
-};
+}
+
+/** The map alone, coloured, with each pixel's opacity its value × the overlay opacity: what goes over the page. */
+export function pageOverlay(d: Decoded, options: ViewChoices): RgbaBuffer {
+  const map = options.smooth ? d.smooth : d.map;
+  const heat = colorize(map.data, map.width, map.height, options.colormap);
+  for (let p = 0; p < map.width * map.height; p++) {
+    const keep = !options.mask || map.data[p] >= maskThreshold(map);
+    heat.data[p * 4 + 3] = keep ? Math.round(255 * options.opacity * Math.min(1, Math.max(0, map.data[p]))) : 0;
+  }
+  return heat;
+}
+
+const thresholds = new WeakMap<ScalarMap, number>();
+/** The value above which the top 20 % of the map lies. */
+function maskThreshold(map: ScalarMap): number {
+  let t = thresholds.get(map);
+  if (t === undefined) {
+    const sorted = Float32Array.from(map.data).sort();
+    t = sorted[Math.floor(sorted.length * 0.8)];
+    thresholds.set(map, t);
+  }
+  return t;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}

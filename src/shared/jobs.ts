@@ -14,10 +14,12 @@ export const MENU_IDS = {
   fool: 'squeezelens-fool',
 } as const;
 export type MenuId = (typeof MENU_IDS)[keyof typeof MENU_IDS];
-export type JobKind = keyof typeof MENU_IDS;
+export type MenuJobKind = keyof typeof MENU_IDS;
+/** Menu jobs start from a page image; `visualize` (class visualization) starts from the popup, with no image. */
+export type JobKind = MenuJobKind | 'visualize';
 
-export function jobKindOfMenu(id: unknown): JobKind | null {
-  for (const [kind, menuId] of Object.entries(MENU_IDS)) if (menuId === id) return kind as JobKind;
+export function jobKindOfMenu(id: unknown): MenuJobKind | null {
+  for (const [kind, menuId] of Object.entries(MENU_IDS)) if (menuId === id) return kind as MenuJobKind;
   return null;
 }
 
@@ -25,7 +27,7 @@ export function jobKindOfMenu(id: unknown): JobKind | null {
  * Stages in order. `capturing`: the content script is reading the right-clicked element;
  * `queued`: waiting for the job before it; then download, decode, model load, network.
  */
-export const ACTIVE_STATES = ['capturing', 'queued', 'fetching', 'decoding', 'loading-model', 'classifying', 'explaining'] as const;
+export const ACTIVE_STATES = ['capturing', 'queued', 'fetching', 'decoding', 'loading-model', 'classifying', 'explaining', 'visualizing'] as const;
 export const FINAL_STATES = ['done', 'error', 'cancelled', 'interrupted'] as const;
 export type ActiveState = (typeof ACTIVE_STATES)[number];
 export type FinalState = (typeof FINAL_STATES)[number];
@@ -107,6 +109,20 @@ export interface JobRecord {
   saliency?: SaliencyInfo;
   /** saliency jobs: a re-run with another method (popup's picker) in progress or failed */
   saliencyRun?: SaliencyRun;
+  /** saliency jobs: the model-randomization sanity check of the current map */
+  sanity?: SanityInfo;
+  sanityRun?: TaskRun;
+  /** fooling jobs: the last attack's numbers (its images are under `fool:<id>`) */
+  fool?: FoolInfo;
+  /** fooling jobs: an attack in progress or failed */
+  foolRun?: TaskRun;
+  /** DeepDream of the job's image (under `dream:<id>`) */
+  dream?: DreamInfo;
+  dreamRun?: TaskRun;
+  /** class visualization jobs: what is being drawn, and the result (image under `visual:<id>`) */
+  visual?: VisualInfo;
+  /** the tab and frame the image came from (to draw on the page or replace the image there) */
+  page?: { tabId: number; frameId: number };
   error?: JobError;
   /** the state the job was in when it failed, was cancelled or was interrupted */
   failedIn?: JobState;
@@ -120,7 +136,17 @@ export const STORAGE_KEYS = {
   thumbPrefix: 'thumb:',
   /** a saliency job's map and the 224×224 view it explains: `saliency:<id>` (SaliencyData) */
   saliencyPrefix: 'saliency:',
+  /** a fooling job's 224×224 view and fooled image: `fool:<id>` (FoolData) */
+  foolPrefix: 'fool:',
+  /** DeepDream of a job's image: `dream:<id>` (data: URL) */
+  dreamPrefix: 'dream:',
+  /** a class visualization (live preview, then the result): `visual:<id>` (data: URL) */
+  visualPrefix: 'visual:',
 } as const;
+
+/** Every per-job key, removed with the job. */
+export const jobKeys = (id: string): string[] =>
+  [STORAGE_KEYS.thumbPrefix, STORAGE_KEYS.saliencyPrefix, STORAGE_KEYS.foolPrefix, STORAGE_KEYS.dreamPrefix, STORAGE_KEYS.visualPrefix].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
 export interface SaliencyInfo {
@@ -138,7 +164,76 @@ export interface SaliencyInfo {
   ms: number;
 }
 
-export interface SaliencyRun {
+/** The model-randomization check of a saliency map (Adebayo et al. 2018). */
+export interface SanityInfo {
+  /** the map's method and version it checked (a re-run with another method makes it stale) */
+  method: string;
+  mapMs: number;
+  modelSensitive: boolean;
+  /** Spearman rank correlation of |map| after the top layers were randomized, and the threshold */
+  correlation: number;
+  threshold: number;
+  after: string;
+  message: string;
+  steps: { block: string; spearman: number }[];
+  ms: number;
+}
+
+/** How the user named the target of a fooling image. */
+export type TargetChoice = { kind: 'index'; index: number } | { kind: 'least-likely' } | { kind: 'random'; seed: number };
+
+export const FOOL_METHODS = ['cs231n', 'pgd', 'fgsm'] as const;
+export type FoolMethod = (typeof FOOL_METHODS)[number];
+
+export interface FoolInfo {
+  method: FoolMethod;
+  /** the budget used: at most this many steps (cs231n), or ε in /255 (pgd, fgsm) */
+  budget: number;
+  target: { index: number; label: string; how: TargetChoice['kind'] };
+  source: { index: number; label: string };
+  success: boolean;
+  iterations: number;
+  /** max |Δ| in pixel levels (/255), L2 in pixel units, fraction of pixels changed */
+  linf: number;
+  l2: number;
+  changedPixels: number;
+  targetProbBefore: number;
+  targetProbAfter: number;
+  /** the fooled 8-bit image classified again, from its PNG bytes, as a fresh image */
+  reclassified: { index: number; label: string; prob: number };
+  backend: string;
+  ms: number;
+}
+
+/** A fooling job's pictures: the exact 224×224 view the network saw and the fooled 8-bit image, both lossless PNG. */
+export interface FoolData {
+  size: number;
+  view: string;
+  fooled?: string;
+}
+
+export interface DreamInfo {
+  layer: string;
+  width: number;
+  height: number;
+  objectiveGain: number;
+  ms: number;
+}
+
+export interface VisualInfo {
+  classIndex: number;
+  label: string;
+  iterations: number;
+  /** done so far (live) */
+  step: number;
+  /** the final image's probability for the class, after 8-bit rounding */
+  probability?: number;
+  ms?: number;
+}
+
+/** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */
+export type SaliencyRun = TaskRun;
+export interface TaskRun {
   method: string;
   state: 'running' | 'error';
   progress?: string;
@@ -170,6 +265,7 @@ export const STATE_TEXT: Record<JobState, string> = {
   'loading-model': 'Loading SqueezeNet (first use)…',
   classifying: 'Running SqueezeNet…',
   explaining: 'Computing the saliency map…',
+  visualizing: 'Drawing what SqueezeNet thinks it looks like…',
   done: 'Done',
   error: 'Failed',
   cancelled: 'Cancelled',
@@ -180,4 +276,5 @@ export const KIND_TEXT: Record<JobKind, string> = {
   classify: 'What is this?',
   saliency: 'Saliency map',
   fool: 'Fooling image',
+  visualize: 'Class visualization',
 };

@@ -3,7 +3,10 @@
  *
  *   service worker → content script (tabs.sendMessage, one frame):  capture
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
- *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency
+ *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency, fool,
+ *                                                                    sanity, dream, visualize
+ *   popup → content script (tabs.sendMessage, the job's frame):      show-overlay, remove-overlay,
+ *                                                                    replace-image, restore-image
  *
  * Web pages cannot send any of these: the manifest declares no `externally_connectable` and the
  * worker registers no onMessageExternal, and content scripts listen to runtime messages only (never
@@ -12,7 +15,7 @@
  * a malformed message with an error instead of guessing.
  */
 import type { SaliencyMethodName } from '../methods/explain/index.js';
-import type { ErrorCode, JobError } from './jobs.js';
+import { FOOL_METHODS, type ErrorCode, type FoolMethod, type JobError, type TargetChoice } from './jobs.js';
 
 export const MESSAGE_PREFIX = 'squeezelens/';
 
@@ -90,7 +93,72 @@ export interface SaliencyRunReply {
 /** The methods the popup's picker offers (all of explain/'s). */
 export const PICKER_METHODS: readonly SaliencyMethodName[] = ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
 
-export type WorkerRequest = HelloRequest | CancelRequest | SaliencyRequest;
+/** Make a fooling image from a finished fooling job's 224×224 view. */
+export interface FoolRequest {
+  type: 'squeezelens/fool';
+  jobId: string;
+  target: TargetChoice;
+  method: FoolMethod;
+  /** cs231n: at most this many steps; pgd / fgsm: ε in /255 */
+  budget: number;
+}
+
+/** The budget each method accepts, and its default. */
+export const FOOL_BUDGETS: Record<FoolMethod, { min: number; max: number; default: number; integer: boolean; unit: string }> = {
+  cs231n: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
+  pgd: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
+  fgsm: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
+};
+
+/** Check whether a saliency job's current map depends on the model (model randomization). */
+export interface SanityRequest {
+  type: 'squeezelens/sanity';
+  jobId: string;
+}
+
+/** DeepDream a finished job's image. */
+export interface DreamRequest {
+  type: 'squeezelens/dream';
+  jobId: string;
+}
+
+/** Start a class visualization (a new job without an image). */
+export interface VisualizeRequest {
+  type: 'squeezelens/visualize';
+  classIndex: number;
+  iterations: number;
+}
+export const VISUALIZE_ITERATIONS = { min: 10, max: 1000, default: 200 } as const;
+
+/** What the worker answers to fool / sanity / dream / visualize / saliency: accepted, or why not. */
+export interface TaskReply {
+  ok: boolean;
+  reason?: string;
+  /** visualize: the new job */
+  jobId?: string;
+}
+
+export type WorkerRequest = HelloRequest | CancelRequest | SaliencyRequest | FoolRequest | SanityRequest | DreamRequest | VisualizeRequest;
+
+// ---- popup → content script (the frame a job's image came from) ------------------------------
+
+/** Where the network's 224×224 view lies in the page image (source pixels), as in Geometry. */
+export interface OverlayGeometry {
+  sourceWidth: number;
+  sourceHeight: number;
+  region: { x: number; y: number; width: number; height: number };
+}
+
+export type PageRequest =
+  | { type: 'squeezelens/show-overlay'; jobId: string; png: string; geometry: OverlayGeometry }
+  | { type: 'squeezelens/remove-overlay'; jobId: string }
+  | { type: 'squeezelens/replace-image'; jobId: string; png: string }
+  | { type: 'squeezelens/restore-image'; jobId: string };
+
+export type PageReply = { ok: true } | { ok: false; reason: string };
+
+/** Overlays and replacement images are 224×224 PNGs: a few hundred KB at most. */
+const MAX_PAGE_PNG_CHARS = 4 * 1024 * 1024;
 
 // ---- validation --------------------------------------------------------------------------------
 
@@ -156,8 +224,58 @@ export function parseRasterizeReply(v: unknown): RasterizeReply | null {
   return { ok: true, dataUrl: v.dataUrl, width: v.width, height: v.height };
 }
 
+function parseTargetChoice(v: unknown): TargetChoice | null {
+  if (!isObj(v)) return null;
+  if (v.kind === 'index' && onlyKeys(v, ['kind', 'index']) && Number.isInteger(v.index) && (v.index as number) >= 0 && (v.index as number) < 1000) return { kind: 'index', index: v.index as number };
+  if (v.kind === 'least-likely' && onlyKeys(v, ['kind'])) return { kind: 'least-likely' };
+  if (v.kind === 'random' && onlyKeys(v, ['kind', 'seed']) && Number.isInteger(v.seed) && (v.seed as number) >= 0 && (v.seed as number) <= 0xffffffff) return { kind: 'random', seed: v.seed as number };
+  return null;
+}
+
+export function validBudget(method: FoolMethod, budget: unknown): budget is number {
+  const b = FOOL_BUDGETS[method];
+  return typeof budget === 'number' && Number.isFinite(budget) && budget >= b.min && budget <= b.max && (!b.integer || Number.isInteger(budget));
+}
+
+const isGeometry = (v: unknown): v is OverlayGeometry => {
+  const pos = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 1 << 16;
+  const nonNeg = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1 << 16;
+  return isObj(v) && onlyKeys(v, ['sourceWidth', 'sourceHeight', 'region', 'mode']) && pos(v.sourceWidth) && pos(v.sourceHeight) && isObj(v.region) && nonNeg(v.region.x) && nonNeg(v.region.y) && pos(v.region.width) && pos(v.region.height);
+};
+const isPng = (v: unknown): v is string => isStr(v, MAX_PAGE_PNG_CHARS) && v.startsWith('data:image/png;base64,');
+
+export function parsePageRequest(v: unknown): PageRequest | null {
+  if (!isObj(v) || !isJobId(v.jobId)) return null;
+  switch (v.type) {
+    case 'squeezelens/show-overlay':
+      if (!onlyKeys(v, ['type', 'jobId', 'png', 'geometry']) || !isPng(v.png) || !isGeometry(v.geometry)) return null;
+      return { type: v.type, jobId: v.jobId, png: v.png, geometry: { sourceWidth: v.geometry.sourceWidth, sourceHeight: v.geometry.sourceHeight, region: { ...(v.geometry.region as OverlayGeometry['region']) } } };
+    case 'squeezelens/replace-image':
+      if (!onlyKeys(v, ['type', 'jobId', 'png']) || !isPng(v.png)) return null;
+      return { type: v.type, jobId: v.jobId, png: v.png };
+    case 'squeezelens/remove-overlay':
+    case 'squeezelens/restore-image':
+      return onlyKeys(v, ['type', 'jobId']) ? { type: v.type, jobId: v.jobId } : null;
+    default:
+      return null;
+  }
+}
+
 export function parseWorkerRequest(v: unknown): WorkerRequest | null {
   if (!isObj(v)) return null;
+  if (v.type === 'squeezelens/fool' && onlyKeys(v, ['type', 'jobId', 'target', 'method', 'budget']) && isJobId(v.jobId) && (FOOL_METHODS as readonly unknown[]).includes(v.method)) {
+    const target = parseTargetChoice(v.target);
+    const method = v.method as FoolMethod;
+    if (!target || !validBudget(method, v.budget)) return null;
+    return { type: 'squeezelens/fool', jobId: v.jobId, target, method, budget: v.budget };
+  }
+  if ((v.type === 'squeezelens/sanity' || v.type === 'squeezelens/dream') && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: v.type, jobId: v.jobId };
+  if (v.type === 'squeezelens/visualize' && onlyKeys(v, ['type', 'classIndex', 'iterations'])) {
+    const { classIndex, iterations } = v;
+    if (!Number.isInteger(classIndex) || (classIndex as number) < 0 || (classIndex as number) >= 1000) return null;
+    if (!Number.isInteger(iterations) || (iterations as number) < VISUALIZE_ITERATIONS.min || (iterations as number) > VISUALIZE_ITERATIONS.max) return null;
+    return { type: v.type, classIndex: classIndex as number, iterations: iterations as number };
+  }
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
   if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: 'squeezelens/cancel', jobId: v.jobId };
   if (v.type === 'squeezelens/saliency' && onlyKeys(v, ['type', 'jobId', 'method']) && isJobId(v.jobId) && (PICKER_METHODS as readonly unknown[]).includes(v.method)) {
@@ -190,9 +308,9 @@ export function isFromExtensionPage(sender: SenderLike, extensionId: string, ext
 }
 
 /**
- * For a content script receiving from the worker (tabs.sendMessage): this extension, and not from
- * a tab (another content script of ours would carry `tab`). When Chrome includes the url, it must
- * be inside the package.
+ * For a content script receiving from the worker or the popup (tabs.sendMessage): this extension,
+ * and not from a tab (another content script of ours would carry `tab`). When Chrome includes the
+ * url, it must be inside the package.
  */
 export function isFromWorker(sender: SenderLike, extensionId: string, extensionOrigin: string): boolean {
   if (sender.id !== extensionId || sender.tab !== undefined) return false;

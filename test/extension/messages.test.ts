@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageSize } from '../../src/background/image-size.js';
-import { isFromExtensionPage, isFromWorker, parseCaptureReply, parseCaptureRequest, parseRasterizeRequest, parseWorkerRequest } from '../../src/shared/messages.js';
+import { isFromExtensionPage, isFromWorker, parseCaptureReply, parseCaptureRequest, parsePageRequest, parseRasterizeRequest, parseWorkerRequest } from '../../src/shared/messages.js';
 import { parseSettings, DEFAULT_SETTINGS } from '../../src/shared/settings.js';
 import { PHOTOS } from '../helpers/data.js';
 import { upscaledPng } from '../helpers/huge-png.js';
@@ -57,6 +57,50 @@ describe('shapes', () => {
     expect(parseCaptureReply({ ok: true, pageUrl: 'x', source: { kind: 'pixels', dataUrl: 'data:image/png;base64,AA', element: 'canvas', width: 0, height: 2 } })).toBeNull();
     expect(parseCaptureReply({ ok: false, error: { code: 'tainted', message: 'm' } })).toEqual({ ok: false, error: { code: 'tainted', message: 'm' } });
     expect(parseCaptureReply({ ok: false, error: { code: 'made-up', message: 'm' } })).toBeNull();
+  });
+  it('fooling, sanity, dream and visualize requests: only well-formed ones with budgets in range', () => {
+    const fool = { type: 'squeezelens/fool', jobId: 'a-1', target: { kind: 'index', index: 366 }, method: 'cs231n', budget: 100 };
+    expect(parseWorkerRequest(fool)).toEqual(fool);
+    expect(parseWorkerRequest({ ...fool, target: { kind: 'least-likely' } })).not.toBeNull();
+    expect(parseWorkerRequest({ ...fool, target: { kind: 'random', seed: 7 } })).not.toBeNull();
+    expect(parseWorkerRequest({ ...fool, method: 'pgd', budget: 2.5 })).not.toBeNull();
+    for (const bad of [
+      { ...fool, method: 'deepfool' },
+      { ...fool, budget: 0 },
+      { ...fool, budget: 100.5 }, // cs231n: whole steps
+      { ...fool, budget: 501 },
+      { ...fool, method: 'pgd', budget: 33 },
+      { ...fool, budget: Number.NaN },
+      { ...fool, budget: '100' },
+      { ...fool, target: { kind: 'index', index: 1000 } },
+      { ...fool, target: { kind: 'index', index: 1.5 } },
+      { ...fool, target: { kind: 'name', query: 'gorilla' } },
+      { ...fool, target: { kind: 'random' } },
+      { ...fool, target: { kind: 'least-likely', extra: 1 } },
+      { ...fool, jobId: '../x' },
+      { ...fool, extra: true },
+    ]) {
+      expect(parseWorkerRequest(bad), JSON.stringify(bad)).toBeNull();
+    }
+    expect(parseWorkerRequest({ type: 'squeezelens/sanity', jobId: 'a-1' })).toEqual({ type: 'squeezelens/sanity', jobId: 'a-1' });
+    expect(parseWorkerRequest({ type: 'squeezelens/dream', jobId: 'a-1', layer: 'fire2' })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/visualize', classIndex: 366, iterations: 200 })).not.toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/visualize', classIndex: 366, iterations: 5 })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/visualize', classIndex: -1, iterations: 200 })).toBeNull();
+  });
+  it('page requests (popup → content script): PNG data: URLs and sane geometry only', () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const geometry = { mode: 'crop', sourceWidth: 500, sourceHeight: 351, region: { x: 74.5, y: 0, width: 351, height: 351 } };
+    expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry })).toEqual({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry: { sourceWidth: 500, sourceHeight: 351, region: geometry.region } });
+    expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png: 'https://evil/x.png', geometry })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png: 'data:image/svg+xml;base64,AA', geometry })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry: { ...geometry, sourceWidth: 0 } })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry: { ...geometry, region: { x: -1, y: 0, width: 1, height: 1 } } })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png })).toEqual({ type: 'squeezelens/replace-image', jobId: 'a-1', png });
+    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png: 'javascript:alert(1)' })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/remove-overlay', jobId: 'a-1' })).not.toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/restore-image', jobId: 'a-1', png })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/capture', jobId: 'a-1' })).toBeNull();
   });
   it('rasterize requests', () => {
     expect(parseRasterizeRequest({ type: 'squeezelens/rasterize-svg', target: 'offscreen', dataUrl: 'data:image/svg+xml;base64,AA', maxPixels: 100 })).not.toBeNull();

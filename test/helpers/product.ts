@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
-import { MENU_IDS, type JobKind } from '../../src/shared/jobs.js';
+import { MENU_IDS, type MenuJobKind as JobKind } from '../../src/shared/jobs.js';
 import { ROOT } from '../../esbuild.config.js';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
