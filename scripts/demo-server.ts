@@ -33,6 +33,7 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
   img { width: 100%; height: 200px; object-fit: cover; border-radius: 6px; display: block; }
   figcaption { font-size: 13px; color: #4a5263; margin-top: 6px; overflow-wrap: anywhere; }
   .result { display: block; color: #0b57d0; font-weight: 600; }
+  .result.fooled { color: #b3261e; }
 </style></head>
 <body><h1>SqueezeLens demo</h1><p>Right-click any photo to ask SqueezeNet what it sees.</p><main>
 ${files.map((f) => `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`).join('\n')}

@@ -122,7 +122,7 @@ async function runVisualization(entry: Active, classIndex: number, iterations: n
     });
     signal.throwIfAborted();
     const png = await rgbPng(quantize(result.image.data), INPUT);
-    const done = { ...visual, step: iterations, probability: result.probability8bit, ms: Date.now() - entry.startedAt };
+    const done = { ...visual, step: iterations, probability: result.probability8bit, ms: Date.now() - entry.startedAt, backend: describeBackend(engine.backend) };
     await updateJob(id, { state: 'done', visual: done, progress: undefined, fraction: undefined }, { [STORAGE_KEYS.visualPrefix + id]: png });
     log(id, `class visualization of ${label}: p = ${result.probability8bit.toFixed(3)} after ${iterations} steps [${describeBackend(engine.backend)}]`);
     await announce('done');

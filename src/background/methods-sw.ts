@@ -201,5 +201,5 @@ export async function dreamForJob(image: { width: number; height: number; data: 
   });
   const rgb = new Uint8ClampedArray(r.image.data.length);
   for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(r.image.data[i]);
-  return { width: r.image.width, height: r.image.height, rgb, layer: r.layer, gain: r.objectiveAfter / Math.max(r.objectiveBefore, 1e-12), ms: performance.now() - t0 };
+  return { width: r.image.width, height: r.image.height, rgb, layer: r.layer, gain: r.objectiveAfter / Math.max(r.objectiveBefore, 1e-12), ms: performance.now() - t0, backend: describeBackend(engine.backend) };
 }

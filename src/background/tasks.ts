@@ -92,7 +92,7 @@ export function startDream(jobId: string) {
       const dream = await dreamForJob({ width, height, data: rgb }, { signal, onProgress: progress });
       const png = await rgbPng(dream.rgb, dream.width, dream.height);
       return {
-        patch: (j) => (j.dream = { layer: dream.layer, width: dream.width, height: dream.height, objectiveGain: dream.gain, ms: dream.ms }),
+        patch: (j) => (j.dream = { layer: dream.layer, width: dream.width, height: dream.height, objectiveGain: dream.gain, ms: dream.ms, backend: dream.backend }),
         extra: { [STORAGE_KEYS.dreamPrefix + jobId]: png },
         log: `DeepDream (${dream.layer}) ${dream.width}×${dream.height}: objective ×${dream.gain.toFixed(2)} in ${(dream.ms / 1000).toFixed(1)} s`,
       };

@@ -45,7 +45,7 @@ function onPageRequest(request: PageRequest): PageReply {
       return { ok: true };
     case 'squeezelens/replace-image':
       if (!element || !element.isConnected) return { ok: false, reason: GONE };
-      return replaceImage(request.jobId, element, request.png);
+      return replaceImage(request.jobId, element, request.png, { cover: request.cover });
   }
 }
 

@@ -802,12 +802,14 @@ function unsupportedReason(element: Element): string | null {
   return null;
 }
 
-function replaceImg(r: Replacement, img: HTMLImageElement, dataUrl: string): void {
+function replaceImg(r: Replacement, img: HTMLImageElement, dataUrl: string, cover: boolean): void {
   // Pin the layout size first: the replacement may have a different natural size, and an <img>
   // sized by its image would otherwise change the page's layout.
   const cs = getComputedStyle(img);
   if (cs.width.endsWith('px')) setStyle(r, img, 'width', cs.width);
   if (cs.height.endsWith('px')) setStyle(r, img, 'height', cs.height);
+  // A square crop in a box of another aspect: crop it to the box rather than stretch it.
+  if (cover && cs.objectFit === 'fill') setStyle(r, img, 'object-fit', 'cover');
   // Inside <picture>, a matching <source> wins over the <img>'s own src: a <source> without
   // srcset is skipped by the selection algorithm.
   const parent = img.parentElement;
@@ -832,12 +834,13 @@ function replaceBackground(r: Replacement, element: HTMLElement, dataUrl: string
 
 /**
  * Replaces the pixels shown by `element` with `dataUrl` (an image the same aspect as what was
- * captured), keeping its layout size. Supports <img> (including srcset and <picture>) and
+ * captured), keeping its layout size (`cover`: an <img> drawn with object-fit fill crops the
+ * replacement to its box instead of stretching it — for a square crop of a wider image). Supports <img> (including srcset and <picture>) and
  * elements with a CSS background-image. Replacing again under the same key, or the same element
  * under another key, first restores the original, so restoreImage always returns to the page's
  * own image.
  */
-export function replaceImage(key: string, element: Element, dataUrl: string): { ok: true } | { ok: false; reason: string } {
+export function replaceImage(key: string, element: Element, dataUrl: string, options: { cover?: boolean } = {}): { ok: true } | { ok: false; reason: string } {
   if (!/^data:image\//i.test(dataUrl)) return { ok: false, reason: 'The replacement must be an inline data:image/… URL.' };
   const unsupported = unsupportedReason(element);
   if (unsupported) return { ok: false, reason: unsupported };
@@ -845,7 +848,7 @@ export function replaceImage(key: string, element: Element, dataUrl: string): { 
   for (const [other, r] of replacements) if (r.element === element) restoreImage(other);
   const r: Replacement = { element, attributes: [], styles: [] };
   if (isHtml(element, 'img')) {
-    replaceImg(r, element as HTMLImageElement, dataUrl);
+    replaceImg(r, element as HTMLImageElement, dataUrl, options.cover ?? false);
   } else if (!(element instanceof HTMLElement) || !replaceBackground(r, element, dataUrl)) {
     return { ok: false, reason: `This <${element.localName}> shows no image of its own (it is not an <img> and has no CSS background image), so there is nothing to replace.` };
   }

@@ -194,7 +194,7 @@ function resultView(ctx: PanelContext, job: JobRecord, info: FoolInfo, data: Foo
     replace.disabled = true;
     const reply = form.replaced
       ? await ctx.sendToPage(job, { type: 'squeezelens/restore-image', jobId: job.id })
-      : await ctx.sendToPage(job, { type: 'squeezelens/replace-image', jobId: job.id, png: data.fooled! });
+      : await ctx.sendToPage(job, { type: 'squeezelens/replace-image', jobId: job.id, png: data.fooled!, cover: job.result?.geometry.mode === 'crop' });
     if (reply.ok) {
       form.replaced = !form.replaced;
       form.pageMessage = form.replaced

@@ -44,7 +44,7 @@ export const dreamPanel: Panel = ({ job, thumbnail, dream, send, cancel }) => {
         const d = job.dream;
         parts.push(
           h('div', { class: 'figure' }, [img]),
-          h('p', { class: 'meta', testid: 'dream-result', text: `${d.layer} · ${d.width}×${d.height} · objective ×${d.objectiveGain.toFixed(2)} · ${ms(d.ms)}` }),
+          h('p', { class: 'meta', testid: 'dream-result', text: `${d.layer} · ${d.width}×${d.height} · objective ×${d.objectiveGain.toFixed(2)} · ${d.backend}, ${ms(d.ms)}` }),
           h('a', { class: 'button', testid: 'dream-download', text: 'Download PNG', attrs: { href: dream, download: 'squeezelens-deepdream.png' } }),
         );
       }
@@ -70,7 +70,7 @@ export const visualPanel: Panel = ({ job, visual }) => {
       } else if (job.state !== 'done') parts.push(h('p', { class: 'muted', text: 'The image appears here as it forms…' }));
       if (job.state === 'done' && v.probability !== undefined) {
         parts.push(
-          h('p', { class: 'meta', testid: 'visual-result', text: `${v.iterations} steps of gradient ascent from noise · SqueezeNet gives this image ${percent(v.probability)} “${v.label}”${v.ms ? ` · ${ms(v.ms)}` : ''}` }),
+          h('p', { class: 'meta', testid: 'visual-result', text: `${v.iterations} steps of gradient ascent from noise · SqueezeNet gives this image ${percent(v.probability)} “${v.label}”${v.backend ? ` · ${v.backend}` : ''}${v.ms ? `, ${ms(v.ms)}` : ''}` }),
         );
         if (visual) parts.push(h('a', { class: 'button primary', testid: 'visual-download', text: 'Download PNG', attrs: { href: visual, download: `squeezelens-class-${fileSafe(v.label)}.png` } }));
       } else if (job.state !== 'done') {

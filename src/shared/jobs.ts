@@ -218,6 +218,8 @@ export interface DreamInfo {
   height: number;
   objectiveGain: number;
   ms: number;
+  /** the backend that ran it, e.g. "wasm (SIMD, 1 thread)" */
+  backend: string;
 }
 
 export interface VisualInfo {
@@ -229,6 +231,8 @@ export interface VisualInfo {
   /** the final image's probability for the class, after 8-bit rounding */
   probability?: number;
   ms?: number;
+  /** the backend that ran it */
+  backend?: string;
 }
 
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */

@@ -152,7 +152,8 @@ export interface OverlayGeometry {
 export type PageRequest =
   | { type: 'squeezelens/show-overlay'; jobId: string; png: string; geometry: OverlayGeometry }
   | { type: 'squeezelens/remove-overlay'; jobId: string }
-  | { type: 'squeezelens/replace-image'; jobId: string; png: string }
+  /** cover: the png is a centre crop (crop it to the element's box rather than stretch it) */
+  | { type: 'squeezelens/replace-image'; jobId: string; png: string; cover: boolean }
   | { type: 'squeezelens/restore-image'; jobId: string };
 
 export type PageReply = { ok: true } | { ok: false; reason: string };
@@ -251,8 +252,8 @@ export function parsePageRequest(v: unknown): PageRequest | null {
       if (!onlyKeys(v, ['type', 'jobId', 'png', 'geometry']) || !isPng(v.png) || !isGeometry(v.geometry)) return null;
       return { type: v.type, jobId: v.jobId, png: v.png, geometry: { sourceWidth: v.geometry.sourceWidth, sourceHeight: v.geometry.sourceHeight, region: { ...(v.geometry.region as OverlayGeometry['region']) } } };
     case 'squeezelens/replace-image':
-      if (!onlyKeys(v, ['type', 'jobId', 'png']) || !isPng(v.png)) return null;
-      return { type: v.type, jobId: v.jobId, png: v.png };
+      if (!onlyKeys(v, ['type', 'jobId', 'png', 'cover']) || !isPng(v.png) || typeof v.cover !== 'boolean') return null;
+      return { type: v.type, jobId: v.jobId, png: v.png, cover: v.cover };
     case 'squeezelens/remove-overlay':
     case 'squeezelens/restore-image':
       return onlyKeys(v, ['type', 'jobId']) ? { type: v.type, jobId: v.jobId } : null;

@@ -393,6 +393,16 @@ describe('replaceImage / restoreImage', () => {
     expect(await size('#picimg')).toEqual(sizeBefore);
   });
 
+  it('with cover, a stretched (object-fit: fill) <img> crops the replacement to its box, and restore undoes it', async () => {
+    const fit = () => page.evaluate(() => getComputedStyle(document.getElementById('picimg')!).objectFit);
+    expect(await fit()).toBe('fill');
+    expect(await page.evaluate((url) => window.__overlay.replaceImage('cover', document.getElementById('picimg')!, url, { cover: true }), GREEN)).toEqual({ ok: true });
+    expect(await fit()).toBe('cover');
+    expect(await page.evaluate(() => window.__overlay.restoreImage('cover'))).toBe(true);
+    expect(await fit()).toBe('fill');
+    expect(await page.evaluate(() => document.getElementById('picimg')!.getAttribute('style'))).toBeNull();
+  });
+
   it('swaps a CSS background image and restores it; refuses a canvas with a reason', async () => {
     const computed = () => page.evaluate(() => getComputedStyle(document.getElementById('bgr')!).backgroundImage);
     expect(await computed()).toBe(`url("${origin}/a.png")`);

@@ -96,8 +96,9 @@ describe('shapes', () => {
     expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png: 'data:image/svg+xml;base64,AA', geometry })).toBeNull();
     expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry: { ...geometry, sourceWidth: 0 } })).toBeNull();
     expect(parsePageRequest({ type: 'squeezelens/show-overlay', jobId: 'a-1', png, geometry: { ...geometry, region: { x: -1, y: 0, width: 1, height: 1 } } })).toBeNull();
-    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png })).toEqual({ type: 'squeezelens/replace-image', jobId: 'a-1', png });
-    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png: 'javascript:alert(1)' })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png, cover: true })).toEqual({ type: 'squeezelens/replace-image', jobId: 'a-1', png, cover: true });
+    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png })).toBeNull();
+    expect(parsePageRequest({ type: 'squeezelens/replace-image', jobId: 'a-1', png: 'javascript:alert(1)', cover: false })).toBeNull();
     expect(parsePageRequest({ type: 'squeezelens/remove-overlay', jobId: 'a-1' })).not.toBeNull();
     expect(parsePageRequest({ type: 'squeezelens/restore-image', jobId: 'a-1', png })).toBeNull();
     expect(parsePageRequest({ type: 'squeezelens/capture', jobId: 'a-1' })).toBeNull();
