@@ -128,7 +128,7 @@ export const FOOL_MARGIN = 0.05;
  * probabilities (least likely / random), runs the attack with its budget, and returns the 8-bit
  * result. Success is judged by the attack on exactly these bytes; the caller re-checks from the PNG.
  */
-export async function foolForJob(pixels: Uint8ClampedArray, request: { target: TargetChoice; method: FoolMethod; budget: number }, control: JobControl = {}) {
+export async function foolForJob(pixels: Uint8ClampedArray, request: { target: TargetChoice; method: FoolMethod; budget: number; confidence: number }, control: JobControl = {}) {
   const engine = await getEngine();
   const probs = (await classifyTensor(normalize(pixels), 1, { topk: 1000 })).top[0];
   const byIndex = new Float32Array(1000);
@@ -138,6 +138,7 @@ export async function foolForJob(pixels: Uint8ClampedArray, request: { target: T
   const common = {
     backend: engine.backend.backend,
     margin: FOOL_MARGIN,
+    minProb: request.confidence,
     signal: control.signal,
     onProgress: (p: AttackProgress) =>
       control.onProgress?.(`step ${p.step}${request.method === 'cs231n' ? ` of at most ${p.total}` : ` of ${p.total}`} · ${targetLabel} ${(p.prob * 100).toFixed(1)} %`, p.total ? p.step / p.total : undefined),

@@ -32,9 +32,10 @@ export function startFool(request: FoolRequest) {
       const info: FoolInfo = {
         method: request.method,
         budget: request.budget,
+        confidence: request.confidence,
         target: { index: target.index, label: target.label, how: request.target.kind },
         source: summary.source,
-        success: m.success && again.index === target.index,
+        success: m.success && again.index === target.index && again.prob >= request.confidence,
         iterations: m.iterations,
         linf: m.linf,
         l2: m.l2,

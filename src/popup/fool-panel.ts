@@ -7,7 +7,7 @@
  */
 import { attackPictures } from '../methods/attack/metrics.js';
 import { FOOL_METHODS, type FoolData, type FoolInfo, type FoolMethod, type JobRecord, type TargetChoice } from '../shared/jobs.js';
-import { FOOL_BUDGETS, validBudget } from '../shared/messages.js';
+import { DEFAULT_FOOL_CONFIDENCE, FOOL_BUDGETS, FOOL_CONFIDENCES, validBudget } from '../shared/messages.js';
 import { classPicker } from './class-picker.js';
 import { h, ms, percent } from './dom.js';
 import type { Panel, PanelContext } from './panels.js';
@@ -24,6 +24,7 @@ interface Form {
   targetLabel?: string;
   method: FoolMethod;
   budget: number;
+  confidence: number;
   query: string;
   replaced: boolean;
   pageMessage?: { text: string; bad: boolean };
@@ -34,7 +35,7 @@ interface Form {
 const forms = new Map<string, Form>();
 function formOf(id: string): Form {
   let f = forms.get(id);
-  if (!f) forms.set(id, (f = { method: 'cs231n', budget: FOOL_BUDGETS.cs231n.default, query: '', replaced: false }));
+  if (!f) forms.set(id, (f = { method: 'cs231n', budget: FOOL_BUDGETS.cs231n.default, confidence: DEFAULT_FOOL_CONFIDENCE, query: '', replaced: false }));
   return f;
 }
 
@@ -126,10 +127,18 @@ function build(ctx: PanelContext, form: Form): HTMLElement {
       budget.setCustomValidity('');
     } else budget.setCustomValidity(`between ${budgetSpec.min} and ${budgetSpec.max}`);
   });
+  const confidence = h(
+    'select',
+    { testid: 'fool-confidence', attrs: { 'aria-label': 'Stop when' } },
+    FOOL_CONFIDENCES.map((c) => h('option', { text: c === 0 ? 'it is the top answer' : `it is ${c * 100} % sure`, attrs: { value: String(c) } })),
+  );
+  confidence.value = String(form.confidence);
+  confidence.addEventListener('change', () => (form.confidence = Number(confidence.value)));
   parts.push(
     h('div', { class: 'fool-controls' }, [
       h('label', {}, [h('span', { class: 'muted', text: 'Method' }), method]),
       h('label', {}, [h('span', { class: 'muted', text: 'Budget' }), budget, unit]),
+      h('label', { title: 'How sure SqueezeNet must be of the target before the attack stops' }, [h('span', { class: 'muted', text: 'Stop when' }), confidence]),
     ]),
     h('p', { class: 'muted small', text: METHOD_TEXT[form.method].description }),
   );
@@ -145,7 +154,7 @@ function build(ctx: PanelContext, form: Form): HTMLElement {
       return;
     }
     start.disabled = true;
-    const reply = await ctx.send({ type: 'squeezelens/fool', jobId: job.id, target: form.target, method: form.method, budget: Number(budget.value) });
+    const reply = await ctx.send({ type: 'squeezelens/fool', jobId: job.id, target: form.target, method: form.method, budget: Number(budget.value), confidence: form.confidence });
     form.startError = reply?.ok ? undefined : `Could not start: ${reply?.reason ?? 'the extension did not answer'}`;
     if (!reply?.ok) rerender();
   });
@@ -164,7 +173,7 @@ function resultView(ctx: PanelContext, job: JobRecord, info: FoolInfo, data: Foo
   const again = info.reclassified;
   const headline = info.success
     ? `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)}) instead of “${info.source.label}”.`
-    : `Not fooled within the budget: SqueezeNet sees “${again.label}” (${percent(again.prob)}); the target “${info.target.label}” reached ${percent(info.targetProbAfter)}. Try a larger budget or another method.`;
+    : `Not fooled within the budget: SqueezeNet sees “${again.label}” (${percent(again.prob)}); the target “${info.target.label}” reached ${percent(info.targetProbAfter)}${info.confidence ? ` of the ${percent(info.confidence)} asked for` : ''}. Try a larger budget, another method, or stopping earlier.`;
   const fooledImg = h('img', { testid: 'fooled-image', attrs: { alt: `The fooled image, seen as ${again.label}`, width: '160', height: '160' } });
   fooledImg.src = data.fooled!;
   const original = h('img', { testid: 'fool-original', attrs: { alt: 'The original (the 224×224 view SqueezeNet saw)', width: '160', height: '160' } });
@@ -180,7 +189,7 @@ function resultView(ctx: PanelContext, job: JobRecord, info: FoolInfo, data: Foo
     `L2 ${info.l2.toFixed(0)}`,
     `${(info.changedPixels * 100).toFixed(0)} % of pixels changed`,
     `P(${info.target.label}) ${percent(info.targetProbBefore)} → ${percent(info.targetProbAfter)}`,
-    `${METHOD_TEXT[info.method].title.replace(/ \(.*\)$/, '')}, budget ${info.budget}${info.method === 'cs231n' ? ' steps' : '/255'}`,
+    `${METHOD_TEXT[info.method].title.replace(/ \(.*\)$/, '')}, budget ${info.budget}${info.method === 'cs231n' ? ' steps' : '/255'}, ${info.confidence ? `stop at ${percent(info.confidence)}` : 'stop at top-1'}`,
     `${info.backend}, ${ms(info.ms)}`,
   ].join(' · ');
 

@@ -159,7 +159,7 @@ function buildSaliency(ctx: PanelContext): HTMLElement {
     PICKER_METHODS.map((m) => h('option', { text: SALIENCY_METHODS[m].title, title: SALIENCY_METHODS[m].description, attrs: { value: m } })),
   );
   picker.value = running ? run.method : info.method;
-  picker.disabled = running || !rerunSaliency;
+  picker.disabled = running || job.sanityRun?.state === 'running' || !rerunSaliency;
   picker.addEventListener('change', () => rerunSaliency?.(job.id, picker.value));
   let runLine: HTMLElement | null = null;
   if (running) {

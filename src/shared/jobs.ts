@@ -189,6 +189,8 @@ export interface FoolInfo {
   method: FoolMethod;
   /** the budget used: at most this many steps (cs231n), or ε in /255 (pgd, fgsm) */
   budget: number;
+  /** the target probability asked for (0: top-1 was enough) */
+  confidence: number;
   target: { index: number; label: string; how: TargetChoice['kind'] };
   source: { index: number; label: string };
   success: boolean;

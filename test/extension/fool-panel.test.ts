@@ -69,6 +69,7 @@ describe('fooling panel', () => {
     expect(await popup.textContent('[data-testid="fool-target-results"]')).toMatch(/No ImageNet class matches/);
     await pickTarget(popup, 'gorilla', 'gorilla');
     expect(await popup.inputValue('[data-testid="fool-method"]')).toBe('cs231n');
+    expect(await popup.inputValue('[data-testid="fool-confidence"]')).toBe('0.9');
     await popup.click('[data-testid="fool-start"]');
 
     await popup.waitForSelector('[data-testid="fool-result"]', { timeout: 60_000 });
@@ -99,8 +100,11 @@ describe('fooling panel', () => {
     fooledPng = pictures.src;
     await screenshot(popup, 'fool-result');
 
-    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; fool?: { success: boolean; target: { index: number }; reclassified: { index: number } } }[]).find((j) => j.id === id)!.fool!, id);
+    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; fool?: { success: boolean; confidence: number; target: { index: number }; reclassified: { index: number; prob: number } } }[]).find((j) => j.id === id)!.fool!, id);
     expect(stored.success).toBe(true);
+    // The popup asks for a confident answer by default: ≥ 90 % for the target, from the PNG's bytes.
+    expect(stored.confidence).toBe(0.9);
+    expect(stored.reclassified.prob).toBeGreaterThanOrEqual(0.9);
     expect(stored.target.index).toBe(GORILLA);
     expect(stored.reclassified.index).toBe(GORILLA);
   });

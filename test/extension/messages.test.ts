@@ -59,7 +59,7 @@ describe('shapes', () => {
     expect(parseCaptureReply({ ok: false, error: { code: 'made-up', message: 'm' } })).toBeNull();
   });
   it('fooling, sanity, dream and visualize requests: only well-formed ones with budgets in range', () => {
-    const fool = { type: 'squeezelens/fool', jobId: 'a-1', target: { kind: 'index', index: 366 }, method: 'cs231n', budget: 100 };
+    const fool = { type: 'squeezelens/fool', jobId: 'a-1', target: { kind: 'index', index: 366 }, method: 'cs231n', budget: 100, confidence: 0.9 };
     expect(parseWorkerRequest(fool)).toEqual(fool);
     expect(parseWorkerRequest({ ...fool, target: { kind: 'least-likely' } })).not.toBeNull();
     expect(parseWorkerRequest({ ...fool, target: { kind: 'random', seed: 7 } })).not.toBeNull();
@@ -71,6 +71,8 @@ describe('shapes', () => {
       { ...fool, budget: 501 },
       { ...fool, method: 'pgd', budget: 33 },
       { ...fool, budget: Number.NaN },
+      { ...fool, confidence: 0.7 },
+      { ...fool, confidence: undefined },
       { ...fool, budget: '100' },
       { ...fool, target: { kind: 'index', index: 1000 } },
       { ...fool, target: { kind: 'index', index: 1.5 } },

@@ -24,12 +24,17 @@
  * (max 55), L2 362, L∞ 15, ~0.9 s on WASM (~70 ms an iteration); lr 100: 48/48, median 7.5
  * (max 33), L2 419, L∞ 16.5. lr 50 halves lr 20's iterations for +7 % L2 and keeps a wide margin
  * under the 100-step budget.
+ *
+ * CONFIDENCE: `minProb` goes on until the target's probability reaches it. Same 12 photos, random
+ * targets (seeds 2024 + index), margin 0.05: top-1 only: 12/12, median 13 steps, median L∞ 17,
+ * target p 0.34–0.86; minProb 0.9: 12/12, median 15 steps (max 60), median L∞ 17, p ≥ 0.90.
+ * Being confidently wrong costs about two steps, so the popup asks for 0.9.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { classScore, type ScoreHead } from '../../engine/scores.js';
 import type { Model, PixelImage } from '../common.js';
 import { argmax } from './metrics.js';
-import { attackLoop, project, checkClass, classifyUint8, finishResult, originalBytes, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
+import { attackLoop, project, checkClass, checkMinProb, classifyUint8, finishResult, originalBytes, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
 
 export const CS231N_DEFAULTS = {
   lr: 50,
@@ -54,6 +59,7 @@ export interface Cs231nOptions extends AttackControl {
 export async function cs231nAttack(model: Model, image: PixelImage, target: number, options: Cs231nOptions = {}): Promise<AttackResult> {
   const t0 = performance.now();
   checkClass(target, 'target');
+  checkMinProb(options.minProb);
   const lr = options.lr ?? CS231N_DEFAULTS.lr;
   const maxIterations = options.maxIterations ?? CS231N_DEFAULTS.maxIterations;
   const head = options.head ?? CS231N_DEFAULTS.head;
@@ -68,7 +74,7 @@ export async function cs231nAttack(model: Model, image: PixelImage, target: numb
     original,
     start: options.start ? Float32Array.from(options.start.data, (v) => Math.min(255, Math.max(0, v))) : undefined,
     bounds: uint8Bounds(original),
-    goal: { targeted: true, cls: target, margin: options.margin ?? 0 },
+    goal: { targeted: true, cls: target, margin: options.margin ?? 0, minProb: options.minProb },
     score: classScore([target], 'raw', head),
     ascend: true,
     maxIterations,

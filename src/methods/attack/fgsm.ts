@@ -42,7 +42,7 @@ export async function fgsmAttack(model: Model, image: PixelImage, target: number
     model,
     original,
     bounds: uint8Bounds(original, epsilon),
-    goal: { targeted: target !== null, cls, margin: options.margin ?? 0 },
+    goal: { targeted: target !== null, cls, margin: options.margin ?? 0, minProb: options.minProb },
     score: crossEntropyDirection(cls, options.head ?? FGSM_DEFAULTS.head),
     ascend: target === null,
     maxIterations: 1,

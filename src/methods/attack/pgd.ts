@@ -64,7 +64,7 @@ export async function pgdAttack(model: Model, image: PixelImage, target: number 
     original,
     start,
     bounds,
-    goal: { targeted: target !== null, cls, margin: options.margin ?? 0 },
+    goal: { targeted: target !== null, cls, margin: options.margin ?? 0, minProb: options.minProb },
     score: crossEntropyDirection(cls, options.head ?? PGD_DEFAULTS.head),
     ascend: target === null,
     maxIterations: iterations,

@@ -50,6 +50,11 @@ export interface AttackControl {
    * other backends, whose logits differ by ~1e-4.
    */
   margin?: number;
+  /**
+   * Targeted attacks: the target's softmax probability must also reach this (0 ≤ p < 1; default 0:
+   * top-1 is enough, as in CS231n). 0.5 or 0.9 make the model "confidently" wrong, for a larger change.
+   */
+  minProb?: number;
 }
 
 export interface AttackResult {
@@ -74,13 +79,26 @@ export interface Goal {
   /** the target (targeted) or the source class (untargeted) */
   cls: number;
   margin: number;
+  /** targeted: the least softmax probability of the target (0: none) */
+  minProb?: number;
 }
 
 /** Does a logit vector meet the goal? */
 export function meetsGoal(logits: ArrayLike<number>, goal: Goal): boolean {
   let best = -Infinity;
   for (let i = 0; i < logits.length; i++) if (i !== goal.cls && logits[i] > best) best = logits[i];
-  return goal.targeted ? logits[goal.cls] > best + goal.margin : best > logits[goal.cls] + goal.margin;
+  if (!goal.targeted) return best > logits[goal.cls] + goal.margin;
+  if (!(logits[goal.cls] > best + goal.margin)) return false;
+  if (!goal.minProb) return true;
+  // softmax(target) = 1 / Σ exp(l_i − l_target), stable since l_target is the largest
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - logits[goal.cls]);
+  return 1 / sum >= goal.minProb;
+}
+
+/** Checks an attack's minProb option. */
+export function checkMinProb(minProb: number | undefined): void {
+  if (minProb !== undefined && !(minProb >= 0 && minProb < 1)) throw new RangeError(`minProb must be in [0, 1), got ${minProb}`);
 }
 
 /** The original as 8-bit bytes (values are rounded and clipped once if they are not). */
@@ -315,6 +333,7 @@ export async function startLinfAttack(model: Model, image: PixelImage, target: n
   const epsilon = options.epsilon ?? defaultEpsilon;
   if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
   if (target !== null) checkClass(target, 'target');
+  checkMinProb(options.minProb);
   if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');
   const original = originalBytes(image);
   const before = await classifyUint8(model, original);

@@ -78,3 +78,32 @@ describe('8-bit guarantee', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 });
+
+describe('goal with a least target probability (minProb)', () => {
+  it('requires top-1 with the margin and then softmax(target) ≥ minProb; untargeted goals ignore it', () => {
+    // softmax of [2, 0, 0] gives the first class e²/(e²+2) ≈ 0.787
+    const logits = [2, 0, 0];
+    expect(meetsGoal(logits, { targeted: true, cls: 0, margin: 0 })).toBe(true);
+    expect(meetsGoal(logits, { targeted: true, cls: 0, margin: 0, minProb: 0.78 })).toBe(true);
+    expect(meetsGoal(logits, { targeted: true, cls: 0, margin: 0, minProb: 0.79 })).toBe(false);
+    expect(meetsGoal(logits, { targeted: true, cls: 1, margin: 0, minProb: 0.1 })).toBe(false); // not top-1
+    // large logits: no overflow
+    expect(meetsGoal([1000, 990, 0], { targeted: true, cls: 0, margin: 0, minProb: 0.9999 })).toBe(true);
+    expect(meetsGoal(logits, { targeted: false, cls: 1, margin: 0, minProb: 0.99 })).toBe(true);
+  });
+
+  it('CS231n with minProb 0.9 returns bytes the model gives ≥ 90 % for the target (two photos)', async () => {
+    const engine = await engineFor('wasm');
+    for (const [i, p] of photos().slice(0, 2).entries()) {
+      const pre = photoInput(p.path);
+      const target = randomClass(await engine.classifier.probabilities(pre.input), 2024 + i);
+      const r = await cs231nAttack(engine.model, pixelImage(pre.pixels), target, { minProb: 0.9, margin: 0.05 });
+      expect(r.success).toBe(true);
+      const probs = await engine.classifier.probabilities(normalize(r.pixels));
+      expect(argmax(probs)).toBe(target);
+      expect(probs[target]).toBeGreaterThanOrEqual(0.9);
+      expect(r.metrics.targetProbAfter).toBeCloseTo(probs[target], 5);
+    }
+    await expect(cs231nAttack(engine.model, pixelImage(photoInput(photos()[0].path).pixels), 1, { minProb: 1 })).rejects.toThrow(/minProb/);
+  });
+});
