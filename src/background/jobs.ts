@@ -57,6 +57,11 @@ export async function readSettings(): Promise<Settings> {
   }
 }
 
+/** The engine a job asks for. Forcing WebGPU accepts a software adapter (the user chose it; the result says which adapter ran). */
+export function engineOptionsOf(settings: Settings): EngineOptions {
+  return { backend: settings.backend, weights: settings.weights, allowFallbackAdapter: settings.backend === 'webgpu' };
+}
+
 export function log(job: string, message: string, level: 'info' | 'warn' = 'info'): void {
   console[level](`[SqueezeLens] job ${job}: ${message}`);
 }
@@ -95,7 +100,7 @@ async function runVisualization(entry: Active, classIndex: number, iterations: n
     if (!engineLoadStarted()) await updateJob(id, { state: 'loading-model', progress: undefined });
     let engine;
     try {
-      engine = await getEngine({ backend: settings.backend, weights: settings.weights });
+      engine = await getEngine(engineOptionsOf(settings));
     } catch (error) {
       throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
     }
@@ -307,7 +312,7 @@ async function run(entry: Active): Promise<void> {
   const t0 = entry.startedAt;
   try {
     const settings = await readSettings();
-    const engineOptions: EngineOptions = { backend: settings.backend, weights: settings.weights };
+    const engineOptions = engineOptionsOf(settings);
     await updateJob(id, { state: 'fetching', progress: undefined });
     const image = await toImage(entry, settings);
     signal.throwIfAborted();

@@ -5,8 +5,11 @@
 export interface Settings {
   /** 'crop': the centre the model was evaluated on (best accuracy); 'fit': the whole image, stretched */
   preprocess: 'crop' | 'fit';
-  /** 'auto': WebGPU on a hardware adapter, else WebAssembly; a named backend forces it */
-  backend: 'auto' | 'wasm' | 'cpu';
+  /**
+   * 'auto': WebGPU on a hardware adapter, else WebAssembly; a named backend forces it ('webgpu'
+   * then accepts a software adapter too: the user asked for it, and is told which adapter ran)
+   */
+  backend: 'auto' | 'webgpu' | 'wasm' | 'cpu';
   /** float32 reproduces the reference network exactly; float16 loads half the bytes */
   weights: 'float32' | 'float16';
   /** open the popup on the result after a menu action (where the browser allows it) */
@@ -31,7 +34,7 @@ export function parseSettings(value: unknown): Settings {
   const timeout = typeof v.fetchTimeoutSec === 'number' && Number.isFinite(v.fetchTimeoutSec) ? Math.min(300, Math.max(1, v.fetchTimeoutSec)) : DEFAULT_SETTINGS.fetchTimeoutSec;
   return {
     preprocess: pick(v.preprocess, ['crop', 'fit'], DEFAULT_SETTINGS.preprocess),
-    backend: pick(v.backend, ['auto', 'wasm', 'cpu'], DEFAULT_SETTINGS.backend),
+    backend: pick(v.backend, ['auto', 'webgpu', 'wasm', 'cpu'], DEFAULT_SETTINGS.backend),
     weights: pick(v.weights, ['float32', 'float16'], DEFAULT_SETTINGS.weights),
     openPopup: typeof v.openPopup === 'boolean' ? v.openPopup : DEFAULT_SETTINGS.openPopup,
     fetchTimeoutSec: timeout,

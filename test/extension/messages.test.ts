@@ -111,7 +111,8 @@ describe('shapes', () => {
   });
   it('settings fall back to defaults on anything malformed', () => {
     expect(parseSettings(undefined)).toEqual(DEFAULT_SETTINGS);
-    expect(parseSettings({ preprocess: 'fit', backend: 'webgpu', fetchTimeoutSec: -5, openPopup: 'yes' })).toEqual({ ...DEFAULT_SETTINGS, preprocess: 'fit', fetchTimeoutSec: 1 });
+    expect(parseSettings({ preprocess: 'fit', backend: 'tpu', fetchTimeoutSec: -5, openPopup: 'yes' })).toEqual({ ...DEFAULT_SETTINGS, preprocess: 'fit', fetchTimeoutSec: 1 });
+    expect(parseSettings({ backend: 'webgpu' }).backend).toBe('webgpu');
   });
 });
 
