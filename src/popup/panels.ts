@@ -44,11 +44,8 @@ export interface PanelView {
 
 export type Panel = (ctx: PanelContext) => PanelView | null;
 
-/** A panel whose whole content follows from `key`. */
-export const fixed = (key: string, build: () => HTMLElement | null): PanelView | null => {
-  const el = build();
-  return el ? { key, build: () => el } : null;
-};
+/** A panel whose whole content follows from `key` (built only when the key changes). */
+export const fixed = (key: string, build: () => HTMLElement): PanelView => ({ key, build });
 
 const statusPanel: Panel = ({ job, cancel }) => {
   const active = !isFinal(job.state);
@@ -87,10 +84,10 @@ const statusPanel: Panel = ({ job, cancel }) => {
 
 const MAX_IMAGE = { width: 352, height: 240 };
 
-const imagePanel: Panel = ({ job, thumbnail }) => fixed(`${job.id}|${job.state}|${thumbnail?.length ?? 0}`, () => imageElement(job, thumbnail));
+const imagePanel: Panel = ({ job, thumbnail }) =>
+  thumbnail || job.source?.url ? fixed(`${job.id}|${job.state}|${thumbnail?.length ?? 0}|${job.source?.element ?? ''}|${job.source?.url ?? ''}`, () => imageElement(job, thumbnail)) : null;
 
-function imageElement(job: JobRecord, thumbnail: string | undefined): HTMLElement | null {
-  if (!thumbnail && !job.source?.url) return null;
+function imageElement(job: JobRecord, thumbnail: string | undefined): HTMLElement {
   const parts: HTMLElement[] = [];
   if (thumbnail) {
     const img = h('img', { testid: 'image', attrs: { alt: job.result?.top[0]?.label ?? 'the analysed image' } });
