@@ -18,7 +18,8 @@ import type { BackendReport } from '../src/engine/backend.js';
 import { startDemoServer } from '../scripts/demo-server.js';
 import { stats } from './stats.js';
 import { callHook, launchExtension, startServiceWorker, stopServiceWorkers, toBase64 } from '../test/helpers/browser.js';
-import { referenceCases } from '../test/helpers/data.js';
+import { photos, referenceCases } from '../test/helpers/data.js';
+import { photoInput } from '../test/helpers/engine.js';
 
 export interface BrowserBenchOptions {
   /** warm runs per WASM measurement (default 20, at least 20 recommended) */
@@ -106,12 +107,14 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     await callHook(ext.sw, 'benchmark', { kind: 'forward', batch: 1, warmup: 0, runs: 20, engine: { backend: 'wasm' } });
     await new Promise((r) => setTimeout(r, 2000));
 
+    // The same photo as the Node benchmark (bench/node.ts), preprocessed the same way.
+    const golf = toBase64(photoInput(photos().find((p) => p.file.includes('golf_ball'))!.path).input);
     const wasm: ReturnType<typeof compact>[] = [];
     let wasmReport: BackendReport | undefined;
     for (const kind of ['forward', 'gradient'] as const) {
       for (const batch of [1, 8] as const) {
         log(`WASM ${kind} batch ${batch} (${runs} runs)…`);
-        const b = await callHook(ext.sw, 'benchmark', { kind, batch, warmup: 5, runs, engine: { backend: 'wasm' } });
+        const b = await callHook(ext.sw, 'benchmark', { kind, batch, warmup: 5, runs, engine: { backend: 'wasm' }, input: golf });
         wasmReport = b.backend;
         wasm.push(compact(b));
       }
@@ -123,7 +126,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     try {
       for (const kind of ['forward', 'gradient'] as const) {
         log(`WebGPU (software adapter) ${kind} batch 1 (${webgpuRuns} runs)…`);
-        const b = await callHook(ext.sw, 'benchmark', { kind, batch: 1, warmup: 1, runs: webgpuRuns, engine: { backend: 'webgpu', allowFallbackAdapter: true } });
+        const b = await callHook(ext.sw, 'benchmark', { kind, batch: 1, warmup: 1, runs: webgpuRuns, engine: { backend: 'webgpu', allowFallbackAdapter: true }, input: golf });
         webgpu.results.push(compact(b));
         webgpu.report = b.backend;
         webgpu.adapter = b.backend.adapter;

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';
-import { classHeads, concatChannels, depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import { classHeads, concatChannels, conv1x1Sparse, depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -214,7 +214,8 @@ export class SqueezeNet {
         pools.set(k, h);
       }
     });
-    const classifier = tf.fused.conv2d({ x: h, filter: this.classifier.kernel, bias: this.classifier.bias, strides: 1, pad: 'valid' });
+    // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
+    const classifier = conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias);
     return { conv1, pool1, fires, pools, classifier };
   }
 
