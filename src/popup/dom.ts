@@ -23,5 +23,21 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return el;
 }
 
+/**
+ * Scrolls a result that arrives while the popup is open into view (the popup is short; a result
+ * that lands below the fold would go unnoticed). Each `id` scrolls at most once; results that were
+ * already there when the popup opened (`at` earlier) never scroll.
+ */
+const revealed = new Set<string>();
+const openedAt = Date.now();
+export function revealOnce(el: HTMLElement, id: string, at: number, block: ScrollLogicalPosition = 'nearest'): void {
+  if (revealed.has(id)) return;
+  revealed.add(id);
+  if (at < openedAt) return;
+  setTimeout(() => {
+    if (el.isConnected) el.scrollIntoView({ block, behavior: 'smooth' });
+  }, 0);
+}
+
 export const percent = (p: number) => (p > 0 && p < 0.0005 ? '< 0.1 %' : `${(p * 100).toFixed(1)} %`);
 export const ms = (t: number) => (t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);

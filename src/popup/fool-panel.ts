@@ -9,7 +9,7 @@ import { attackPictures } from '../methods/attack/metrics.js';
 import { FOOL_METHODS, type FoolData, type FoolInfo, type FoolMethod, type JobRecord, type TargetChoice } from '../shared/jobs.js';
 import { DEFAULT_FOOL_CONFIDENCE, FOOL_BUDGETS, FOOL_CONFIDENCES, validBudget } from '../shared/messages.js';
 import { classPicker } from './class-picker.js';
-import { h, ms, percent } from './dom.js';
+import { h, ms, percent, revealOnce } from './dom.js';
 import type { Panel, PanelContext } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
@@ -165,7 +165,11 @@ function build(ctx: PanelContext, form: Form): HTMLElement {
   if (run?.state === 'running') parts.push(taskStatus(run, `Making the fooling image (${run.method})…`, () => ctx.cancel(job.id), 'fool'));
   else if (run?.state === 'error') parts.push(h('p', { class: 'bad', testid: 'fool-run-error', text: `The fooling image could not be made: ${run.error ?? 'unknown error'}` }));
 
-  if (job.fool && ctx.fool?.fooled) parts.push(resultView(ctx, job, job.fool, ctx.fool, form));
+  if (job.fool && ctx.fool?.fooled) {
+    const view = resultView(ctx, job, job.fool, ctx.fool, form);
+    revealOnce(view, `fool:${job.id}:${job.fool.ms}`, job.updatedAt, 'start');
+    parts.push(view);
+  }
   return h('section', { class: 'panel panel-fool', testid: 'fool' }, parts);
 }
 

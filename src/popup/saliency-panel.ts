@@ -12,7 +12,7 @@ import { colorize, legend, maskImage, normalizeMap, overlay } from '../render/ov
 import { encodePng } from '../render/png.js';
 import type { JobRecord, SaliencyData } from '../shared/jobs.js';
 import { PICKER_METHODS } from '../shared/messages.js';
-import { h, ms, percent } from './dom.js';
+import { h, ms, percent, revealOnce } from './dom.js';
 import type { Panel, PanelContext } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
@@ -273,7 +273,7 @@ function buildSaliency(ctx: PanelContext): HTMLElement {
   if (sanityRun?.state === 'running') sanityLine = taskStatus(sanityRun, 'Checking the map (model randomization)…', () => cancel(job.id), 'sanity');
   else if (sanityRun?.state === 'error') sanityLine = h('p', { class: 'saliency-error', testid: 'sanity-error', text: `The check failed: ${sanityRun.error ?? 'unknown error'}` });
   else if (sanity) {
-    sanityLine = h(
+    sanityLine = revealLater(h(
       'p',
       { class: sanity.modelSensitive ? 'sanity ok' : 'sanity warn', testid: 'saliency-sanity-flag', attrs: { 'data-model-sensitive': String(sanity.modelSensitive) } },
       [
@@ -284,7 +284,7 @@ function buildSaliency(ctx: PanelContext): HTMLElement {
             : `With the classifier, fire9 and fire8 replaced by random weights, this map stays the same (rank correlation ${sanity.correlation.toFixed(2)} ≥ ${sanity.threshold}): it shows the image's structure more than what the network uses. Do not read it as an explanation.`,
         ),
       ],
-    );
+    ), `sanity:${job.id}:${sanity.ms}`, job.updatedAt);
   }
 
   return h('section', { class: 'panel panel-saliency', testid: 'saliency' }, [
@@ -316,6 +316,11 @@ function buildSaliency(ctx: PanelContext): HTMLElement {
       h('span', { text: `${ms(info.ms)} · on the 224×224 view the network saw` }),
     ]),
   ]);
+}
+
+function revealLater(el: HTMLElement, id: string, at: number): HTMLElement {
+  revealOnce(el, id, at);
+  return el;
 }
 
 /** The map alone, coloured, with each pixel's opacity its value × the overlay opacity: what goes over the page. */

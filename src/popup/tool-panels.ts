@@ -5,7 +5,7 @@
  */
 import { VISUALIZE_ITERATIONS, type TaskReply, type WorkerRequest } from '../shared/messages.js';
 import { classPicker } from './class-picker.js';
-import { h, ms, percent } from './dom.js';
+import { h, ms, percent, revealOnce } from './dom.js';
 import type { Panel } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
@@ -47,6 +47,7 @@ export const dreamPanel: Panel = ({ job, thumbnail, dream, send, cancel }) => {
           h('p', { class: 'meta', testid: 'dream-result', text: `${d.layer} · ${d.width}×${d.height} · objective ×${d.objectiveGain.toFixed(2)} · ${d.backend}, ${ms(d.ms)}` }),
           h('a', { class: 'button', testid: 'dream-download', text: 'Download PNG', attrs: { href: dream, download: 'squeezelens-deepdream.png' } }),
         );
+        revealOnce(img, `dream:${job.id}:${d.ms}`, job.updatedAt);
       }
       return h('section', { class: 'panel panel-dream', testid: 'dream' }, parts);
     },

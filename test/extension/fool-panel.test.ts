@@ -68,11 +68,19 @@ describe('fooling panel', () => {
     await popup.fill('[data-testid="fool-target-search"]', 'no such thing at all');
     expect(await popup.textContent('[data-testid="fool-target-results"]')).toMatch(/No ImageNet class matches/);
     await pickTarget(popup, 'gorilla', 'gorilla');
+    // A real popup is at most 600 px tall: the result arrives below the fold and is scrolled to.
+    await popup.setViewportSize({ width: 380, height: 600 });
+    await popup.evaluate(() => window.scrollTo(0, 0));
     expect(await popup.inputValue('[data-testid="fool-method"]')).toBe('cs231n');
     expect(await popup.inputValue('[data-testid="fool-confidence"]')).toBe('0.9');
     await popup.click('[data-testid="fool-start"]');
 
     await popup.waitForSelector('[data-testid="fool-result"]', { timeout: 60_000 });
+    await popup.waitForFunction(() => {
+      const r = document.querySelector('[data-testid="fool-result"]')!.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= innerHeight;
+    }, null, { polling: 50, timeout: 5_000 });
+    await popup.setViewportSize({ width: 380, height: 900 });
     const result = await popup.$eval('[data-testid="fool-result"]', (el) => ({ text: el.textContent, success: el.getAttribute('data-success'), label: el.getAttribute('data-label') }));
     expect(result.success).toBe('true');
     expect(result.label).toBe('gorilla');
