@@ -401,7 +401,7 @@ export interface TaskSpec {
   method: string;
   /** why the job cannot take this task, or null */
   refuse: (job: JobRecord) => string | null;
-  work: (job: JobRecord, signal: AbortSignal, progress: (text: string, fraction?: number) => void) => Promise<TaskOutcome>;
+  work: (job: JobRecord, signal: AbortSignal, progress: (text: string, fraction?: number) => void, preview: (pngDataUrl: string) => void) => Promise<TaskOutcome>;
 }
 
 /**
@@ -423,21 +423,38 @@ export async function startTask(id: string, spec: TaskSpec): Promise<{ ok: boole
   await patchJob(id, (j) => (j[field] = { method, state: 'running', progress: ahead ? `waiting: ${ahead} job(s) ahead` : 'starting…', worker: WORKER_ID }));
   const execute = async () => {
     const signal = controller.signal;
+    let previewed = false;
     try {
       signal.throwIfAborted();
       const current = (await getJobs()).find((j) => j.id === id);
       if (!current) throw new Error('the job was removed meanwhile');
       await patchJob(id, (j) => (j[field] = { method, state: 'running', worker: WORKER_ID }));
       let lastWrite = 0;
-      const outcome = await spec.work(current, signal, (text, fraction) => {
-        const now = Date.now();
-        if (now - lastWrite < 250) return; // the popup redraws on every write
-        lastWrite = now;
-        void patchJob(id, (j) => {
-          const run = j[field];
-          if (run?.state === 'running') Object.assign(run, { progress: text, fraction });
-        });
-      });
+      let lastPreview = 0;
+      const outcome = await spec.work(
+        current,
+        signal,
+        (text, fraction) => {
+          const now = Date.now();
+          if (now - lastWrite < 250) return; // the popup redraws on every write
+          lastWrite = now;
+          void patchJob(id, (j) => {
+            const run = j[field];
+            if (run?.state === 'running') Object.assign(run, { progress: text, fraction });
+          });
+        },
+        (png) => {
+          const now = Date.now();
+          // (previews are encoded asynchronously: one may arrive after the task ended)
+          if (now - lastPreview < 1000 || signal.aborted || tasks.get(id) !== controller) return;
+          lastPreview = now;
+          previewed = true;
+          void patchJob(id, (j) => {
+            const run = j[field];
+            if (run?.state === 'running') run.preview = true;
+          }, { [STORAGE_KEYS.previewPrefix + id]: png });
+        },
+      );
       signal.throwIfAborted();
       await patchJob(id, (j) => {
         outcome.patch(j);
@@ -454,6 +471,13 @@ export async function startTask(id: string, spec: TaskSpec): Promise<{ ok: boole
       }
     } finally {
       tasks.delete(id);
+      if (previewed) {
+        // The preview was for while it ran; a late preview write is chained before this removal.
+        await patchJob(id, (j) => {
+          if (j[field]) delete j[field]!.preview;
+        });
+        await chrome.storage.session.remove(STORAGE_KEYS.previewPrefix + id);
+      }
     }
   };
   queue.push({ id, controller, execute, waiting: (n) => patchJob(id, (j) => {

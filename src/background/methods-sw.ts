@@ -118,6 +118,8 @@ export async function visualizeInWorker(classIndex: number, iterations: number):
 export interface JobControl {
   signal?: AbortSignal;
   onProgress?: (text: string, fraction?: number) => void;
+  /** an intermediate image (8-bit RGB) */
+  onPreview?: (image: { width: number; height: number; rgb: Uint8ClampedArray }) => void;
 }
 
 /** Logit margin the popup's fooling images keep over every other class: they still fool on another backend (logits differ by ~1e-4). */
@@ -196,9 +198,12 @@ export async function dreamForJob(image: { width: number; height: number; data: 
     layer: 'fire5',
     maxSide: 400,
     seed: 0,
-    previewEvery: 0,
+    previewEvery: control.onPreview ? 5 : 0,
     signal: control.signal,
-    onProgress: (p) => control.onProgress?.(`step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`, p.total ? p.step / p.total : undefined),
+    onProgress: (p) => {
+      control.onProgress?.(`step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`, p.total ? p.step / p.total : undefined);
+      if (p.preview && control.onPreview) control.onPreview({ width: p.preview.width, height: p.preview.height, rgb: Uint8ClampedArray.from(p.preview.data) });
+    },
   });
   const rgb = new Uint8ClampedArray(r.image.data.length);
   for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(r.image.data[i]);

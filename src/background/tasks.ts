@@ -84,13 +84,13 @@ export function startDream(jobId: string) {
     field: 'dreamRun',
     method: 'DeepDream',
     refuse: (job) => (job.kind === 'visualize' ? 'a class visualization has no photo to dream on' : job.state !== 'done' ? 'the image has not been read yet' : null),
-    work: async (_job, signal, progress) => {
+    work: async (_job, signal, progress, preview) => {
       const thumbKey = STORAGE_KEYS.thumbPrefix + jobId;
       const thumb = (await chrome.storage.session.get(thumbKey))[thumbKey] as string | undefined;
       if (!thumb) throw new Error('the image of this job is not stored any more');
       // The stored copy (long side ≤ 400 px) is the right size for a dream in a popup.
       const { width, height, rgb } = await pngPixels(thumb);
-      const dream = await dreamForJob({ width, height, data: rgb }, { signal, onProgress: progress });
+      const dream = await dreamForJob({ width, height, data: rgb }, { signal, onProgress: progress, onPreview: (p) => void rgbPng(p.rgb, p.width, p.height).then(preview) });
       const png = await rgbPng(dream.rgb, dream.width, dream.height);
       return {
         patch: (j) => (j.dream = { layer: dream.layer, width: dream.width, height: dream.height, objectiveGain: dream.gain, ms: dream.ms, backend: dream.backend }),

@@ -23,6 +23,8 @@ export interface PanelContext {
   dream?: string;
   /** a class visualization's preview or result (`visual:<id>`) */
   visual?: string;
+  /** the live preview of a running task (`preview:<id>`) */
+  preview?: string;
   /** the 1000 ImageNet class names (from the package), once loaded */
   labels?: readonly string[];
   cancel(jobId: string): void;

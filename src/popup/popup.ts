@@ -160,6 +160,7 @@ async function render(): Promise<void> {
   const fool = job && done && job.kind === 'fool' ? await storedValue<FoolData>(STORAGE_KEYS.foolPrefix + job.id, isFoolData) : undefined;
   const dream = job?.dream ? await storedValue<string>(STORAGE_KEYS.dreamPrefix + job.id, isImageUrl) : undefined;
   const visual = job?.kind === 'visualize' ? await storedValue<string>(STORAGE_KEYS.visualPrefix + job.id, isImageUrl) : undefined;
+  const preview = job?.dreamRun?.preview ? await storedValue<string>(STORAGE_KEYS.previewPrefix + job.id, isImageUrl) : undefined;
   if (seq !== renderSeq) return; // a newer render started meanwhile
   if (!job) {
     mounted = [];
@@ -174,7 +175,7 @@ async function render(): Promise<void> {
   } else {
     view.dataset.jobId = job.id;
     view.dataset.state = job.state;
-    showPanels({ job, thumbnail, saliency, fool, dream, visual, labels, cancel, rerunSaliency, send, sendToPage });
+    showPanels({ job, thumbnail, saliency, fool, dream, visual, preview, labels, cancel, rerunSaliency, send, sendToPage });
   }
   renderHistory(job?.id);
 }

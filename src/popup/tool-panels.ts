@@ -11,12 +11,22 @@ import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
 const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
 
-export const dreamPanel: Panel = ({ job, thumbnail, dream, send, cancel }) => {
+export const dreamPanel: Panel = ({ job, thumbnail, dream, preview, send, cancel }) => {
   if (job.kind === 'visualize' || job.state !== 'done' || !thumbnail) return null;
   const run = job.dreamRun;
+  /** The running dream's latest preview, swapped in place (rebuilding would replace Cancel under the pointer). */
+  const showPreview = (el: HTMLElement) => {
+    const img = el.querySelector<HTMLImageElement>('[data-testid=dream-preview]');
+    if (!img) return;
+    if (preview && img.getAttribute('src') !== preview) img.src = preview;
+    img.hidden = !preview;
+  };
   return {
     key: [job.id, runKey(run), job.dream?.ms ?? '-', dream?.length ?? 0].join('|'),
-    update: (el) => updateTaskStatus(el.querySelector('[data-testid=dream-running]'), job.dreamRun),
+    update: (el) => {
+      updateTaskStatus(el.querySelector('[data-testid=dream-running]'), job.dreamRun);
+      showPreview(el);
+    },
     build: () => {
       const start = h('button', { testid: 'dream-start', text: job.dream ? 'Dream again' : 'DeepDream this image', attrs: { type: 'button' } });
       start.disabled = run?.state === 'running';
@@ -36,7 +46,10 @@ export const dreamPanel: Panel = ({ job, thumbnail, dream, send, cancel }) => {
         start,
         startError,
       ];
-      if (run?.state === 'running') parts.push(taskStatus(run, 'Dreaming…', () => cancel(job.id), 'dream'));
+      if (run?.state === 'running') {
+        parts.push(taskStatus(run, 'Dreaming…', () => cancel(job.id), 'dream'));
+        parts.push(h('div', { class: 'figure' }, [h('img', { class: 'dream-preview', testid: 'dream-preview', hidden: true, attrs: { alt: 'The dream so far' } })]));
+      }
       else if (run?.state === 'error') parts.push(h('p', { class: 'bad', testid: 'dream-error', text: `The dream could not be made: ${run.error ?? 'unknown error'}` }));
       if (job.dream && dream) {
         const img = h('img', { class: 'dream-image', testid: 'dream-image', attrs: { alt: 'DeepDream of the image' } });
@@ -49,7 +62,9 @@ export const dreamPanel: Panel = ({ job, thumbnail, dream, send, cancel }) => {
         );
         revealOnce(img, `dream:${job.id}:${d.ms}`, job.updatedAt);
       }
-      return h('section', { class: 'panel panel-dream', testid: 'dream' }, parts);
+      const section = h('section', { class: 'panel panel-dream', testid: 'dream' }, parts);
+      showPreview(section);
+      return section;
     },
   };
 };

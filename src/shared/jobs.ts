@@ -142,11 +142,13 @@ export const STORAGE_KEYS = {
   dreamPrefix: 'dream:',
   /** a class visualization (live preview, then the result): `visual:<id>` (data: URL) */
   visualPrefix: 'visual:',
+  /** the live preview of a task on a finished job (DeepDream), while it runs: `preview:<id>` (data: URL) */
+  previewPrefix: 'preview:',
 } as const;
 
 /** Every per-job key, removed with the job. */
 export const jobKeys = (id: string): string[] =>
-  [STORAGE_KEYS.thumbPrefix, STORAGE_KEYS.saliencyPrefix, STORAGE_KEYS.foolPrefix, STORAGE_KEYS.dreamPrefix, STORAGE_KEYS.visualPrefix].map((p) => p + id);
+  [STORAGE_KEYS.thumbPrefix, STORAGE_KEYS.saliencyPrefix, STORAGE_KEYS.foolPrefix, STORAGE_KEYS.dreamPrefix, STORAGE_KEYS.visualPrefix, STORAGE_KEYS.previewPrefix].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
 export interface SaliencyInfo {
@@ -247,6 +249,8 @@ export interface TaskRun {
   error?: string;
   /** the worker instance computing it */
   worker: number;
+  /** a live preview image is under `preview:<job id>` */
+  preview?: boolean;
 }
 
 /**

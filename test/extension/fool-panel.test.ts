@@ -276,8 +276,16 @@ describe('DeepDream and class visualization from the popup', () => {
     const id = await menuAction(sw, page, '#srcset', 'classify');
     await waitForJob(popup, id);
     await popup.click('[data-testid="dream-start"]');
-    await popup.waitForSelector('[data-testid="dream-running"]', { timeout: 20_000 });
+    const cancel = await popup.waitForSelector('[data-testid="dream-cancel"]', { timeout: 20_000 });
+    // The dream so far appears while it runs, swapped in place: Cancel stays the same element.
+    await popup.waitForSelector('[data-testid="dream-preview"]:not([hidden])', { timeout: 60_000 });
+    expect(await popup.$eval('[data-testid="dream-preview"]', (img) => (img as HTMLImageElement).src.startsWith('data:image/png'))).toBe(true);
+    expect(await cancel.evaluate((b) => b.isConnected)).toBe(true);
+    await screenshot(popup, 'dream-running');
     await popup.waitForSelector('[data-testid="dream-image"]', { timeout: 120_000 });
+    expect(await popup.locator('[data-testid="dream-preview"]').count()).toBe(0);
+    const leftover = await sw.evaluate(async (id) => Object.keys(await chrome.storage.session.get(null)).filter((k) => k === `preview:${id}`), id);
+    expect(leftover).toEqual([]);
     const dream = await popup.$eval('[data-testid="dream-image"]', (img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight }));
     expect(dream.w).toBeGreaterThan(100);
     expect(await popup.textContent('[data-testid="dream-result"]')).toMatch(/fire5 · \d+×\d+ · objective ×\d/);
