@@ -10,6 +10,7 @@
 import { describeBackend } from '../engine/backend.js';
 import { INPUT, preprocess } from '../engine/preprocess.js';
 import { visualizeClass } from '../methods/visualize/class-visualization.js';
+import { quantizePixels } from '../methods/visualize/image-ops.js';
 import { isFinal, STATE_TEXT, STORAGE_KEYS, type FoolData, type JobError, type JobKind, type JobRecord, type JobState, type SaliencyData, type SourceInfo } from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
 import type { SaliencyMethodName } from '../methods/explain/index.js';
@@ -96,14 +97,7 @@ async function runVisualization(entry: Active, classIndex: number, iterations: n
   const { id, controller } = entry;
   const signal = controller.signal;
   try {
-    const settings = await readSettings();
-    if (!engineLoadStarted()) await updateJob(id, { state: 'loading-model', progress: undefined });
-    let engine;
-    try {
-      engine = await getEngine(engineOptionsOf(settings));
-    } catch (error) {
-      throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
-    }
+    const { engine } = await loadEngineFor(id, await readSettings());
     signal.throwIfAborted();
     const label = engine.labels[classIndex];
     const visual = { classIndex, label, iterations, step: 0 };
@@ -116,17 +110,18 @@ async function runVisualization(entry: Active, classIndex: number, iterations: n
       signal,
       onProgress: (p) => {
         const now = Date.now();
-        if (now - lastWrite < 500 && !p.preview) return;
-        if (now - lastWrite < 250) return;
+        // Text at most twice a second; a preview image as soon as 250 ms have passed.
+        if (now - lastWrite < (p.preview ? 250 : 500)) return;
         lastWrite = now;
         void (async () => {
-          const extra = p.preview ? { [STORAGE_KEYS.visualPrefix + id]: await rgbPng(quantize(p.preview.data), INPUT) } : undefined;
+          const extra = p.preview ? { [STORAGE_KEYS.visualPrefix + id]: await rgbPng(p.preview.data, INPUT) } : undefined;
           await updateJob(id, { visual: { ...visual, step: p.step }, progress: `step ${p.step} of ${p.total}${p.message ? ` · ${p.message.replace(/^class \d+: /, '')}` : ''}`, fraction: p.step / p.total }, extra);
         })();
       },
     });
     signal.throwIfAborted();
-    const png = await rgbPng(quantize(result.image.data), INPUT);
+    // The same rounding as probability8bit was measured on.
+    const png = await rgbPng(quantizePixels(result.image).data, INPUT);
     const done = { ...visual, step: iterations, probability: result.probability8bit, ms: Date.now() - entry.startedAt, backend: describeBackend(engine.backend) };
     await updateJob(id, { state: 'done', visual: done, progress: undefined, fraction: undefined }, { [STORAGE_KEYS.visualPrefix + id]: png });
     log(id, `class visualization of ${label}: p = ${result.probability8bit.toFixed(3)} after ${iterations} steps [${describeBackend(engine.backend)}]`);
@@ -138,11 +133,20 @@ async function runVisualization(entry: Active, classIndex: number, iterations: n
   }
 }
 
-const quantize = (data: ArrayLike<number>) => {
-  const out = new Uint8ClampedArray(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = Math.round(data[i]);
-  return out;
-};
+/**
+ * The engine a job needs, loading it first if this worker has not (the job shows "Loading
+ * SqueezeNet"); a load failure becomes the job's `engine` error. `loadMs` when this call loaded it.
+ */
+async function loadEngineFor(id: string, settings: Settings) {
+  const loading = !engineLoadStarted();
+  if (loading) await updateJob(id, { state: 'loading-model', progress: undefined });
+  try {
+    const engine = await getEngine(engineOptionsOf(settings));
+    return { engine, loadMs: loading ? engine.load.totalMs : undefined };
+  } catch (error) {
+    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
+  }
+}
 
 /** The page answered: queue the job (or record why there is nothing to analyse). */
 export async function enqueue(id: string, source: CaptureSource, info: SourceInfo): Promise<void> {
@@ -162,7 +166,7 @@ export async function failJob(id: string, error: JobError, state: JobState = 'er
   await announce(state === 'error' ? 'error' : 'none');
 }
 
-/** Cancels a job of this worker (or its saliency re-run); answers why not when it cannot. */
+/** Cancels a job of this worker (or the task running on it); answers why not when it cannot. */
 export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: string }> {
   const task = tasks.get(id);
   if (task) {
@@ -295,7 +299,6 @@ export async function rgbPng(pixels: ArrayLike<number>, width: number, height = 
   const blob = await canvas.convertToBlob({ type: 'image/png' });
   return `data:${blob.type};base64,${await base64(blob)}`;
 }
-const viewImage = rgbPng;
 
 const bytesToBase64 = (bytes: Uint8Array) => base64(new Blob([bytes as BlobPart]));
 
@@ -312,26 +315,17 @@ async function run(entry: Active): Promise<void> {
   const t0 = entry.startedAt;
   try {
     const settings = await readSettings();
-    const engineOptions = engineOptionsOf(settings);
     await updateJob(id, { state: 'fetching', progress: undefined });
     const image = await toImage(entry, settings);
     signal.throwIfAborted();
 
-    let engineLoadMs: number | undefined;
-    if (!engineLoadStarted()) await updateJob(id, { state: 'loading-model', progress: undefined });
-    try {
-      const loading = !engineLoadStarted();
-      const engine = await getEngine(engineOptions);
-      if (loading) engineLoadMs = engine.load.totalMs;
-    } catch (error) {
-      throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
-    }
+    const engineLoadMs = (await loadEngineFor(id, settings)).loadMs;
     signal.throwIfAborted();
 
     await updateJob(id, { state: 'classifying', progress: undefined });
     const pre = preprocess(image, settings.preprocess);
     const { input, geometry } = pre;
-    const r = await classifyTensor(input, 1, { topk: 5, engine: engineOptions });
+    const r = await classifyTensor(input, 1, { topk: 5, engine: engineOptionsOf(settings) });
     const thumb = await thumbnail(image);
     signal.throwIfAborted();
     const extra: Record<string, unknown> = { [STORAGE_KEYS.thumbPrefix + id]: thumb };
@@ -350,13 +344,13 @@ async function run(entry: Active): Promise<void> {
       });
       signal.throwIfAborted();
       saliency = s.info;
-      const data: SaliencyData = { size: s.size, map: await bytesToBase64(s.bytes), view: await viewImage(pre.pixels, s.size) };
+      const data: SaliencyData = { size: s.size, map: await bytesToBase64(s.bytes), view: await rgbPng(pre.pixels, s.size) };
       extra[STORAGE_KEYS.saliencyPrefix + id] = data;
       signal.throwIfAborted();
     }
     if (entry.kind === 'fool') {
       // The attack waits for the user's target; keep the exact pixels it will start from.
-      const data: FoolData = { size: INPUT, view: await viewImage(pre.pixels, INPUT) };
+      const data: FoolData = { size: INPUT, view: await rgbPng(pre.pixels, INPUT) };
       extra[STORAGE_KEYS.foolPrefix + id] = data;
     }
     const result = {

@@ -205,7 +205,6 @@ export async function dreamForJob(image: { width: number; height: number; data: 
       if (p.preview && control.onPreview) control.onPreview({ width: p.preview.width, height: p.preview.height, rgb: Uint8ClampedArray.from(p.preview.data) });
     },
   });
-  const rgb = new Uint8ClampedArray(r.image.data.length);
-  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(r.image.data[i]);
+  const rgb = Uint8ClampedArray.from(r.image.data, Math.round);
   return { width: r.image.width, height: r.image.height, rgb, layer: r.layer, gain: r.objectiveAfter / Math.max(r.objectiveBefore, 1e-12), ms: performance.now() - t0, backend: describeBackend(engine.backend) };
 }

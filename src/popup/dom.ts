@@ -39,5 +39,24 @@ export function revealOnce(el: HTMLElement, id: string, at: number, block: Scrol
   }, 0);
 }
 
+/** A label as a file-name part: "tiger shark" → "tiger-shark". */
+export const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
+
+/** The RGBA pixels of a data: URL image drawn at size × size (lossless for the stored 224×224 PNGs). */
+export function decodeDataUrl(dataUrl: string, size: number): Promise<{ width: number; height: number; data: Uint8ClampedArray }> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = size;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(img, 0, 0, size, size);
+      resolve({ width: size, height: size, data: ctx.getImageData(0, 0, size, size).data });
+    };
+    img.onerror = () => reject(new Error('the stored image could not be decoded'));
+    img.src = dataUrl;
+  });
+}
+
 export const percent = (p: number) => (p > 0 && p < 0.0005 ? '< 0.1 %' : `${(p * 100).toFixed(1)} %`);
 export const ms = (t: number) => (t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);

@@ -9,7 +9,8 @@ import { attackPictures } from '../methods/attack/metrics.js';
 import { FOOL_METHODS, type FoolData, type FoolInfo, type FoolMethod, type JobRecord, type TargetChoice } from '../shared/jobs.js';
 import { DEFAULT_FOOL_CONFIDENCE, FOOL_BUDGETS, FOOL_CONFIDENCES, validBudget } from '../shared/messages.js';
 import { classPicker } from './class-picker.js';
-import { h, ms, percent, revealOnce } from './dom.js';
+import { toRgbFloat } from '../render/image.js';
+import { decodeDataUrl, fileSafe, h, ms, percent, revealOnce } from './dom.js';
 import type { Panel, PanelContext } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
@@ -39,7 +40,6 @@ function formOf(id: string): Form {
   return f;
 }
 
-const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
 
 export const foolPanel: Panel = (ctx) => {
   const { job } = ctx;
@@ -225,28 +225,10 @@ function resultView(ctx: PanelContext, job: JobRecord, info: FoolInfo, data: Foo
   ]);
 }
 
-function decodeRgb(dataUrl: string, size: number): Promise<Uint8ClampedArray> {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => {
-      const c = document.createElement('canvas');
-      c.width = c.height = size;
-      const g = c.getContext('2d', { willReadFrequently: true })!;
-      g.drawImage(img, 0, 0);
-      const rgba = g.getImageData(0, 0, size, size).data;
-      const rgb = new Uint8ClampedArray(size * size * 3);
-      for (let p = 0; p < size * size; p++) for (let k = 0; k < 3; k++) rgb[p * 3 + k] = rgba[p * 4 + k];
-      resolve(rgb);
-    };
-    img.onerror = () => reject(new Error('image could not be decoded'));
-    img.src = dataUrl;
-  });
-}
-
 /** The signed difference (grey = unchanged) and the same ×10, from the two lossless PNGs. */
 async function drawDifferences(data: FoolData, diff: HTMLCanvasElement, diff10: HTMLCanvasElement): Promise<void> {
-  const [a, b] = await Promise.all([decodeRgb(data.view, data.size), decodeRgb(data.fooled!, data.size)]);
-  const pictures = attackPictures(a, b);
+  const [a, b] = await Promise.all([decodeDataUrl(data.view, data.size), decodeDataUrl(data.fooled!, data.size)]);
+  const pictures = attackPictures(toRgbFloat(a), toRgbFloat(b));
   for (const [canvas, rgb] of [[diff, pictures.difference], [diff10, pictures.magnified]] as const) {
     const rgba = new Uint8ClampedArray(data.size * data.size * 4);
     for (let p = 0; p < data.size * data.size; p++) {

@@ -12,7 +12,7 @@ import { colorize, legend, maskImage, normalizeMap, overlay } from '../render/ov
 import { encodePng } from '../render/png.js';
 import type { JobRecord, SaliencyData } from '../shared/jobs.js';
 import { PICKER_METHODS } from '../shared/messages.js';
-import { h, ms, percent, revealOnce } from './dom.js';
+import { decodeDataUrl, fileSafe, h, ms, percent, revealOnce } from './dom.js';
 import type { Panel, PanelContext } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
@@ -31,22 +31,6 @@ interface Decoded {
   map: ScalarMap;
   /** the map blurred (σ = 1.5 px) and normalized again: raw gradients are speckled */
   smooth: ScalarMap;
-}
-
-function decodeView(dataUrl: string, size: number): Promise<RgbaBuffer> {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = canvas.height = size;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(img, 0, 0, size, size);
-      const { data } = ctx.getImageData(0, 0, size, size);
-      resolve({ width: size, height: size, data });
-    };
-    img.onerror = () => reject(new Error('the view image could not be decoded'));
-    img.src = dataUrl;
-  });
 }
 
 function decodeMap(base64: string, size: number): ScalarMap {
@@ -69,7 +53,7 @@ function loadData(version: string, data: SaliencyData): Promise<Decoded> {
   let got = decoded.get(version);
   if (!got) {
     ready.clear();
-    got = decodeView(data.view, data.size).then((view) => {
+    got = decodeDataUrl(data.view, data.size).then((view) => {
       const map = decodeMap(data.map, data.size);
       return { view, map, smooth: smoothed(map) };
     });
@@ -97,7 +81,6 @@ function paint(canvas: HTMLCanvasElement, image: RgbaBuffer): void {
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
 }
 
-const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
 
 /** Which stored map a job's record describes (a re-run replaces it). */
 export const saliencyVersion = (jobId: string, info: { method: string; ms: number }) => `${jobId}:${info.method}:${info.ms}`;

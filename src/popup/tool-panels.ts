@@ -5,11 +5,10 @@
  */
 import { VISUALIZE_ITERATIONS, type TaskReply, type WorkerRequest } from '../shared/messages.js';
 import { classPicker } from './class-picker.js';
-import { h, ms, percent, revealOnce } from './dom.js';
+import { fileSafe, h, ms, percent, revealOnce } from './dom.js';
 import type { Panel } from './panels.js';
 import { runKey, taskStatus, updateTaskStatus } from './task-status.js';
 
-const fileSafe = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 40) || 'image';
 
 export const dreamPanel: Panel = ({ job, thumbnail, dream, preview, send, cancel }) => {
   if (job.kind === 'visualize' || job.state !== 'done' || !thumbnail) return null;
