@@ -35,7 +35,7 @@ export function revealOnce(el: HTMLElement, id: string, at: number, block: Scrol
   revealed.add(id);
   if (at < openedAt) return;
   setTimeout(() => {
-    if (el.isConnected) el.scrollIntoView({ block, behavior: 'smooth' });
+    if (el.isConnected) el.scrollIntoView({ block }); // instant: a smooth scroll needs animation frames, which a background page may not get
   }, 0);
 }
 
