@@ -137,19 +137,19 @@ function registerSimdKernels(): void {
     return [pre, post];
   });
 
-  reg(K.sparse1x1, ({ inputs, backend, attrs }) => {
+  reg(K.sparse1x1, ({ inputs, backend }) => {
     const { x, w, bias } = inputs as Record<string, tf.TensorInfo>;
     const [n, h, wd, cin] = x.shape;
     const cout = w.shape[3];
     check(w.shape[0] === 1 && w.shape[1] === 1 && w.shape[2] === cin && bias.shape[0] === cout && cout % 4 === 0, `sparse 1×1 conv shapes ${x.shape} × ${w.shape}`);
     const { b, k, ptr } = simd(backend);
     const out = b.makeOutput([n, h, wd, cout], 'float32');
-    k.sparseConv1x1(ptr(x), ptr(w), ptr(bias), ptr(out), n * h * wd, cin, cout, (attrs as { relu: boolean }).relu ? 1 : 0);
+    k.sparseConv1x1(ptr(x), ptr(w), ptr(bias), ptr(out), n * h * wd, cin, cout);
     return out;
   });
 }
 
-const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs);
+const run = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs);
 
 /** Gradient of the 3×3 stride-2 max-pool (ties share equally). */
 export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
@@ -180,12 +180,12 @@ export function depthToSpace2(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * A 1×1 convolution (+ bias, optional ReLU) for inputs that are mostly zero (after a ReLU): on WASM
- * the SIMD kernel skips the zero inputs; elsewhere the stock fused convolution.
+ * A 1×1 convolution (+ bias) for inputs that are mostly zero (after a ReLU): on WASM the SIMD
+ * kernel skips the zero inputs; elsewhere the stock fused convolution.
  */
-export function conv1x1Sparse(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, relu = false): tf.Tensor4D {
-  if (simdKernelsActive() && w.shape[3] % 4 === 0) return run(K.sparse1x1, { x, w, bias }, { relu }) as tf.Tensor4D;
-  return tf.fused.conv2d({ x, filter: w, bias, strides: 1, pad: 'valid', activation: relu ? 'relu' : 'linear' });
+export function conv1x1Sparse(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
+  if (simdKernelsActive() && w.shape[3] % 4 === 0) return run(K.sparse1x1, { x, w, bias }) as tf.Tensor4D;
+  return tf.fused.conv2d({ x, filter: w, bias, strides: 1, pad: 'valid' });
 }
 
 /** Mean over the spatial cells of z and of ReLU(z): the pre-ReLU and the reference logits. */

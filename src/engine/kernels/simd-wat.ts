@@ -152,8 +152,8 @@ const classHeads = `
 )`;
 
 /**
- * A 1×1 convolution that skips zero inputs: out[p, :] = bias + Σ_{c: x[p,c] ≠ 0} x[p,c] · w[c, :]
- * (optionally ReLU'd). x: [cells, cin], w: [cin, cout] (HWIO of a 1×1 kernel), bias: [cout],
+ * A 1×1 convolution that skips zero inputs: out[p, :] = bias + Σ_{c: x[p,c] ≠ 0} x[p,c] · w[c, :].
+ * x: [cells, cin], w: [cin, cout] (HWIO of a 1×1 kernel), bias: [cout],
  * out: [cells, cout], cout % 4 == 0.
  *
  * Why: the classifier's input (fire9's output, after its ReLU) is ~90 % zeros on photos (measured
@@ -172,9 +172,8 @@ const axpy = (k: number) =>
       AXPY_SLOTS.slice(0, k).reduce((acc, s) => `(f32x4.add ${acc} (f32x4.mul ${L(`a${s}`)} ${load(add(L(`w${s}`), L('j')))}))`, load(add(L('row'), L('j')))),
     ),
   ).replace(/\$j_(done|loop)/g, `$j${k}_$1`);
-const reluRow = loop('j', L('ob'), 16, store(add(L('row'), L('j')), `(f32x4.max ${load(add(L('row'), L('j')))} (v128.const f32x4 0 0 0 0))`)).replace(/\$j_(done|loop)/g, '$jr_$1');
 const sparseConv1x1 = `
-(func (export "sparseConv1x1") (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $cells i32) (param $cin i32) (param $cout i32) (param $relu i32)
+(func (export "sparseConv1x1") (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $cells i32) (param $cin i32) (param $cout i32)
   (local $p i32) (local $ch i32) (local $j i32) (local $v f32) (local $cnt i32) (local $ob i32) (local $row i32) (local $xrow i32)
   ${AXPY_SLOTS.map((s) => `(local $w${s} i32) (local $a${s} v128)`).join(' ')}
   ${set('ob', `(i32.shl ${L('cout')} ${c(2)})`)}
@@ -195,7 +194,6 @@ const sparseConv1x1 = `
     (if (i32.eq ${L('cnt')} ${c(1)}) (then ${axpy(1)}))
     (if (i32.eq ${L('cnt')} ${c(2)}) (then ${axpy(2)}))
     (if (i32.eq ${L('cnt')} ${c(3)}) (then ${axpy(3)}))
-    (if ${L('relu')} (then ${reluRow}))
   `)}
 )`;
 
@@ -219,5 +217,5 @@ export interface SimdKernelExports {
   concatChannels(a: number, b: number, out: number, pixels: number, ca: number, cb: number): void;
   depthToSpace2(inp: number, out: number, n: number, h: number, w: number, c: number): void;
   classHeads(z: number, pre: number, post: number, n: number, cells: number, k: number): void;
-  sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number, relu: number): void;
+  sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
 }

@@ -65,18 +65,14 @@ describe('SIMD kernels match the stock-op path', async () => {
     expectSame(heads, 1e-5);
   });
 
-  it('sparse 1×1 convolution: any sparsity (none, 90 %, all zero, runs of 1–3 leftover nonzeros), with and without ReLU, batch 2', () => {
+  it('sparse 1×1 convolution: any sparsity (none, 90 %, all zero, runs of 1–3 leftover nonzeros), batch 2', () => {
     for (const zeros of [0, 0.9, 1]) {
       for (const cin of [5, 7, 64]) {
         const x = tensor([2, 3, 4, cin], () => (random() < zeros ? 0 : random() * 3)) as tf.Tensor4D;
         const w = tensor([1, 1, cin, 20]) as tf.Tensor4D;
         const bias = tensor([20]) as tf.Tensor1D;
-        for (const relu of [false, true]) {
-          const [simd, stock] = both(() => conv1x1Sparse(x, w, bias, relu));
-          // Same terms, summed in another order: float32 rounding only.
-          expectSame([simd, stock], 1e-5);
-          if (relu) expect(simd[0].every((v) => v >= 0)).toBe(true);
-        }
+        // Same terms, summed in another order: float32 rounding only.
+        expectSame(both(() => conv1x1Sparse(x, w, bias)), 1e-5);
       }
     }
     // The classifier's shape, on real-looking input: 13×13 cells, 512 → 1000, 90 % zeros.
