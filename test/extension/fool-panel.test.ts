@@ -16,7 +16,7 @@ import { normalize } from '../../src/engine/preprocess.js';
 import { argmax } from '../../src/shared/numeric.js';
 import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
 import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
-import { menuAction, openPopup, screenshot, waitForJob } from '../helpers/product.js';
+import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
 let sw: Worker;
@@ -30,10 +30,7 @@ beforeAll(async () => {
   sw = ext.sw;
   popup = await openPopup(ext.context, ext.extensionId);
   await popup.setViewportSize({ width: 380, height: 900 });
-  page = await ext.context.newPage();
-  await page.setViewportSize({ width: 1000, height: 800 });
-  await page.goto(servers.page);
-  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
+  page = await openFixturePage(ext.context, servers.page, { width: 1000, height: 800 });
 });
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { DIST } from '../../esbuild.config.js';
 import { MENU_IDS } from '../../src/shared/jobs.js';
 import { launchExtension, restartServiceWorker, type LaunchedExtension } from '../helpers/browser.js';
 import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
-import { menuAction, openPopup, readPopup, screenshot, waitForJob } from '../helpers/product.js';
+import { menuAction, openFixturePage, openPopup, readPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
 let sw: Worker;
@@ -35,12 +35,7 @@ beforeAll(async () => {
   ext = await launchExtension({ webgpu: false });
   sw = ext.sw;
   popup = await openPopup(ext.context, ext.extensionId);
-  page = await ext.context.newPage();
-  await page.setViewportSize({ width: 1000, height: 900 });
-  await page.goto(servers.page);
-  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
-  const fixturesError = await page.evaluate(() => (window as unknown as { fixturesError?: string }).fixturesError);
-  expect(fixturesError, 'fixture page script').toBeUndefined();
+  page = await openFixturePage(ext.context, servers.page);
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
 import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
-import { menuAction, openPopup, screenshot, waitForJob } from '../helpers/product.js';
+import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
 let sw: Worker;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   sw = ext.sw;
   popup = await openPopup(ext.context, ext.extensionId);
   await popup.setViewportSize({ width: 380, height: 800 });
-  page = await ext.context.newPage();
-  await page.setViewportSize({ width: 1000, height: 900 });
-  await page.goto(servers.page);
-  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
+  page = await openFixturePage(ext.context, servers.page);
 });
 
 afterAll(async () => {

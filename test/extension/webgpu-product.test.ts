@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
 import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
-import { menuAction, openPopup, screenshot, waitForJob } from '../helpers/product.js';
+import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
 let servers: FixtureServers;
@@ -17,9 +17,7 @@ let page: Page;
 beforeAll(async () => {
   servers = await startFixtureServers();
   ext = await launchExtension({ webgpu: true });
-  page = await ext.context.newPage();
-  await page.goto(servers.page);
-  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean }).fixturesReady, null, { timeout: 30_000 });
+  page = await openFixturePage(ext.context, servers.page);
 });
 
 afterAll(async () => {

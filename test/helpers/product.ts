@@ -32,6 +32,20 @@ export async function openPopup(context: BrowserContext, extensionId: string): P
   return popup;
 }
 
+/**
+ * Opens the fixture page (test/helpers/fixture-server.ts) in a new tab and waits until its script
+ * has built every case; a failure of that script fails the caller, naming it.
+ */
+export async function openFixturePage(context: BrowserContext, url: string, viewport = { width: 1000, height: 900 }): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
+  const fixturesError = await page.evaluate(() => (window as unknown as { fixturesError?: string }).fixturesError);
+  if (fixturesError !== undefined) throw new Error(`the fixture page's script failed: ${fixturesError}`);
+  return page;
+}
+
 export async function readPopup(popup: Page): Promise<PopupView> {
   // No named inner functions in evaluated code (tsx, used by `npm start`, would wrap them in __name).
   const raw = await popup.evaluate(() => {
