@@ -146,6 +146,9 @@ async function buildPages(): Promise<void> {
       sourcesContent: false,
       legalComments: 'linked',
       logLevel: 'warning',
+      // The popup's components are Preact JSX (.tsx).
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
     });
     if (result.errors.length) throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
     for (const f of page.copy ?? []) await cp(join(ROOT, f), join(DIST, f.split('/').pop()!));

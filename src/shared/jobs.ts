@@ -6,6 +6,8 @@
  */
 import type { BackendReport } from '../engine/backend.js';
 import type { Geometry } from '../engine/preprocess.js';
+import type { AttackMethod, SaliencyMethodName } from './catalog.js';
+import type { ClassProb } from './classes.js';
 
 /** Context-menu item ids (also the job kinds). */
 export const MENU_IDS = {
@@ -57,12 +59,6 @@ export interface JobError {
   message: string;
 }
 
-export interface Prediction {
-  index: number;
-  label: string;
-  prob: number;
-}
-
 /** Where the pixels came from, as shown to the user (never rendered as markup). */
 export interface SourceInfo {
   /** img, picture, css-background, canvas, video, svg, svg-image, link, page-image */
@@ -74,7 +70,7 @@ export interface SourceInfo {
 }
 
 export interface ClassificationResult {
-  top: Prediction[];
+  top: ClassProb[];
   /** which rectangle of the decoded image the 224×224 input shows (for overlays) */
   geometry: Geometry;
   image: { width: number; height: number; originalWidth: number; originalHeight: number };
@@ -87,6 +83,25 @@ export interface ClassificationResult {
   totalMs: number;
   /** the engine was loaded by this job (first use in this worker), and how long that took */
   engineLoadMs?: number;
+}
+
+/**
+ * Work SqueezeLens does on a job: `classify` (every menu job: capture → download → decode →
+ * SqueezeNet), then what the user asks for — a saliency map (and re-runs with another method), its
+ * sanity check, a fooling image, DeepDream — or `visualize`, a job of its own with no image. Each
+ * has one file in src/background/tasks/, one popup panel and its entries in ./catalog.ts.
+ */
+export const TASK_KINDS = ['classify', 'saliency', 'sanity', 'fool', 'dream', 'visualize'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** What each task leaves in the job record when it succeeds (small; images go to their own keys). */
+export interface TaskResults {
+  classify: ClassificationResult;
+  saliency: SaliencyInfo;
+  sanity: SanityInfo;
+  fool: FoolInfo;
+  dream: DreamInfo;
+  visualize: VisualInfo;
 }
 
 export interface JobRecord {
@@ -102,25 +117,10 @@ export interface JobRecord {
   /** the worker instance (its performance.timeOrigin) that owns the job while it is active */
   worker: number;
   source?: SourceInfo;
-  result?: ClassificationResult;
-  /** a note shown with the result, e.g. that fooling images are not available yet */
-  notice?: string;
-  /** saliency jobs: which map was computed (the map itself is under `saliency:<id>`) */
-  saliency?: SaliencyInfo;
-  /** saliency jobs: a re-run with another method (popup's picker) in progress or failed */
-  saliencyRun?: SaliencyRun;
-  /** saliency jobs: the model-randomization sanity check of the current map */
-  sanity?: SanityInfo;
-  sanityRun?: TaskRun;
-  /** fooling jobs: the last attack's numbers (its images are under `fool:<id>`) */
-  fool?: FoolInfo;
-  /** fooling jobs: an attack in progress or failed */
-  foolRun?: TaskRun;
-  /** DeepDream of the job's image (under `dream:<id>`) */
-  dream?: DreamInfo;
-  dreamRun?: TaskRun;
-  /** class visualization jobs: what is being drawn, and the result (image under `visual:<id>`) */
-  visual?: VisualInfo;
+  /** each task's last result */
+  results: Partial<TaskResults>;
+  /** work on the finished job (a re-run, an attack, a check, a dream) in progress or failed, by task */
+  runs: Partial<Record<TaskKind, TaskRun>>;
   /** the tab and frame the image came from (to draw on the page or replace the image there) */
   page?: { tabId: number; frameId: number };
   error?: JobError;
@@ -153,7 +153,7 @@ export const jobKeys = (id: string): string[] =>
 /** What a saliency job computed (in the job record; small). */
 export interface SaliencyInfo {
   /** method name, e.g. 'vanilla' */
-  method: string;
+  method: SaliencyMethodName;
   /** e.g. 'Vanilla gradient' */
   methodTitle: string;
   /** a signed map (gradient × input, IG) of which only the positive part (evidence for) is stored */
@@ -169,7 +169,7 @@ export interface SaliencyInfo {
 /** The model-randomization check of a saliency map (Adebayo et al. 2018). */
 export interface SanityInfo {
   /** the map's method and version it checked (a re-run with another method makes it stale) */
-  method: string;
+  method: SaliencyMethodName;
   mapMs: number;
   modelSensitive: boolean;
   /** Spearman rank correlation of |map| after the top layers were randomized, and the threshold */
@@ -184,11 +184,8 @@ export interface SanityInfo {
 /** How the user named the target of a fooling image. */
 export type TargetChoice = { kind: 'index'; index: number } | { kind: 'least-likely' } | { kind: 'random'; seed: number };
 
-export const FOOL_METHODS = ['cs231n', 'pgd', 'fgsm'] as const;
-export type FoolMethod = (typeof FOOL_METHODS)[number];
-
 export interface FoolInfo {
-  method: FoolMethod;
+  method: AttackMethod;
   /** the budget used: at most this many steps (cs231n), or ε in /255 (pgd, fgsm) */
   budget: number;
   /** the target probability asked for (0: top-1 was enough) */
@@ -204,7 +201,7 @@ export interface FoolInfo {
   targetProbBefore: number;
   targetProbAfter: number;
   /** the fooled 8-bit image classified again, from its PNG bytes, as a fresh image */
-  reclassified: { index: number; label: string; prob: number };
+  reclassified: ClassProb;
   backend: string;
   ms: number;
 }
@@ -240,8 +237,8 @@ export interface VisualInfo {
 }
 
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */
-export type SaliencyRun = TaskRun;
 export interface TaskRun {
+  /** what runs, as shown (for saliency re-runs: the method name, which the picker shows) */
   method: string;
   state: 'running' | 'error';
   progress?: string;

@@ -14,8 +14,8 @@
  * kind of context) and the shape (exact type tag, field types, sizes) before acting, and answers
  * a malformed message with an error instead of guessing.
  */
-import type { SaliencyMethodName } from '../methods/explain/index.js';
-import { FOOL_METHODS, type ErrorCode, type FoolMethod, type JobError, type TargetChoice } from './jobs.js';
+import { ATTACK_METHODS, type AttackMethod, FOOL_CONFIDENCES, PICKER_METHODS, type SaliencyMethodName, VISUALIZE_ITERATIONS, validBudget } from './catalog.js';
+import type { ErrorCode, JobError, TargetChoice } from './jobs.js';
 
 export const MESSAGE_PREFIX = 'squeezelens/';
 
@@ -90,35 +90,17 @@ export interface SaliencyRunReply {
   reason?: string;
 }
 
-/** The methods the popup's picker offers (all of explain/'s). */
-export const PICKER_METHODS: readonly SaliencyMethodName[] = ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
-
 /** Make a fooling image from a finished fooling job's 224×224 view. */
 export interface FoolRequest {
   type: 'squeezelens/fool';
   jobId: string;
   target: TargetChoice;
-  method: FoolMethod;
+  method: AttackMethod;
   /** cs231n: at most this many steps; pgd / fgsm: ε in /255 */
   budget: number;
   /** stop once the target's probability reaches this (0: as soon as it is top-1); one of FOOL_CONFIDENCES */
   confidence: number;
 }
-
-/**
- * "Confidently wrong" costs little: on the 12 photos with random targets (CS231n, WASM), asking for
- * p ≥ 0.9 instead of top-1 took a median 15 instead of 13 steps and the same median L∞ (17/255),
- * 12/12 fooled either way. So the popup asks for 90 % by default.
- */
-export const FOOL_CONFIDENCES = [0, 0.5, 0.9] as const;
-export const DEFAULT_FOOL_CONFIDENCE = 0.9;
-
-/** The budget each method accepts, and its default. */
-export const FOOL_BUDGETS: Record<FoolMethod, { min: number; max: number; default: number; integer: boolean; unit: string }> = {
-  cs231n: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
-  pgd: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
-  fgsm: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
-};
 
 /** Check whether a saliency job's current map depends on the model (model randomization). */
 export interface SanityRequest {
@@ -138,7 +120,6 @@ export interface VisualizeRequest {
   classIndex: number;
   iterations: number;
 }
-export const VISUALIZE_ITERATIONS = { min: 10, max: 1000, default: 200 } as const;
 
 /** What the worker answers to fool / sanity / dream / visualize / saliency: accepted, or why not. */
 export interface TaskReply {
@@ -243,11 +224,6 @@ function parseTargetChoice(v: unknown): TargetChoice | null {
   return null;
 }
 
-export function validBudget(method: FoolMethod, budget: unknown): budget is number {
-  const b = FOOL_BUDGETS[method];
-  return typeof budget === 'number' && Number.isFinite(budget) && budget >= b.min && budget <= b.max && (!b.integer || Number.isInteger(budget));
-}
-
 const isGeometry = (v: unknown): v is OverlayGeometry => {
   const pos = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 1 << 16;
   const nonNeg = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1 << 16;
@@ -274,9 +250,9 @@ export function parsePageRequest(v: unknown): PageRequest | null {
 
 export function parseWorkerRequest(v: unknown): WorkerRequest | null {
   if (!isObj(v)) return null;
-  if (v.type === 'squeezelens/fool' && onlyKeys(v, ['type', 'jobId', 'target', 'method', 'budget', 'confidence']) && isJobId(v.jobId) && (FOOL_METHODS as readonly unknown[]).includes(v.method)) {
+  if (v.type === 'squeezelens/fool' && onlyKeys(v, ['type', 'jobId', 'target', 'method', 'budget', 'confidence']) && isJobId(v.jobId) && (ATTACK_METHODS as readonly unknown[]).includes(v.method)) {
     const target = parseTargetChoice(v.target);
-    const method = v.method as FoolMethod;
+    const method = v.method as AttackMethod;
     if (!target || !validBudget(method, v.budget) || !(FOOL_CONFIDENCES as readonly unknown[]).includes(v.confidence)) return null;
     return { type: 'squeezelens/fool', jobId: v.jobId, target, method, budget: v.budget, confidence: v.confidence as number };
   }

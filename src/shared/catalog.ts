@@ -1,0 +1,124 @@
+/**
+ * What SqueezeLens offers, with its names, titles, budgets and defaults — one source for the CLI,
+ * the service worker and the popup, so the same method has the same defaults everywhere. Free of
+ * TF.js (the popup imports it): the methods themselves live in src/methods and read their
+ * defaults from here.
+ */
+
+// ---- saliency ----------------------------------------------------------------------------------
+
+export const SALIENCY_METHOD_NAMES = ['vanilla', 'gradxinput', 'smoothgrad', 'ig', 'gradcam'] as const;
+export type SaliencyMethodName = (typeof SALIENCY_METHOD_NAMES)[number];
+
+export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
+  vanilla: { title: 'Vanilla gradient', description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)' },
+  gradxinput: { title: 'Gradient × input', description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)' },
+  smoothgrad: { title: 'SmoothGrad', description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)' },
+  ig: {
+    title: 'Integrated Gradients',
+    description: 'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)',
+  },
+  gradcam: {
+    title: 'Grad-CAM',
+    description: "ReLU of a fire layer's channels weighted by their mean gradient, upsampled (Selvaraju et al. 2017)",
+  },
+};
+
+/** The methods the popup's picker offers, in its order. */
+export const PICKER_METHODS: readonly SaliencyMethodName[] = ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
+
+/** The map a "Show saliency map" job computes first. */
+export const DEFAULT_SALIENCY_METHOD: SaliencyMethodName = 'vanilla';
+
+/** The share of the most salient pixels a "top k %" mask keeps (popup's "Top 20 %"; CLI --keep default). */
+export const DEFAULT_MASK_KEEP = 0.2;
+
+// ---- fooling images ----------------------------------------------------------------------------
+
+export const ATTACK_METHODS = ['cs231n', 'pgd', 'fgsm'] as const;
+export type AttackMethod = (typeof ATTACK_METHODS)[number];
+
+/** The one number each attack is given: at most this many steps (cs231n), or ε in /255 (pgd, fgsm). */
+export interface BudgetSpec {
+  min: number;
+  max: number;
+  default: number;
+  integer: boolean;
+  unit: string;
+}
+
+export const ATTACKS: Record<AttackMethod, { title: string; short: string; description: string; budget: BudgetSpec }> = {
+  cs231n: {
+    title: 'CS231n gradient ascent',
+    short: 'CS231n gradient ascent',
+    description: 'Pushes the image toward the target until SqueezeNet picks it; no limit on the change, usually ~15/255.',
+    budget: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
+  },
+  pgd: {
+    title: 'PGD (L∞ budget)',
+    short: 'PGD',
+    description: 'Projected gradient descent: every pixel value moves at most ε/255 from the original.',
+    budget: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
+  },
+  fgsm: {
+    title: 'FGSM (one step)',
+    short: 'FGSM',
+    description: 'One signed-gradient step of size ε/255: fast, often not enough for a target.',
+    budget: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
+  },
+};
+
+/**
+ * Every attack parameter's default. PGD: ε 2 with α = ε/4 fooled 12/12 test photos with random
+ * targets in 40 steps (src/methods/attack/pgd.ts); FGSM ε 8 flips 11/12 untargeted; CS231n steps
+ * of 50 px (L2) reach the target in a median 12.5 steps.
+ */
+export const ATTACK_DEFAULTS = {
+  cs231n: { lr: 50, maxIterations: ATTACKS.cs231n.budget.default },
+  pgd: { epsilon: ATTACKS.pgd.budget.default, iterations: 40 },
+  fgsm: { epsilon: ATTACKS.fgsm.budget.default },
+} as const;
+
+/** PGD's step for a budget ε: ε/4, at least 0.25 (a quarter of a pixel level). */
+export const pgdStepSize = (epsilon: number): number => Math.max(0.25, epsilon / 4);
+
+/**
+ * Logit margin a fooling image keeps over every other class, so that it still fools on another
+ * backend (logits differ by ~1e-4 between WASM and CPU).
+ */
+export const FOOL_MARGIN = 0.05;
+
+/**
+ * "Confidently wrong" costs little: on the 12 photos with random targets (CS231n, WASM), asking for
+ * p ≥ 0.9 instead of top-1 took a median 15 instead of 13 steps and the same median L∞ (17/255),
+ * 12/12 fooled either way. So the popup asks for 90 % by default; 0 means top-1 is enough.
+ */
+export const FOOL_CONFIDENCES = [0, 0.5, 0.9] as const;
+export const DEFAULT_FOOL_CONFIDENCE = 0.9;
+
+export function validBudget(method: AttackMethod, budget: unknown): budget is number {
+  const b = ATTACKS[method].budget;
+  return typeof budget === 'number' && Number.isFinite(budget) && budget >= b.min && budget <= b.max && (!b.integer || Number.isInteger(budget));
+}
+
+/** An attack's options for the popup's one-number budget (the CLI sets each option itself). */
+export function budgetOptions(method: AttackMethod, budget: number): { maxIterations?: number; epsilon?: number; stepSize?: number } {
+  if (method === 'cs231n') return { maxIterations: budget };
+  if (method === 'pgd') return { epsilon: budget, stepSize: pgdStepSize(budget) };
+  return { epsilon: budget };
+}
+
+// ---- visualization -----------------------------------------------------------------------------
+
+export const VISUALIZE_ITERATIONS = { min: 10, max: 1000, default: 200 } as const;
+
+/** DeepDream of a job's image in the popup: fire5, on the stored copy (long side ≤ 400 px). */
+export const DREAM_DEFAULTS = { layer: 'fire5', maxSide: 400 } as const;
+
+// ---- trust -------------------------------------------------------------------------------------
+
+/**
+ * The popup's model-randomization check: the classifier, fire9 and fire8 are re-drawn; fewer
+ * samples / steps than the panel's own map (it compares rank structure, not detail).
+ */
+export const SANITY_DEFAULTS = { after: 'fire8', samples: 16, steps: 32 } as const;
