@@ -2,14 +2,16 @@
  * Content script (every http/https frame, document_start). It does nothing until asked: it only
  * remembers where the last right-click happened, and answers the worker's `capture` request with
  * what was under the pointer (./locate.ts). Later, when the user asks in the popup, it draws a
- * saliency overlay over that element or swaps in a fooled image (./page-overlay.ts) — the only DOM
- * changes it ever makes, each removable. It never talks to the page (no window.postMessage), and
- * accepts requests only from this extension's worker and pages.
+ * saliency overlay over that element (./page-overlay.ts) or swaps in a fooled image
+ * (./replace-image.ts) — the only DOM changes it ever makes, each removable. It never talks to
+ * the page (no window.postMessage), and accepts requests only from this extension's worker and
+ * pages.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { isFromWorker, parseCaptureRequest, parsePageRequest, type PageReply, type PageRequest } from '../shared/messages.js';
 import { capture, type ContextClick } from './locate.js';
-import { removeOverlay, replaceImage, restoreImage, showOverlay } from './page-overlay.js';
+import { removeOverlay, showOverlay } from './page-overlay.js';
+import { replaceImage, restoreImage } from './replace-image.js';
 
 let lastClick: ContextClick | null = null;
 

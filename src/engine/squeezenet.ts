@@ -8,10 +8,10 @@
  * this call, never to layers.
  *
  * The backward pass is written by hand rather than taken from `tf.grad`, for two reasons
- * (measured, see ../shared/PLATFORM.md): the stock WASM backprop kernels are ~12× slower than the
- * forward pass, and the max-pool gradient's tie rule differs between backends. Here every conv's
- * input gradient is itself a forward convolution (transposed / flipped kernels, precomputed once),
- * and max-pool ties share the gradient equally, on every backend.
+ * (measured, see docs/platform.md, "Input gradients in TF.js"): the stock WASM backprop kernels
+ * are ~12× slower than the forward pass, and the max-pool gradient's tie rule differs between
+ * backends. Here every conv's input gradient is itself a forward convolution (transposed / flipped
+ * kernels, precomputed once), and max-pool ties share the gradient equally, on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';

@@ -14,7 +14,8 @@ const DEFAULT_SIZE = 512;
 function load(url: string): Promise<HTMLImageElement> {
   return new Promise((resolve, reject) => {
     const img = new Image();
-    // img.decode() never settles here for some images (../shared/PLATFORM.md): use onload.
+    // img.decode() never settles here for some images (docs/platform.md, "Offscreen documents and
+    // SVG"): use onload.
     img.onload = () => resolve(img);
     img.onerror = () => reject(new Error('not a valid SVG image'));
     img.src = url;

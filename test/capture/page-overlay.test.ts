@@ -1,6 +1,7 @@
 /**
- * src/capture/page-overlay.ts in real Chromium, without the extension: the module is bundled
- * with esbuild as an IIFE (`window.__overlay`) and injected into a page served from 127.0.0.1.
+ * src/capture/page-overlay.ts and src/capture/replace-image.ts in real Chromium, without the
+ * extension: both modules are bundled with esbuild into one IIFE (`window.__overlay`) and injected
+ * into a page served from 127.0.0.1.
  * Every element sits at known absolute coordinates (body margin 0, no scrollbars taking space),
  * so the expected overlay rectangles below are computed by hand from the page's CSS.
  */
@@ -12,13 +13,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Overlay from '../../src/capture/page-overlay.js';
+import type * as Replace from '../../src/capture/replace-image.js';
+import type { OverlayGeometry } from '../../src/shared/messages.js';
 import { CHROMIUM } from '../helpers/browser.js';
 
 declare global {
   interface Window {
-    __overlay: typeof Overlay;
+    __overlay: typeof Overlay & typeof Replace;
   }
 }
+
+/** One bundle entry that re-exports both modules the page needs. */
+const ENTRY = ["export * from './src/capture/page-overlay.ts';", "export * from './src/capture/replace-image.ts';"];
 
 interface Box {
   x: number;
@@ -116,7 +122,14 @@ let page: Page;
 let bundle: string;
 
 beforeAll(async () => {
-  const built = await esbuild.build({ entryPoints: ['src/capture/page-overlay.ts'], bundle: true, format: 'iife', globalName: '__overlay', write: false, logLevel: 'silent' });
+  const built = await esbuild.build({
+    stdin: { contents: ENTRY.join('\n'), resolveDir: process.cwd(), sourcefile: 'overlay-entry.ts', loader: 'ts' },
+    bundle: true,
+    format: 'iife',
+    globalName: '__overlay',
+    write: false,
+    logLevel: 'silent',
+  });
   bundle = built.outputFiles[0].text;
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -153,7 +166,7 @@ const settle = () => page.evaluate(() => new Promise<void>((r) => requestAnimati
  * ResizeObserver's first (always delivered) notification is spent and cannot mask a missing
  * update in the checks that follow.
  */
-async function show(key: string, selector: string, geometry: Overlay.OverlayGeometry, label?: string): Promise<Box | null> {
+async function show(key: string, selector: string, geometry: OverlayGeometry, label?: string): Promise<Box | null> {
   const rect = await page.evaluate(
     ([k, sel, map, g, l]) => {
       const handle = window.__overlay.showOverlay(k, document.querySelector(sel)!, map, g, l ? { label: l } : {});
