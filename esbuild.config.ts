@@ -1,5 +1,9 @@
 /**
- * `npm run build`: assembles the unpacked extension in dist/extension/.
+ * `npm run build`: assembles the unpacked extension in dist/extension/ (what ships), and
+ * `buildTest()` its test twin in dist/extension-test/: the same files, except that background.js is
+ * bundled from src/background/test-hook/index.ts, which adds the hook tests and benchmarks drive
+ * (`self.__squeezelens`). The shipped background.js must not contain the hook, and the popup must
+ * not contain TF.js: the build fails otherwise.
  *
  *   background.js (+ .map)  src/background/index.ts bundled as one ES module (module service worker)
  *   content.js              src/capture/content.ts, one classic script (content scripts are not modules)
@@ -14,7 +18,7 @@
  *   icons/*.png             committed icons (scripts/make-icons.ts)
  *
  * Module service workers may not use `import()` and must not use top-level await (Chrome starts
- * and closes such a worker at once, see ../shared/PLATFORM.md), so the build fails if either
+ * and closes such a worker at once, see docs/platform.md, "Module service workers"), so the build fails if either
  * appears in the bundle rather than shipping a worker that dies at startup.
  *
  * `build()` is exported for tests and benchmarks; running this file builds once.
@@ -29,6 +33,7 @@ import { loadSimdKernelsNode } from './src/engine/kernels/assemble-node.js';
 
 export const ROOT = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(ROOT, 'dist', 'extension');
+export const DIST_TEST = join(ROOT, 'dist', 'extension-test');
 const MODELS_BUILD = join(ROOT, 'build', 'models');
 const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
@@ -50,6 +55,8 @@ export const BUILD_INPUTS = ['src', 'manifest.json', 'icons', 'esbuild.config.ts
 export interface BuildOptions {
   /** log progress (default true when run directly) */
   log?: (message: string) => void;
+  /** 'test': dist/extension-test, with the test hook (default 'product': dist/extension) */
+  variant?: 'product' | 'test';
 }
 
 export interface BuildResult {
@@ -78,10 +85,46 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   await rm(DIST, { recursive: true, force: true });
   await mkdir(DIST, { recursive: true });
 
+  await bundleBackground(join(ROOT, 'src', 'background', 'index.ts'), DIST);
+  const shipped = await readFile(join(DIST, 'background.js'), 'utf8');
+  if (shipped.includes('__squeezelens')) throw new Error('the shipped background.js contains the test hook (__squeezelens)');
+
+  await buildPages();
+
+  await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
+  await mkdir(join(DIST, 'wasm'));
+  for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
+  await mkdir(join(DIST, 'kernels'));
+  await writeFile(join(DIST, 'kernels', 'simd-kernels.wasm'), await loadSimdKernelsNode());
+  await mkdir(join(DIST, 'models'));
+  for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
+  await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });
+
+  const bundleBytes = (await stat(join(DIST, 'background.js'))).size;
+  const ms = performance.now() - t0;
+  log(`built ${relative(ROOT, DIST)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`);
+  return { dir: DIST, bundleBytes, ms };
+}
+
+/** dist/extension-test: the product build with background.js bundled from the test-hook entry. */
+export async function buildTest(options: BuildOptions = {}): Promise<BuildResult> {
+  const log = options.log ?? (() => {});
+  const t0 = performance.now();
+  await build(options);
+  await rm(DIST_TEST, { recursive: true, force: true });
+  await cp(DIST, DIST_TEST, { recursive: true });
+  await bundleBackground(join(ROOT, 'src', 'background', 'test-hook', 'index.ts'), DIST_TEST);
+  const bundleBytes = (await stat(join(DIST_TEST, 'background.js'))).size;
+  const ms = performance.now() - t0;
+  log(`built ${relative(ROOT, DIST_TEST)} (with the test hook) in ${ms.toFixed(0)} ms`);
+  return { dir: DIST_TEST, bundleBytes, ms };
+}
+
+async function bundleBackground(entry: string, dir: string): Promise<void> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [join(ROOT, 'src', 'background', 'index.ts')],
-    outfile: join(DIST, 'background.js'),
+    entryPoints: [entry],
+    outfile: join(dir, 'background.js'),
     bundle: true,
     format: 'esm', // "type": "module" service worker
     platform: 'browser', // honours the TF.js packages' "browser" maps (fs, worker_threads… → empty)
@@ -105,22 +148,6 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   if (dynamicImports.length) {
     throw new Error(`import() is not allowed in a service worker, found: ${dynamicImports.join(', ')}`);
   }
-
-  await buildPages();
-
-  await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
-  await mkdir(join(DIST, 'wasm'));
-  for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
-  await mkdir(join(DIST, 'kernels'));
-  await writeFile(join(DIST, 'kernels', 'simd-kernels.wasm'), await loadSimdKernelsNode());
-  await mkdir(join(DIST, 'models'));
-  for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
-  await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });
-
-  const bundleBytes = (await stat(join(DIST, 'background.js'))).size;
-  const ms = performance.now() - t0;
-  log(`built ${relative(ROOT, DIST)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`);
-  return { dir: DIST, bundleBytes, ms };
 }
 
 /** Extension pages and the content script: small bundles, each self-contained. */
@@ -149,8 +176,12 @@ async function buildPages(): Promise<void> {
       // The popup's components are Preact JSX (.tsx).
       jsx: 'automatic',
       jsxImportSource: 'preact',
+      metafile: true,
     });
     if (result.errors.length) throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
+    // Only the worker runs the network: a page that bundles TF.js is a layering mistake (and 100 KB).
+    const tf = Object.keys(result.metafile.inputs).filter((f) => f.includes('@tensorflow'));
+    if (tf.length) throw new Error(`${page.entry} bundles TF.js (${tf.length} modules, e.g. ${tf[0]})`);
     for (const f of page.copy ?? []) await cp(join(ROOT, f), join(DIST, f.split('/').pop()!));
   }
 }
@@ -164,21 +195,23 @@ async function newestMtime(path: string): Promise<number> {
   return newest;
 }
 
-/** True when dist/extension is missing or older than any build input. */
-export async function isStale(): Promise<boolean> {
-  const out = await stat(join(DIST, 'background.js')).catch(() => null);
+/** True when the build of this variant is missing or older than any build input. */
+export async function isStale(variant: BuildOptions['variant'] = 'product'): Promise<boolean> {
+  const dir = variant === 'test' ? DIST_TEST : DIST;
+  const out = await stat(join(dir, 'background.js')).catch(() => null);
   if (!out) return true;
-  if (!existsSync(join(DIST, 'manifest.json'))) return true;
+  if (!existsSync(join(dir, 'manifest.json'))) return true;
   for (const input of BUILD_INPUTS) {
     if ((await newestMtime(join(ROOT, input))) > out.mtimeMs) return true;
   }
   return false;
 }
 
-/** Builds only when stale; returns the extension directory. */
+/** Builds only when stale; returns the extension directory of the variant. */
 export async function ensureBuilt(options: BuildOptions = {}): Promise<string> {
-  if (await isStale()) await build(options);
-  return DIST;
+  const variant = options.variant ?? 'product';
+  if (await isStale(variant)) await (variant === 'test' ? buildTest(options) : build(options));
+  return variant === 'test' ? DIST_TEST : DIST;
 }
 
 // Keeps the manifest version honest: package.json is the source of truth.

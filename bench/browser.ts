@@ -13,7 +13,7 @@
  * Every run is upload → run → download → dispose; the live tensor count is checked after each.
  */
 import type { Worker } from 'playwright-core';
-import type { BenchmarkReply, ClassifyReply } from '../src/background/index.js';
+import type { BenchmarkReply, ClassifyReply } from '../src/background/test-hook/index.js';
 import type { BackendReport } from '../src/engine/backend.js';
 import { startDemoServer } from '../scripts/demo-server.js';
 import { stats } from './stats.js';

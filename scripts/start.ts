@@ -19,9 +19,10 @@ import { menuAction, openPopup, waitForJob } from '../test/helpers/product.js';
 import { startDemoServer } from './demo-server.js';
 
 const headless = process.argv.includes('--headless') || !process.env.DISPLAY;
-await build({ log: (m) => console.log(m) });
+// The shipped build (no test hook): the demo drives it only through the browser's own APIs.
+const { dir } = await build({ log: (m) => console.log(m) });
 const demo = await startDemoServer();
-const ext = await launchExtension({ headless });
+const ext = await launchExtension({ headless, dir });
 const page = await ext.context.newPage();
 await page.goto(demo.url);
 console.log(`demo page: ${demo.url} (extension ${ext.extensionId}, Chromium ${ext.browserVersion})`);
@@ -38,20 +39,20 @@ if (!headless) {
   for (const photo of demo.photos) {
     const jobId = await menuAction(ext.sw, page, `img[alt="${photo.file}"]`);
     const view = await waitForJob(popup, jobId);
-    const job = await ext.sw.evaluate(
-      async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; result?: { top: { index: number; label: string; prob: number }[]; backendText: string; inferenceMs: number; totalMs: number } }[]).find((j) => j.id === id),
+    const result = await ext.sw.evaluate(
+      async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify?: { top: { index: number; label: string; prob: number }[]; backendText: string; inferenceMs: number; totalMs: number } } }[]).find((j) => j.id === id)?.results.classify,
       jobId,
     );
     await popup.screenshot({ path: join(out, `popup-${photo.file.replace(/\.[^.]+$/, '')}.png`), fullPage: true });
-    if (!job?.result) {
+    if (!result) {
       results.push({ file: photo.file, expected: photo.label, error: view.error });
       console.log(`✗ ${photo.file}: ${view.error}`);
       continue;
     }
-    const top1 = job.result.top[0];
+    const top1 = result.top[0];
     const correct = top1.index === photo.label;
-    results.push({ file: photo.file, expected: photo.label, top5: job.result.top, correct, backend: job.result.backendText, ms: Number(job.result.inferenceMs.toFixed(1)), clickToResultMs: job.result.totalMs });
-    console.log(`${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  [${job.result.backendText}, ${job.result.inferenceMs.toFixed(0)} ms network, ${job.result.totalMs} ms click → result]`);
+    results.push({ file: photo.file, expected: photo.label, top5: result.top, correct, backend: result.backendText, ms: Number(result.inferenceMs.toFixed(1)), clickToResultMs: result.totalMs });
+    console.log(`${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  [${result.backendText}, ${result.inferenceMs.toFixed(0)} ms network, ${result.totalMs} ms click → result]`);
     // Show the answer under the photo (textContent: labels are data, never markup).
     await page.evaluate(
       ({ file, text }) => {
@@ -92,7 +93,7 @@ if (!headless) {
   await popup.click('[data-testid="fool-start"]');
   await popup.waitForSelector('[data-testid="fool-result"], [data-testid="fool-run-error"]', { timeout: 120_000 });
   const foolText = await popup.textContent('[data-testid="fool-result"], [data-testid="fool-run-error"]');
-  const fool = await ext.sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; fool?: unknown }[]).find((j) => j.id === id)?.fool, foolJob);
+  const fool = await ext.sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: unknown } }[]).find((j) => j.id === id)?.results.fool, foolJob);
   const fooledSrc = await popup.$eval('[data-testid="fooled-image"]', (img) => (img as HTMLImageElement).src).catch(() => null);
   await popup.waitForSelector('[data-testid="fool-difference-10x"][data-ready="true"]').catch(() => {});
   await popup.screenshot({ path: join(out, 'popup-fool.png'), fullPage: true });

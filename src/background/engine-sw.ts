@@ -2,7 +2,7 @@
  * The engine as the service worker uses it: loaded lazily on first use, shared by every caller.
  *
  * A module service worker must start instantly and may be stopped after ~30 s idle, losing all
- * memory (../shared/PLATFORM.md). So nothing here runs at import time beyond definitions (the
+ * memory (docs/platform.md, "Module service workers"). So nothing here runs at import time beyond definitions (the
  * TF.js packages only register backend factories when imported; no backend initializes until
  * selectBackend asks for one), and every entry point goes through getEngine(), which loads on
  * demand after a restart.
@@ -17,10 +17,10 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { INPUT_SIZE, NUM_CLASSES } from '../engine/architecture.js';
 import { selectBackend, type BackendName, type BackendReport } from '../engine/backend.js';
-import { classScore, type ScoreHead, type ScoreKind } from '../engine/scores.js';
 import { disposeResult, SqueezeNet, type RunResult } from '../engine/squeezenet.js';
 import { provideSimdKernels, simdKernelsActive } from '../engine/kernels/ops.js';
 import { unpackWeights, type ModelWeights, type PackedManifest, type WeightDType } from '../engine/weights.js';
+import { type ClassProb, topK } from '../shared/classes.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from './integrity.js';
 
 export interface EngineOptions {
@@ -65,35 +65,11 @@ export interface SwEngine {
   weights: ModelWeights;
 }
 
-export interface TopClass {
-  index: number;
-  label: string;
-  prob: number;
-}
-
 export interface ClassifyResult {
   logits: number[][];
-  top: TopClass[][];
+  top: ClassProb[][];
   backend: BackendReport;
   /** upload + forward + download, engine load excluded */
-  ms: number;
-  numTensors: { before: number; after: number };
-}
-
-export interface GradientOptions {
-  /** one target class per example */
-  classes: readonly number[];
-  kind?: ScoreKind;
-  head?: ScoreHead;
-}
-
-export interface GradientResult {
-  /** d score / d input, NHWC [n,224,224,3], in the preprocessed input's units */
-  gradient: Float32Array;
-  logits: number[][];
-  score: number[];
-  backend: BackendReport;
-  /** upload + forward + backward + download, engine load excluded */
   ms: number;
   numTensors: { before: number; after: number };
 }
@@ -255,7 +231,7 @@ export async function engineReset(): Promise<void> {
   engine?.model.dispose();
 }
 
-function checkInput(data: Float32Array, n: number): void {
+export function checkInput(data: Float32Array, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`batch size must be a positive integer, got ${n}`);
   if (!(data instanceof Float32Array)) throw new TypeError('input must be a Float32Array');
   if (data.length !== n * IMAGE_ELEMENTS) {
@@ -263,19 +239,13 @@ function checkInput(data: Float32Array, n: number): void {
   }
 }
 
-function rows(flat: Float32Array, n: number): number[][] {
+export function rows(flat: Float32Array, n: number): number[][] {
   const width = flat.length / n;
   return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
 }
 
-export function topK(probs: ArrayLike<number>, labels: readonly string[], k: number): TopClass[] {
-  const idx = Array.from({ length: probs.length }, (_, i) => i);
-  idx.sort((a, b) => probs[b] - probs[a] || a - b);
-  return idx.slice(0, Math.max(0, Math.min(k, probs.length))).map((index) => ({ index, label: labels[index], prob: probs[index] }));
-}
-
 /** Runs the model on a preprocessed NHWC batch, releasing every tensor it made. */
-async function runAndRead<T>(engine: SwEngine, data: Float32Array, n: number, options: Parameters<SqueezeNet['run']>[1], read: (r: RunResult) => Promise<T>): Promise<T> {
+export async function runAndRead<T>(engine: SwEngine, data: Float32Array, n: number, options: Parameters<SqueezeNet['run']>[1], read: (r: RunResult) => Promise<T>): Promise<T> {
   const x = tf.tensor4d(data, [n, INPUT_SIZE, INPUT_SIZE, 3], 'float32');
   let result: RunResult | undefined;
   try {
@@ -306,39 +276,4 @@ export async function classifyTensor(data: Float32Array, n: number, options: { t
     ms,
     numTensors: { before, after: liveTensors() },
   };
-}
-
-export async function inputGradient(data: Float32Array, n: number, options: GradientOptions & { engine?: EngineOptions }): Promise<GradientResult> {
-  checkInput(data, n);
-  if (options.classes.length !== n) throw new RangeError(`one class per example: got ${options.classes.length} classes for ${n} examples`);
-  const score = classScore(options.classes, options.kind ?? 'raw', options.head ?? 'logits');
-  const engine = await getEngine(options.engine);
-  const before = liveTensors();
-  const t0 = performance.now();
-  const out = await runAndRead(engine, data, n, { score, gradients: ['input'] }, async (r) => ({
-    gradient: (await r.gradients.input!.data()) as Float32Array,
-    logits: (await r.logits.data()) as Float32Array,
-    score: Array.from((await r.score!.data()) as Float32Array),
-  }));
-  const ms = performance.now() - t0;
-  return {
-    gradient: out.gradient,
-    logits: rows(out.logits, n),
-    score: out.score,
-    backend: engine.backend,
-    ms,
-    numTensors: { before, after: liveTensors() },
-  };
-}
-
-/** For benchmarks: one timed run (upload → run → download → dispose). */
-export async function timedRun(engine: SwEngine, data: Float32Array, n: number, kind: 'forward' | 'gradient', classes: readonly number[]): Promise<number> {
-  const t0 = performance.now();
-  if (kind === 'forward') {
-    await runAndRead(engine, data, n, {}, (r) => r.logits.data());
-  } else {
-    // Downloading the input gradient waits for the whole backward pass.
-    await runAndRead(engine, data, n, { score: classScore(classes, 'raw', 'preReluLogits'), gradients: ['input'] }, (r) => r.gradients.input!.data());
-  }
-  return performance.now() - t0;
 }

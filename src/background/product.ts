@@ -2,14 +2,23 @@
  * The extension's user-facing wiring in the service worker: the context menu, asking the page for
  * the right-clicked element, opening the popup, and the popup's requests. Listeners are registered
  * synchronously when the worker starts (a stopped worker is restarted by the event that needs it);
- * work happens in ./jobs.ts.
+ * work is queued in ./runner.ts.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { jobKindOfMenu, MENU_IDS, type JobError } from '../shared/jobs.js';
-import { isFromExtensionPage, parseCaptureReply, parseWorkerRequest, type CaptureReply, type CaptureRequest, type CaptureSource, type CancelReply, type HelloReply, type TaskReply } from '../shared/messages.js';
-import { SETTINGS_KEY, parseSettings } from '../shared/settings.js';
-import { announce, cancelJob, createJob, createVisualJob, enqueue, failJob, recoverInterrupted, rerunSaliency, sourceInfo, WORKER_ID } from './jobs.js';
-import { startDream, startFool, startSanity } from './tasks.js';
+import { jobKindOfMenu, MENU_IDS, type JobError, type SourceInfo } from '../shared/jobs.js';
+import {
+  type CaptureReply,
+  type CaptureRequest,
+  type CaptureSource,
+  isFromExtensionPage,
+  parseCaptureReply,
+  parseWorkerRequest,
+  type WorkerReplies,
+  type WorkerRequest,
+} from '../shared/messages.js';
+import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
+import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
+import { queueMenuJob, startTask, startVisualization } from './runner.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
@@ -88,19 +97,47 @@ async function askPage(tab: chrome.tabs.Tab | undefined, info: chrome.contextMen
   return parseCaptureReply(raw) ?? { ok: false, error: { code: 'internal', message: 'The page answered with a malformed capture; nothing was analysed.' } };
 }
 
+const shortUrl = (url: string) => (url.startsWith('data:') ? `${url.slice(0, url.indexOf(',') + 1)}… (${(url.length / 1024).toFixed(1)} KB)` : url);
+
+/** Where the pixels came from, as the popup shows it. */
+export function sourceInfo(source: CaptureSource, pageUrl: string | undefined): SourceInfo {
+  return { element: source.element, url: source.kind === 'url' ? shortUrl(source.url) : undefined, pageUrl };
+}
+
 export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
   const kind = jobKindOfMenu(info.menuItemId);
   if (!kind) return;
   openPopup(); // first, while the click still counts as a user action
   const page = tab?.id !== undefined && tab.id >= 0 ? { tabId: tab.id, frameId: info.frameId ?? 0 } : undefined;
-  const { id, signal } = await createJob(kind, info.pageUrl ?? tab?.url, page);
+  const pageUrl = info.pageUrl ?? tab?.url;
+  const { id, signal } = await createJob({ kind, state: 'capturing', source: pageUrl ? { element: '?', pageUrl } : undefined, page });
   const reply = await askPage(tab, info, id);
   if (signal.aborted) return;
   if (!reply.ok) {
     await failJob(id, reply.error);
     return;
   }
-  await enqueue(id, reply.source, sourceInfo(reply.source, reply.pageUrl));
+  await queueMenuJob(id, kind, reply.source, sourceInfo(reply.source, reply.pageUrl));
+}
+
+type Handlers = { [T in WorkerRequest['type']]: (request: Extract<WorkerRequest, { type: T }>) => Promise<WorkerReplies[T]> };
+
+/** The popup's and options page's requests, one handler each (validated by parseWorkerRequest first). */
+const HANDLERS: Handlers = {
+  'squeezelens/hello': async () => {
+    await announce('clear');
+    return { ok: true, worker: WORKER_ID };
+  },
+  'squeezelens/cancel': (r) => cancelJob(r.jobId),
+  'squeezelens/saliency': (r) => startTask(r.jobId, 'saliency', { method: r.method }),
+  'squeezelens/sanity': (r) => startTask(r.jobId, 'sanity', {}),
+  'squeezelens/fool': ({ type: _, jobId, ...request }) => startTask(jobId, 'fool', request),
+  'squeezelens/dream': (r) => startTask(r.jobId, 'dream', {}),
+  'squeezelens/visualize': ({ classIndex, iterations }) => startVisualization({ classIndex, iterations }),
+};
+
+function handle<T extends WorkerRequest['type']>(request: Extract<WorkerRequest, { type: T }>): Promise<WorkerReplies[T]> {
+  return (HANDLERS[request.type as T] as (r: typeof request) => Promise<WorkerReplies[T]>)(request);
 }
 
 export function installProduct(): void {
@@ -114,33 +151,14 @@ export function installProduct(): void {
   });
   void refreshSettings().catch(() => {});
 
-  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<HelloReply | CancelReply | TaskReply> | undefined => {
+  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     const request = parseWorkerRequest(message);
     if (!request) return undefined; // not a request for the worker
     if (!isFromExtensionPage(sender, chrome.runtime.id, extensionOrigin)) {
       console.warn('[SqueezeLens] ignored a request from outside the extension pages', sender.url);
       return undefined;
     }
-    if (request.type === 'squeezelens/hello') {
-      return (async () => {
-        await announce('clear');
-        return { ok: true as const, worker: WORKER_ID };
-      })();
-    }
-    switch (request.type) {
-      case 'squeezelens/saliency':
-        return rerunSaliency(request.jobId, request.method);
-      case 'squeezelens/fool':
-        return startFool(request);
-      case 'squeezelens/sanity':
-        return startSanity(request.jobId);
-      case 'squeezelens/dream':
-        return startDream(request.jobId);
-      case 'squeezelens/visualize':
-        return createVisualJob(request.classIndex, request.iterations).then((jobId) => ({ ok: true, jobId }));
-      default:
-        return cancelJob(request.jobId);
-    }
+    return handle(request);
   });
 
   // Jobs a previous worker left active were lost with it: report them.

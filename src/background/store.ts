@@ -4,7 +4,7 @@
  * updates (a click while a job runs) never overwrite each other. A fresh worker reads the list
  * back on first use.
  */
-import { jobKeys, MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { isFinal, jobKeys, MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
 
 let cache: JobRecord[] | null = null;
 let chain: Promise<unknown> = Promise.resolve();
@@ -19,6 +19,20 @@ async function load(): Promise<JobRecord[]> {
 }
 
 /**
+ * Keeps at most MAX_JOBS, removing the oldest finished ones. A job that has not ended is never
+ * removed (a burst of clicks would otherwise lose results still being computed, unseen), so the
+ * list may hold more while they wait.
+ */
+function trim(jobs: JobRecord[]): JobRecord[] {
+  const removed: JobRecord[] = [];
+  for (let i = 0; jobs.length > MAX_JOBS && i < jobs.length; ) {
+    if (isFinal(jobs[i].state)) removed.push(...jobs.splice(i, 1));
+    else i++;
+  }
+  return removed;
+}
+
+/**
  * Runs `change` on the current list and saves it (plus any extra keys, e.g. a thumbnail).
  * Returns what `change` returned. When `change` returns null or false (the job is gone, e.g.
  * evicted while a task ran), the extra keys are not written: they would be orphans.
@@ -27,7 +41,7 @@ export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<s
   const next = chain.then(async () => {
     const jobs = await load();
     const out = change(jobs);
-    const removed = jobs.length > MAX_JOBS ? jobs.splice(0, jobs.length - MAX_JOBS) : [];
+    const removed = trim(jobs);
     const keep = out !== null && out !== false;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -37,7 +51,7 @@ export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<s
         // storage.session holds 10 MB. When it is full, the oldest finished jobs make room (they
         // would be evicted anyway) rather than the newest result being lost.
         const writing = Object.keys(extra ?? {});
-        const oldest = jobs.findIndex((j) => ['done', 'error', 'cancelled', 'interrupted'].includes(j.state) && !writing.some((k) => k.endsWith(`:${j.id}`)));
+        const oldest = jobs.findIndex((j) => isFinal(j.state) && !writing.some((k) => k.endsWith(`:${j.id}`)));
         if (!/quota/i.test(String((error as Error)?.message)) || oldest < 0 || attempt >= 10) throw error;
         const [evicted] = jobs.splice(oldest, 1);
         console.warn(`[SqueezeLens] session storage is full: removed the oldest result (job ${evicted.id}) to make room`);
@@ -57,13 +71,17 @@ export function addJob(job: JobRecord): Promise<void> {
   });
 }
 
-/** Updates a job (unless it already reached a final state, which is never overwritten). */
-export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<string, unknown>): Promise<JobRecord | null> {
+/**
+ * Updates a job (unless it already reached a final state, which is never overwritten): its fields,
+ * then `change` if given. Resolves with the record written, or null.
+ */
+export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<string, unknown>, change?: (job: JobRecord) => void): Promise<JobRecord | null> {
   return mutateJobs((jobs) => {
     const job = jobs.find((j) => j.id === id);
     if (!job) return null;
-    if (['done', 'error', 'cancelled', 'interrupted'].includes(job.state)) return null;
+    if (isFinal(job.state)) return null;
     Object.assign(job, patch, { updatedAt: Date.now() });
+    change?.(job);
     return { ...job };
   }, extra);
 }
@@ -77,6 +95,13 @@ export function patchJob(id: string, patch: (job: JobRecord) => void, extra?: Re
     job.updatedAt = Date.now();
     return true;
   }, extra);
+}
+
+/** Removes keys after every write queued before it (so a late preview write cannot outlive its removal). */
+export function removeKeys(keys: string[]): Promise<void> {
+  const next = chain.then(() => chrome.storage.session.remove(keys));
+  chain = next.catch(() => {});
+  return next;
 }
 
 export async function getJobs(): Promise<JobRecord[]> {

@@ -85,10 +85,6 @@ export interface SaliencyRequest {
   jobId: string;
   method: SaliencyMethodName;
 }
-export interface SaliencyRunReply {
-  ok: boolean;
-  reason?: string;
-}
 
 /** Make a fooling image from a finished fooling job's 224×224 view. */
 export interface FoolRequest {
@@ -130,6 +126,17 @@ export interface TaskReply {
 }
 
 export type WorkerRequest = HelloRequest | CancelRequest | SaliencyRequest | FoolRequest | SanityRequest | DreamRequest | VisualizeRequest;
+
+/** The worker's answer to each request. */
+export interface WorkerReplies {
+  'squeezelens/hello': HelloReply;
+  'squeezelens/cancel': CancelReply;
+  'squeezelens/saliency': TaskReply;
+  'squeezelens/fool': TaskReply;
+  'squeezelens/sanity': TaskReply;
+  'squeezelens/dream': TaskReply;
+  'squeezelens/visualize': TaskReply;
+}
 
 // ---- popup → content script (the frame a job's image came from) ------------------------------
 

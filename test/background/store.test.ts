@@ -6,27 +6,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobRecord } from '../../src/shared/jobs.js';
-
-/** A storage area that sums JSON sizes like Chrome does, and throws Chrome's quota error. */
-function fakeSession(quota: number) {
-  const data = new Map<string, unknown>();
-  const size = (m: Map<string, unknown>) => [...m].reduce((s, [k, v]) => s + k.length + JSON.stringify(v).length, 0);
-  return {
-    data,
-    async get(key: string) {
-      return data.has(key) ? { [key]: structuredClone(data.get(key)) } : {};
-    },
-    async set(items: Record<string, unknown>) {
-      const next = new Map(data);
-      for (const [k, v] of Object.entries(items)) if (v !== undefined) next.set(k, structuredClone(v));
-      if (size(next) > quota) throw new Error('Resource::kQuotaBytes quota exceeded');
-      for (const [k, v] of next) data.set(k, v);
-    },
-    async remove(keys: string | string[]) {
-      for (const k of Array.isArray(keys) ? keys : [keys]) data.delete(k);
-    },
-  };
-}
+import { fakeSession } from '../helpers/fake-storage.js';
 
 let session: ReturnType<typeof fakeSession>;
 async function freshStore(quota: number) {
@@ -36,7 +16,7 @@ async function freshStore(quota: number) {
   return import('../../src/background/store.js');
 }
 
-const job = (id: string, state: JobRecord['state'] = 'done'): JobRecord => ({ id, kind: 'classify', state, createdAt: 0, updatedAt: 0, worker: 1 });
+const job = (id: string, state: JobRecord['state'] = 'done'): JobRecord => ({ id, kind: 'classify', state, createdAt: 0, updatedAt: 0, worker: 1, results: {}, runs: {} });
 const blob = (kb: number) => 'x'.repeat(kb * 1024);
 
 beforeEach(() => vi.unstubAllGlobals());

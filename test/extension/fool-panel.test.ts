@@ -105,7 +105,7 @@ describe('fooling panel', () => {
     fooledPng = pictures.src;
     await screenshot(popup, 'fool-result');
 
-    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; fool?: { success: boolean; confidence: number; target: { index: number }; reclassified: { index: number; prob: number } } }[]).find((j) => j.id === id)!.fool!, id);
+    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: { success: boolean; confidence: number; target: { index: number }; reclassified: { index: number; prob: number } } } }[]).find((j) => j.id === id)!.results.fool!, id);
     expect(stored.success).toBe(true);
     // The popup asks for a confident answer by default: ≥ 90 % for the target, from the PNG's bytes.
     expect(stored.confidence).toBe(0.9);
@@ -176,9 +176,9 @@ describe('fooling panel', () => {
     await popup.waitForSelector('[data-testid="fool-running"]', { state: 'detached', timeout: 20_000 });
     expect(await popup.locator('[data-testid="fool-result"]').count()).toBe(0);
     expect(await popup.locator('[data-testid="fool-run-error"]').count()).toBe(0);
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; fool?: unknown; foolRun?: unknown }[]).find((j) => j.id === id)!, id);
-    expect(job.fool).toBeUndefined();
-    expect(job.foolRun).toBeUndefined();
+    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: unknown }; runs: { fool?: unknown } }[]).find((j) => j.id === id)!, id);
+    expect(job.results.fool).toBeUndefined();
+    expect(job.runs.fool).toBeUndefined();
   });
 
   it('the worker refuses malformed fooling requests (unknown method, budget out of range, bad target)', async () => {
@@ -221,7 +221,7 @@ describe('saliency on the page, and its sanity check', () => {
     await popup.click('[data-testid="saliency-show-on-page"]');
     await popup.waitForSelector('[data-testid="saliency-remove-from-page"]');
     await page.waitForSelector('[data-squeezelens-overlay]', { state: 'attached' });
-    const geometry = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; result: { geometry: { sourceWidth: number; sourceHeight: number; region: { x: number; y: number; width: number; height: number } } } }[]).find((j) => j.id === id)!.result.geometry, id);
+    const geometry = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify: { geometry: { sourceWidth: number; sourceHeight: number; region: { x: number; y: number; width: number; height: number } } } } }[]).find((j) => j.id === id)!.results.classify.geometry, id);
     const expected = (img: DOMRect) => ({
       left: img.left + (geometry.region.x / geometry.sourceWidth) * img.width,
       top: img.top + (geometry.region.y / geometry.sourceHeight) * img.height,
@@ -261,7 +261,7 @@ describe('saliency on the page, and its sanity check', () => {
     expect(flag.sensitive).toBe('true');
     expect(flag.text).toMatch(/Model-sensitive/);
     await screenshot(popup, 'saliency-sanity');
-    const sanity = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; sanity: { correlation: number; steps: { block: string; spearman: number }[] } }[]).find((j) => j.id === id)!.sanity, id);
+    const sanity = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { sanity: { correlation: number; steps: { block: string; spearman: number }[] } } }[]).find((j) => j.id === id)!.results.sanity, id);
     expect(sanity.steps.map((s) => s.block)).toEqual(['classifier', 'fire9', 'fire8']);
     expect(sanity.correlation).toBeLessThan(0.7);
     expect(sanity.correlation).toBe(sanity.steps[2].spearman);

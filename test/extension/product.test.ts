@@ -115,7 +115,7 @@ describe('classification of what was right-clicked', () => {
     const view = await waitForJob(popup, id);
     expect(view.error).toBeNull();
     expect(view.source).toContain('8000×8000');
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; result: { image: unknown } }[]).find((j) => j.id === id)!.result.image, id);
+    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify: { image: unknown } } }[]).find((j) => j.id === id)!.results.classify.image, id);
     expect(job).toEqual({ width: 4096, height: 4096, originalWidth: 8000, originalHeight: 8000 });
     expect(view.top1Label).toBe('monarch'); // the monarch photo scaled up by nearest neighbour
     await screenshot(popup, 'done-huge');

@@ -76,7 +76,7 @@ describe('saliency panel', () => {
     await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]');
     expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Vanilla gradient');
     expect(await popup.textContent('[data-testid="saliency-class"]')).toBe('monarch');
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; saliency: unknown }[]).find((j) => j.id === id)!.saliency, id);
+    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { saliency: unknown } }[]).find((j) => j.id === id)!.results.saliency, id);
     expect(job).toMatchObject({ method: 'vanilla', label: 'monarch' });
 
     const s = await canvasStats(popup, id);
@@ -132,9 +132,9 @@ describe('saliency panel', () => {
     const before = await canvasStats(popup, id);
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'gradcam');
     await popup.waitForFunction(() => document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Grad-CAM' && document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true', null, { timeout: 60_000, polling: 50 });
-    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; saliency: { method: string }; saliencyRun?: unknown }[]).find((j) => j.id === id)!, id);
-    expect(stored.saliency.method).toBe('gradcam');
-    expect(stored.saliencyRun).toBeUndefined();
+    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { saliency: { method: string } }; runs: { saliency?: unknown } }[]).find((j) => j.id === id)!, id);
+    expect(stored.results.saliency.method).toBe('gradcam');
+    expect(stored.runs.saliency).toBeUndefined();
     const after = await canvasStats(popup, id);
     expect(difference(after.pixels, before.pixels)).toBeGreaterThan(3);
     expect(await popup.inputValue('[data-testid="saliency-method-picker"]')).toBe('gradcam');

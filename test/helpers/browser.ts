@@ -1,20 +1,22 @@
 /**
- * Launches Debian's Chromium with the unpacked extension (dist/extension, rebuilt first when
- * stale) in a fresh temporary profile, and hands back its service worker.
+ * Launches Debian's Chromium with the unpacked extension (by default the test build,
+ * dist/extension-test, rebuilt first when stale) in a fresh temporary profile, and hands back its
+ * service worker.
  *
- * Facts this relies on (../shared/PLATFORM.md): Playwright's bundled browsers cannot be
- * downloaded here, so playwright-core drives /usr/bin/chromium; both --disable-extensions-except
- * and --load-extension are needed; --no-sandbox because tests run as root; --enable-unsafe-webgpu
- * makes requestAdapter() return the SwiftShader software adapter on these GPU-less machines
- * (without it, it returns null). Playwright attaches DevTools to the worker, so it is never
- * idle-killed during a test: restarts must be forced (stopServiceWorkers).
+ * Facts this relies on (docs/platform.md, "Chromium and Playwright", "WebGPU" and "Driving
+ * Chromium headless"): Playwright's bundled browsers cannot be downloaded here, so playwright-core
+ * drives /usr/bin/chromium; both --disable-extensions-except and --load-extension are needed;
+ * --no-sandbox because tests run as root; --enable-unsafe-webgpu makes requestAdapter() return the
+ * SwiftShader software adapter on these GPU-less machines (without it, it returns null).
+ * Playwright attaches DevTools to the worker, so it is never idle-killed during a test: restarts
+ * must be forced (stopServiceWorkers).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
 import { DIST, ensureBuilt } from '../../esbuild.config.js';
-import type { SqueezeLensHook } from '../../src/background/index.js';
+import type { SqueezeLensHook } from '../../src/background/test-hook/index.js';
 
 /**
  * The id Chromium derives from manifest.json's `key` (first 128 bits of the SHA-256 of the DER
@@ -26,7 +28,10 @@ export const EXTENSION_ID = 'bdjbfpioiegjohjihknepeppagacbljo';
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface LaunchOptions {
-  /** unpacked extension directory (default: dist/extension, built when missing or stale) */
+  /**
+   * unpacked extension directory (default: dist/extension-test — the shipped build plus the test
+   * hook — built when missing or stale)
+   */
   dir?: string;
   /** pass --enable-unsafe-webgpu (default true; without it requestAdapter() is null here) */
   webgpu?: boolean;
@@ -58,7 +63,7 @@ export async function waitForServiceWorker(context: BrowserContext, extensionId?
 }
 
 export async function launchExtension(options: LaunchOptions = {}): Promise<LaunchedExtension> {
-  const dir = options.dir ?? (await ensureBuilt({ log: (m) => console.log(`[build] ${m}`) }));
+  const dir = options.dir ?? (await ensureBuilt({ variant: 'test', log: (m) => console.log(`[build] ${m}`) }));
   const profile = await mkdtemp(join(tmpdir(), 'squeezelens-profile-'));
   const args = [
     '--no-sandbox',
@@ -172,7 +177,8 @@ export async function restartServiceWorker(context: BrowserContext, extensionId:
 }
 
 /**
- * Calls a method of the worker's test hook (`self.__squeezelens`, src/background/index.ts).
+ * Calls a method of the worker's test hook (`self.__squeezelens`, src/background/test-hook/index.ts;
+ * only in the test build).
  * Arguments and results cross as JSON-like values; errors thrown in the worker reject here
  * with their message.
  */

@@ -1,8 +1,8 @@
 /**
  * Driving SqueezeLens as a user would, in headless Chromium: right-click an element (a real
  * `contextmenu` event, which the content script records), then run the real context-menu listener
- * with the data Chrome would pass (native menus cannot be clicked headless, ../shared/PLATFORM.md),
- * and read the answer from the popup (popup.html open in a tab).
+ * with the data Chrome would pass (native menus cannot be clicked headless: docs/platform.md,
+ * "Driving Chromium headless"), and read the answer from the popup (popup.html open in a tab).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

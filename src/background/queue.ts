@@ -1,0 +1,235 @@
+/**
+ * The one queue of the service worker: menu jobs, class visualizations and work on finished jobs
+ * (re-runs, attacks, checks, dreams) run one at a time — they share the engine and the worker's
+ * one thread — in the order they were asked for. Everything can be cancelled (waiting: dropped;
+ * running: aborted, its result discarded). Every change goes to storage.session (./store.ts), so
+ * the popup follows it and nothing is lost when the popup closes.
+ *
+ * A worker that Chrome stops takes its memory with it: the next worker finds jobs and runs still
+ * marked active by another worker instance and reports them as interrupted (recoverInterrupted).
+ */
+import { isFinal, type JobError, type JobRecord, type JobState, STATE_TEXT, TASK_KINDS, type TaskKind } from '../shared/jobs.js';
+import { addJob, getJobs, patchJob, updateJob } from './store.js';
+
+/** This worker instance; a different value on a job means its worker is gone. */
+export const WORKER_ID = performance.timeOrigin;
+
+let seq = 0;
+export function newJobId(): string {
+  return `${Date.now().toString(36)}-${(seq++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function log(job: string, message: string, level: 'info' | 'warn' = 'info'): void {
+  console[level](`[SqueezeLens] job ${job}: ${message}`);
+}
+
+/**
+ * A function that runs at most once per `ms` (calls in between are dropped): progress arrives
+ * far more often than the popup needs, and every write makes it redraw.
+ */
+export function throttle<A extends unknown[]>(ms: number, fn: (...args: A) => void): (...args: A) => void {
+  let last = -Infinity;
+  return (...args: A) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    fn(...args);
+  };
+}
+
+/** One piece of work for the engine: a job's own pipeline, or a task on a finished job. */
+interface Work {
+  jobId: string;
+  controller: AbortController;
+  execute: () => Promise<void>;
+  /** tells it how many items are ahead of it */
+  waiting: (ahead: number) => Promise<unknown>;
+}
+
+const queue: Work[] = [];
+let running: Work | null = null;
+/** Jobs of this worker that have not ended (capturing, queued or running). */
+const jobs = new Map<string, AbortController>();
+/** Tasks on finished jobs, by job id: at most one per job. */
+const tasks = new Map<string, { kind: TaskKind; controller: AbortController }>();
+
+/** How many pieces of work are ahead of one queued now. */
+export const workAhead = (): number => queue.length + (running ? 1 : 0);
+
+export const aheadText = (n: number): string | undefined => (n ? `${n} job(s) ahead` : undefined);
+
+/** Records a new job (its pipeline is queued later, with `queueJob`). */
+export async function createJob(init: Omit<JobRecord, 'id' | 'createdAt' | 'updatedAt' | 'worker' | 'results' | 'runs'> & Partial<Pick<JobRecord, 'results'>>): Promise<{ id: string; signal: AbortSignal }> {
+  const id = newJobId();
+  const controller = new AbortController();
+  jobs.set(id, controller);
+  const now = Date.now();
+  await addJob({ results: {}, ...init, id, createdAt: now, updatedAt: now, worker: WORKER_ID, runs: {} });
+  return { id, signal: controller.signal };
+}
+
+/** Queues a job's pipeline; false when the job was cancelled meanwhile. */
+export function queueJob(id: string, execute: (signal: AbortSignal) => Promise<void>): boolean {
+  const controller = jobs.get(id);
+  if (!controller || controller.signal.aborted) return false;
+  queue.push({
+    jobId: id,
+    controller,
+    execute: async () => {
+      try {
+        await execute(controller.signal);
+      } finally {
+        jobs.delete(id);
+      }
+    },
+    waiting: (n) => updateJob(id, { progress: aheadText(n) ?? 'next' }),
+  });
+  void pump();
+  return true;
+}
+
+/** Why this job cannot take another task now, or null. */
+export const taskBusy = (jobId: string): string | null =>
+  tasks.has(jobId) ? 'SqueezeLens is already working on this image; wait for it or cancel it' : null;
+
+/** Queues a task on a finished job (the caller checked `taskBusy` and wrote its run first). */
+export function queueTask(jobId: string, kind: TaskKind, execute: (signal: AbortSignal) => Promise<void>): void {
+  const controller = new AbortController();
+  tasks.set(jobId, { kind, controller });
+  queue.push({
+    jobId,
+    controller,
+    execute: async () => {
+      try {
+        await execute(controller.signal);
+      } finally {
+        tasks.delete(jobId);
+      }
+    },
+    waiting: (n) =>
+      patchJob(jobId, (j) => {
+        const run = j.runs[kind];
+        if (run?.state === 'running') run.progress = n ? `waiting: ${n} job(s) ahead` : 'next';
+      }),
+  });
+  void pump();
+}
+
+/** Whether this task is still the one running on its job (previews are encoded asynchronously). */
+export const taskCurrent = (jobId: string, signal: AbortSignal): boolean => !signal.aborted && tasks.get(jobId)?.controller.signal === signal;
+
+async function pump(): Promise<void> {
+  if (running) return;
+  while (queue.length) {
+    running = queue.shift()!;
+    try {
+      await running.execute();
+    } catch (error) {
+      console.error('[SqueezeLens] unexpected failure in the queue', error);
+    } finally {
+      running = null;
+    }
+    // Tell the work still waiting how much is ahead of it.
+    for (const [i, q] of queue.entries()) await q.waiting(i);
+  }
+}
+
+const cancelled = () => new DOMException('cancelled by the user', 'AbortError');
+
+export async function failJob(id: string, error: JobError, state: JobState = 'error'): Promise<void> {
+  jobs.delete(id);
+  const before = (await getJobs()).find((j) => j.id === id);
+  log(id, `${state}: ${error.code}: ${error.message}`, 'warn');
+  await updateJob(id, { state, error, failedIn: before?.state, progress: undefined, fraction: undefined });
+  await announce(state === 'error' ? 'error' : 'none');
+}
+
+/** Cancels a job of this worker (or the task running on it); answers why not when it cannot. */
+export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: string }> {
+  const task = tasks.get(id);
+  if (task) {
+    task.controller.abort(cancelled());
+    const i = queue.findIndex((q) => q.controller === task.controller);
+    if (i >= 0) {
+      // Not started: it will never run, so clean up here.
+      queue.splice(i, 1);
+      tasks.delete(id);
+      await patchJob(id, (j) => {
+        if (j.runs[task.kind]?.state === 'running') delete j.runs[task.kind];
+      });
+    }
+    return { ok: true };
+  }
+  const controller = jobs.get(id);
+  if (!controller) {
+    const job = (await getJobs()).find((j) => j.id === id);
+    if (!job) return { ok: false, reason: 'no such job' };
+    if (isFinal(job.state)) return { ok: false, reason: `the job already ended (${job.state})` };
+    // Active in storage but unknown here: its worker is gone.
+    await recoverInterrupted();
+    return { ok: true };
+  }
+  controller.abort(cancelled());
+  const i = queue.findIndex((q) => q.controller === controller);
+  if (i >= 0) queue.splice(i, 1);
+  await failJob(id, { code: 'cancelled', message: 'Cancelled.' }, 'cancelled');
+  return { ok: true };
+}
+
+/** What a stopped worker's task was doing, for the message that says it was lost. */
+const LOST_TASK: Partial<Record<TaskKind, string>> = {
+  saliency: 'the map was being computed',
+  fool: 'the fooling image was being made',
+  sanity: 'the map was being checked',
+  dream: 'the dream was being made',
+};
+
+/** Marks jobs and runs left active by a stopped worker as interrupted (run at startup and on demand). */
+export async function recoverInterrupted(): Promise<number> {
+  const list = await getJobs();
+  let n = 0;
+  for (const job of list) {
+    if (isFinal(job.state) || job.worker === WORKER_ID) continue;
+    n++;
+    const stage = STATE_TEXT[job.state].replace(/…$/, '').toLowerCase();
+    const waited = job.state === 'queued' || job.state === 'capturing';
+    const message = waited
+      ? `The extension's background worker was stopped while this job was waiting (${stage}); it did not run. Please try again.`
+      : `The extension's background worker was stopped while this job was running (${stage}); its result was lost. Please try again.`;
+    log(job.id, `interrupted: ${message}`, 'warn');
+    await updateJob(job.id, { state: 'interrupted', error: { code: 'interrupted', message }, failedIn: job.state, progress: undefined, fraction: undefined });
+  }
+  // A task whose worker is gone: the job keeps what it had; say so.
+  for (const job of list) {
+    for (const kind of TASK_KINDS) {
+      const run = job.runs?.[kind];
+      if (run?.state !== 'running' || run.worker === WORKER_ID) continue;
+      const error = `The extension's background worker was stopped while ${LOST_TASK[kind] ?? 'it was working'}. Please try again.`;
+      await patchJob(job.id, (j) => {
+        j.runs[kind] = { method: run.method, state: 'error', error, worker: WORKER_ID };
+      });
+    }
+  }
+  if (n) await announce('error');
+  return n;
+}
+
+/**
+ * The toolbar badge: set when a result or an error is ready (the fallback when the popup could not
+ * be opened), cleared when the popup shows it.
+ */
+export async function announce(what: 'done' | 'error' | 'none' | 'clear'): Promise<void> {
+  try {
+    if (what === 'clear' || what === 'none') {
+      if (what === 'clear') await chrome.action.setBadgeText({ text: '' });
+      return;
+    }
+    await chrome.action.setBadgeBackgroundColor({ color: what === 'done' ? '#1a7f37' : '#c62828' });
+    await chrome.action.setBadgeText({ text: what === 'done' ? '1' : '!' });
+    await chrome.action.setTitle({
+      title: what === 'done' ? 'SqueezeLens: a result is ready — click to see it' : 'SqueezeLens: a job failed — click for details',
+    });
+  } catch {
+    // no action UI (e.g. during shutdown): nothing to announce
+  }
+}

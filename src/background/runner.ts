@@ -1,0 +1,231 @@
+/**
+ * Runs the task specs (./tasks/) on the queue (./queue.ts), in one of two ways:
+ * - as a job's own pipeline (a menu job: classify, then a saliency job's map; a class
+ *   visualization): the job's state and progress line follow it, its result lands when it ends;
+ * - as work on a finished job (a saliency re-run, the sanity check, a fooling image, DeepDream):
+ *   its progress goes to `job.runs[kind]`; a cancelled run leaves the job as it was, a failed one
+ *   leaves its error there.
+ */
+import { DEFAULT_SALIENCY_METHOD } from '../shared/catalog.js';
+import { type ActiveState, type JobError, type JobRecord, type JobState, type MenuJobKind, STORAGE_KEYS, type TaskKind } from '../shared/jobs.js';
+import type { CaptureSource } from '../shared/messages.js';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
+import { ImageFetchError } from './decode-sw.js';
+import { type EngineOptions, getEngine } from './engine-sw.js';
+import { aheadText, announce, createJob, failJob, log, queueJob, queueTask, taskBusy, taskCurrent, throttle, WORKER_ID, workAhead } from './queue.js';
+import { getJobs, patchJob, removeKeys, updateJob } from './store.js';
+import { TASKS } from './tasks/index.js';
+import type { TaskContext, TaskOutcome, TaskRequests, TaskSpec } from './tasks/types.js';
+
+/** The progress line is written at most 4 times a second (the popup redraws on every write). */
+const PROGRESS_MS = 250;
+/** A live preview image at most once a second, unless the task says otherwise. */
+const PREVIEW_MS = 1000;
+
+export async function readSettings(): Promise<Settings> {
+  try {
+    return parseSettings((await chrome.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY]);
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+/** The engine the settings ask for. Forcing WebGPU accepts a software adapter (the user chose it; results name the adapter). */
+export function engineOptionsOf(settings: Settings): EngineOptions {
+  return { backend: settings.backend, weights: settings.weights, allowFallbackAdapter: settings.backend === 'webgpu' };
+}
+
+async function loadEngine(settings: Settings) {
+  try {
+    return await getEngine(engineOptionsOf(settings));
+  } catch (error) {
+    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
+  }
+}
+
+async function stored<T>(key: string): Promise<T | undefined> {
+  return (await chrome.storage.session.get(key))[key] as T | undefined;
+}
+
+function toJobError(error: unknown): { error: JobError; state: JobState } {
+  if ((error as DOMException)?.name === 'AbortError') return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
+  if (error instanceof ImageFetchError) return { state: 'error', error: { code: error.code, message: error.message } };
+  const message = (error as Error)?.message ?? String(error);
+  return { state: 'error', error: { code: 'internal', message: `Something went wrong: ${message}` } };
+}
+
+/** How a running task reports: to the job itself, or to its run on a finished job. */
+interface Sink {
+  stage(state: ActiveState, progress?: string): Promise<void>;
+  progress(text: string, fraction: number | undefined, patch?: (job: JobRecord) => void): void;
+  /** writes a live preview image under `key` */
+  preview(key: string, png: string): void;
+}
+
+function contextFor<K extends TaskKind>(spec: TaskSpec<K>, job: JobRecord, signal: AbortSignal, settings: Settings, sink: Sink, live: () => boolean) {
+  const previewKey = (spec.previewPrefix ?? STORAGE_KEYS.previewPrefix) + job.id;
+  let previewed = false;
+  const ctx: TaskContext = {
+    jobId: job.id,
+    job,
+    signal,
+    settings,
+    engine: () => loadEngine(settings),
+    stage: (state, progress) => sink.stage(state, progress),
+    progress: throttle(PROGRESS_MS, (text: string, fraction?: number, patch?: (j: JobRecord) => void) => sink.progress(text, fraction, patch)),
+    preview: throttle(spec.previewEveryMs ?? PREVIEW_MS, (png: string) => {
+      // (previews are encoded asynchronously: one may arrive after the task ended)
+      if (!live()) return;
+      previewed = true;
+      sink.preview(previewKey, png);
+    }),
+    stored,
+  };
+  return { ctx, previewKey, wasPreviewed: () => previewed };
+}
+
+/** Lands a task's result in the record (the spec may decide how). */
+function land<K extends TaskKind>(kind: K, job: JobRecord, outcome: TaskOutcome<K>): void {
+  const spec = TASKS[kind] as TaskSpec<K>;
+  if (spec.land) spec.land(job, outcome.result);
+  else (job.results as Record<K, unknown>)[kind] = outcome.result;
+}
+
+/** Runs one task as (part of) a job's pipeline; returns its outcome with the result written. */
+async function jobStep<K extends TaskKind>(kind: K, job: JobRecord, request: TaskRequests[K], signal: AbortSignal, settings: Settings, last: boolean) {
+  const spec = TASKS[kind] as TaskSpec<K>;
+  const id = job.id;
+  await updateJob(id, { state: spec.state, progress: undefined, fraction: undefined });
+  const sink: Sink = {
+    stage: async (state, progress) => void (await updateJob(id, { state, progress, fraction: undefined })),
+    progress: (progress, fraction, patch) =>
+      void updateJob(id, { progress, fraction }, undefined, patch),
+    preview: (key, png) => void updateJob(id, {}, { [key]: png }),
+  };
+  const { ctx } = contextFor(spec, job, signal, settings, sink, () => !signal.aborted);
+  const outcome = await spec.run(ctx, request);
+  signal.throwIfAborted();
+  const next: Partial<JobRecord> = { results: { ...job.results } };
+  land(kind, next as JobRecord, outcome);
+  Object.assign(next, last ? { state: 'done', progress: undefined, fraction: undefined } : {});
+  const written = await updateJob(id, next, outcome.extra);
+  log(id, outcome.log);
+  return { outcome, job: written ?? { ...job, ...next } };
+}
+
+/** After classification, what a menu job goes on with. */
+const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => ['saliency', TaskRequests['saliency']]>> = {
+  saliency: (pixels) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels }],
+};
+
+/** The page answered: queue the job's pipeline (classify, then its follow-up). */
+export async function queueMenuJob(id: string, kind: MenuJobKind, source: CaptureSource, info: JobRecord['source']): Promise<void> {
+  const ahead = workAhead();
+  const queued = queueJob(id, async (signal) => {
+    try {
+      const settings = await readSettings();
+      const first = (await getJobs()).find((j) => j.id === id);
+      if (!first) return;
+      const follow = FOLLOW_UP[kind];
+      const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
+      if (follow) {
+        const [next, request] = follow(outcome.pixels!);
+        await jobStep(next, job, request, signal, settings, true);
+      }
+      await announce('done');
+    } catch (error) {
+      if (signal.aborted) return; // cancelJob already recorded it
+      const { error: e, state } = toJobError(error);
+      await failJob(id, e, state);
+    }
+  });
+  if (queued) await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) });
+}
+
+/** A class visualization: a job with no image, queued like the others. */
+export async function startVisualization(request: TaskRequests['visualize']): Promise<{ ok: true; jobId: string }> {
+  const visual = { classIndex: request.classIndex, label: `class ${request.classIndex}`, iterations: request.iterations, step: 0 };
+  const { id } = await createJob({ kind: 'visualize', state: 'queued', results: { visualize: visual }, progress: aheadText(workAhead()) });
+  queueJob(id, async (signal) => {
+    try {
+      const job = (await getJobs()).find((j) => j.id === id);
+      if (!job) return;
+      await jobStep('visualize', job, request, signal, await readSettings(), true);
+      await announce('done');
+    } catch (error) {
+      if (signal.aborted) return;
+      const { error: e, state } = toJobError(error);
+      await failJob(id, e, state);
+    }
+  });
+  return { ok: true, jobId: id };
+}
+
+/**
+ * Queues a task on a finished job behind the work already waiting. Progress goes to
+ * `job.runs[kind]`; the result lands when done; a cancelled task leaves the job as it was; a
+ * failed one leaves its error in the run.
+ */
+export async function startTask<K extends TaskKind>(jobId: string, kind: K, request: TaskRequests[K]): Promise<{ ok: boolean; reason?: string }> {
+  const spec = TASKS[kind] as TaskSpec<K>;
+  const job = (await getJobs()).find((j) => j.id === jobId);
+  if (!job) return { ok: false, reason: 'no such job (it may have been removed: only the last 20 are kept)' };
+  const refusal = spec.refuse?.(job, request) ?? taskBusy(jobId);
+  if (refusal) return { ok: false, reason: refusal };
+  const method = spec.title(request);
+  const ahead = workAhead();
+  const running = (progress?: string) => ({ method, state: 'running' as const, progress, worker: WORKER_ID });
+  await patchJob(jobId, (j) => (j.runs[kind] = running(ahead ? `waiting: ${ahead} job(s) ahead` : 'starting…')));
+  queueTask(jobId, kind, async (signal) => {
+    let ended = false;
+    const live = () => !ended && taskCurrent(jobId, signal);
+    const sink: Sink = {
+      stage: async () => {},
+      progress: (progress, fraction) =>
+        void patchJob(jobId, (j) => {
+          const run = j.runs[kind];
+          if (run?.state === 'running') Object.assign(run, { progress, fraction });
+        }),
+      preview: (key, png) =>
+        void patchJob(
+          jobId,
+          (j) => {
+            const run = j.runs[kind];
+            if (run?.state === 'running') run.preview = true;
+          },
+          { [key]: png },
+        ),
+    };
+    let preview: { key: string; shown: () => boolean } | undefined;
+    try {
+      signal.throwIfAborted();
+      const current = (await getJobs()).find((j) => j.id === jobId);
+      if (!current) throw new Error('the job was removed meanwhile');
+      await patchJob(jobId, (j) => (j.runs[kind] = running()));
+      const { ctx, previewKey, wasPreviewed } = contextFor(spec, current, signal, await readSettings(), sink, live);
+      preview = { key: previewKey, shown: wasPreviewed };
+      const outcome = await spec.run(ctx, request);
+      signal.throwIfAborted();
+      await patchJob(jobId, (j) => {
+        land(kind, j, outcome);
+        delete j.runs[kind];
+      }, outcome.extra);
+      log(jobId, outcome.log);
+    } catch (error) {
+      if (signal.aborted) {
+        await patchJob(jobId, (j) => delete j.runs[kind]);
+      } else {
+        const message = (error as Error)?.message ?? String(error);
+        log(jobId, `${method} failed: ${message}`, 'warn');
+        await patchJob(jobId, (j) => (j.runs[kind] = { method, state: 'error', error: message, worker: WORKER_ID }));
+      }
+    } finally {
+      ended = true;
+      // The preview was for while it ran (a late preview write is chained before this removal).
+      if (preview?.shown()) await removeKeys([preview.key]);
+    }
+  });
+  return { ok: true };
+}
+
+export { createJob, failJob };

@@ -1,0 +1,83 @@
+/**
+ * classify — every menu job starts here: the captured image is downloaded (or taken from the
+ * page's pixels), decoded (SVG through the offscreen document), preprocessed exactly as the
+ * reference (Pillow-exact resize, centre crop) and classified. A fooling job also keeps the exact
+ * 224×224 view the attack will start from; a saliency job hands it to the map that follows.
+ */
+import { describeBackend } from '../../engine/backend.js';
+import { INPUT, preprocess } from '../../engine/preprocess.js';
+import { STORAGE_KEYS, type FoolData } from '../../shared/jobs.js';
+import type { CaptureSource } from '../../shared/messages.js';
+import type { Settings } from '../../shared/settings.js';
+import { decodeImageBlob, type DecodedImage, fetchImageBlob, isSvg, MAX_DECODE_PIXELS } from '../decode-sw.js';
+import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
+import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
+import { rasterizeSvg } from '../offscreen-client.js';
+import type { TaskContext, TaskSpec } from './types.js';
+
+async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settings): Promise<DecodedImage> {
+  let blob: Blob;
+  if (source.kind === 'pixels') {
+    blob = await (await fetch(source.dataUrl)).blob();
+  } else {
+    blob = await fetchImageBlob(source.url, {
+      signal: ctx.signal,
+      timeoutMs: settings.fetchTimeoutSec * 1000,
+      onBytes: (received, total) => {
+        const mb = (n: number) => (n / 1e6).toFixed(1);
+        ctx.progress(total ? `${mb(received)} of ${mb(total)} MB` : `${mb(received)} MB`, total ? received / total : undefined);
+      },
+    });
+  }
+  ctx.signal.throwIfAborted();
+  await ctx.stage('decoding', `${(blob.size / 1e6).toFixed(2)} MB`);
+  if (source.kind === 'url' && (source.svg || (await isSvg(blob)))) {
+    blob = await rasterizeSvg({
+      dataUrl: await blobDataUrl(blob, 'image/svg+xml'),
+      fallbackWidth: source.displayWidth,
+      fallbackHeight: source.displayHeight,
+      maxPixels: MAX_DECODE_PIXELS,
+    });
+    ctx.signal.throwIfAborted();
+  }
+  return decodeImageBlob(blob);
+}
+
+export const classify: TaskSpec<'classify'> = {
+  state: 'fetching',
+  title: () => 'classification',
+  async run(ctx, { source }) {
+    const { signal, settings, job } = ctx;
+    const image = await toImage(ctx, source, settings);
+    signal.throwIfAborted();
+
+    const loading = !engineLoadStarted();
+    const engine = await ctx.engine();
+    signal.throwIfAborted();
+
+    await ctx.stage('classifying');
+    const { input, geometry, pixels } = preprocess(image, settings.preprocess);
+    const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options });
+    const extra: Record<string, unknown> = { [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) };
+    // The attack waits for the user's target; keep the exact pixels it will start from.
+    if (job.kind === 'fool') extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = { size: INPUT, view: await rgbPng(pixels, INPUT) } satisfies FoolData;
+    signal.throwIfAborted();
+    const top = r.top[0];
+    const backendText = describeBackend(r.backend);
+    return {
+      result: {
+        top,
+        geometry,
+        image: { width: image.width, height: image.height, originalWidth: image.originalWidth, originalHeight: image.originalHeight },
+        backend: r.backend,
+        backendText,
+        inferenceMs: r.ms,
+        totalMs: Date.now() - job.createdAt,
+        engineLoadMs: loading ? engine.load.totalMs : undefined,
+      },
+      extra,
+      pixels,
+      log: `${top[0].label} ${(top[0].prob * 100).toFixed(1)}% [${backendText}, ${r.ms.toFixed(0)} ms]`,
+    };
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * saliency — the map of a saliency job (vanilla gradient, right after classification) and its
+ * re-runs with another method from the popup's picker, on the same 224×224 pixels. The map is
+ * normalized to [0,1], clipped at the 99th percentile (a few extreme gradients would wash out the
+ * rest), and stored as 8 bits under `saliency:<id>` with the view it explains.
+ */
+import { pixelImage } from '../../methods/common.js';
+import { explain } from '../../methods/explain/index.js';
+import { normalizeMap } from '../../render/overlay.js';
+import { bytesToBase64 } from '../../shared/base64.js';
+import { SALIENCY_METHODS } from '../../shared/catalog.js';
+import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
+import { pngPixels, rgbPng } from '../images-sw.js';
+import { GONE, type TaskSpec } from './types.js';
+
+export const saliency: TaskSpec<'saliency'> = {
+  state: 'explaining',
+  title: ({ method }) => method,
+  refuse: (job) => (job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null),
+  async run(ctx, { method, pixels }) {
+    const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
+    let view: string | undefined;
+    if (!pixels) {
+      const data = await ctx.stored<SaliencyData>(key);
+      if (!data) throw new Error(GONE);
+      view = data.view;
+      pixels = (await pngPixels(view)).rgb;
+    }
+    const engine = await ctx.engine();
+    const top = ctx.job.results.classify?.top[0];
+    ctx.progress(`${top ? `${top.label}: ` : ''}${SALIENCY_METHODS[method].title.toLowerCase()}`);
+    const t0 = performance.now();
+    const map = await explain(engine.model, pixelImage(pixels), method, {}, {
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+    });
+    const ms = performance.now() - t0;
+    ctx.signal.throwIfAborted();
+    // Signed maps (gradient × input, IG): the popup shows the evidence for the class, the positive part.
+    const signed = map.data.some((v) => v < 0);
+    const values = signed ? map.data.map((v) => Math.max(v, 0)) : map.data;
+    const t = normalizeMap({ width: map.width, height: map.height, data: values }, { normalize: 'percentile' });
+    const bytes = new Uint8Array(t.length);
+    for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
+    const data: SaliencyData = { size: map.width, map: bytesToBase64(bytes), view: view ?? (await rgbPng(pixels, map.width)) };
+    const label = engine.labels[map.classIndex];
+    return {
+      result: {
+        method,
+        methodTitle: SALIENCY_METHODS[method].title,
+        positivePart: signed || undefined,
+        classIndex: map.classIndex,
+        label,
+        probability: map.probability,
+        ms,
+      },
+      extra: { [key]: data },
+      log: `saliency ${method} of ${label}: ${ms.toFixed(0)} ms`,
+    };
+  },
+  land: (job, result) => {
+    job.results.saliency = result;
+    delete job.results.sanity; // it checked the previous map
+  },
+};

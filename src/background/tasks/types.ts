@@ -1,0 +1,68 @@
+/**
+ * What a task is: a spec per kind (one file each in this folder), run by ../runner.ts either as a
+ * job's own pipeline (classify, visualize; a saliency map right after classification) or as work on
+ * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
+ */
+import type { SaliencyMethodName } from '../../shared/catalog.js';
+import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
+import type { CaptureSource, FoolRequest } from '../../shared/messages.js';
+import type { Settings } from '../../shared/settings.js';
+import type { SwEngine } from '../engine-sw.js';
+
+/** What starts each task (validated messages, or the menu pipeline). */
+export interface TaskRequests {
+  classify: { source: CaptureSource };
+  /** `pixels`: the 224×224 view just classified (a saliency job); else the stored view is used */
+  saliency: { method: SaliencyMethodName; pixels?: Uint8ClampedArray };
+  sanity: Record<string, never>;
+  fool: Omit<FoolRequest, 'type' | 'jobId'>;
+  dream: Record<string, never>;
+  visualize: { classIndex: number; iterations: number };
+}
+
+/** What a task's run function gets: the engine, the signal, progress and the job's stored data. */
+export interface TaskContext {
+  jobId: string;
+  /** the job record when the task started */
+  job: JobRecord;
+  signal: AbortSignal;
+  settings: Settings;
+  /** the engine the settings ask for, loaded first if needed (a job shows "Loading SqueezeNet") */
+  engine(): Promise<SwEngine>;
+  /** a job's stage (a job's own pipeline only; work on a finished job shows progress in its run) */
+  stage(state: ActiveState, progress?: string): Promise<void>;
+  /** a progress line (throttled); `patch` changes the job record with it */
+  progress(text: string, fraction?: number, patch?: (job: JobRecord) => void): void;
+  /** an intermediate image while it runs, as a data: URL (throttled) */
+  preview(png: string): void;
+  /** a value stored under one of the job's keys (e.g. `saliency:<id>`) */
+  stored<T>(key: string): Promise<T | undefined>;
+}
+
+export interface TaskOutcome<K extends TaskKind> {
+  result: TaskResults[K];
+  /** storage keys written with the result (maps, images); only while the job still exists */
+  extra?: Record<string, unknown>;
+  /** a line for the log */
+  log: string;
+  /** the 224×224 view the network saw, for a task that follows in the same job */
+  pixels?: Uint8ClampedArray;
+}
+
+export interface TaskSpec<K extends TaskKind> {
+  /** the job state while it runs as a job's own pipeline */
+  state: ActiveState;
+  /** shown while it runs (a saliency re-run shows its method name, which the picker reads) */
+  title(request: TaskRequests[K]): string;
+  /** why this job cannot take it as work on a finished job, or null */
+  refuse?(job: JobRecord, request: TaskRequests[K]): string | null;
+  run(ctx: TaskContext, request: TaskRequests[K]): Promise<TaskOutcome<K>>;
+  /** how its result goes into the record (default: `results[kind] = result`) */
+  land?(job: JobRecord, result: TaskResults[K]): void;
+  /** where its live preview goes (default `preview:<id>`, removed when it ends) and how often */
+  previewPrefix?: string;
+  previewEveryMs?: number;
+}
+
+/** The stored value's reading failed: the job's data was evicted or never written. */
+export const GONE = 'the image of this job is not stored any more';
