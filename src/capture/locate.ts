@@ -13,6 +13,7 @@
  * they are read here and sent as data: URLs. Pixels of another site drawn into a canvas or played
  * by a video cannot be read (the canvas is "tainted"): that is reported, not worked around.
  */
+import { dataUrl as bytesDataUrl } from '../shared/base64.js';
 import type { JobError } from '../shared/jobs.js';
 import { MAX_CAPTURE_CHARS, type CaptureRequest, type CaptureReply, type CaptureSource } from '../shared/messages.js';
 
@@ -189,10 +190,7 @@ function inlineSvg(svg: SVGSVGElement): CaptureSource {
   if (!clone.getAttribute('height') && rect.height >= 1) clone.setAttribute('height', String(Math.round(rect.height)));
   if (!clone.getAttribute('xmlns')) clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   const text = new XMLSerializer().serializeToString(clone);
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  const url = `data:image/svg+xml;base64,${btoa(binary)}`;
+  const url = bytesDataUrl('image/svg+xml', new TextEncoder().encode(text));
   if (url.length > MAX_CAPTURE_CHARS) throw new CaptureError('too-large', 'This SVG is too large to send for analysis.');
   return { kind: 'url', url, element: 'svg', svg: true, displayWidth: Math.max(1, Math.round(rect.width)), displayHeight: Math.max(1, Math.round(rect.height)) };
 }

@@ -3,15 +3,10 @@
  * model (as in tfjs-models' mobilenet). The same object serves the CLI, tests and the extension.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { topK, type ClassProb } from '../shared/classes.js';
 import type { BackendReport } from './backend.js';
 import { preprocess, type Geometry, type PreprocessMode, type RgbaImage } from './preprocess.js';
 import { disposeResult, type SqueezeNet } from './squeezenet.js';
-
-export interface ClassProb {
-  index: number;
-  label: string;
-  prob: number;
-}
 
 export interface Classification {
   top: ClassProb[];
@@ -19,12 +14,6 @@ export interface Classification {
   backend: BackendReport;
   /** preprocessing + network, wall clock */
   ms: number;
-}
-
-export function topK(probs: ArrayLike<number>, labels: readonly string[], k: number): ClassProb[] {
-  const idx = Array.from({ length: probs.length }, (_, i) => i);
-  idx.sort((a, b) => probs[b] - probs[a] || a - b);
-  return idx.slice(0, k).map((index) => ({ index, label: labels[index], prob: probs[index] }));
 }
 
 export class Classifier {

@@ -2,25 +2,25 @@
  * Difference pictures for fooling images and other perturbations, as in the CS231n write-ups:
  * "Difference" (the signed change, around a neutral colour) and "Magnified difference (10×)".
  *
- * out = clamp(center + gain · (modified − original)) per channel, rounded to 8 bits.
- * Centre: mid-grey 128 by default; 'imagenet-mean' (124, 116, 104) reproduces the CS231n notebook
- * exactly, which deprocesses the normalized difference (diff·std + mean), so zero change shows as
- * the ImageNet mean colour.
+ * out = clamp(center + gain · (modified − original)) per channel, rounded to 8 bits (round half to
+ * even, as Uint8ClampedArray stores). Centre: mid-grey 128 by default, or any colour: the ImageNet
+ * mean × 255 (engine/preprocess.ts) reproduces the CS231n notebook exactly, which deprocesses the
+ * normalized difference (diff·std + mean), so zero change shows as the mean colour. The one
+ * implementation of these pictures: the CLI's --diff/--diff10 and the popup's fooling panel.
+ * No TF.js and no engine import (the popup bundles it).
  */
-import { IMAGENET_MEAN } from '../engine/preprocess.js';
 import { channelsOf, type AnyImage, type RgbaBuffer, type ScalarMap } from './image.js';
 import { heatmap, type HeatmapOptions } from './overlay.js';
 
 export interface DifferenceOptions {
   /** multiply the difference (1: true size; 10: the CS231n magnified picture) */
   gain?: number;
-  center?: 'grey' | 'imagenet-mean' | readonly [number, number, number];
+  /** colour of "no change" (default 'grey', 128) */
+  center?: 'grey' | readonly [number, number, number];
 }
 
 function centerColor(center: DifferenceOptions['center']): readonly [number, number, number] {
-  if (center === undefined || center === 'grey') return [128, 128, 128];
-  if (center === 'imagenet-mean') return [IMAGENET_MEAN[0] * 255, IMAGENET_MEAN[1] * 255, IMAGENET_MEAN[2] * 255];
-  return center;
+  return center === undefined || center === 'grey' ? [128, 128, 128] : center;
 }
 
 function checkPair(a: AnyImage, b: AnyImage): { ca: number; cb: number; n: number } {

@@ -82,24 +82,3 @@ export function toRgbFloat(image: AnyImage): Float32Array {
   for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = image.data[p * channels + c];
   return out;
 }
-
-/** Nearest-neighbour upscaling by an integer factor (pixel-art enlargement for small maps). */
-export function scaleNearest(image: AnyImage, factor: number): RgbaBuffer {
-  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`scale factor must be a positive integer, got ${factor}`);
-  const src = toRgba(image);
-  const w = src.width * factor;
-  const h = src.height * factor;
-  const out = new Uint8ClampedArray(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    const sy = Math.floor(y / factor);
-    for (let x = 0; x < w; x++) {
-      const s = (sy * src.width + Math.floor(x / factor)) * 4;
-      const d = (y * w + x) * 4;
-      out[d] = src.data[s];
-      out[d + 1] = src.data[s + 1];
-      out[d + 2] = src.data[s + 2];
-      out[d + 3] = src.data[s + 3];
-    }
-  }
-  return { width: w, height: h, data: out };
-}

@@ -4,6 +4,7 @@
  *
  * Everything works on plain RGBA buffers (render/image.ts); no DOM.
  */
+import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
 import { quantile as strictQuantile } from '../shared/numeric.js';
 import type { Geometry } from '../engine/preprocess.js';
 import { colormap, lutIndex, type Colormap, type ColormapName } from './colormap.js';
@@ -155,7 +156,7 @@ export function overlay(image: AnyImage, heat: AnyImage, options: OverlayOptions
 }
 
 export interface MaskOptions extends NormalizeOptions {
-  /** keep this fraction of the pixels, the highest values (default 0.2) … */
+  /** keep this fraction of the pixels, the highest values (default DEFAULT_MASK_KEEP, 0.2) … */
   keep?: number;
   /** … or keep pixels whose normalized value is ≥ threshold (overrides keep) */
   threshold?: number;
@@ -165,7 +166,11 @@ export interface MaskOptions extends NormalizeOptions {
   background?: readonly [number, number, number];
 }
 
-/** 1 where a pixel is kept, 0 where not. */
+/**
+ * 1 where a pixel is kept, 0 where not: the one top-k % mask (saliency as segmentation) of the CLI's
+ * --mask and the popup. With `keep`, the pixels at or above the k-th largest normalized value, so
+ * ties at the cut are all kept (a flat map keeps everything).
+ */
 export function keepMask(map: ScalarMap, options: MaskOptions = {}): Uint8Array {
   checkMap(map);
   const t = normalizeMap(map, options);
@@ -173,7 +178,7 @@ export function keepMask(map: ScalarMap, options: MaskOptions = {}): Uint8Array 
   if (options.threshold !== undefined) {
     cut = options.threshold;
   } else {
-    const keep = options.keep ?? 0.2;
+    const keep = options.keep ?? DEFAULT_MASK_KEEP;
     if (!(keep >= 0 && keep <= 1)) throw new RangeError(`keep must be a fraction in [0,1], got ${keep}`);
     if (keep === 0) return new Uint8Array(t.length);
     // the k-th largest value; ties at the cut are all kept

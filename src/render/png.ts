@@ -251,10 +251,3 @@ export function encodePngStored(image: PngImage, options: Omit<PngOptions, 'comp
   const raw = filterScanlines(toBytes(image.data), image.width, image.height, channels, false);
   return assemble(image.width, image.height, channels, zlibStored(raw), options.text);
 }
-
-/** data: URL of PNG bytes (popup <img src>, downloads). */
-export function pngDataUrl(png: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < png.length; i += 0x8000) binary += String.fromCharCode(...png.subarray(i, i + 0x8000));
-  return `data:image/png;base64,${btoa(binary)}`;
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { differenceHeatmap, differenceImage, differenceMap, differenceStats, magnifiedDifference } from '../../src/render/difference.js';
 import { colormap } from '../../src/render/colormap.js';
+import { IMAGENET_MEAN } from '../../src/engine/preprocess.js';
 
 const img = (values: number[]) => ({ width: values.length / 3, height: 1, data: Float32Array.from(values) });
 
@@ -11,7 +12,8 @@ describe('difference pictures', () => {
   it('map zero change to the centre colour and the signed change around it', () => {
     const d = differenceImage(original, modified);
     expect(Array.from(d.data)).toEqual([128, 128, 128, 255, 130, 125, 133, 255, 128, 128, 128, 255]); // 128.4 → 128
-    const mean = differenceImage(original, original, { center: 'imagenet-mean' });
+    const imagenetMean = IMAGENET_MEAN.map((m) => m * 255) as [number, number, number];
+    const mean = differenceImage(original, original, { center: imagenetMean });
     expect(Array.from(mean.data.subarray(0, 3))).toEqual([124, 116, 104]); // CS231n deprocess of a zero difference
   });
 
@@ -23,6 +25,23 @@ describe('difference pictures', () => {
     // RGBA input works the same (alpha ignored)
     const rgba = { width: 3, height: 1, data: Uint8ClampedArray.from([100, 100, 100, 7, 10, 200, 250, 7, 0, 0, 0, 7]) };
     expect(Array.from(magnifiedDifference(rgba, modified).data)).toEqual(Array.from(d.data));
+  });
+
+  it("draws a fooling image's pictures (the CLI's --diff and --diff10): grey centre, ×10 gain, clipped", () => {
+    // 224×224 RGB bytes as an attack returns them, with the changes of targets.test.ts's distances.
+    const a = new Uint8ClampedArray(224 * 224 * 3).fill(100);
+    const b = Uint8ClampedArray.from(a);
+    b[0] = 103; // pixel 0: one channel +3
+    b[4] = 96; // pixel 1: one channel −4
+    b[5] = 120; // pixel 1: another channel +20
+    const [original, fooled] = [a, b].map((data) => ({ width: 224, height: 224, data }));
+    const difference = differenceImage(original, fooled).data;
+    const magnified = magnifiedDifference(original, fooled).data;
+    // Channel c of pixel p sits at RGBA index 4p + c.
+    expect([difference[0], difference[5], difference[6], difference[1]]).toEqual([131, 124, 148, 128]);
+    expect([magnified[0], magnified[5], magnified[6], magnified[1]]).toEqual([158, 88, 255, 128]);
+    for (const p of [difference, magnified]) expect(p.length).toBe(224 * 224 * 4);
+    expect(difference.every((v, i) => (i % 4 === 3 ? v === 255 : true))).toBe(true);
   });
 
   it('reports the size of the change', () => {

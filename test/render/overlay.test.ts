@@ -125,6 +125,29 @@ describe('heat maps and overlays', () => {
     expect(keepMask(values, { threshold: 0.5 }).reduce((s, m) => s + m, 0)).toBe(50); // i/99 ≥ 0.5 ⇔ i ≥ 49.5
   });
 
+  it('is the one top-k % mask (saliency as segmentation): the most salient pixels, ties at the cut all kept', () => {
+    const row = (data: ArrayLike<number>) => ({ width: data.length, height: 1, data });
+    const map = row([0.1, 0.9, 0.5, 0.9, 0.3, 0.2, 0.8, 0.0, 0.4, 0.6]);
+    expect(Array.from(keepMask(map, { keep: 0.3 }))).toEqual([0, 1, 0, 1, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(keepMask(row([1, 1, 1, 1]), { keep: 0.5 }))).toEqual([1, 1, 1, 1]); // ties: all kept
+    expect(keepMask(map, { keep: 0 }).every((v) => v === 0)).toBe(true);
+    expect(keepMask(map, { keep: 1 }).every((v) => v === 1)).toBe(true);
+    const random = rng(2);
+    const big = { width: 224, height: 224, data: Float32Array.from({ length: 224 * 224 }, () => random()) };
+    const mask = keepMask(big, { keep: 0.15 });
+    expect(mask.reduce((s, v) => s + v, 0)).toBe(Math.round(0.15 * 224 * 224));
+    let minKept = Infinity;
+    let maxDropped = -Infinity;
+    mask.forEach((keep, i) => {
+      if (keep) minKept = Math.min(minKept, big.data[i]);
+      else maxDropped = Math.max(maxDropped, big.data[i]);
+    });
+    expect(minKept).toBeGreaterThanOrEqual(maxDropped);
+    // Dropped pixels fade to the background (dim 0: black), kept ones stay; RGB input works.
+    const rgb = { width: 2, height: 1, data: [1, 2, 3, 4, 5, 6] };
+    expect(Array.from(maskImage(rgb, row([0, 1]), { keep: 0.5, dim: 0 }).data)).toEqual([0, 0, 0, 255, 4, 5, 6, 255]);
+  });
+
   it('draws a legend strip in both orientations', () => {
     const lut = colormap('magma').lut;
     const h = legend('magma', { width: 256, height: 10 });

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { adler32, crc32, encodePng, encodePngStored, hasCompressionStream, pngDataUrl, zlibStored } from '../../src/render/png.js';
+import { adler32, crc32, encodePng, encodePngStored, hasCompressionStream, zlibStored } from '../../src/render/png.js';
+import { pngDataUrl } from '../../src/shared/base64.js';
 import { contactSheet, drawText, textWidth } from '../../src/render/sheet.js';
 import { createRgba } from '../../src/render/image.js';
 import { inflateSync } from 'node:zlib';

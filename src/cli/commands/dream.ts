@@ -2,7 +2,10 @@
 import { parseArgs } from 'node:util';
 import { isLayerName, LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
 import { deepDream } from '../../methods/visualize/deepdream.js';
+import { DREAM_DEFAULTS } from '../../shared/catalog.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, numberOption, progressPrinter, readImage, round, writePng } from '../shared.js';
+
+const DREAM_LAYERS = LAYER_NAMES.filter((l) => l.startsWith('fire') || l === 'conv1');
 
 export const DREAM_HELP = `Usage: squeezelens dream <image> [options]
 
@@ -10,7 +13,7 @@ DeepDream: amplify what a layer sees in the image (gradient ascent on ½‖activ
 several octaves, with jitter). Works on the whole image (longer side up to 512 px).
 
 Options:
-  --layer NAME           ${LAYER_NAMES.filter((l) => l.startsWith('fire') || l === 'conv1').join(', ')} (default fire5)
+  --layer NAME           ${DREAM_LAYERS.join(', ')} (default ${DREAM_DEFAULTS.layer})
   --octaves N            scales (default 3)
   --iterations N         steps per octave (default 10)
   --seed N               jitter seed (default 0)
@@ -21,7 +24,14 @@ export async function dreamCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...ENGINE_OPTIONS, layer: { type: 'string', default: 'fire5' }, octaves: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      ...ENGINE_OPTIONS,
+      layer: { type: 'string', default: DREAM_DEFAULTS.layer },
+      octaves: { type: 'string' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   if (values.help) {
     process.stdout.write(DREAM_HELP + '\n');

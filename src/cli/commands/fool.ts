@@ -1,8 +1,16 @@
 /** squeezelens fool <image> --target NAME [--method cs231n|fgsm|pgd] [--out fooled.png] … */
 import { parseArgs } from 'node:util';
-import { ATTACK_METHODS, attackSummary, runAttack, type AttackRequest } from '../../methods/attack/index.js';
+import { attackSummary, runAttack, type AttackRequest } from '../../methods/attack/index.js';
 import { parseTarget, resolveTarget, TargetError } from '../../methods/attack/targets.js';
-import type { AttackMethod } from '../../methods/attack/metrics.js';
+import { differenceImage, magnifiedDifference } from '../../render/difference.js';
+import {
+  ATTACK_DEFAULTS,
+  ATTACK_METHODS,
+  DEFAULT_FOOL_CONFIDENCE,
+  FOOL_MARGIN,
+  pgdStepSize,
+  type AttackMethod,
+} from '../../shared/catalog.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, parseMode, progressPrinter, round, writePng } from '../shared.js';
 
 export const FOOL_HELP = `Usage: squeezelens fool <image> [options]
@@ -11,6 +19,8 @@ Make a fooling image: visually the same, classified as something else. The resul
 224×224 image the network sees, verified after rounding: saving it and classifying it again gives
 the same answer (\`squeezelens classify fooled.png\`).
 
+Defaults are the extension popup's (src/shared/catalog.ts): both attack the same way.
+
 Options:
   --target T             a class name ("gorilla") or index (366), least-likely, random or random:SEED.
                          Required for cs231n; without it fgsm/pgd are untargeted (any other class).
@@ -18,16 +28,18 @@ Options:
                            lr·g/‖g‖₂, stopping as soon as the target wins (CS231n);
                          fgsm: one signed-gradient step of size ε;
                          pgd: iterated signed steps projected into the L∞ ball of radius ε.
-  --epsilon N            fgsm/pgd: L∞ budget in pixel levels (/255 units), default 8
-  --iterations N         cs231n: at most N steps (default 100); pgd: steps (default 40)
-  --lr X                 cs231n: L2 length of each step in pixel units (default 50)
-  --step-size N          pgd: step in pixel levels (default 1)
+  --epsilon N            fgsm/pgd: L∞ budget in pixel levels (/255 units), default
+                         ${ATTACK_DEFAULTS.pgd.epsilon} for pgd, ${ATTACK_DEFAULTS.fgsm.epsilon} for fgsm
+  --iterations N         cs231n: at most N steps (default ${ATTACK_DEFAULTS.cs231n.maxIterations});
+                         pgd: steps (default ${ATTACK_DEFAULTS.pgd.iterations})
+  --lr X                 cs231n: L2 length of each step in pixel units (default ${ATTACK_DEFAULTS.cs231n.lr})
+  --step-size N          pgd: step in pixel levels (default ε/4, at least 0.25)
   --random-start         pgd: start from a random point of the ε ball (seeded)
   --seed N               random target / random start seed (default 0)
-  --margin X             required lead of the target's logit over every other class (default 0.05,
+  --margin X             required lead of the target's logit over every other class (default ${FOOL_MARGIN},
                          so the result also fools the CPU backend, whose logits differ by ~1e-4)
-  --min-prob P           targeted: go on until the target's probability is at least P (default 0:
-                         top-1 is enough; 0.9 costs ~2 more steps on the test photos)
+  --min-prob P           targeted: go on until the target's probability is at least P (default
+                         ${DEFAULT_FOOL_CONFIDENCE}, ~2 more steps on the test photos; 0: top-1 is enough)
   --out FILE             the fooled image (PNG, 224×224)
   --diff FILE            the difference (mid-grey = unchanged) (PNG)
   --diff10 FILE          the difference magnified 10× (PNG)
@@ -65,9 +77,13 @@ export async function foolCommand(argv: string[]): Promise<number> {
   if (!ATTACK_METHODS.includes(method)) fail(`--method must be one of ${ATTACK_METHODS.join(', ')}, got '${values.method}'`);
   if (method === 'cs231n' && values.target === undefined) fail('--target is required for --method cs231n (a class name or index, least-likely or random)');
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
-  const epsilon = numberOption('epsilon', values.epsilon, 8, { min: 0, max: 255 });
-  const margin = numberOption('margin', values.margin, 0.05, { min: 0, max: 50 });
-  const minProb = numberOption('min-prob', values['min-prob'], 0, { min: 0, max: 0.999 });
+  // Checked up front for every method, as before; cs231n has no ε (its budget is a step count) and ignores it.
+  const epsilon = numberOption('epsilon', values.epsilon, method === 'cs231n' ? 0 : ATTACK_DEFAULTS[method].epsilon, {
+    min: 0,
+    max: 255,
+  });
+  const margin = numberOption('margin', values.margin, FOOL_MARGIN, { min: 0, max: 50 });
+  const minProb = numberOption('min-prob', values['min-prob'], DEFAULT_FOOL_CONFIDENCE, { min: 0, max: 0.999 });
   const mode = parseMode(values.preprocess);
   const engine = await engineFrom(values);
   try {
@@ -93,8 +109,12 @@ export async function foolCommand(argv: string[]): Promise<number> {
         method,
         target: target!,
         ...common,
-        maxIterations: numberOption('iterations', values.iterations, 100, { min: 1, max: 10000, integer: true }),
-        lr: numberOption('lr', values.lr, 50, { min: 0.001, max: 10000 }),
+        maxIterations: numberOption('iterations', values.iterations, ATTACK_DEFAULTS.cs231n.maxIterations, {
+          min: 1,
+          max: 10000,
+          integer: true,
+        }),
+        lr: numberOption('lr', values.lr, ATTACK_DEFAULTS.cs231n.lr, { min: 0.001, max: 10000 }),
       };
     } else if (method === 'fgsm') {
       request = { method, target, ...common, epsilon };
@@ -104,18 +124,24 @@ export async function foolCommand(argv: string[]): Promise<number> {
         target,
         ...common,
         epsilon,
-        iterations: numberOption('iterations', values.iterations, 40, { min: 1, max: 10000, integer: true }),
-        stepSize: numberOption('step-size', values['step-size'], 1, { min: 0.001, max: 255 }),
+        iterations: numberOption('iterations', values.iterations, ATTACK_DEFAULTS.pgd.iterations, {
+          min: 1,
+          max: 10000,
+          integer: true,
+        }),
+        stepSize: numberOption('step-size', values['step-size'], pgdStepSize(epsilon), { min: 0.001, max: 255 }),
         randomStart: values['random-start'],
         seed,
       };
     }
     const result = await runAttack(engine.model, image.pixels, request);
     const rgb = (data: Uint8ClampedArray) => ({ width: 224, height: 224, data });
+    // The attack measures from the 8-bit view it was given, so the pictures compare those bytes.
+    const [original, fooled] = [rgb(image.pre.pixels), rgb(result.pixels)];
     const outputs: Record<string, string> = {};
-    if (values.out) await writePng((outputs.fooled = values.out), rgb(result.pixels));
-    if (values.diff) await writePng((outputs.difference = values.diff), rgb(result.pictures.difference));
-    if (values.diff10) await writePng((outputs.difference10x = values.diff10), rgb(result.pictures.magnified));
+    if (values.out) await writePng((outputs.fooled = values.out), fooled);
+    if (values.diff) await writePng((outputs.difference = values.diff), differenceImage(original, fooled));
+    if (values.diff10) await writePng((outputs.difference10x = values.diff10), magnifiedDifference(original, fooled));
     const summary = attackSummary(result, engine.labels);
     if (values.json) {
       const rounded = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));

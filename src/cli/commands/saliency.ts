@@ -1,14 +1,20 @@
 /** squeezelens saliency <image> [--method …] [--out map.png] [--overlay overlay.png] [--mask mask.png] */
 import { parseArgs } from 'node:util';
 import { SCORE_DESCRIPTIONS, type ScoreKind } from '../../engine/scores.js';
-import { explain, SALIENCY_METHODS, type SaliencyMethodName, type SaliencyOptions, type SmoothableMethodName } from '../../methods/explain/index.js';
+import { explain, type SaliencyOptions, type SmoothableMethodName } from '../../methods/explain/index.js';
 import type { SaliencyMap } from '../../methods/explain/saliency.js';
 import { CAM_LAYERS, type CamLayer } from '../../methods/explain/grad-cam.js';
 import { heatmap, maskImage, overlayOnSource } from '../../render/overlay.js';
 import { isColormapName, type ColormapName } from '../../render/colormap.js';
+import {
+  DEFAULT_MASK_KEEP,
+  SALIENCY_METHOD_NAMES,
+  SALIENCY_METHODS,
+  type SaliencyMethodName,
+} from '../../shared/catalog.js';
 import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, parseMode, progressPrinter, round, writePng } from '../shared.js';
 
-const methods = Object.keys(SALIENCY_METHODS) as SaliencyMethodName[];
+const methods = SALIENCY_METHOD_NAMES;
 
 export const SALIENCY_HELP = `Usage: squeezelens saliency <image> [options]
 
@@ -29,7 +35,7 @@ ${(Object.keys(SCORE_DESCRIPTIONS) as ScoreKind[]).map((k) => `                 
   --out FILE             the 224×224 heat map (PNG)
   --overlay FILE         the heat map over the original image, on the region the network saw (PNG)
   --mask FILE            the original 224×224 view with only the most salient pixels kept (PNG)
-  --keep F               fraction of pixels the mask keeps (default 0.2)
+  --keep F               fraction of pixels the mask keeps (default ${DEFAULT_MASK_KEEP}, as the popup's mask)
   --colormap NAME        inferno (default), viridis, magma, gray; signed maps use a diverging map
   --preprocess crop|fit  as for classify (default crop)
 ${ENGINE_HELP}`;
@@ -70,7 +76,7 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
   if (!['vanilla', 'gradxinput', 'ig', 'gradcam'].includes(values.base)) fail(`--base must be vanilla, gradxinput, ig or gradcam, got '${values.base}'`);
   if (values.baseline !== 'black' && values.baseline !== 'blur') fail(`--baseline must be black or blur, got '${values.baseline}'`);
   if (!isColormapName(values.colormap)) fail(`--colormap must be inferno, viridis, magma or gray, got '${values.colormap}'`);
-  const keep = numberOption('keep', values.keep, 0.2, { min: 0.001, max: 1 });
+  const keep = numberOption('keep', values.keep, DEFAULT_MASK_KEEP, { min: 0.001, max: 1 });
   const options: SaliencyOptions = {
     score: values.score as ScoreKind,
     layer: values.layer as CamLayer,

@@ -1,12 +1,13 @@
 /** squeezelens sanity <image> [--method vanilla] — can this saliency map be trusted? */
 import { parseArgs } from 'node:util';
 import { loadWeightsNode } from '../../engine/node-weights.js';
-import { explain, SALIENCY_METHODS, type SaliencyMethodName } from '../../methods/explain/index.js';
+import { explain } from '../../methods/explain/index.js';
 import { deletionInsertion } from '../../methods/trust/deletion-insertion.js';
 import { modelRandomization, type MapFn } from '../../methods/trust/model-randomization.js';
+import { SALIENCY_METHOD_NAMES, SALIENCY_METHODS, type SaliencyMethodName } from '../../shared/catalog.js';
 import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, progressPrinter, round } from '../shared.js';
 
-const methods = Object.keys(SALIENCY_METHODS) as SaliencyMethodName[];
+const methods = SALIENCY_METHOD_NAMES;
 
 export const SANITY_HELP = `Usage: squeezelens sanity <image> [options]
 

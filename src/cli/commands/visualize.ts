@@ -1,6 +1,7 @@
 /** squeezelens visualize --class NAME [--iterations N] [--out viz.png] */
 import { parseArgs } from 'node:util';
 import { visualizeClass } from '../../methods/visualize/class-visualization.js';
+import { VISUALIZE_ITERATIONS } from '../../shared/catalog.js';
 import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, numberOption, progressPrinter, round, writePng } from '../shared.js';
 
 export const VISUALIZE_HELP = `Usage: squeezelens visualize --class NAME|INDEX [options]
@@ -11,7 +12,7 @@ learning rate 25).
 
 Options:
   --class NAME|INDEX     the class (e.g. gorilla or 366)
-  --iterations N         steps (default 200; 100–1000 are sensible)
+  --iterations N         steps (default ${VISUALIZE_ITERATIONS.default}; 100–1000 are sensible)
   --seed N               noise and jitter seed (default 0)
   --out FILE             the visualization (PNG, 224×224)
 ${ENGINE_HELP}`;
@@ -28,7 +29,11 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) fail(`visualize takes no image (got ${positionals.join(' ')}); use --class`);
   if (values.class === undefined) fail('visualize needs --class NAME|INDEX');
-  const iterations = numberOption('iterations', values.iterations, 200, { min: 1, max: 5000, integer: true });
+  const iterations = numberOption('iterations', values.iterations, VISUALIZE_ITERATIONS.default, {
+    min: 1,
+    max: 5000,
+    integer: true,
+  });
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
   const engine = await engineFrom(values);
   try {

@@ -32,13 +32,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { classScore, type ScoreHead } from '../../engine/scores.js';
+import { ATTACK_DEFAULTS } from '../../shared/catalog.js';
+import { argmax } from '../../shared/numeric.js';
 import type { Model, PixelImage } from '../common.js';
-import { argmax } from './metrics.js';
 import { attackLoop, project, checkClass, checkMinProb, classifyUint8, finishResult, originalBytes, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
 
+/** lr and the step budget come from the catalog (one set for the CLI and the popup); the head: above. */
 export const CS231N_DEFAULTS = {
-  lr: 50,
-  maxIterations: 100,
+  lr: ATTACK_DEFAULTS.cs231n.lr,
+  maxIterations: ATTACK_DEFAULTS.cs231n.maxIterations,
   head: 'preReluLogits' as ScoreHead,
 };
 

@@ -21,13 +21,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreHead } from '../../engine/scores.js';
+import { ATTACK_DEFAULTS } from '../../shared/catalog.js';
 import type { Model, PixelImage } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
-
 import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
 
+/** ε 8 is the catalog's (11/12 flipped untargeted, above). */
 export const FGSM_DEFAULTS = {
-  epsilon: 8,
+  epsilon: ATTACK_DEFAULTS.fgsm.epsilon,
   head: 'logits' as ScoreHead,
 };
 

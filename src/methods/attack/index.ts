@@ -6,10 +6,11 @@
  *   const result = await runAttack(model, image, { method: 'cs231n', target: target.index, backend });
  *   result.pixels   // the 8-bit image to save; result.success is about exactly these bytes
  */
+import { ATTACK_METHODS, type AttackMethod } from '../../shared/catalog.js';
 import type { Model, PixelImage } from '../common.js';
 import { cs231nAttack, type Cs231nOptions } from './cs231n.js';
 import { fgsmAttack, type FgsmOptions } from './fgsm.js';
-import type { AttackMethod, AttackMetrics } from './metrics.js';
+import type { AttackMetrics } from './metrics.js';
 import { pgdAttack, type PgdOptions } from './pgd.js';
 import type { AttackResult } from './uint8.js';
 
@@ -24,8 +25,6 @@ export type AttackRequest =
   | ({ method: 'cs231n'; target: number } & Cs231nOptions)
   | ({ method: 'fgsm'; target: number | null } & FgsmOptions)
   | ({ method: 'pgd'; target: number | null } & PgdOptions);
-
-export const ATTACK_METHODS: readonly AttackMethod[] = ['cs231n', 'fgsm', 'pgd'];
 
 export async function runAttack(model: Model, image: PixelImage, request: AttackRequest): Promise<AttackResult> {
   switch (request.method) {

@@ -1,5 +1,7 @@
 /**
- * What every attack reports, and its pictures as data (the render code draws them).
+ * What every attack reports. Its pictures (the difference, magnified 10×) are drawn from the
+ * original and the returned bytes by render/difference.ts, the one implementation the CLI and the
+ * popup share.
  *
  * Units, measured between the original and the returned 8-bit image (both 224×224×3):
  * - `linf`: max |Δ| over the 150,528 values, in pixel levels, i.e. in /255 units (8 means 8/255).
@@ -11,8 +13,6 @@
 import { INPUT } from '../../engine/preprocess.js';
 
 export const VALUES = INPUT * INPUT * 3;
-
-export type AttackMethod = 'cs231n' | 'fgsm' | 'pgd';
 
 export interface AttackMetrics {
   /** the returned uint8 image is classified as the target (targeted) / not as the source class (untargeted) */
@@ -72,28 +72,3 @@ export function distances(original: ArrayLike<number>, fooled: ArrayLike<number>
   }
   return { linf, l2: Math.sqrt(sq), changedValues: values / VALUES, changedPixels: pixels / (VALUES / 3) };
 }
-
-/** The four pictures of a result, each 224×224×3 RGB uint8, row-major. */
-export interface AttackPictures {
-  original: Uint8ClampedArray;
-  fooled: Uint8ClampedArray;
-  /** signed difference: 128 + (fooled − original), clipped to [0, 255] */
-  difference: Uint8ClampedArray;
-  /** the same magnified: 128 + 10 · (fooled − original), clipped */
-  magnified: Uint8ClampedArray;
-}
-
-export const MAGNIFICATION = 10;
-
-export function attackPictures(original: ArrayLike<number>, fooled: ArrayLike<number>, magnification = MAGNIFICATION): AttackPictures {
-  const difference = new Uint8ClampedArray(VALUES);
-  const magnified = new Uint8ClampedArray(VALUES);
-  for (let i = 0; i < VALUES; i++) {
-    const d = fooled[i] - original[i];
-    difference[i] = 128 + d; // Uint8ClampedArray rounds and clips
-    magnified[i] = 128 + magnification * d;
-  }
-  return { original: Uint8ClampedArray.from(original), fooled: Uint8ClampedArray.from(fooled), difference, magnified };
-}
-
-export { argmax, argmin, median } from '../../shared/numeric.js';

@@ -8,29 +8,31 @@
  * at most; rounding is handled as in uint8.ts and L∞ ≤ ⌊ε⌋ holds for the returned bytes.
  *
  * Measured on the 12 photos (WASM; targets: randomClass seeds 2024 + photo index):
- * - targeted, defaults (ε 8, α 1, 40 steps): 12/12, median 2 iterations, median L∞ 2/255, L2 600,
- *   ~0.3 s; ε 2, α 0.5: 12/12, median 4.5 iterations (tested); ε 1, α 0.25: 8/12.
- * - untargeted, defaults: 12/12, median 1 iteration, L∞ 1; ε 1, α 0.25: 12/12 (tested), with 5
+ * - targeted, ε 8, α 1, 40 steps: 12/12, median 2 iterations, median L∞ 2/255, L2 600, ~0.3 s;
+ *   ε 2, α 0.5 (the defaults: shared/catalog.ts ATTACK_DEFAULTS, α = pgdStepSize(ε) = ε/4):
+ *   12/12, median 4.5 iterations (tested); ε 1, α 0.25: 8/12.
+ * - untargeted, ε 8, α 1: 12/12, median 1 iteration, L∞ 1; ε 1, α 0.25: 12/12 (tested), with 5
  *   rounding retries (the 8-bit check at work).
  * - the pre-ReLU head's cross-entropy does no better (ε 4 targeted: 12/12, median 2 either way), so
  *   the default stays the model's own probabilities (`head: 'logits'`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreHead } from '../../engine/scores.js';
+import { ATTACK_DEFAULTS, pgdStepSize } from '../../shared/catalog.js';
 import { seededRandom, type Model, type PixelImage } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
 import { VALUES } from './metrics.js';
 import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
 
+/** ε and the step count are the catalog's; the step α follows ε (pgdStepSize) unless given. */
 export const PGD_DEFAULTS = {
-  epsilon: 8,
-  stepSize: 1,
-  iterations: 40,
+  epsilon: ATTACK_DEFAULTS.pgd.epsilon,
+  iterations: ATTACK_DEFAULTS.pgd.iterations,
   head: 'logits' as ScoreHead,
 };
 
 export interface PgdOptions extends LinfAttackOptions {
-  /** step α in /255 units, default 1 */
+  /** step α in /255 units, default pgdStepSize(ε) = max(0.25, ε/4) */
   stepSize?: number;
   /** at most this many steps, default 40 */
   iterations?: number;
@@ -43,7 +45,7 @@ export interface PgdOptions extends LinfAttackOptions {
 /** target: a class index (targeted) or null (untargeted). */
 export async function pgdAttack(model: Model, image: PixelImage, target: number | null, options: PgdOptions = {}): Promise<AttackResult> {
   const t0 = performance.now();
-  const alpha = options.stepSize ?? PGD_DEFAULTS.stepSize;
+  const alpha = options.stepSize ?? pgdStepSize(options.epsilon ?? PGD_DEFAULTS.epsilon);
   const iterations = options.iterations ?? PGD_DEFAULTS.iterations;
   if (!(alpha > 0)) throw new RangeError(`stepSize must be > 0, got ${alpha}`);
   if (!(Number.isInteger(iterations) && iterations >= 0)) throw new RangeError(`iterations must be an integer ≥ 0, got ${iterations}`);

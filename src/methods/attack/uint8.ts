@@ -16,11 +16,13 @@
  * the effective 8-bit budget is ⌊ε⌋). The original is taken as 8-bit (rounded once if it is not).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { AttackMethod } from '../../shared/catalog.js';
+import { argmax } from '../../shared/numeric.js';
 import { INPUT, normalize } from '../../engine/preprocess.js';
 import type { ScoreFn, ScoreHead } from '../../engine/scores.js';
 import { disposeResult } from '../../engine/squeezenet.js';
 import { inputGradToPixelGrad, pixelsToInput, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type Progress } from '../common.js';
-import { argmax, attackPictures, distances, VALUES, type AttackMethod, type AttackMetrics, type AttackPictures } from './metrics.js';
+import { distances, VALUES, type AttackMetrics } from './metrics.js';
 
 const SHAPE: [number, number, number, number] = [1, INPUT, INPUT, 3];
 
@@ -64,14 +66,16 @@ export interface AttackResult {
   /** the class the attack moves away from: the original's top-1, or the given true class */
   source: number;
   success: boolean;
-  /** the returned 8-bit image, 224×224×3 RGB row-major: what users download */
+  /**
+   * the returned 8-bit image, 224×224×3 RGB row-major: what users download (its difference
+   * pictures: render/difference.ts, from the original's bytes and these)
+   */
   pixels: Uint8ClampedArray;
   /** the same values as a PixelImage (to chain into other methods) */
   image: PixelImage;
   /** softmax probabilities of the returned image (1000) */
   probs: Float32Array;
   metrics: AttackMetrics;
-  pictures: AttackPictures;
 }
 
 export interface Goal {
@@ -302,7 +306,6 @@ export function finishResult(args: {
     image: { width: INPUT, height: INPUT, data: Float32Array.from(outcome.pixels) },
     probs: after,
     metrics,
-    pictures: attackPictures(original, outcome.pixels),
   };
 }
 
@@ -317,7 +320,7 @@ export function checkClass(index: number, what: string): void {
 
 /** Options of the L∞ attacks (FGSM, PGD). */
 export interface LinfAttackOptions extends AttackControl {
-  /** L∞ budget in /255 units (pixel levels), default 8 */
+  /** L∞ budget in /255 units (pixel levels); default: shared/catalog.ts ATTACK_DEFAULTS (PGD 2, FGSM 8) */
   epsilon?: number;
   /** untargeted: the class to move away from (default: the original's top-1) */
   trueClass?: number;

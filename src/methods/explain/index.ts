@@ -2,6 +2,7 @@
  * One entry point for the CLI and the popup: `explain(model, image, 'vanilla' | 'gradxinput' |
  * 'smoothgrad' | 'ig' | 'gradcam', options, control)`, plus help texts.
  */
+import { SALIENCY_METHOD_NAMES, SALIENCY_METHODS, type SaliencyMethodName } from '../../shared/catalog.js';
 import type { Model, PixelImage, RunControl } from '../common.js';
 import { gradCam, gradCamMethod, type CamLayer } from './grad-cam.js';
 import { gradientTimesInputMethod, gradTimesInput, type InputReference } from './gradient-x-input.js';
@@ -10,17 +11,8 @@ import type { AttributionMethod, ExplainOptions, SaliencyMap } from './saliency.
 import { smoothGradMap, type SmoothGradOptions } from './smoothgrad.js';
 import { vanilla, vanillaGradient } from './vanilla.js';
 
-export type SaliencyMethodName = 'vanilla' | 'gradxinput' | 'smoothgrad' | 'ig' | 'gradcam';
 /** What SmoothGrad can wrap. */
 export type SmoothableMethodName = Exclude<SaliencyMethodName, 'smoothgrad'>;
-
-export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
-  vanilla: { title: 'Vanilla gradient', description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)' },
-  gradxinput: { title: 'Gradient × input', description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)' },
-  smoothgrad: { title: 'SmoothGrad', description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)' },
-  ig: { title: 'Integrated Gradients', description: 'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)' },
-  gradcam: { title: 'Grad-CAM', description: 'ReLU of a fire layer\'s channels weighted by their mean gradient, upsampled (Selvaraju et al. 2017)' },
-};
 
 export interface SaliencyOptions extends ExplainOptions, SmoothGradOptions, IntegratedGradientsOptions {
   /** gradxinput: reference of the input (default 'mean') */
@@ -60,13 +52,14 @@ export async function explain(model: Model, image: PixelImage, method: SaliencyM
     case 'gradcam':
       return gradCam(model, image, options, control);
     default:
-      throw new RangeError(`unknown method ${String(method)} (use ${Object.keys(SALIENCY_METHODS).join(', ')})`);
+      throw new RangeError(`unknown method ${String(method)} (use ${SALIENCY_METHOD_NAMES.join(', ')})`);
   }
 }
 
+// The names and help texts live in the TF-free catalog (the popup reads them without TF.js).
+export { SALIENCY_METHODS, type SaliencyMethodName };
 export * from './saliency.js';
 export * from './postprocess.js';
-export { gaussianBlur } from './blur.js';
 export { vanilla, vanillaGradient, pixelGradient } from './vanilla.js';
 export { gradTimesInput, gradientTimesInput, gradientTimesInputMethod, REFERENCE_DESCRIPTIONS, type InputReference } from './gradient-x-input.js';
 export { smoothGrad, smoothGradMap, SMOOTHGRAD_DEFAULTS, type SmoothGradOptions } from './smoothgrad.js';

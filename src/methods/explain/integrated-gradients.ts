@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { pixelImage, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '../../shared/blur.js';
 import { explainWith, positiveInteger, scoreValues, SIZE, type AttributionMethod, type ExplainOptions, type SaliencyMap, type Target } from './saliency.js';
 import { pixelGradient } from './vanilla.js';
 

@@ -1,6 +1,7 @@
 /**
- * Post-processing of saliency maps (any H×W array): make different methods comparable, turn a
- * map into a segmentation mask, and clip outliers for display. Pure functions, no tensors.
+ * Post-processing of saliency maps (any H×W array): make different methods comparable and clip
+ * outliers for display. Pure functions, no tensors. The mask of the most salient pixels (saliency
+ * as segmentation) has one rule for the CLI and the popup: render/overlay.ts `keepMask`.
  */
 import { quantile } from '../../shared/numeric.js';
 
@@ -33,8 +34,6 @@ export function rankNormalize(map: ArrayLike<number>): Float32Array {
   const r = ranks(map);
   return Float32Array.from(r, (v) => v / (n - 1));
 }
-
-export { quantile };
 
 /**
  * Clip to the [lower, upper] percentiles (default 1 and 99.5) and scale to [0, 1] for display: a
@@ -70,25 +69,4 @@ export function absoluteMap(map: ArrayLike<number>): Float32Array {
 /** max(map, 0): the evidence for the class in a signed attribution map. */
 export function positivePart(map: ArrayLike<number>): Float32Array {
   return Float32Array.from(map, (v) => Math.max(v, 0));
-}
-
-/**
- * Saliency as segmentation: a mask (1 = kept) of exactly round(percent % of n) pixels, the most
- * salient ones; ties at the threshold are broken by position (row-major, earlier first), so the
- * count is exact and the result deterministic.
- */
-export function topKMask(map: ArrayLike<number>, percent: number): Uint8Array {
-  if (!(percent >= 0 && percent <= 100)) throw new RangeError(`percent must be in [0, 100], got ${percent}`);
-  const n = map.length;
-  const keep = Math.round((percent / 100) * n);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => map[b] - map[a] || a - b);
-  const mask = new Uint8Array(n);
-  for (let k = 0; k < keep; k++) mask[order[k]] = 1;
-  return mask;
-}
-
-/** Apply a mask to an H×W×C image: masked-out pixels take `fill` (default 0). */
-export function applyMask(image: ArrayLike<number>, mask: ArrayLike<number>, channels = 3, fill = 0): Float32Array {
-  if (image.length !== mask.length * channels) throw new RangeError(`image has ${image.length} values, mask ${mask.length} pixels × ${channels}`);
-  return Float32Array.from(image, (v, i) => (mask[Math.floor(i / channels)] ? v : fill));
 }

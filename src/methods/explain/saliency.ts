@@ -40,13 +40,6 @@ export const HEAD_DESCRIPTIONS: Record<ScoreHead | 'auto', string> = {
 /** How a per-channel attribution (H×W×C) becomes one value per pixel. */
 export type ChannelReduction = 'maxAbs' | 'sumAbs' | 'sum' | 'l2';
 
-export const REDUCTION_DESCRIPTIONS: Record<ChannelReduction, string> = {
-  maxAbs: 'max over colour channels of |attribution| (Simonyan et al.)',
-  sumAbs: 'sum over colour channels of |attribution|',
-  sum: 'signed sum over colour channels (keeps completeness: the map sums to the total attribution)',
-  l2: 'Euclidean norm over colour channels',
-};
-
 /** Which score of which class a method explains. */
 export interface TargetOptions {
   /** ImageNet class index 0…999; default: the predicted class */
@@ -182,8 +175,6 @@ export function scoreFromHead(z: ArrayLike<number>, classIndex: number, kind: Sc
   for (let i = 0; i < z.length; i++) e += Math.exp(z[i] - m);
   return Math.log(e) + m - s;
 }
-
-export { argmax };
 
 /** The score function of a target for a batch of n copies. */
 export function scoreFor(target: Target, n: number) {

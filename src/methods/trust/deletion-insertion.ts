@@ -22,8 +22,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN } from '../../engine/preprocess.js';
 import { seededRandom, throwIfCancelled, yieldToEventLoop, pixelTensor, type Model, type PixelImage, type RunControl } from '../common.js';
-import { gaussianBlur } from '../explain/blur.js';
-import { argmax, classify, PIXELS, positiveInteger, SIZE, validateClass, validateImage, type SaliencyMap } from '../explain/saliency.js';
+import { gaussianBlur } from '../../shared/blur.js';
+import { argmax } from '../../shared/numeric.js';
+import {
+  classify,
+  PIXELS,
+  positiveInteger,
+  SIZE,
+  validateClass,
+  validateImage,
+  type SaliencyMap,
+} from '../explain/saliency.js';
 
 export type Substrate = 'black' | 'mean' | 'blur';
 

@@ -27,7 +27,8 @@ import { FIRES, type FireName } from '../../engine/architecture.js';
 import { SqueezeNet } from '../../engine/squeezenet.js';
 import type { ModelWeights } from '../../engine/weights.js';
 import { gaussian, pixelTensor, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
-import { argmax, classify, validateClass, validateImage } from '../explain/saliency.js';
+import { argmax } from '../../shared/numeric.js';
+import { classify, validateClass, validateImage } from '../explain/saliency.js';
 import { compareMaps, type MapSimilarity } from './similarity.js';
 
 export type RandomizationBlock = 'classifier' | FireName | 'conv1';

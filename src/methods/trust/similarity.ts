@@ -3,7 +3,7 @@
  * values), Pearson correlation, and SSIM of the maps scaled to [0, 1] — the measures Adebayo et
  * al. ("Sanity Checks for Saliency Maps", 2018) report.
  */
-import { gaussianBlur } from '../explain/blur.js';
+import { gaussianBlur } from '../../shared/blur.js';
 import { absoluteMap, minMaxNormalize, ranks } from '../explain/postprocess.js';
 
 /**

@@ -44,8 +44,9 @@ import { NUM_CLASSES } from '../../engine/architecture.js';
 import { INPUT } from '../../engine/preprocess.js';
 import { classScore, type ScoreFn, type ScoreHead } from '../../engine/scores.js';
 import { disposeResult } from '../../engine/squeezenet.js';
+import { VISUALIZE_ITERATIONS } from '../../shared/catalog.js';
 import { gaussian, pixelsToInput, pixelTensor, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
-import { clipNormalized, gaussianBlur, normalizedToPixels, quantizePixels, roll } from './image-ops.js';
+import { clipNormalized, gaussianBlurTensor, normalizedToPixels, quantizePixels, roll } from './image-ops.js';
 
 export interface ClassVisualizationOptions extends RunControl {
   /** gradient-ascent iterations (default 200; CS231n uses 100, 100–1000 are sensible) */
@@ -103,7 +104,7 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= NUM_CLASSES) {
     throw new RangeError(`class index must be an integer in [0, ${NUM_CLASSES - 1}], got ${classIndex}`);
   }
-  const iterations = options.iterations ?? 200;
+  const iterations = options.iterations ?? VISUALIZE_ITERATIONS.default;
   const lr = options.learningRate ?? 25;
   const l2 = options.l2Reg ?? 1e-3;
   const blurEvery = options.blurEvery ?? 10;
@@ -149,7 +150,7 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
         // ascent on s_c − λ‖I‖²: its gradient is ∇s_c − 2λI
         const stepped = tf.add(jittered, tf.mul(tf.sub(g, tf.mul(jittered, 2 * l2)), rateAt(t))) as tf.Tensor4D;
         let x = clipNormalized(roll(stepped, -ox, -oy));
-        if (blurEvery > 0 && t % blurEvery === 0) x = gaussianBlur(x, sigma);
+        if (blurEvery > 0 && t % blurEvery === 0) x = gaussianBlurTensor(x, sigma);
         const stats = tf.stack([tf.reshape(r.score!, []), tf.reshape(tf.slice(r.probs, [0, classIndex], [1, 1]), [])]);
         return { next: x, stats };
       });

@@ -34,9 +34,10 @@
  * gradients per step); every tensor is released each step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FIRES, LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
+import { LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
 import { INPUT } from '../../engine/preprocess.js';
 import type { LayerScore } from '../../engine/squeezenet.js';
+import { DREAM_DEFAULTS } from '../../shared/catalog.js';
 import { channelsOf, toRgbFloat, type AnyImage } from '../../render/image.js';
 import { resize } from '../../render/resample.js';
 import { inputGradToPixelGrad, pixelsToInput, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
@@ -232,7 +233,7 @@ export async function dreamObjectiveOf(model: Model, image: AnyImage, layer: Lay
 }
 
 export async function deepDream(model: Model, input: AnyImage, options: DeepDreamOptions = {}): Promise<DeepDreamResult> {
-  const layer = options.layer ?? 'fire5';
+  const layer = options.layer ?? DREAM_DEFAULTS.layer;
   if (!(LAYER_NAMES as readonly string[]).includes(layer)) throw new RangeError(`unknown layer ${layer} (available: ${LAYER_NAMES.join(', ')})`);
   const objective = options.objective ?? 'l2';
   const octaves = options.octaves ?? 3;
@@ -341,7 +342,3 @@ function previewOf(image: RgbImage): PixelImage {
   const data = image.width === INPUT && image.height === INPUT ? Float32Array.from(image.data) : resize(image.data, image.width, image.height, 3, INPUT, INPUT);
   return { width: INPUT, height: INPUT, data };
 }
-
-/** Layers DeepDream can amplify: every named activation. */
-export const DREAM_LAYERS: readonly LayerName[] = LAYER_NAMES;
-export const FIRE_LAYERS: readonly LayerName[] = FIRES.map((f) => f.name);

@@ -33,9 +33,10 @@ export function gaussianTaps(sigma: number): Float32Array {
 
 /**
  * Separable Gaussian blur of [N,H,W,3] along H and W, edges mirrored as scipy's default 'reflect'
- * mode (…c b a | a b c…, TF.js 'symmetric'). CS231n blurs every 10 steps with σ = 0.5.
+ * mode (…c b a | a b c…, TF.js 'symmetric'). CS231n blurs every 10 steps with σ = 0.5. Not the
+ * same filter as shared/blur.ts `gaussianBlur` (plain arrays, radius 3σ, renormalized borders).
  */
-export function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
+export function gaussianBlurTensor(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
   if (!(sigma > 0)) return tf.clone(x);
   const taps = gaussianTaps(sigma);
   const r = (taps.length - 1) / 2;

@@ -10,7 +10,8 @@ import { normalize } from '../../../src/engine/preprocess.js';
 import type { ScoreHead } from '../../../src/engine/scores.js';
 import { CancelledError, pixelImage } from '../../../src/methods/common.js';
 import { cs231nAttack } from '../../../src/methods/attack/cs231n.js';
-import { argmax, distances, median } from '../../../src/methods/attack/metrics.js';
+import { distances } from '../../../src/methods/attack/metrics.js';
+import { argmax, median } from '../../../src/shared/numeric.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
 import type { AttackProgress, AttackResult } from '../../../src/methods/attack/uint8.js';
 import { photos } from '../../helpers/data.js';
@@ -62,7 +63,6 @@ describe('CS231n fooling images', () => {
         expect(m.backend).toBe('wasm');
         expect(distances(c.pixels, r.pixels)).toEqual({ linf: m.linf, l2: m.l2, changedValues: m.changedValues, changedPixels: m.changedPixels });
         expect(r.image.data).toEqual(Float32Array.from(r.pixels));
-        expect(r.pictures.fooled).toEqual(r.pixels);
         expect(m.iterations).toBeLessThanOrEqual(100);
         expect(m.predictedBefore).toBe(c.label);
         if (m.success) {

@@ -10,7 +10,7 @@ import { classScore, type ScoreFn } from '../../../src/engine/scores.js';
 import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
 import { fgsmAttack } from '../../../src/methods/attack/fgsm.js';
 import { crossEntropyDirection, exactSign } from '../../../src/methods/attack/losses.js';
-import { argmax, median } from '../../../src/methods/attack/metrics.js';
+import { argmax, median } from '../../../src/shared/numeric.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../../src/engine/preprocess.js';
 import { CancelledError, pixelImage } from '../../../src/methods/common.js';
-import { argmax, median } from '../../../src/methods/attack/metrics.js';
+import { argmax, median } from '../../../src/shared/numeric.js';
 import { pgdAttack, type PgdOptions } from '../../../src/methods/attack/pgd.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
 import { project, type AttackResult } from '../../../src/methods/attack/uint8.js';

@@ -9,7 +9,7 @@ import { normalize } from '../../../src/engine/preprocess.js';
 import { classScore } from '../../../src/engine/scores.js';
 import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
 import { cs231nAttack, CS231N_DEFAULTS } from '../../../src/methods/attack/cs231n.js';
-import { argmax } from '../../../src/methods/attack/metrics.js';
+import { argmax } from '../../../src/shared/numeric.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
 import { meetsGoal, toUint8, uint8Bounds, type AttackProgress } from '../../../src/methods/attack/uint8.js';
 import { photos } from '../../helpers/data.js';
@@ -71,7 +71,6 @@ describe('8-bit guarantee', () => {
       expect(events.every((e) => e.uint8Phase)).toBe(true);
       expect(r.success).toBe(true);
       expect(argmax(check)).toBe(target);
-      expect(r.pixels).toEqual(r.pictures.fooled);
       if (++shown === 2) break;
     }
     expect(shown).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/engine/preprocess.js';
 import type { RunOptions, RunResult } from '../../../src/engine/squeezenet.js';
 import { CancelledError, pixelImage, type Model, type PixelImage, type Progress } from '../../../src/methods/common.js';
-import { gaussianBlur } from '../../../src/methods/explain/blur.js';
+import { gaussianBlur } from '../../../src/shared/blur.js';
 import { baselineFor, integratedGradients, riemann } from '../../../src/methods/explain/integrated-gradients.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';

@@ -1,7 +1,14 @@
 /** Post-processing of maps, by hand-computed examples. */
 import { describe, expect, it } from 'vitest';
-import { gaussianBlur } from '../../../src/methods/explain/blur.js';
-import { applyMask, minMaxNormalize, percentileClip, positivePart, quantile, rankNormalize, ranks, topKMask } from '../../../src/methods/explain/postprocess.js';
+import { gaussianBlur } from '../../../src/shared/blur.js';
+import {
+  minMaxNormalize,
+  percentileClip,
+  positivePart,
+  rankNormalize,
+  ranks,
+} from '../../../src/methods/explain/postprocess.js';
+import { quantile } from '../../../src/shared/numeric.js';
 import { reduceChannels } from '../../../src/methods/explain/saliency.js';
 import { rng } from '../../helpers/data.js';
 
@@ -33,21 +40,8 @@ describe('map post-processing', () => {
     expect(() => percentileClip(values, 50, 10)).toThrow(RangeError);
   });
 
-  it('keeps exactly the top k % of pixels in a mask', () => {
-    const map = [0.1, 0.9, 0.5, 0.9, 0.3, 0.2, 0.8, 0.0, 0.4, 0.6];
-    expect(Array.from(topKMask(map, 30))).toEqual([0, 1, 0, 1, 0, 0, 1, 0, 0, 0]);
-    expect(Array.from(topKMask([1, 1, 1, 1], 50))).toEqual([1, 1, 0, 0]); // ties: earlier first
-    expect(topKMask(map, 0).every((v) => v === 0)).toBe(true);
-    expect(topKMask(map, 100).every((v) => v === 1)).toBe(true);
-    const random = rng(2);
-    const big = Float32Array.from({ length: 224 * 224 }, () => random());
-    const mask = topKMask(big, 15);
-    expect(mask.reduce((s, v) => s + v, 0)).toBe(Math.round(0.15 * 224 * 224));
-    let minKept = Infinity;
-    let maxDropped = -Infinity;
-    mask.forEach((keep, i) => (keep ? (minKept = Math.min(minKept, big[i])) : (maxDropped = Math.max(maxDropped, big[i]))));
-    expect(minKept).toBeGreaterThanOrEqual(maxDropped);
-    expect(Array.from(applyMask([1, 2, 3, 4, 5, 6], [0, 1]))).toEqual([0, 0, 0, 4, 5, 6]);
+  // The top-k % mask is render/overlay.ts keepMask, tested in test/render/overlay.test.ts.
+  it('keeps the positive part of a signed map', () => {
     expect(Array.from(positivePart([-1, 2]))).toEqual([0, 2]);
   });
 

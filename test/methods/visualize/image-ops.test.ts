@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NUM_CLASSES } from '../../../src/engine/architecture.js';
 import { autoClassScore } from '../../../src/methods/visualize/class-visualization.js';
-import { clipNormalized, gaussianBlur, gaussianTaps, normalizedToPixels, roll } from '../../../src/methods/visualize/image-ops.js';
+import {
+  clipNormalized,
+  gaussianBlurTensor,
+  gaussianTaps,
+  normalizedToPixels,
+  roll,
+} from '../../../src/methods/visualize/image-ops.js';
 import { dreamObjective, gatherWindows, makeWindows, mirrorIndex, scatterWindows, windowOrigins } from '../../../src/methods/visualize/deepdream.js';
 import { rng } from '../../helpers/data.js';
 
@@ -58,10 +64,10 @@ describe('Gaussian blur', () => {
       for (let k = -r; k <= r; k++) s += taps[k + r] * tmp[(y * w + refl(xx + k, w)) * c + ch];
       out[(y * w + xx) * c + ch] = s;
     }
-    const got = await gaussianBlur(x, 0.5).data();
+    const got = await gaussianBlurTensor(x, 0.5).data();
     for (let i = 0; i < out.length; i++) expect(got[i]).toBeCloseTo(out[i], 5);
     // a constant image stays constant, edges included
-    const flat = await gaussianBlur(tf.fill([1, 6, 6, 3], 0.7) as tf.Tensor4D, 0.5).data();
+    const flat = await gaussianBlurTensor(tf.fill([1, 6, 6, 3], 0.7) as tf.Tensor4D, 0.5).data();
     for (const f of flat) expect(f).toBeCloseTo(0.7, 6);
   });
 });

@@ -1,11 +1,22 @@
 /**
- * Gaussian blur of an H×W×C image (separable, in float64 loops). At the borders the kernel is
- * truncated and renormalized, so a constant image stays constant and no dark frame appears.
- * Used for Integrated Gradients' blurred baseline and the insertion metric's canvas.
+ * Gaussian blur of an H×W×C image (separable, in float64 loops; radius ⌈3σ⌉). At the borders the
+ * kernel is truncated and renormalized, so a constant image stays constant and no dark frame
+ * appears. Used for Integrated Gradients' blurred baseline, the insertion metric's canvas, the
+ * similarity of saliency maps and the popup's smoothed map. Plain numbers, no TF.js, so the popup
+ * can import it; the tensor blur of the visualizations (scipy's reflected borders, on the model's
+ * backend) is a different function: methods/visualize/image-ops.ts `gaussianBlurTensor`.
  */
-export function gaussianBlur(data: ArrayLike<number>, width: number, height: number, channels: number, sigma: number): Float32Array {
+export function gaussianBlur(
+  data: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  sigma: number,
+): Float32Array {
   if (!Number.isFinite(sigma) || sigma < 0) throw new RangeError(`blur sigma must be ≥ 0, got ${sigma}`);
-  if (data.length !== width * height * channels) throw new RangeError(`expected ${width}×${height}×${channels} values, got ${data.length}`);
+  if (data.length !== width * height * channels) {
+    throw new RangeError(`expected ${width}×${height}×${channels} values, got ${data.length}`);
+  }
   if (sigma === 0) return Float32Array.from(data);
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const kernel = new Float64Array(2 * radius + 1);
