@@ -37,6 +37,20 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB
 
 export type DecodedImage = RgbaImage & { originalWidth: number; originalHeight: number };
 
+/**
+ * Whether an address answers with a redirect. Asked only after a download failed: fetch says just
+ * "Failed to fetch" for a redirect loop, and a worker cannot follow redirects itself (a manual
+ * redirect is opaque), but it can tell that one happened.
+ */
+async function redirects(url: string, signal: AbortSignal): Promise<boolean> {
+  if (!/^https?:/i.test(url)) return false;
+  try {
+    return (await fetch(url, { credentials: 'omit', redirect: 'manual', signal })).type === 'opaqueredirect';
+  } catch {
+    return false;
+  }
+}
+
 /** Downloads an image the user chose (http, https or data:), enforcing the limits. */
 export async function fetchImageBlob(url: string, options: FetchOptions | AbortSignal = {}): Promise<Blob> {
   const opts: FetchOptions = options instanceof AbortSignal ? { signal: options } : options;
@@ -55,6 +69,13 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
       // No cookies: the image is fetched as an anonymous visitor would see it.
       response = await fetch(url, { credentials: 'omit', signal });
     } catch (error) {
+      if (!signal.aborted && (await redirects(url, signal))) {
+        throw new ImageFetchError(
+          'The image could not be downloaded: its address redirects, and following the redirects failed ' +
+            '(too many redirects — browsers stop after 20 — or a redirect to an address that cannot be reached).',
+          'network',
+        );
+      }
       return fail(error);
     }
     if (!response.ok) {

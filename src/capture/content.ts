@@ -9,7 +9,7 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { isFromWorker, parseCaptureRequest, parsePageRequest, type PageReply, type PageRequest } from '../shared/messages.js';
-import { capture, type ContextClick } from './locate.js';
+import { capture, type ContextClick, recordClick } from './locate.js';
 import { removeOverlay, showOverlay } from './page-overlay.js';
 import { replaceImage, restoreImage } from './replace-image.js';
 
@@ -18,7 +18,8 @@ let lastClick: ContextClick | null = null;
 addEventListener(
   'contextmenu',
   (event) => {
-    lastClick = { target: event.target, path: event.composedPath(), x: event.clientX, y: event.clientY, at: Date.now() };
+    // Only the user's own right-click: a page's synthetic event must not choose what is analysed.
+    lastClick = recordClick(event) ?? lastClick;
   },
   { capture: true, passive: true },
 );

@@ -26,6 +26,16 @@ export interface ContextClick {
   at: number;
 }
 
+/**
+ * The right-click to remember, or null for an event the page made (`isTrusted` false): after the
+ * user right-clicked one image, a page could dispatch a synthetic `contextmenu` over another and
+ * have it analysed instead.
+ */
+export function recordClick(event: MouseEvent): ContextClick | null {
+  if (!event.isTrusted) return null;
+  return { target: event.target, path: event.composedPath(), x: event.clientX, y: event.clientY, at: Date.now() };
+}
+
 /** Canvas/video frames larger than this are scaled down before being sent. */
 const MAX_FRAME_PIXELS = 4096 * 4096;
 /** blob: images larger than this are refused (the data: URL is 4/3 of it). */
@@ -79,11 +89,22 @@ function imageUrl(img: HTMLImageElement): string | null {
   return shown || null;
 }
 
+/**
+ * The browser's own word on what was right-clicked (the menu event's srcUrl), for an <img> that
+ * shows something else now: a page that swaps `src` right after the right-click must not choose
+ * what the worker downloads. Not for a lazy-loading placeholder, where the real image is in data-*.
+ */
+function browserChoice(img: HTMLImageElement, hint: string | undefined): string | null {
+  if (!hint) return null;
+  // A lazy-loading placeholder (the browser names it): the real image is the data-* address.
+  return imageUrl(img) === (img.currentSrc || img.src) ? hint : null;
+}
+
 /** The element under the pointer that carries an image, and how to read it. */
 function resolve(click: ContextClick | null, hint: string | undefined): { el: Element | null; make: () => Promise<CaptureSource> } | null {
   for (const el of candidates(click)) {
     if (el instanceof HTMLImageElement) {
-      const url = imageUrl(el);
+      const url = browserChoice(el, hint) ?? imageUrl(el);
       if (url) {
         const element = el.parentElement instanceof HTMLPictureElement ? 'picture' : 'img';
         return { el, make: () => urlSource(url, element, el) };

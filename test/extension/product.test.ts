@@ -130,6 +130,7 @@ describe('every failure is a specific message', () => {
     ['more than 64 MB', '#toolarge', 'too-large', /too large to analyse: more than 67\.1 MB|too large/],
     ['tainted canvas', '#tainted', 'tainted', /another site .*tainted/],
     ['no image under the pointer', '#text', 'no-image', /no image, canvas, video, SVG or CSS background image under the pointer/],
+    ['25 redirects', '#redirects', 'network', /redirects.*too many redirects/],
   ];
   for (const [name, selector, code, message] of cases) {
     it(name, async () => {
@@ -223,6 +224,34 @@ describe('the service worker being stopped', () => {
 });
 
 describe('web pages cannot reach the extension', () => {
+  it("a page's synthetic right-click does not choose what is analysed", async () => {
+    // The user right-clicks the monarch; the page then fakes a right-click on a CSS background.
+    const id = await menuAction(sw, page, '#same', 'classify', {
+      beforeDispatch: () =>
+        page.$eval('#bg-text', (el) => {
+          const r = el.getBoundingClientRect();
+          const init = { bubbles: true, composed: true, clientX: r.x + 5, clientY: r.y + 5 };
+          el.dispatchEvent(new MouseEvent('contextmenu', init));
+        }),
+    });
+    const view = await waitForJob(popup, id);
+    expect(view.top1Label).toBe('monarch');
+  });
+
+  it("a page that swaps the image's address after the right-click does not choose what is downloaded", async () => {
+    const monarch = await page.$eval('#same', (img) => (img as HTMLImageElement).currentSrc);
+    const padlock = await page.$eval('#cross', (img) => (img as HTMLImageElement).currentSrc);
+    try {
+      const id = await menuAction(sw, page, '#same', 'classify', {
+        beforeDispatch: () => page.$eval('#same', (img, src) => ((img as HTMLImageElement).src = src), padlock),
+      });
+      const view = await waitForJob(popup, id);
+      expect(view.top1Label).toBe('monarch'); // what the browser said was right-clicked
+    } finally {
+      await page.$eval('#same', (img, src) => ((img as HTMLImageElement).src = src), monarch);
+    }
+  });
+
   it('has no runtime messaging API in the page, and page messages do nothing', async () => {
     const seen = await page.evaluate(() => {
       window.postMessage({ type: 'squeezelens/capture', jobId: 'x' }, '*');

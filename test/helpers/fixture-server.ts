@@ -11,6 +11,7 @@
  *   /toolarge.png         70 MB of zeros labelled image/png, streamed without a length
  *   /photo.svg            an SVG embedding a photo (great grey owl) as a data: image
  *   /slow.jpg?id=…        answers only when the test calls release(id) (a photo) — or never
+ *   /redirect/N.jpg       a chain of N redirects (302) ending at a photo (the monarch)
  *
  * and origin A serves /fixtures.html: every case the tests right-click, one element per case,
  * each with an id.
@@ -90,6 +91,7 @@ function fixturesPage(a: string, b: string, horn: string): string {
   <div class="cell"><img id="toolarge" src="${b}/toolarge.png" alt="too large"><b>70 MB</b></div>
   <div class="cell"><p id="text">Just text, no image.</p><b>no image</b></div>
   <div class="cell"><img id="slow" alt="slow"><b>slow</b></div>
+  <div class="cell"><img id="redirects" src="${b}/redirect/25.jpg" alt="25 redirects"><b>25 redirects</b></div>
 </div>
 <div class="far"><img id="lazy" loading="lazy" src="${photo(b, 'springer')}" alt="lazy" width="150" height="100" style="object-fit:cover"></div>
 <script src="/fixtures.js"></script>
@@ -164,6 +166,12 @@ export async function startFixtureServers(): Promise<FixtureServers> {
       };
       res.on('close', () => (sent = TOO_LARGE + 1));
       return pump();
+    }
+    const hop = /^\/redirect\/(\d+)\.jpg$/.exec(path);
+    if (hop) {
+      const n = Number(hop[1]);
+      if (n === 0) return send(200, 'image/jpeg', monarch);
+      return res.writeHead(302, { location: `/redirect/${n - 1}.jpg`, 'cache-control': 'no-store' }).end();
     }
     if (path === '/slow.jpg') {
       const id = url.searchParams.get('id') ?? '';

@@ -72,10 +72,21 @@ async function clickInfo(page: Page, selector: string, kind: JobKind): Promise<c
   return { menuItemId: MENU_IDS[kind], editable: false, pageUrl: page.url(), frameId: 0, ...(media ?? {}) } as chrome.contextMenus.OnClickData;
 }
 
-/** Right-clicks `selector` and runs the menu item; resolves with the new job's id. */
-export async function menuAction(sw: Worker, page: Page, selector: string, kind: JobKind = 'classify', options: { rightClick?: boolean } = {}): Promise<string> {
+/**
+ * Right-clicks `selector` and runs the menu item; resolves with the new job's id. `beforeDispatch`
+ * runs between the right-click (what the browser reports is read then) and the menu action: what a
+ * page can do in that moment.
+ */
+export async function menuAction(
+  sw: Worker,
+  page: Page,
+  selector: string,
+  kind: JobKind = 'classify',
+  options: { rightClick?: boolean; beforeDispatch?: () => Promise<unknown> } = {},
+): Promise<string> {
   if (options.rightClick ?? true) await page.click(selector, { button: 'right' });
   const info = await clickInfo(page, selector, kind);
+  await options.beforeDispatch?.();
   return sw.evaluate(
     async ({ info, pageUrl }) => {
       // (No named inner functions here: tsx would wrap them in a __name helper that does not exist in the worker.)

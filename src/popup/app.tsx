@@ -1,0 +1,68 @@
+/**
+ * The popup: the latest job (or one picked from "Earlier", or named by `?job=<id>`), followed live
+ * from storage.session through the store's signals, then the tools and the earlier jobs. Each
+ * panel is a component that decides for itself from the job whether it applies; they keep their
+ * elements between renders (progress arrives several times a second), so the control under the
+ * pointer (a Cancel button, a slider being dragged) is never replaced.
+ */
+import { STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { ClassificationPanel } from './classification-panel.js';
+import { usePopup } from './context.js';
+import { DreamPanel } from './dream-panel.js';
+import { FoolPanel } from './fool-panel.js';
+import { History } from './history.js';
+import { ImagePanel } from './image-panel.js';
+import { SaliencyPanel } from './saliency-panel.js';
+import { ErrorPanel, StatusPanel } from './status-panel.js';
+import { imageOrUndefined } from './stored-values.js';
+import { VisualPanel } from './visual-panel.js';
+import { VisualizeTool } from './visualize-tool.js';
+
+function Empty() {
+  return (
+    <p class="empty" data-testid="empty">
+      {'Right-click an image, a canvas, a video or anything with a background picture on a web page and choose '}
+      <b>SqueezeLens → What is this?</b>
+    </p>
+  );
+}
+
+/** The panels of one job, in display order. */
+function JobPanels({ job }: { job: JobRecord }) {
+  const { store } = usePopup();
+  const done = job.state === 'done';
+  const thumbnail = done ? imageOrUndefined(store.value(STORAGE_KEYS.thumbPrefix + job.id).value) : undefined;
+  const { classify, saliency, visualize } = job.results;
+  return (
+    <>
+      <StatusPanel job={job} />
+      <ErrorPanel job={job} />
+      {job.kind === 'visualize' && visualize && <VisualPanel job={job} info={visualize} />}
+      <ImagePanel job={job} thumbnail={thumbnail} />
+      {job.kind === 'saliency' && done && saliency && <SaliencyPanel job={job} info={saliency} />}
+      {job.kind === 'fool' && done && classify && <FoolPanel job={job} result={classify} />}
+      {classify && <ClassificationPanel result={classify} />}
+      {job.kind !== 'visualize' && done && thumbnail && <DreamPanel job={job} />}
+    </>
+  );
+}
+
+export function App() {
+  const { store, ui } = usePopup();
+  const jobs = store.jobs.value;
+  const pinned = ui.pinned.value;
+  const job = (pinned ? jobs.find((j) => j.id === pinned) : undefined) ?? jobs[jobs.length - 1];
+  const labels = store.labels.value;
+  return (
+    <>
+      <main id="view" aria-live="polite" data-job-id={job?.id} data-state={job?.state}>
+        {/* Keyed by job: another job's panels start afresh (their per-job state lives in ui-state). */}
+        {job ? <JobPanels key={job.id} job={job} /> : store.ready.value && <Empty />}
+      </main>
+      <section id="tools" aria-label="Tools" hidden={!labels}>
+        {labels && <VisualizeTool labels={labels} />}
+      </section>
+      <History currentId={job?.id} />
+    </>
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * A fooling image's result: what SqueezeNet now sees, the original, the fooled image, their
+ * difference and the difference ×10, the numbers, a download of the verified 8-bit PNG, and
+ * "Replace on page" (the page shows the fooled image: right-click it and SqueezeNet sees the
+ * target) / "Restore original on page".
+ */
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { differenceImage, magnifiedDifference } from '../render/difference.js';
+import { ATTACKS } from '../shared/catalog.js';
+import type { FoolData, FoolInfo, JobRecord } from '../shared/jobs.js';
+import { usePopup } from './context.js';
+import { fileSafe, ms, percent } from './format.js';
+import { decodeDataUrl, paint } from './pixels.js';
+import { useRevealOnce } from './reveal.js';
+
+function headline(info: FoolInfo): string {
+  const again = info.reclassified;
+  if (info.success) {
+    return (
+      `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})` +
+      ` instead of “${info.source.label}”.`
+    );
+  }
+  const asked = info.confidence ? ` of the ${percent(info.confidence)} asked for` : '';
+  return (
+    `Not fooled within the budget: SqueezeNet sees “${again.label}” (${percent(again.prob)}); the target ` +
+    `“${info.target.label}” reached ${percent(info.targetProbAfter)}${asked}. ` +
+    'Try a larger budget, another method, or stopping earlier.'
+  );
+}
+
+function numbers(info: FoolInfo): string {
+  const budget = `${ATTACKS[info.method].short}, budget ${info.budget}${info.method === 'cs231n' ? ' steps' : '/255'}`;
+  return [
+    `${info.iterations} step${info.iterations === 1 ? '' : 's'}`,
+    `L∞ ${info.linf}/255`,
+    `L2 ${info.l2.toFixed(0)}`,
+    `${(info.changedPixels * 100).toFixed(0)} % of pixels changed`,
+    `P(${info.target.label}) ${percent(info.targetProbBefore)} → ${percent(info.targetProbAfter)}`,
+    `${budget}, ${info.confidence ? `stop at ${percent(info.confidence)}` : 'stop at top-1'}`,
+    `${info.backend}, ${ms(info.ms)}`,
+  ].join(' · ');
+}
+
+/** The signed difference (grey = unchanged) and the same ×10, from the two lossless PNGs. */
+function Differences({ data }: { data: FoolData }) {
+  const diff = useRef<HTMLCanvasElement>(null);
+  const diff10 = useRef<HTMLCanvasElement>(null);
+  const [drawn, setDrawn] = useState<FoolData>();
+  useLayoutEffect(() => {
+    let live = true;
+    void Promise.all([decodeDataUrl(data.view, data.size), decodeDataUrl(data.fooled!, data.size)]).then(([a, b]) => {
+      if (!live || !diff.current || !diff10.current) return;
+      paint(diff.current, differenceImage(a, b));
+      paint(diff10.current, magnifiedDifference(a, b));
+      setDrawn(data);
+    });
+    return () => {
+      live = false;
+    };
+  }, [data]);
+  const ready = drawn === data ? 'true' : undefined;
+  return (
+    <>
+      <figure>
+        <canvas ref={diff} data-testid="fool-difference" data-ready={ready} width={data.size} height={data.size} />
+        <figcaption>Difference</figcaption>
+      </figure>
+      <figure>
+        <canvas
+          ref={diff10}
+          data-testid="fool-difference-10x"
+          data-ready={ready}
+          width={data.size}
+          height={data.size}
+        />
+        <figcaption>Difference ×10</figcaption>
+      </figure>
+    </>
+  );
+}
+
+function ReplaceOnPage({ job, data }: { job: JobRecord; data: FoolData }) {
+  const { ui, actions } = usePopup();
+  const form = ui.foolForm(job.id);
+  const { replaced } = form.value;
+  const [busy, setBusy] = useState(false);
+  const toggle = async () => {
+    setBusy(true);
+    const reply = replaced
+      ? await actions.sendToPage(job, { type: 'squeezelens/restore-image', jobId: job.id })
+      : await actions.sendToPage(job, {
+          type: 'squeezelens/replace-image',
+          jobId: job.id,
+          png: data.fooled!,
+          cover: job.results.classify?.geometry.mode === 'crop',
+        });
+    const now = reply.ok ? !replaced : replaced;
+    const text = now
+      ? 'The page now shows the fooled image. Right-click it → SqueezeLens → What is this? ' +
+        'to see what SqueezeNet says.'
+      : 'The page shows the original image again.';
+    const pageMessage = reply.ok ? { text, bad: false } : { text: reply.reason, bad: true };
+    form.value = { ...form.value, replaced: now, pageMessage };
+    setBusy(false);
+  };
+  return (
+    <button
+      type="button"
+      data-testid={replaced ? 'fool-restore' : 'fool-replace'}
+      disabled={busy || !job.page}
+      title={job.page ? undefined : 'The page of this image is not known'}
+      onClick={() => void toggle()}
+    >
+      {replaced ? 'Restore original on page' : 'Replace on page'}
+    </button>
+  );
+}
+
+export function FoolResult({ job, info, data }: { job: JobRecord; info: FoolInfo; data: FoolData }) {
+  const { ui } = usePopup();
+  const ref = useRef<HTMLDivElement>(null);
+  useRevealOnce(ref, `fool:${job.id}:${info.ms}`, job.updatedAt, 'start');
+  const again = info.reclassified;
+  const message = ui.foolForm(job.id).value.pageMessage;
+  return (
+    <div class="fool-result-view" ref={ref}>
+      <p
+        class={info.success ? 'fool-result ok' : 'fool-result bad'}
+        data-testid="fool-result"
+        data-success={String(info.success)}
+        data-label={again.label}
+      >
+        {headline(info)}
+      </p>
+      <div class="fool-grid">
+        <figure>
+          <img
+            data-testid="fool-original"
+            alt="The original (the 224×224 view SqueezeNet saw)"
+            width={160}
+            height={160}
+            src={data.view}
+          />
+          <figcaption>Original</figcaption>
+        </figure>
+        <figure>
+          <img
+            data-testid="fooled-image"
+            alt={`The fooled image, seen as ${again.label}`}
+            width={160}
+            height={160}
+            src={data.fooled}
+          />
+          <figcaption>Fooled</figcaption>
+        </figure>
+        <Differences data={data} />
+      </div>
+      <p class="meta" data-testid="fool-numbers">
+        {numbers(info)}
+      </p>
+      <div class="fool-actions">
+        <a
+          class="button primary"
+          data-testid="fool-download"
+          title="The exact 8-bit image that was checked"
+          href={data.fooled}
+          download={`squeezelens-fooled-${fileSafe(info.target.label)}.png`}
+        >
+          Download PNG
+        </a>
+        <ReplaceOnPage job={job} data={data} />
+      </div>
+      {message && (
+        <p class={message.bad ? 'bad' : 'muted small'} data-testid="fool-page-status">
+          {message.text}
+        </p>
+      )}
+    </div>
+  );
+}

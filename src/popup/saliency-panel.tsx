@@ -1,0 +1,240 @@
+/**
+ * The saliency panel: the map the worker computed over the 224×224 view the network saw, with
+ * the method picker (the worker recomputes), an opacity slider, a colormap, Smooth and Top 20 %,
+ * a legend, a PNG download, "Show on page" and the sanity check. The class label and every
+ * message only ever go in as text.
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { ColormapName } from '../render/colormap.js';
+import { legend } from '../render/overlay.js';
+import { encodePng } from '../render/png.js';
+import { PICKER_METHODS, SALIENCY_METHODS, type SaliencyMethodName } from '../shared/catalog.js';
+import { STORAGE_KEYS, type JobRecord, type SaliencyData, type SaliencyInfo } from '../shared/jobs.js';
+import { usePopup } from './context.js';
+import { fileSafe, ms, percent } from './format.js';
+import { download, paint } from './pixels.js';
+import { SanityButton, SanityResult } from './sanity-check.js';
+import { compose, decodeSaliency, type DecodedSaliency } from './saliency-view.js';
+import { OverlayStatus, ShowOnPage } from './show-on-page.js';
+import { NOT_READ } from './store.js';
+import { isSaliencyData } from './stored-values.js';
+import { TaskStatus } from './task-status.js';
+import type { ViewChoices } from './ui-state.js';
+
+const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
+
+const methodTitle = (m: string) => SALIENCY_METHODS[m as SaliencyMethodName]?.title ?? m;
+
+/** The stored map decoded, and why not when it cannot be shown. */
+function useDecoded(raw: unknown): { decoded?: DecodedSaliency; problem?: string } {
+  const data = isSaliencyData(raw) ? raw : undefined;
+  const [decoded, setDecoded] = useState<DecodedSaliency>();
+  const [failed, setFailed] = useState<{ source: SaliencyData; message: string }>();
+  useEffect(() => {
+    if (!data) return;
+    let live = true;
+    decodeSaliency(data).then(
+      (d) => live && setDecoded(d),
+      (error: Error) => live && setFailed({ source: data, message: error.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [data]);
+  if (raw === NOT_READ) return { decoded };
+  if (!data) return { decoded, problem: 'The saliency map is not stored any more.' };
+  if (failed?.source === data) return { decoded, problem: `The saliency map could not be shown: ${failed.message}` };
+  return { decoded };
+}
+
+function MethodPicker({ job, info }: { job: JobRecord; info: SaliencyInfo }) {
+  const { actions } = usePopup();
+  const run = job.runs.saliency;
+  const running = run?.state === 'running';
+  // The method asked for, shown until the worker's run (or its refusal) takes over.
+  const [asked, setAsked] = useState<string>();
+  const [refusal, setRefusal] = useState<string>();
+  useEffect(() => setAsked(undefined), [running, info.method, info.ms]);
+  const choose = async (method: string) => {
+    setAsked(method);
+    setRefusal(undefined);
+    const request = { type: 'squeezelens/saliency', jobId: job.id, method: method as SaliencyMethodName } as const;
+    const reply = await actions.send(request);
+    if (!reply?.ok) {
+      setAsked(undefined);
+      setRefusal(`The map could not be recomputed: ${reply?.reason ?? 'the extension did not answer'}`);
+    }
+  };
+  return (
+    <>
+      <label class="method">
+        <span>Method</span>
+        <select
+          data-testid="saliency-method-picker"
+          aria-label="Saliency method"
+          value={running ? run.method : (asked ?? info.method)}
+          disabled={running || job.runs.sanity?.state === 'running'}
+          onChange={(e) => void choose(e.currentTarget.value)}
+        >
+          {PICKER_METHODS.map((m) => (
+            <option key={m} value={m} title={SALIENCY_METHODS[m].description}>
+              {SALIENCY_METHODS[m].title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {refusal && <p class="saliency-error">{refusal}</p>}
+    </>
+  );
+}
+
+/** The re-run in progress (with Cancel), or why it failed. */
+function RerunLine({ job }: { job: JobRecord }) {
+  const { actions } = usePopup();
+  const run = job.runs.saliency;
+  if (run?.state === 'running') {
+    const title = `Computing ${methodTitle(run.method)}…`;
+    const cancel = () => actions.cancel(job.id);
+    return <TaskStatus run={run} title={title} onCancel={cancel} testid="saliency" class="saliency-run" />;
+  }
+  if (run?.state === 'error') {
+    return (
+      <p class="saliency-error" data-testid="saliency-run-error">
+        {`The map could not be computed: ${run.error ?? 'unknown error'}`}
+      </p>
+    );
+  }
+  return null;
+}
+
+async function savePng(d: DecodedSaliency, info: SaliencyInfo, choices: ViewChoices): Promise<void> {
+  const description = `${methodTitle(info.method)} saliency for class ${info.classIndex}`;
+  const text = { Software: 'SqueezeLens', Description: description };
+  const png = await encodePng(compose(d, choices), { text });
+  download(png, 'image/png', `squeezelens-saliency-${info.method}-${fileSafe(info.label)}.png`);
+}
+
+export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInfo }) {
+  const { store, ui } = usePopup();
+  const raw = store.value(STORAGE_KEYS.saliencyPrefix + job.id).value;
+  const { decoded, problem } = useDecoded(raw);
+  const [sanityError, setSanityError] = useState<string>();
+  const choices = ui.view.value;
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const legendCanvas = useRef<HTMLCanvasElement>(null);
+  // Painted in a layout effect: the picture changes in the same task as the control that asked.
+  useLayoutEffect(() => {
+    if (decoded && canvas.current) paint(canvas.current, compose(decoded, choices));
+  }, [decoded, choices]);
+  useLayoutEffect(() => {
+    if (legendCanvas.current) paint(legendCanvas.current, legend(choices.colormap, { width: 224, height: 10 }));
+  }, [choices.colormap]);
+  // Ready: the canvas shows the map stored now (not the one before a re-run).
+  const ready = decoded !== undefined && decoded.source === raw;
+  const set = (change: Partial<ViewChoices>) => (ui.view.value = { ...ui.view.value, ...change });
+  const opacity = Math.round(choices.opacity * 100);
+  const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';
+  return (
+    <section class="panel panel-saliency" data-testid="saliency">
+      <h2>Where SqueezeNet looked</h2>
+      <p class="saliency-what">
+        {'Pixels that most change the score of '}
+        <b data-testid="saliency-class" title={`class ${info.classIndex}, ${percent(info.probability)}`}>
+          {info.label}
+        </b>
+      </p>
+      <div class="saliency-figure">
+        <canvas
+          ref={canvas}
+          class="saliency-canvas"
+          data-testid="saliency-canvas"
+          data-ready={ready ? 'true' : undefined}
+          width={224}
+          height={224}
+          role="img"
+          aria-label={`Saliency map for ${info.label}`}
+        />
+      </div>
+      <div class="legend-row">
+        <span>low</span>
+        <canvas ref={legendCanvas} class="legend" data-testid="saliency-legend" width={224} height={10} />
+        <span>high</span>
+      </div>
+      {(problem || sanityError) && <p class="saliency-error">{problem ?? sanityError}</p>}
+      <RerunLine job={job} />
+      <div class="controls">
+        <MethodPicker job={job} info={info} />
+        <label class="opacity">
+          <span>Overlay</span>
+          <input
+            type="range"
+            min={0}
+            max={100}
+            step={1}
+            aria-label="Overlay opacity"
+            data-testid="saliency-opacity"
+            value={opacity}
+            onInput={(e) => set({ opacity: Number(e.currentTarget.value) / 100 })}
+          />
+          <span class="value">{`${opacity} %`}</span>
+        </label>
+        <label>
+          <span>Colours</span>
+          <select
+            data-testid="saliency-colormap"
+            aria-label="Colormap"
+            value={choices.colormap}
+            onChange={(e) => set({ colormap: e.currentTarget.value as ColormapName })}
+          >
+            {PANEL_COLORMAPS.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="checks">
+          <label class="check" title="Blur the map a little (σ = 1.5 px): raw gradients are speckled">
+            <input
+              type="checkbox"
+              data-testid="saliency-smooth"
+              checked={choices.smooth}
+              onChange={(e) => set({ smooth: e.currentTarget.checked })}
+            />
+            <span>Smooth</span>
+          </label>
+          <label class="check" title="Keep the 20 % most salient pixels, dim the rest">
+            <input
+              type="checkbox"
+              data-testid="saliency-mask"
+              checked={choices.mask}
+              onChange={(e) => set({ mask: e.currentTarget.checked })}
+            />
+            <span>Top 20 %</span>
+          </label>
+        </div>
+        <button
+          type="button"
+          class="primary"
+          data-testid="saliency-download"
+          onClick={() => decoded && void savePng(decoded, info, ui.view.value)}
+        >
+          Download PNG
+        </button>
+        <div class="row">
+          <ShowOnPage job={job} decoded={decoded} />
+          <SanityButton job={job} info={info} onError={setSanityError} />
+        </div>
+      </div>
+      <OverlayStatus jobId={job.id} />
+      <SanityResult job={job} info={info} />
+      <p class="meta">
+        <span data-testid="saliency-method" title={description}>
+          {methodTitle(info.method)}
+        </span>
+        {`${info.positivePart ? ' (positive part: evidence for the class)' : ''} · `}
+        <span>{`${ms(info.ms)} · on the 224×224 view the network saw`}</span>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+/** The job's own state: what it is, its stage, progress, and Cancel while it runs. */
+import { isFinal, KIND_TEXT, STATE_TEXT, type JobRecord } from '../shared/jobs.js';
+import { usePopup } from './context.js';
+import { ms } from './format.js';
+import { CancelButton, Meter, ProgressLine } from './task-status.js';
+
+/** The progress line, or once done how long it took. */
+function progressOf(job: JobRecord): string {
+  if (job.progress) return job.progress;
+  if (job.state !== 'done') return '';
+  const { classify, visualize } = job.results;
+  if (classify) return `${ms(classify.totalMs)} from click to result`;
+  return visualize?.ms ? ms(visualize.ms) : '';
+}
+
+export function StatusPanel({ job }: { job: JobRecord }) {
+  const { actions } = usePopup();
+  const active = !isFinal(job.state);
+  return (
+    <div class="status" data-testid="status">
+      {active && <div class="spinner" />}
+      <div class="text">
+        <div class="kind">{KIND_TEXT[job.kind]}</div>
+        <div class="state" data-testid="state">
+          {STATE_TEXT[job.state]}
+        </div>
+        <ProgressLine progress={progressOf(job)} testid="progress" />
+        {active && <Meter fraction={job.fraction} />}
+      </div>
+      {active && <CancelButton onCancel={() => actions.cancel(job.id)} testid="cancel" />}
+    </div>
+  );
+}
+
+/** Why the job failed, was cancelled or was interrupted (page-derived text: only ever as text). */
+export function ErrorPanel({ job }: { job: JobRecord }) {
+  if (!job.error || job.state === 'done') return null;
+  return (
+    <div class="error" data-testid="error" data-code={job.error.code}>
+      {job.error.message}
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * A class visualization job: what SqueezeNet thinks a class looks like, drawn from noise by
+ * gradient ascent in the worker; the image shows as it forms (`visual:<id>` is rewritten with
+ * each preview, then with the result).
+ */
+import { STORAGE_KEYS, type JobRecord, type VisualInfo } from '../shared/jobs.js';
+import { usePopup } from './context.js';
+import { fileSafe, ms, percent } from './format.js';
+import { imageOrUndefined } from './stored-values.js';
+
+function resultLine(v: VisualInfo): string {
+  const p = percent(v.probability ?? 0);
+  return (
+    `${v.iterations} steps of gradient ascent from noise · SqueezeNet gives this image ${p} “${v.label}”` +
+    `${v.backend ? ` · ${v.backend}` : ''}${v.ms ? `, ${ms(v.ms)}` : ''}`
+  );
+}
+
+export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo }) {
+  const { store } = usePopup();
+  const image = imageOrUndefined(store.value(STORAGE_KEYS.visualPrefix + job.id).value);
+  const done = job.state === 'done';
+  const final = done && v.probability !== undefined;
+  return (
+    <section class="panel panel-visual" data-testid="visual">
+      <h2>What SqueezeNet thinks it looks like</h2>
+      <p class="saliency-what">
+        {'Class: '}
+        <b data-testid="visual-class" title={`class ${v.classIndex}`}>
+          {v.label}
+        </b>
+      </p>
+      {image && (
+        <div class="saliency-figure">
+          <img
+            class="visual-image"
+            data-testid="visual-image"
+            alt={`SqueezeNet's idea of ${v.label}`}
+            width={224}
+            height={224}
+            src={image}
+          />
+        </div>
+      )}
+      {!image && !done && <p class="muted">The image appears here as it forms…</p>}
+      {final && (
+        <p class="meta" data-testid="visual-result">
+          {resultLine(v)}
+        </p>
+      )}
+      {final && image && (
+        <a
+          class="button primary"
+          data-testid="visual-download"
+          href={image}
+          download={`squeezelens-class-${fileSafe(v.label)}.png`}
+        >
+          Download PNG
+        </a>
+      )}
+      {!done && (
+        <p class="muted small" data-testid="visual-step">
+          {`step ${v.step} of ${v.iterations}`}
+        </p>
+      )}
+    </section>
+  );
+}
