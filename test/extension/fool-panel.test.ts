@@ -159,6 +159,8 @@ describe('fooling panel', () => {
   it("a long attack's Cancel button stays the same element while progress arrives, and cancelling leaves no result", async () => {
     const id = await menuAction(sw, page, '#srcset', 'fool');
     await waitForJob(popup, id);
+    // In a background tab every click and screenshot waits 1–2 s for a frame, about half the attack.
+    await popup.bringToFront();
     await popup.waitForSelector('[data-testid="fool-least-likely"]');
     await popup.click('[data-testid="fool-least-likely"]');
     // PGD with the smallest budget toward the least likely class does not succeed: it runs all 40 steps (~3 s).
@@ -172,7 +174,8 @@ describe('fooling panel', () => {
     await screenshot(popup, 'fool-running');
     // Several progress writes later, the button the user aims at is still in the document.
     expect(await cancel.evaluate((b) => b.isConnected)).toBe(true);
-    await cancel.click();
+    await cancel.evaluate((b) => (b as HTMLButtonElement).click()); // that very element
+    await page.bringToFront();
     await popup.waitForSelector('[data-testid="fool-running"]', { state: 'detached', timeout: 20_000 });
     expect(await popup.locator('[data-testid="fool-result"]').count()).toBe(0);
     expect(await popup.locator('[data-testid="fool-run-error"]').count()).toBe(0);

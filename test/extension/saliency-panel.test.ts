@@ -147,7 +147,9 @@ describe('saliency panel', () => {
     const gxi = await canvasStats(popup, id);
     expect(gxi.colours).toBeGreaterThan(1000);
 
-    // SmoothGrad takes seconds: cancel it; the previous map stays.
+    // SmoothGrad takes seconds: cancel it; the previous map stays. (In front: in a background tab the
+    // screenshot waits 1–2 s for a frame, and SmoothGrad could end before the click.)
+    await popup.bringToFront();
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'smoothgrad');
     await popup.waitForSelector('[data-testid="saliency-running"]', { timeout: 10_000 });
     await screenshot(popup, 'saliency-running');
@@ -155,6 +157,7 @@ describe('saliency panel', () => {
     // so Playwright's wait for a stable element can outlast the run.)
     await popup.$eval('[data-testid="saliency-cancel"]', (b) => (b as HTMLButtonElement).click());
     await popup.waitForSelector('[data-testid="saliency-running"]', { state: 'detached', timeout: 20_000 });
+    await page.bringToFront();
     expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Gradient × input');
     expect(await popup.locator('[data-testid="saliency-run-error"]').count()).toBe(0);
   });
