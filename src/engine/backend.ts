@@ -4,21 +4,9 @@
  * it had: we record why each candidate was refused and report the backend that actually runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, BackendReport } from '../shared/backend.js';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
-
-export interface BackendReport {
-  backend: BackendName;
-  /** wasm: SIMD build in use; threads always 1 here */
-  simd?: boolean;
-  threads?: number;
-  /** webgpu: adapter description; software adapters are flagged */
-  adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
-  /** wasm: SqueezeLens's own SIMD kernels (max-pool gradient, masks, concat, heads) are in use */
-  simdKernels?: boolean;
-  /** candidates tried before this one, with the reason each was not used */
-  fallbacks: { backend: BackendName; reason: string }[];
-}
+export type { BackendName, BackendReport };
 
 export class BackendError extends Error {}
 

@@ -14,6 +14,9 @@
  * when downscaling, coefficients are 22-bit fixed point, and each pass rounds to 8 bits. The
  * 8-bit 224×224 RGB image is returned too: attacks work in that pixel space.
  */
+import type { Geometry, PreprocessMode } from '../shared/image.js';
+
+export type { Geometry, PreprocessMode };
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 export const INPUT = 224;
@@ -24,16 +27,6 @@ export interface RgbaImage {
   width: number;
   height: number;
   data: Uint8Array | Uint8ClampedArray;
-}
-
-export type PreprocessMode = 'crop' | 'fit';
-
-export interface Geometry {
-  mode: PreprocessMode;
-  sourceWidth: number;
-  sourceHeight: number;
-  /** The rectangle of the source image, in source pixels, that the 224×224 input shows. */
-  region: { x: number; y: number; width: number; height: number };
 }
 
 export interface Preprocessed {

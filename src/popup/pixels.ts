@@ -2,7 +2,7 @@
  * The DOM side of drawing: decoding a stored data: URL to RGBA, putting RGBA on a canvas, and
  * saving bytes as a download. The pixel work itself is render/ (the same code as the CLI).
  */
-import type { RgbaBuffer } from '../render/image.js';
+import type { RgbaBuffer } from '../shared/image.js';
 
 /** The RGBA pixels of a data: URL image drawn at size × size (lossless for the stored 224×224 PNGs). */
 export function decodeDataUrl(dataUrl: string, size: number): Promise<RgbaBuffer> {

@@ -4,7 +4,7 @@
  * the view's PNG, which uses the page's image decoder.
  */
 import { colorize, keepMask, normalizeMap, overlay, maskImage } from '../render/overlay.js';
-import type { RgbaBuffer, ScalarMap } from '../render/image.js';
+import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
 import { base64ToBytes } from '../shared/base64.js';
 import { gaussianBlur } from '../shared/blur.js';
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';

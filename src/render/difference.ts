@@ -9,7 +9,7 @@
  * implementation of these pictures: the CLI's --diff/--diff10 and the popup's fooling panel.
  * No TF.js and no engine import (the popup bundles it).
  */
-import { channelsOf, type AnyImage, type RgbaBuffer, type ScalarMap } from './image.js';
+import { channelsOf, type AnyImage, type RgbaBuffer, type ScalarMap } from '../shared/image.js';
 import { heatmap, type HeatmapOptions } from './overlay.js';
 
 export interface DifferenceOptions {

@@ -6,10 +6,10 @@
  */
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
 import { quantile as strictQuantile } from '../shared/numeric.js';
-import type { Geometry } from '../engine/preprocess.js';
+import type { Geometry } from '../shared/image.js';
 import { colormap, lutIndex, type Colormap, type ColormapName } from './colormap.js';
-import { channelsOf, toRgba, type AnyImage, type RgbaBuffer, type ScalarMap } from './image.js';
-import { resampleAffine } from './resample.js';
+import { channelsOf, toRgba, type AnyImage, type RgbaBuffer, type ScalarMap } from '../shared/image.js';
+import { resampleAffine } from '../shared/resample.js';
 
 /**
  * How raw map values become [0,1] before the colormap:

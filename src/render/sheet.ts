@@ -3,7 +3,7 @@
  * a built-in 3×5 pixel font (upper-case letters, digits, a little punctuation; lower case is
  * drawn as upper case, anything else as '?'), so no font rendering or DOM is needed.
  */
-import { channelsOf, createRgba, toRgba, type AnyImage, type RgbaBuffer } from './image.js';
+import { channelsOf, createRgba, toRgba, type AnyImage, type RgbaBuffer } from '../shared/image.js';
 
 /** 3×5 glyphs, rows top to bottom, '1' = ink. */
 const GLYPHS: Record<string, string> = {

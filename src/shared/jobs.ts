@@ -4,8 +4,8 @@
  * cannot read it) and follows storage.onChanged, so closing and reopening the popup loses nothing,
  * and a worker that is stopped mid-job leaves a record the next worker marks as interrupted.
  */
-import type { BackendReport } from '../engine/backend.js';
-import type { Geometry } from '../engine/preprocess.js';
+import type { BackendReport } from './backend.js';
+import type { Geometry } from './image.js';
 import type { AttackMethod, SaliencyMethodName } from './catalog.js';
 import type { ClassProb } from './classes.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { preprocess, type RgbaImage } from '../../src/engine/preprocess.js';
 import { colormap } from '../../src/render/colormap.js';
 import { heatmap, keepMask, legend, mapToSource, maskImage, normalizeMap, overlay, overlayOnSource, quantile } from '../../src/render/overlay.js';
-import { resize } from '../../src/render/resample.js';
+import { resize } from '../../src/shared/resample.js';
 import { rng } from '../helpers/data.js';
 
 function randomRgba(width: number, height: number, seed: number): RgbaImage {

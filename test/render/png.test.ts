@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { adler32, crc32, encodePng, encodePngStored, hasCompressionStream, zlibStored } from '../../src/render/png.js';
 import { pngDataUrl } from '../../src/shared/base64.js';
 import { contactSheet, drawText, textWidth } from '../../src/render/sheet.js';
-import { createRgba } from '../../src/render/image.js';
+import { createRgba } from '../../src/shared/image.js';
 import { inflateSync } from 'node:zlib';
 import { rng } from '../helpers/data.js';
 

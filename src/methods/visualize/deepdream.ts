@@ -38,8 +38,8 @@ import { LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
 import { INPUT } from '../../engine/preprocess.js';
 import type { LayerScore } from '../../engine/squeezenet.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
-import { channelsOf, toRgbFloat, type AnyImage } from '../../render/image.js';
-import { resize } from '../../render/resample.js';
+import { channelsOf, toRgbFloat, type AnyImage } from '../../shared/image.js';
+import { resize } from '../../shared/resample.js';
 import { inputGradToPixelGrad, pixelsToInput, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
 
 /** RGB float image of any size, values in [0,255] (a PixelImage is one). */

@@ -82,3 +82,14 @@ export function toRgbFloat(image: AnyImage): Float32Array {
   for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = image.data[p * channels + c];
   return out;
 }
+
+/** How a photo becomes the 224×224 input: the centre crop it was evaluated on, or the whole image stretched. */
+export type PreprocessMode = 'crop' | 'fit';
+
+export interface Geometry {
+  mode: PreprocessMode;
+  sourceWidth: number;
+  sourceHeight: number;
+  /** The rectangle of the source image, in source pixels, that the 224×224 input shows. */
+  region: { x: number; y: number; width: number; height: number };
+}
