@@ -24,8 +24,8 @@
  * `build()` is exported for tests and benchmarks; running this file builds once.
  */
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -37,7 +37,11 @@ export const DIST_TEST = join(ROOT, 'dist', 'extension-test');
 const MODELS_BUILD = join(ROOT, 'build', 'models');
 const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
-export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+export const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
 export const MODEL_FILES = [
   'squeezenet1_1.float32.json',
   'squeezenet1_1.float32.bin',
@@ -50,7 +54,14 @@ export const MODEL_FILES = [
  * Everything the build reads (besides node_modules), for staleness checks: if any of these is
  * newer than dist/extension/background.js, the unpacked extension is out of date.
  */
-export const BUILD_INPUTS = ['src', 'manifest.json', 'icons', 'esbuild.config.ts', 'package.json', 'build/models'] as const;
+export const BUILD_INPUTS = [
+  'src',
+  'manifest.json',
+  'icons',
+  'esbuild.config.ts',
+  'package.json',
+  'build/models',
+] as const;
 
 export interface BuildOptions {
   /** log progress (default true when run directly) */
@@ -70,7 +81,10 @@ async function ensureModels(log: (m: string) => void): Promise<void> {
   log('build/models is incomplete: running scripts/build-models.ts');
   // A child process rather than an import: the models script does its work at top level.
   const tsxCli = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const r = spawnSync(process.execPath, [tsxCli, join(ROOT, 'scripts', 'build-models.ts')], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [tsxCli, join(ROOT, 'scripts', 'build-models.ts')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error(`scripts/build-models.ts failed (exit ${r.status ?? r.signal})`);
   const missing = MODEL_FILES.filter((f) => !existsSync(join(MODELS_BUILD, f)));
   if (missing.length) throw new Error(`scripts/build-models.ts did not produce ${missing.join(', ')}`);
@@ -87,7 +101,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
 
   await bundleBackground(join(ROOT, 'src', 'background', 'index.ts'), DIST);
   const shipped = await readFile(join(DIST, 'background.js'), 'utf8');
-  if (shipped.includes('__squeezelens')) throw new Error('the shipped background.js contains the test hook (__squeezelens)');
+  if (shipped.includes('__squeezelens'))
+    throw new Error('the shipped background.js contains the test hook (__squeezelens)');
 
   await buildPages();
 
@@ -153,7 +168,12 @@ async function bundleBackground(entry: string, dir: string): Promise<void> {
 /** Extension pages and the content script: small bundles, each self-contained. */
 const PAGES: { entry: string; out: string; format: 'esm' | 'iife'; copy?: string[] }[] = [
   { entry: 'src/capture/content.ts', out: 'content.js', format: 'iife' },
-  { entry: 'src/popup/popup.ts', out: 'popup.js', format: 'esm', copy: ['src/popup/popup.html', 'src/popup/popup.css'] },
+  {
+    entry: 'src/popup/popup.ts',
+    out: 'popup.js',
+    format: 'esm',
+    copy: ['src/popup/popup.html', 'src/popup/popup.css'],
+  },
   { entry: 'src/options/options.ts', out: 'options.js', format: 'esm', copy: ['src/options/options.html'] },
   { entry: 'src/offscreen/offscreen.ts', out: 'offscreen.js', format: 'esm', copy: ['src/offscreen/offscreen.html'] },
 ];
@@ -178,7 +198,8 @@ async function buildPages(): Promise<void> {
       jsxImportSource: 'preact',
       metafile: true,
     });
-    if (result.errors.length) throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
+    if (result.errors.length)
+      throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
     // Only the worker runs the network: a page that bundles TF.js is a layering mistake (and 100 KB).
     const tf = Object.keys(result.metafile.inputs).filter((f) => f.includes('@tensorflow'));
     if (tf.length) throw new Error(`${page.entry} bundles TF.js (${tf.length} modules, e.g. ${tf[0]})`);

@@ -12,5 +12,9 @@ const { values } = parseArgs({
     'cold-starts': { type: 'string', default: '5' },
   },
 });
-const result = await benchBrowser({ runs: Number(values.runs), webgpuRuns: Number(values['webgpu-runs']), coldStarts: Number(values['cold-starts']) });
-process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+const result = await benchBrowser({
+  runs: Number(values.runs),
+  webgpuRuns: Number(values['webgpu-runs']),
+  coldStarts: Number(values['cold-starts']),
+});
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -13,13 +13,19 @@
  * Every run is upload → run → download → dispose; the live tensor count is checked after each.
  */
 import type { Worker } from 'playwright-core';
+import { startDemoServer } from '../scripts/demo-server.js';
 import type { BenchmarkReply, ClassifyReply } from '../src/background/test-hook/index.js';
 import type { BackendReport } from '../src/engine/backend.js';
-import { startDemoServer } from '../scripts/demo-server.js';
-import { stats } from './stats.js';
-import { callHook, launchExtension, startServiceWorker, stopServiceWorkers, toBase64 } from '../test/helpers/browser.js';
+import {
+  callHook,
+  launchExtension,
+  startServiceWorker,
+  stopServiceWorkers,
+  toBase64,
+} from '../test/helpers/browser.js';
 import { photos, referenceCases } from '../test/helpers/data.js';
 import { photoInput } from '../test/helpers/engine.js';
+import { stats } from './stats.js';
 
 export interface BrowserBenchOptions {
   /** warm runs per WASM measurement (default 20, at least 20 recommended) */
@@ -31,7 +37,6 @@ export interface BrowserBenchOptions {
   /** progress lines (default: stderr) */
   log?: (message: string) => void;
 }
-
 
 function compact(b: BenchmarkReply) {
   return {
@@ -65,14 +70,21 @@ interface ColdStartSample {
   backend: string;
 }
 
-async function coldStart(context: Parameters<typeof stopServiceWorkers>[0], sw: Worker, extensionId: string, input: string, previousOrigin: number): Promise<ColdStartSample & { timeOrigin: number; report: BackendReport }> {
+async function coldStart(
+  context: Parameters<typeof stopServiceWorkers>[0],
+  sw: Worker,
+  extensionId: string,
+  input: string,
+  previousOrigin: number,
+): Promise<ColdStartSample & { timeOrigin: number; report: BackendReport }> {
   const t0 = performance.now();
   await stopServiceWorkers(context);
   await startServiceWorker(context, extensionId);
   // Playwright keeps the Worker object across the restart; evaluate waits for the new context.
   const r = await callHook(sw, 'classify', { input });
   const wall = performance.now() - t0;
-  if (r.clock.timeOrigin === previousOrigin) throw new Error('cold start: the call reached the old worker (same time origin)');
+  if (r.clock.timeOrigin === previousOrigin)
+    throw new Error('cold start: the call reached the old worker (same time origin)');
   if (!r.timing.loadedEngine) throw new Error('cold start: the engine was already loaded');
   const c = r.clock;
   return {
@@ -104,7 +116,13 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     // cores (measured: batch-1 forward medians of ~46 ms instead of ~29 ms). Load the engine, run
     // an untimed burst, and let the browser go idle before measuring.
     log('settling (engine load + untimed runs)…');
-    await callHook(ext.sw, 'benchmark', { kind: 'forward', batch: 1, warmup: 0, runs: 20, engine: { backend: 'wasm' } });
+    await callHook(ext.sw, 'benchmark', {
+      kind: 'forward',
+      batch: 1,
+      warmup: 0,
+      runs: 20,
+      engine: { backend: 'wasm' },
+    });
     await new Promise((r) => setTimeout(r, 2000));
 
     // The same photo as the Node benchmark (bench/node.ts), preprocessed the same way.
@@ -114,19 +132,39 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     for (const kind of ['forward', 'gradient'] as const) {
       for (const batch of [1, 8] as const) {
         log(`WASM ${kind} batch ${batch} (${runs} runs)…`);
-        const b = await callHook(ext.sw, 'benchmark', { kind, batch, warmup: 5, runs, engine: { backend: 'wasm' }, input: golf });
+        const b = await callHook(ext.sw, 'benchmark', {
+          kind,
+          batch,
+          warmup: 5,
+          runs,
+          engine: { backend: 'wasm' },
+          input: golf,
+        });
         wasmReport = b.backend;
         wasm.push(compact(b));
       }
     }
 
     // WebGPU on the software adapter: ~50× slower than WASM here, so batch 1 and few runs.
-    const webgpu: { results: ReturnType<typeof compact>[]; software: boolean; adapter?: BackendReport['adapter']; report?: BackendReport; error?: string } = { results: [], software: true };
+    const webgpu: {
+      results: ReturnType<typeof compact>[];
+      software: boolean;
+      adapter?: BackendReport['adapter'];
+      report?: BackendReport;
+      error?: string;
+    } = { results: [], software: true };
     await callHook(ext.sw, 'engineReset');
     try {
       for (const kind of ['forward', 'gradient'] as const) {
         log(`WebGPU (software adapter) ${kind} batch 1 (${webgpuRuns} runs)…`);
-        const b = await callHook(ext.sw, 'benchmark', { kind, batch: 1, warmup: 1, runs: webgpuRuns, engine: { backend: 'webgpu', allowFallbackAdapter: true }, input: golf });
+        const b = await callHook(ext.sw, 'benchmark', {
+          kind,
+          batch: 1,
+          warmup: 1,
+          runs: webgpuRuns,
+          engine: { backend: 'webgpu', allowFallbackAdapter: true },
+          input: golf,
+        });
         webgpu.results.push(compact(b));
         webgpu.report = b.backend;
         webgpu.adapter = b.backend.adapter;
@@ -156,7 +194,13 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     const methods = await methodsInWorker(ext.sw, log);
 
     const result = {
-      browser: { name: 'chromium', version: ext.browserVersion, userAgent: info.userAgent, headless: true, flags: ['--enable-unsafe-webgpu'] },
+      browser: {
+        name: 'chromium',
+        version: ext.browserVersion,
+        userAgent: info.userAgent,
+        headless: true,
+        flags: ['--enable-unsafe-webgpu'],
+      },
       extensionId: ext.extensionId,
       wasm: { report: wasmReport, results: wasm },
       webgpu,
@@ -171,7 +215,12 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
         waitForCallMs: pick((s) => s.waitForCallMs),
         engineLoadMs: pick((s) => s.load?.totalMs ?? NaN),
         inferenceMs: pick((s) => s.inferenceMs),
-        samples: samples.map((s) => JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v))) as ColdStartSample),
+        samples: samples.map(
+          (s) =>
+            JSON.parse(
+              JSON.stringify(s, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(1)) : v)),
+            ) as ColdStartSample,
+        ),
       },
       methods,
       totalSeconds: 0,
@@ -216,7 +265,13 @@ async function methodsInWorker(sw: Worker, log: (m: string) => void): Promise<ob
     return {
       backend: 'wasm (the worker default here)',
       saliencyMs: saliency,
-      timeToFool: { method: 'cs231n', photos: demo.photos.length, successes, ms: stats(foolMs), iterations: stats(steps) },
+      timeToFool: {
+        method: 'cs231n',
+        photos: demo.photos.length,
+        successes,
+        ms: stats(foolMs),
+        iterations: stats(steps),
+      },
       classVisualizationMsPerStep: Number(viz.msPerIteration.toFixed(1)),
     };
   } finally {

@@ -5,10 +5,11 @@
  *   node build/bench/methods-bench.cjs wasm|cpu
  * On CPU (~35× slower) only the fast methods, 3 photos and a few iterations are measured.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { readFileSync, readdirSync } from 'node:fs';
+
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
@@ -24,11 +25,13 @@ async function main(): Promise<void> {
   const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
   const cpu = backend === 'cpu';
   const root = projectRoot();
-  setWasmPaths(join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  setWasmPaths(`${join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`);
   const engine = await loadEngineNode({ backend });
   const baselineTensors = tf.memory().numTensors; // the model's weights
   const dir = join(root, '..', 'shared', 'testdata', 'photos');
-  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
   const images = files.map((f) => ({ file: f, ...preprocess(decodeImage(readFileSync(join(dir, f)), f)) }));
   const time = async (fn: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -37,14 +40,20 @@ async function main(): Promise<void> {
   };
 
   const saliency: Record<string, unknown> = {};
-  const methods: SaliencyMethodName[] = cpu ? ['vanilla', 'gradxinput', 'gradcam'] : ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
+  const methods: SaliencyMethodName[] = cpu
+    ? ['vanilla', 'gradxinput', 'gradcam']
+    : ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
   for (const method of methods) {
     const slow = method === 'smoothgrad' || method === 'ig';
     const sample = images.slice(0, cpu ? 2 : slow ? 3 : 12);
     await explain(engine.model, pixelImage(sample[0].pixels), method); // warm-up
     const ms: number[] = [];
     for (const img of sample) ms.push(await time(() => explain(engine.model, pixelImage(img.pixels), method)));
-    saliency[method] = { ...stats(ms), photos: sample.length, settings: slow ? 'defaults (50 samples / 50 steps, batch 8)' : 'defaults' };
+    saliency[method] = {
+      ...stats(ms),
+      photos: sample.length,
+      settings: slow ? 'defaults (50 samples / 50 steps, batch 8)' : 'defaults',
+    };
   }
 
   // Time to fool: CS231n method, seeded random target per photo (seed = photo index).
@@ -65,13 +74,23 @@ async function main(): Promise<void> {
   const viz = await visualizeClass(engine.model, 366, { iterations: vizIterations, seed: 0 });
 
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       backend: engine.backend,
       saliencyMs: saliency,
-      timeToFool: { method: 'cs231n', photos: foolPhotos.length, successes, ms: stats(foolMs), iterations: stats(iterations) },
-      classVisualization: { class: 'gorilla (366)', iterations: vizIterations, msPerIteration: Number(viz.msPerIteration.toFixed(2)) },
+      timeToFool: {
+        method: 'cs231n',
+        photos: foolPhotos.length,
+        successes,
+        ms: stats(foolMs),
+        iterations: stats(iterations),
+      },
+      classVisualization: {
+        class: 'gorilla (366)',
+        iterations: vizIterations,
+        msPerIteration: Number(viz.msPerIteration.toFixed(2)),
+      },
       leakedTensors: tf.memory().numTensors - baselineTensors,
-    }) + '\n',
+    })}\n`,
   );
 }
 

@@ -5,26 +5,26 @@
  * Prints one JSON object on stdout.
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { decodeImage } from '../src/engine/decode-node.js';
+import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
 import { loadWeightsNode } from '../src/engine/node-weights.js';
-import { projectRoot } from '../src/engine/model-data-node.js';
-import { decodeImage } from '../src/engine/decode-node.js';
 import { preprocess } from '../src/engine/preprocess.js';
 import { classScore } from '../src/engine/scores.js';
 import { disposeResult } from '../src/engine/squeezenet.js';
-import { StockSqueezeNet } from './stock-squeezenet.js';
 import { stats } from './stats.js';
+import { StockSqueezeNet } from './stock-squeezenet.js';
 
 async function main(): Promise<void> {
   const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
   const runs = Number(process.argv[3] ?? 20);
   const warmup = Number(process.argv[4] ?? 3);
   const root = projectRoot();
-  setWasmPaths(join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  setWasmPaths(`${join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`);
 
   const processStart = performance.now();
   const engine = await loadEngineNode({ backend });
@@ -89,13 +89,14 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       backend: engine.backend,
       tfjsVersion: tf.version_core,
       coldStartMs: Number(coldStartMs.toFixed(1)),
-      coldStartNote: 'bench process: engine module loaded → model data verified → weights → backend init → first logits',
+      coldStartNote:
+        'bench process: engine module loaded → model data verified → weights → backend init → first logits',
       results,
-    }) + '\n',
+    })}\n`,
   );
 }
 

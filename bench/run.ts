@@ -13,26 +13,32 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { projectRoot } from '../src/engine/model-data-node.js';
 
-const { values } = parseArgs({ options: { 'node-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { 'node-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '20' } },
+});
 const runs = Number(values.runs);
 const root = projectRoot();
 const outDir = join(root, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
 const bundle = join(outDir, 'node-bench.cjs');
 const methodsBundle = join(outDir, 'methods-bench.cjs');
-for (const [entry, outfile] of [['node.ts', bundle], ['methods.ts', methodsBundle]] as const) await esbuild.build({
-  entryPoints: [join(root, 'bench', entry)],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile,
-  mainFields: ['module', 'main'], // ESM tfjs-core: one instance, with its gradient registry for tf.grad
-  define: { 'import.meta.url': 'importMetaUrl' },
-  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
-  external: ['jpeg-js', 'pngjs'],
-  logLevel: 'warning',
-});
+for (const [entry, outfile] of [
+  ['node.ts', bundle],
+  ['methods.ts', methodsBundle],
+] as const)
+  await esbuild.build({
+    entryPoints: [join(root, 'bench', entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    mainFields: ['module', 'main'], // ESM tfjs-core: one instance, with its gradient registry for tf.grad
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+    external: ['jpeg-js', 'pngjs'],
+    logLevel: 'warning',
+  });
 
 function methodsBench(backend: 'wasm' | 'cpu') {
   const out = execFileSync(process.execPath, [methodsBundle, backend], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -40,7 +46,10 @@ function methodsBench(backend: 'wasm' | 'cpu') {
 }
 
 function nodeBench(backend: 'wasm' | 'cpu', n: number) {
-  const out = execFileSync(process.execPath, [bundle, backend, String(n), backend === 'cpu' ? '1' : '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [bundle, backend, String(n), backend === 'cpu' ? '1' : '3'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -78,12 +87,20 @@ if (!values['node-only']) {
   }
 }
 
-const find = (r: { results: { kind: string; batch: number; ours: { median: number }; stock: { median: number } }[] }, kind: string, batch: number) =>
-  r.results.find((x) => x.kind === kind && x.batch === batch)!;
+const find = (
+  r: { results: { kind: string; batch: number; ours: { median: number }; stock: { median: number } }[] },
+  kind: string,
+  batch: number,
+) => r.results.find((x) => x.kind === kind && x.batch === batch)!;
 const fwd = find(wasm, 'forward', 1);
 const grad = find(wasm, 'gradient', 1);
 const goals = {
-  forwardWasmBatch1: { goalMs: 25, oursMedianMs: fwd.ours.median, stockMedianMs: fwd.stock.median, met: fwd.ours.median <= 25 },
+  forwardWasmBatch1: {
+    goalMs: 25,
+    oursMedianMs: fwd.ours.median,
+    stockMedianMs: fwd.stock.median,
+    met: fwd.ours.median <= 25,
+  },
   inputGradientWasmBatch1: {
     goalMs: 75,
     goalRatioToForward: 3,
@@ -93,14 +110,22 @@ const goals = {
     met: grad.ours.median <= 75 && grad.ours.median <= 3 * fwd.ours.median,
   },
   coldStartServiceWorker: (() => {
-    const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs?.median;
+    const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs
+      ?.median;
     return { goalMs: 600, medianMs: cold ?? null, met: cold === undefined ? null : cold <= 600 };
   })(),
 };
-const report = { date: new Date().toISOString(), git, machine, goals, node: { wasm, cpu }, methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'see browser.methods' }, browser };
+const report = {
+  date: new Date().toISOString(),
+  git,
+  machine,
+  goals,
+  node: { wasm, cpu },
+  methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'see browser.methods' },
+  browser,
+};
 const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 process.stderr.write(`bench: wrote ${file}\n`);
-

@@ -10,5 +10,10 @@ export interface Stats {
 
 export function stats(samples: number[]): Stats {
   const r = (v: number) => Number(v.toFixed(2));
-  return { median: r(median(samples)), min: r(Math.min(...samples)), max: r(Math.max(...samples)), runs: samples.length };
+  return {
+    median: r(median(samples)),
+    min: r(Math.min(...samples)),
+    max: r(Math.max(...samples)),
+    runs: samples.length,
+  };
 }

@@ -11,7 +11,8 @@ export class StockSqueezeNet {
   private readonly params: Record<string, { k: tf.Tensor4D; b: tf.Tensor1D }> = {};
 
   constructor(weights: ModelWeights) {
-    for (const [name, w] of Object.entries(weights)) this.params[name] = { k: tf.tensor4d(w.kernel, w.kernelShape), b: tf.tensor1d(w.bias) };
+    for (const [name, w] of Object.entries(weights))
+      this.params[name] = { k: tf.tensor4d(w.kernel, w.kernelShape), b: tf.tensor1d(w.bias) };
   }
 
   private conv(x: tf.Tensor4D, name: string, stride: number, pad: 'valid' | 'same', relu = true): tf.Tensor4D {
@@ -32,7 +33,9 @@ export class StockSqueezeNet {
 
   /** d(sum over the batch of logit[classIndex]) / d(input), by tf.grad. */
   inputGradient(x: tf.Tensor4D, classIndex: number): tf.Tensor4D {
-    return tf.grad((input: tf.Tensor) => tf.sum(tf.slice(this.logits(input as tf.Tensor4D), [0, classIndex], [-1, 1])))(x) as tf.Tensor4D;
+    return tf.grad((input: tf.Tensor) => tf.sum(tf.slice(this.logits(input as tf.Tensor4D), [0, classIndex], [-1, 1])))(
+      x,
+    ) as tf.Tensor4D;
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 /** `npm run kernels`: assembles the WebAssembly SIMD kernels into build/kernels/simd-kernels.wasm. */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { assembleSimdKernels, simdKernelsPath } from '../src/engine/kernels/assemble-node.js';
 

@@ -6,9 +6,9 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadWeightsNode } from '../src/engine/node-weights.js';
 import { projectRoot, resolveModelData, sha256 } from '../src/engine/model-data-node.js';
 import { LABELS_PATH, parseLabels } from '../src/engine/model-sources.js';
+import { loadWeightsNode } from '../src/engine/node-weights.js';
 import { packWeights } from '../src/engine/weights.js';
 
 const out = join(projectRoot(), 'build', 'models');
@@ -19,7 +19,10 @@ const weights = await loadWeightsNode(data, 'float32');
 for (const dtype of ['float32', 'float16'] as const) {
   const { manifest, bin } = packWeights(weights, dtype);
   await writeFile(join(out, `squeezenet1_1.${dtype}.bin`), bin);
-  await writeFile(join(out, `squeezenet1_1.${dtype}.json`), JSON.stringify({ ...manifest, sha256: sha256(bin) }, null, 1));
+  await writeFile(
+    join(out, `squeezenet1_1.${dtype}.json`),
+    JSON.stringify({ ...manifest, sha256: sha256(bin) }, null, 1),
+  );
   console.log(`wrote squeezenet1_1.${dtype} (${(bin.length / 1e6).toFixed(2)} MB)`);
 }
 const labels = parseLabels(await readFile(data.files.get(LABELS_PATH)!, 'utf8'));

@@ -3,7 +3,7 @@
  * ../shared/testdata/photos at request time, never copied into the project). Used by `npm start`
  * and by browser tests.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -59,7 +59,11 @@ ${files.map((f) => `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${e
   return {
     url: `${url}/`,
     photoDir: PHOTO_DIR,
-    photos: files.map((file) => ({ file, url: `${url}/photos/${encodeURIComponent(file)}`, label: Number(file.split('_')[1]) })),
+    photos: files.map((file) => ({
+      file,
+      url: `${url}/photos/${encodeURIComponent(file)}`,
+      label: Number(file.split('_')[1]),
+    })),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -3,7 +3,7 @@
  * each file by SHA-256 and size. Run only when the pinned model data deliberately changes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', 'shared', 'models');
@@ -21,7 +21,13 @@ const manifest = {
   model: 'SqueezeNet 1.1 (ImageNet-1k), float32, NCHW/OIHW .npy per tensor',
   license: 'Apache-2.0 (webnn-polyfill); original SqueezeNet weights BSD (DeepScale)',
   provenance: `webmachinelearning/webnn-polyfill@${commit} test/models/squeezenet1.1_nchw/ (ONNX model zoo SqueezeNet 1.1); class names from pytorch/hub imagenet_classes.txt`,
-  files: [...weights, entry('imagenet_classes.txt', 'https://raw.githubusercontent.com/pytorch/hub/master/imagenet_classes.txt')],
+  files: [
+    ...weights,
+    entry('imagenet_classes.txt', 'https://raw.githubusercontent.com/pytorch/hub/master/imagenet_classes.txt'),
+  ],
 };
-writeFileSync(join(import.meta.dirname, '..', 'models', 'squeezenet1_1.sources.json'), JSON.stringify(manifest, null, 2) + '\n');
+writeFileSync(
+  join(import.meta.dirname, '..', 'models', 'squeezenet1_1.sources.json'),
+  `${JSON.stringify(manifest, null, 2)}\n`,
+);
 console.log(`wrote ${manifest.files.length} entries`);

@@ -40,7 +40,20 @@ if (!headless) {
     const jobId = await menuAction(ext.sw, page, `img[alt="${photo.file}"]`);
     const view = await waitForJob(popup, jobId);
     const result = await ext.sw.evaluate(
-      async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify?: { top: { index: number; label: string; prob: number }[]; backendText: string; inferenceMs: number; totalMs: number } } }[]).find((j) => j.id === id)?.results.classify,
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: {
+              classify?: {
+                top: { index: number; label: string; prob: number }[];
+                backendText: string;
+                inferenceMs: number;
+                totalMs: number;
+              };
+            };
+          }[]
+        ).find((j) => j.id === id)?.results.classify,
       jobId,
     );
     await popup.screenshot({ path: join(out, `popup-${photo.file.replace(/\.[^.]+$/, '')}.png`), fullPage: true });
@@ -51,12 +64,24 @@ if (!headless) {
     }
     const top1 = result.top[0];
     const correct = top1.index === photo.label;
-    results.push({ file: photo.file, expected: photo.label, top5: result.top, correct, backend: result.backendText, ms: Number(result.inferenceMs.toFixed(1)), clickToResultMs: result.totalMs });
-    console.log(`${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  [${result.backendText}, ${result.inferenceMs.toFixed(0)} ms network, ${result.totalMs} ms click → result]`);
+    results.push({
+      file: photo.file,
+      expected: photo.label,
+      top5: result.top,
+      correct,
+      backend: result.backendText,
+      ms: Number(result.inferenceMs.toFixed(1)),
+      clickToResultMs: result.totalMs,
+    });
+    console.log(
+      `${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  [${result.backendText}, ${result.inferenceMs.toFixed(0)} ms network, ${result.totalMs} ms click → result]`,
+    );
     // Show the answer under the photo (textContent: labels are data, never markup).
     await page.evaluate(
       ({ file, text }) => {
-        const fig = [...document.querySelectorAll('figure')].find((f) => f.querySelector('figcaption')?.textContent === file);
+        const fig = [...document.querySelectorAll('figure')].find(
+          (f) => f.querySelector('figcaption')?.textContent === file,
+        );
         const span = document.createElement('span');
         span.className = 'result';
         span.textContent = text;
@@ -66,16 +91,23 @@ if (!headless) {
     );
   }
   await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true });
-  console.log(`${results.filter((r) => r.correct).length}/${results.length} top-1 correct (the golden retriever is borderline in Chromium, see README).`);
+  console.log(
+    `${results.filter((r) => r.correct).length}/${results.length} top-1 correct (the golden retriever is borderline in Chromium, see README).`,
+  );
 
   // One saliency map, shown in the popup and over the photo on the page.
   const first = `img[alt="${demo.photos[0].file}"]`;
   const saliencyJob = await menuAction(ext.sw, page, first, 'saliency');
   await waitForJob(popup, saliencyJob);
   await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]', { timeout: 60_000 });
-  const saliencyPng = await popup.$eval('[data-testid="saliency-canvas"]', (c) => (c as HTMLCanvasElement).toDataURL('image/png'));
+  const saliencyPng = await popup.$eval('[data-testid="saliency-canvas"]', (c) =>
+    (c as HTMLCanvasElement).toDataURL('image/png'),
+  );
   await writeFile(join(out, 'saliency.png'), Buffer.from(saliencyPng.slice(saliencyPng.indexOf(',') + 1), 'base64'));
-  const saliencyInfo = await popup.evaluate(() => ({ method: document.querySelector('[data-testid="saliency-method"]')?.textContent, label: document.querySelector('[data-testid="saliency-class"]')?.textContent }));
+  const saliencyInfo = await popup.evaluate(() => ({
+    method: document.querySelector('[data-testid="saliency-method"]')?.textContent,
+    label: document.querySelector('[data-testid="saliency-class"]')?.textContent,
+  }));
   await popup.click('[data-testid="saliency-show-on-page"]');
   await page.waitForSelector('[data-squeezelens-overlay]', { state: 'attached', timeout: 10_000 });
   await popup.screenshot({ path: join(out, 'popup-saliency.png'), fullPage: true });
@@ -89,19 +121,35 @@ if (!headless) {
   await waitForJob(popup, foolJob);
   await popup.fill('[data-testid="fool-target-search"]', 'gorilla');
   await popup.click('[data-testid="fool-target-results"] button:text-is("gorilla")');
-  await popup.waitForFunction(() => document.querySelector('[data-testid="fool-target"]')?.textContent === 'gorilla', null, { polling: 50 });
+  await popup.waitForFunction(
+    () => document.querySelector('[data-testid="fool-target"]')?.textContent === 'gorilla',
+    null,
+    { polling: 50 },
+  );
   await popup.click('[data-testid="fool-start"]');
   await popup.waitForSelector('[data-testid="fool-result"], [data-testid="fool-run-error"]', { timeout: 120_000 });
   const foolText = await popup.textContent('[data-testid="fool-result"], [data-testid="fool-run-error"]');
-  const fool = await ext.sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: unknown } }[]).find((j) => j.id === id)?.results.fool, foolJob);
-  const fooledSrc = await popup.$eval('[data-testid="fooled-image"]', (img) => (img as HTMLImageElement).src).catch(() => null);
+  const fool = await ext.sw.evaluate(
+    async (id) =>
+      ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: unknown } }[]).find(
+        (j) => j.id === id,
+      )?.results.fool,
+    foolJob,
+  );
+  const fooledSrc = await popup
+    .$eval('[data-testid="fooled-image"]', (img) => (img as HTMLImageElement).src)
+    .catch(() => null);
   await popup.waitForSelector('[data-testid="fool-difference-10x"][data-ready="true"]').catch(() => {});
   await popup.screenshot({ path: join(out, 'popup-fool.png'), fullPage: true });
   let onPage: { label: string | null; prob: string | null } | null = null;
   if (fooledSrc) {
     await writeFile(join(out, 'fooled.png'), Buffer.from(fooledSrc.slice(fooledSrc.indexOf(',') + 1), 'base64'));
     await popup.click('[data-testid="fool-replace"]');
-    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement).currentSrc.startsWith('data:'), first, { polling: 50 });
+    await page.waitForFunction(
+      (sel) => (document.querySelector(sel) as HTMLImageElement).currentSrc.startsWith('data:'),
+      first,
+      { polling: 50 },
+    );
     const again = await menuAction(ext.sw, page, first, 'classify');
     const view = await waitForJob(popup, again);
     onPage = { label: view.top1Label, prob: view.top1Prob };
@@ -119,9 +167,23 @@ if (!headless) {
     await page.screenshot({ path: join(out, 'page-fooled.png') });
     await popup.screenshot({ path: join(out, 'popup-fooled-reclassified.png'), fullPage: true });
   }
-  console.log(`fooling image: ${foolText}${onPage ? ` Replaced on the page and classified again: ${onPage.label} ${onPage.prob}.` : ''} → fooled.png`);
+  console.log(
+    `fooling image: ${foolText}${onPage ? ` Replaced on the page and classified again: ${onPage.label} ${onPage.prob}.` : ''} → fooled.png`,
+  );
 
-  await writeFile(join(out, 'results.json'), JSON.stringify({ backend: results[0]?.backend, results, saliency: { file: demo.photos[0].file, ...saliencyInfo }, fool: { file: demo.photos[0].file, result: foolText, info: fool, classifiedOnPage: onPage } }, null, 2));
+  await writeFile(
+    join(out, 'results.json'),
+    JSON.stringify(
+      {
+        backend: results[0]?.backend,
+        results,
+        saliency: { file: demo.photos[0].file, ...saliencyInfo },
+        fool: { file: demo.photos[0].file, result: foolText, info: fool, classifiedOnPage: onPage },
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`Results, popup and page screenshots: ${out}`);
   await ext.close();
 }

@@ -6,8 +6,9 @@
  * code and a sentence that says what went wrong (HTTP status, not an image, undecodable, too large,
  * timed out).
  */
-import type { ErrorCode } from '../shared/jobs.js';
+
 import type { RgbaImage } from '../engine/preprocess.js';
+import type { ErrorCode } from '../shared/jobs.js';
 import { imageSize } from './image-size.js';
 
 export class ImageFetchError extends Error {
@@ -59,7 +60,11 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
   const fail = (error: unknown): never => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
-    if (timeout.signal.aborted) throw new ImageFetchError(`The image server did not answer within ${((opts.timeoutMs ?? 0) / 1000).toFixed(0)} s.`, 'timeout');
+    if (timeout.signal.aborted)
+      throw new ImageFetchError(
+        `The image server did not answer within ${((opts.timeoutMs ?? 0) / 1000).toFixed(0)} s.`,
+        'timeout',
+      );
     if (error instanceof ImageFetchError) throw error;
     throw new ImageFetchError(`The image could not be downloaded (${(error as Error).message}).`, 'network');
   };
@@ -79,7 +84,10 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
       return fail(error);
     }
     if (!response.ok) {
-      throw new ImageFetchError(`The image could not be downloaded: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`, 'http');
+      throw new ImageFetchError(
+        `The image could not be downloaded: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
+        'http',
+      );
     }
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type && !type.startsWith('image/') && type !== 'application/octet-stream' && type !== 'binary/octet-stream') {
@@ -90,7 +98,10 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
     const total = Number.isFinite(declared) && declared > 0 ? declared : null;
     if (total !== null && total > MAX_IMAGE_BYTES) {
       await response.body?.cancel().catch(() => {});
-      throw new ImageFetchError(`The image is too large to analyse: ${mb(total)} (the limit is ${mb(MAX_IMAGE_BYTES)}).`, 'too-large');
+      throw new ImageFetchError(
+        `The image is too large to analyse: ${mb(total)} (the limit is ${mb(MAX_IMAGE_BYTES)}).`,
+        'too-large',
+      );
     }
     // Read as a stream: the limit holds even when the server declares nothing or lies.
     const chunks: Uint8Array[] = [];
@@ -104,7 +115,10 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
           received += value.byteLength;
           if (received > MAX_IMAGE_BYTES) {
             await reader.cancel().catch(() => {});
-            throw new ImageFetchError(`The image is too large to analyse: more than ${mb(MAX_IMAGE_BYTES)}.`, 'too-large');
+            throw new ImageFetchError(
+              `The image is too large to analyse: more than ${mb(MAX_IMAGE_BYTES)}.`,
+              'too-large',
+            );
           }
           chunks.push(value);
           opts.onBytes?.(received, total);
@@ -130,7 +144,10 @@ const DECODE_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: 'none', premu
 /** True when the bytes look like SVG (which createImageBitmap cannot decode in a worker). */
 export async function isSvg(blob: Blob): Promise<boolean> {
   if (blob.type === 'image/svg+xml') return true;
-  const head = new TextDecoder().decode(await blob.slice(0, 1024).arrayBuffer()).trimStart().toLowerCase();
+  const head = new TextDecoder()
+    .decode(await blob.slice(0, 1024).arrayBuffer())
+    .trimStart()
+    .toLowerCase();
   return head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'));
 }
 
@@ -143,9 +160,16 @@ function boundedSize(width: number, height: number): { width: number; height: nu
 export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   const header = imageSize(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
   if (header && header.width * header.height > MAX_SOURCE_PIXELS) {
-    throw new ImageFetchError(`The image is too large to analyse: ${header.width}×${header.height} pixels (the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`, 'too-large');
+    throw new ImageFetchError(
+      `The image is too large to analyse: ${header.width}×${header.height} pixels (the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`,
+      'too-large',
+    );
   }
-  const undecodable = () => new ImageFetchError(`The file could not be decoded as an image (${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`, 'undecodable');
+  const undecodable = () =>
+    new ImageFetchError(
+      `The file could not be decoded as an image (${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`,
+      'undecodable',
+    );
   let bitmap: ImageBitmap;
   let originalWidth: number;
   let originalHeight: number;
@@ -153,7 +177,12 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   try {
     if (header && target) {
       // Huge: decode straight to the bounded size.
-      bitmap = await createImageBitmap(blob, { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high', ...DECODE_OPTIONS });
+      bitmap = await createImageBitmap(blob, {
+        resizeWidth: target.width,
+        resizeHeight: target.height,
+        resizeQuality: 'high',
+        ...DECODE_OPTIONS,
+      });
       originalWidth = header.width;
       originalHeight = header.height;
     } else {
@@ -164,7 +193,12 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
       if (late) {
         // Unknown header format: the size is known only now; decode again at a bounded size.
         bitmap.close();
-        bitmap = await createImageBitmap(blob, { resizeWidth: late.width, resizeHeight: late.height, resizeQuality: 'high', ...DECODE_OPTIONS });
+        bitmap = await createImageBitmap(blob, {
+          resizeWidth: late.width,
+          resizeHeight: late.height,
+          resizeQuality: 'high',
+          ...DECODE_OPTIONS,
+        });
       }
     }
   } catch {
@@ -173,7 +207,11 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   return bitmapToRgba(bitmap, originalWidth, originalHeight);
 }
 
-export function bitmapToRgba(bitmap: ImageBitmap, originalWidth = bitmap.width, originalHeight = bitmap.height): DecodedImage {
+export function bitmapToRgba(
+  bitmap: ImageBitmap,
+  originalWidth = bitmap.width,
+  originalHeight = bitmap.height,
+): DecodedImage {
   const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });

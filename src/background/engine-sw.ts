@@ -16,10 +16,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { INPUT_SIZE, NUM_CLASSES } from '../engine/architecture.js';
-import { selectBackend, type BackendName, type BackendReport } from '../engine/backend.js';
-import { disposeResult, SqueezeNet, type RunResult } from '../engine/squeezenet.js';
+import { type BackendName, type BackendReport, selectBackend } from '../engine/backend.js';
 import { provideSimdKernels, simdKernelsActive } from '../engine/kernels/ops.js';
-import { unpackWeights, type ModelWeights, type PackedManifest, type WeightDType } from '../engine/weights.js';
+import { disposeResult, type RunResult, SqueezeNet } from '../engine/squeezenet.js';
+import { type ModelWeights, type PackedManifest, unpackWeights, type WeightDType } from '../engine/weights.js';
 import { type ClassProb, topK } from '../shared/classes.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from './integrity.js';
 
@@ -126,7 +126,9 @@ const registerHooks = {
   },
 };
 
-async function loadWeights(dtype: WeightDType): Promise<{ manifest: PackedManifest; bin: Uint8Array; labels: string[]; fetchMs: number }> {
+async function loadWeights(
+  dtype: WeightDType,
+): Promise<{ manifest: PackedManifest; bin: Uint8Array; labels: string[]; fetchMs: number }> {
   const t0 = performance.now();
   const manifestPath = `models/squeezenet1_1.${dtype}.json`;
   const binPath = `models/squeezenet1_1.${dtype}.bin`;
@@ -139,7 +141,8 @@ async function loadWeights(dtype: WeightDType): Promise<{ manifest: PackedManife
   if (!Array.isArray(labels) || labels.length !== NUM_CLASSES || labels.some((l) => typeof l !== 'string')) {
     throw new Error(`${labelsPath}: expected ${NUM_CLASSES} class names`);
   }
-  if (manifest.dtype !== dtype) throw new WeightsIntegrityError(`${manifestPath} describes ${String(manifest.dtype)} weights, expected ${dtype}`);
+  if (manifest.dtype !== dtype)
+    throw new WeightsIntegrityError(`${manifestPath} describes ${String(manifest.dtype)} weights, expected ${dtype}`);
   return { manifest, bin, labels: labels as string[], fetchMs: performance.now() - t0 };
 }
 
@@ -148,12 +151,18 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   const candidates: BackendName[] = options.backend === 'auto' ? ['webgpu', 'wasm', 'cpu'] : [options.backend];
   const backendPromise = (async () => {
     const t = performance.now();
-    const report = await selectBackend({ candidates, allowFallbackAdapter: options.allowFallbackAdapter, register: registerHooks });
+    const report = await selectBackend({
+      candidates,
+      allowFallbackAdapter: options.allowFallbackAdapter,
+      register: registerHooks,
+    });
     return { report, ms: performance.now() - t };
   })();
   const weightsPromise = loadWeights(options.weights);
   // Our SIMD kernels (max-pool gradient, masks, concat, class heads) for the WASM backend.
-  const kernelsPromise = fetchPackaged('kernels/simd-kernels.wasm').then(async (r) => WebAssembly.compile(await r.arrayBuffer()));
+  const kernelsPromise = fetchPackaged('kernels/simd-kernels.wasm').then(async (r) =>
+    WebAssembly.compile(await r.arrayBuffer()),
+  );
   kernelsPromise.catch(() => {}); // only awaited (and reported) if WASM is chosen
   // Settle both before throwing, so a failed download does not leave backend init dangling.
   const [backendSettled, weightsSettled] = await Promise.allSettled([backendPromise, weightsPromise]);
@@ -167,14 +176,20 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
     report.simdKernels = simdKernelsActive();
   }
   let t = performance.now();
-  await verifyWeightsBinary(bin, { sha256: (manifest as { sha256?: unknown }).sha256, byteLength: manifest.byteLength }, `models/squeezenet1_1.${options.weights}.bin`, `models/squeezenet1_1.${options.weights}.json`);
+  await verifyWeightsBinary(
+    bin,
+    { sha256: (manifest as { sha256?: unknown }).sha256, byteLength: manifest.byteLength },
+    `models/squeezenet1_1.${options.weights}.bin`,
+    `models/squeezenet1_1.${options.weights}.json`,
+  );
   const verifyMs = performance.now() - t;
   t = performance.now();
   const weights = unpackWeights(manifest, bin);
   const unpackMs = performance.now() - t;
   t = performance.now();
   // selectBackend left the chosen backend active; tensors are created there.
-  if (tf.getBackend() !== report.backend) throw new Error(`backend changed during load: ${tf.getBackend()} instead of ${report.backend}`);
+  if (tf.getBackend() !== report.backend)
+    throw new Error(`backend changed during load: ${tf.getBackend()} instead of ${report.backend}`);
   const model = new SqueezeNet(weights);
   const modelMs = performance.now() - t;
   return {
@@ -235,7 +250,9 @@ export function checkInput(data: Float32Array, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`batch size must be a positive integer, got ${n}`);
   if (!(data instanceof Float32Array)) throw new TypeError('input must be a Float32Array');
   if (data.length !== n * IMAGE_ELEMENTS) {
-    throw new RangeError(`input must hold ${n}×${INPUT_SIZE}×${INPUT_SIZE}×3 = ${n * IMAGE_ELEMENTS} values (NHWC), got ${data.length}`);
+    throw new RangeError(
+      `input must hold ${n}×${INPUT_SIZE}×${INPUT_SIZE}×3 = ${n * IMAGE_ELEMENTS} values (NHWC), got ${data.length}`,
+    );
   }
 }
 
@@ -245,7 +262,13 @@ export function rows(flat: Float32Array, n: number): number[][] {
 }
 
 /** Runs the model on a preprocessed NHWC batch, releasing every tensor it made. */
-export async function runAndRead<T>(engine: SwEngine, data: Float32Array, n: number, options: Parameters<SqueezeNet['run']>[1], read: (r: RunResult) => Promise<T>): Promise<T> {
+export async function runAndRead<T>(
+  engine: SwEngine,
+  data: Float32Array,
+  n: number,
+  options: Parameters<SqueezeNet['run']>[1],
+  read: (r: RunResult) => Promise<T>,
+): Promise<T> {
   const x = tf.tensor4d(data, [n, INPUT_SIZE, INPUT_SIZE, 3], 'float32');
   let result: RunResult | undefined;
   try {
@@ -257,7 +280,11 @@ export async function runAndRead<T>(engine: SwEngine, data: Float32Array, n: num
   }
 }
 
-export async function classifyTensor(data: Float32Array, n: number, options: { topk?: number; engine?: EngineOptions } = {}): Promise<ClassifyResult> {
+export async function classifyTensor(
+  data: Float32Array,
+  n: number,
+  options: { topk?: number; engine?: EngineOptions } = {},
+): Promise<ClassifyResult> {
   checkInput(data, n);
   const engine = await getEngine(options.engine);
   const before = liveTensors();

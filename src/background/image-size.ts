@@ -12,14 +12,18 @@ export interface ImageSize {
 export function imageSize(bytes: Uint8Array): ImageSize | null {
   const n = bytes.length;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const ascii = (at: number, s: string) => at + s.length <= n && [...s].every((c, i) => bytes[at + i] === c.charCodeAt(0));
+  const ascii = (at: number, s: string) =>
+    at + s.length <= n && [...s].every((c, i) => bytes[at + i] === c.charCodeAt(0));
   if (n >= 24 && bytes[0] === 0x89 && ascii(1, 'PNG') && ascii(12, 'IHDR')) {
     return { width: dv.getUint32(16), height: dv.getUint32(20), format: 'png' };
   }
-  if (n >= 10 && ascii(0, 'GIF8')) return { width: dv.getUint16(6, true), height: dv.getUint16(8, true), format: 'gif' };
-  if (n >= 26 && ascii(0, 'BM')) return { width: Math.abs(dv.getInt32(18, true)), height: Math.abs(dv.getInt32(22, true)), format: 'bmp' };
+  if (n >= 10 && ascii(0, 'GIF8'))
+    return { width: dv.getUint16(6, true), height: dv.getUint16(8, true), format: 'gif' };
+  if (n >= 26 && ascii(0, 'BM'))
+    return { width: Math.abs(dv.getInt32(18, true)), height: Math.abs(dv.getInt32(22, true)), format: 'bmp' };
   if (n >= 30 && ascii(0, 'RIFF') && ascii(8, 'WEBP')) {
-    if (ascii(12, 'VP8 ')) return { width: dv.getUint16(26, true) & 0x3fff, height: dv.getUint16(28, true) & 0x3fff, format: 'webp' };
+    if (ascii(12, 'VP8 '))
+      return { width: dv.getUint16(26, true) & 0x3fff, height: dv.getUint16(28, true) & 0x3fff, format: 'webp' };
     if (ascii(12, 'VP8L')) {
       const b = dv.getUint32(21, true);
       return { width: (b & 0x3fff) + 1, height: ((b >> 14) & 0x3fff) + 1, format: 'webp' };

@@ -17,7 +17,11 @@ export async function thumbnail(image: DecodedImage): Promise<string> {
   const w = Math.max(1, Math.round(image.width * scale));
   const h = Math.max(1, Math.round(image.height * scale));
   const buffer = image.data.buffer as ArrayBuffer;
-  const pixels = new ImageData(new Uint8ClampedArray(buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height);
+  const pixels = new ImageData(
+    new Uint8ClampedArray(buffer, image.data.byteOffset, image.data.byteLength),
+    image.width,
+    image.height,
+  );
   const bitmap = await createImageBitmap(pixels, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
   const canvas = new OffscreenCanvas(w, h);
   canvas.getContext('2d')!.drawImage(bitmap, 0, 0);

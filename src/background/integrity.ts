@@ -36,19 +36,30 @@ export interface IntegrityExpectation {
  * Throws WeightsIntegrityError naming `fileName` unless `bytes` has the expected length and
  * SHA-256. `manifestName` is named when the manifest itself lacks a usable checksum.
  */
-export async function verifyWeightsBinary(bytes: Uint8Array, expected: IntegrityExpectation, fileName: string, manifestName = 'the weights manifest'): Promise<void> {
+export async function verifyWeightsBinary(
+  bytes: Uint8Array,
+  expected: IntegrityExpectation,
+  fileName: string,
+  manifestName = 'the weights manifest',
+): Promise<void> {
   if (typeof expected.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
-    throw new WeightsIntegrityError(`${manifestName} has no valid sha256 for ${fileName}: rebuild the models (npm run models)`);
+    throw new WeightsIntegrityError(
+      `${manifestName} has no valid sha256 for ${fileName}: rebuild the models (npm run models)`,
+    );
   }
   if (typeof expected.byteLength !== 'number' || !Number.isInteger(expected.byteLength) || expected.byteLength <= 0) {
     throw new WeightsIntegrityError(`${manifestName} has no valid byteLength for ${fileName}`);
   }
   if (bytes.byteLength !== expected.byteLength) {
     const what = bytes.byteLength < expected.byteLength ? 'truncated' : 'too long';
-    throw new WeightsIntegrityError(`${fileName} is ${what}: ${bytes.byteLength} bytes, ${manifestName} says ${expected.byteLength}`);
+    throw new WeightsIntegrityError(
+      `${fileName} is ${what}: ${bytes.byteLength} bytes, ${manifestName} says ${expected.byteLength}`,
+    );
   }
   const actual = await sha256Hex(bytes);
   if (actual !== expected.sha256) {
-    throw new WeightsIntegrityError(`${fileName} is corrupted or does not belong to ${manifestName}: SHA-256 ${actual}, expected ${expected.sha256}`);
+    throw new WeightsIntegrityError(
+      `${fileName} is corrupted or does not belong to ${manifestName}: SHA-256 ${actual}, expected ${expected.sha256}`,
+    );
   }
 }

@@ -14,7 +14,11 @@ async function ensureDocument(): Promise<void> {
   const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
   if (existing.length) return;
   creating ??= chrome.offscreen
-    .createDocument({ url: OFFSCREEN_URL, reasons: [chrome.offscreen.Reason.DOM_PARSER], justification: 'Rasterize SVG images (service workers cannot decode SVG).' })
+    .createDocument({
+      url: OFFSCREEN_URL,
+      reasons: [chrome.offscreen.Reason.DOM_PARSER],
+      justification: 'Rasterize SVG images (service workers cannot decode SVG).',
+    })
     .finally(() => {
       creating = null;
     });
@@ -25,9 +29,17 @@ export async function rasterizeSvg(request: Omit<RasterizeRequest, 'type' | 'tar
   users++;
   try {
     await ensureDocument();
-    const raw: unknown = await chrome.runtime.sendMessage({ type: 'squeezelens/rasterize-svg', target: 'offscreen', ...request } satisfies RasterizeRequest);
+    const raw: unknown = await chrome.runtime.sendMessage({
+      type: 'squeezelens/rasterize-svg',
+      target: 'offscreen',
+      ...request,
+    } satisfies RasterizeRequest);
     const reply = parseRasterizeReply(raw);
-    if (!reply) throw new ImageFetchError('The SVG image could not be rasterized (no answer from the offscreen document).', 'internal');
+    if (!reply)
+      throw new ImageFetchError(
+        'The SVG image could not be rasterized (no answer from the offscreen document).',
+        'internal',
+      );
     if (!reply.ok) throw new ImageFetchError(reply.error.message, reply.error.code);
     return await (await fetch(reply.dataUrl)).blob();
   } finally {

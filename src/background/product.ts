@@ -5,7 +5,7 @@
  * work is queued in ./runner.ts.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { jobKindOfMenu, MENU_IDS, type JobError, type SourceInfo } from '../shared/jobs.js';
+import { type JobError, jobKindOfMenu, MENU_IDS, type SourceInfo } from '../shared/jobs.js';
 import {
   type CaptureReply,
   type CaptureRequest,
@@ -24,7 +24,10 @@ import { queueMenuJob, startTask, startVisualization } from './runner.js';
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
 const CAPTURE_TIMEOUT_MS = 15_000;
 
-const MENU_CONTEXTS = ['page', 'frame', 'link', 'image', 'video', 'selection', 'editable'] as [`${chrome.contextMenus.ContextType}`, ...`${chrome.contextMenus.ContextType}`[]];
+const MENU_CONTEXTS = ['page', 'frame', 'link', 'image', 'video', 'selection', 'editable'] as [
+  `${chrome.contextMenus.ContextType}`,
+  ...`${chrome.contextMenus.ContextType}`[],
+];
 
 export function createMenus(): void {
   chrome.contextMenus.removeAll(() => {
@@ -63,26 +66,31 @@ function openPopup(): void {
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timeout')), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e: unknown) => (clearTimeout(timer), reject(e)),
-    );
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 }
 
-async function askPage(tab: chrome.tabs.Tab | undefined, info: chrome.contextMenus.OnClickData, jobId: string): Promise<CaptureReply> {
+async function askPage(
+  tab: chrome.tabs.Tab | undefined,
+  info: chrome.contextMenus.OnClickData,
+  jobId: string,
+): Promise<CaptureReply> {
   const request: CaptureRequest = { type: 'squeezelens/capture', jobId };
   if (info.srcUrl) request.srcUrl = info.srcUrl;
   if (info.mediaType) request.mediaType = info.mediaType;
   const pageUrl = info.frameUrl ?? info.pageUrl ?? tab?.url ?? '';
   const unreachable: JobError = {
     code: 'page-unreachable',
-    message: 'SqueezeLens cannot read this page: it is a browser page, or it was opened before SqueezeLens was installed (reload the page and try again).',
+    message:
+      'SqueezeLens cannot read this page: it is a browser page, or it was opened before SqueezeLens was installed (reload the page and try again).',
   };
   if (tab?.id === undefined || tab.id < 0) return { ok: false, error: unreachable };
   let raw: unknown;
   try {
-    raw = await withTimeout(browser.tabs.sendMessage(tab.id, request, { frameId: info.frameId ?? 0 }), CAPTURE_TIMEOUT_MS);
+    raw = await withTimeout(
+      browser.tabs.sendMessage(tab.id, request, { frameId: info.frameId ?? 0 }),
+      CAPTURE_TIMEOUT_MS,
+    );
   } catch {
     raw = undefined;
   }
@@ -94,10 +102,16 @@ async function askPage(tab: chrome.tabs.Tab | undefined, info: chrome.contextMen
     }
     return { ok: false, error: unreachable };
   }
-  return parseCaptureReply(raw) ?? { ok: false, error: { code: 'internal', message: 'The page answered with a malformed capture; nothing was analysed.' } };
+  return (
+    parseCaptureReply(raw) ?? {
+      ok: false,
+      error: { code: 'internal', message: 'The page answered with a malformed capture; nothing was analysed.' },
+    }
+  );
 }
 
-const shortUrl = (url: string) => (url.startsWith('data:') ? `${url.slice(0, url.indexOf(',') + 1)}… (${(url.length / 1024).toFixed(1)} KB)` : url);
+const shortUrl = (url: string) =>
+  url.startsWith('data:') ? `${url.slice(0, url.indexOf(',') + 1)}… (${(url.length / 1024).toFixed(1)} KB)` : url;
 
 /** Where the pixels came from, as the popup shows it. */
 export function sourceInfo(source: CaptureSource, pageUrl: string | undefined): SourceInfo {
@@ -110,7 +124,12 @@ export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?:
   openPopup(); // first, while the click still counts as a user action
   const page = tab?.id !== undefined && tab.id >= 0 ? { tabId: tab.id, frameId: info.frameId ?? 0 } : undefined;
   const pageUrl = info.pageUrl ?? tab?.url;
-  const { id, signal } = await createJob({ kind, state: 'capturing', source: pageUrl ? { element: '?', pageUrl } : undefined, page });
+  const { id, signal } = await createJob({
+    kind,
+    state: 'capturing',
+    source: pageUrl ? { element: '?', pageUrl } : undefined,
+    page,
+  });
   const reply = await askPage(tab, info, id);
   if (signal.aborted) return;
   if (!reply.ok) {
@@ -120,7 +139,9 @@ export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?:
   await queueMenuJob(id, kind, reply.source, sourceInfo(reply.source, reply.pageUrl));
 }
 
-type Handlers = { [T in WorkerRequest['type']]: (request: Extract<WorkerRequest, { type: T }>) => Promise<WorkerReplies[T]> };
+type Handlers = {
+  [T in WorkerRequest['type']]: (request: Extract<WorkerRequest, { type: T }>) => Promise<WorkerReplies[T]>;
+};
 
 /** The popup's and options page's requests, one handler each (validated by parseWorkerRequest first). */
 const HANDLERS: Handlers = {
@@ -136,7 +157,9 @@ const HANDLERS: Handlers = {
   'squeezelens/visualize': ({ classIndex, iterations }) => startVisualization({ classIndex, iterations }),
 };
 
-function handle<T extends WorkerRequest['type']>(request: Extract<WorkerRequest, { type: T }>): Promise<WorkerReplies[T]> {
+function handle<T extends WorkerRequest['type']>(
+  request: Extract<WorkerRequest, { type: T }>,
+): Promise<WorkerReplies[T]> {
   return (HANDLERS[request.type as T] as (r: typeof request) => Promise<WorkerReplies[T]>)(request);
 }
 

@@ -8,7 +8,15 @@
  * A worker that Chrome stops takes its memory with it: the next worker finds jobs and runs still
  * marked active by another worker instance and reports them as interrupted (recoverInterrupted).
  */
-import { isFinal, type JobError, type JobRecord, type JobState, STATE_TEXT, TASK_KINDS, type TaskKind } from '../shared/jobs.js';
+import {
+  isFinal,
+  type JobError,
+  type JobRecord,
+  type JobState,
+  STATE_TEXT,
+  TASK_KINDS,
+  type TaskKind,
+} from '../shared/jobs.js';
 import { addJob, getJobs, patchJob, updateJob } from './store.js';
 
 /** This worker instance; a different value on a job means its worker is gone. */
@@ -59,7 +67,10 @@ export const workAhead = (): number => queue.length + (running ? 1 : 0);
 export const aheadText = (n: number): string | undefined => (n ? `${n} job(s) ahead` : undefined);
 
 /** Records a new job (its pipeline is queued later, with `queueJob`). */
-export async function createJob(init: Omit<JobRecord, 'id' | 'createdAt' | 'updatedAt' | 'worker' | 'results' | 'runs'> & Partial<Pick<JobRecord, 'results'>>): Promise<{ id: string; signal: AbortSignal }> {
+export async function createJob(
+  init: Omit<JobRecord, 'id' | 'createdAt' | 'updatedAt' | 'worker' | 'results' | 'runs'> &
+    Partial<Pick<JobRecord, 'results'>>,
+): Promise<{ id: string; signal: AbortSignal }> {
   const id = newJobId();
   const controller = new AbortController();
   jobs.set(id, controller);
@@ -116,7 +127,8 @@ export function queueTask(jobId: string, kind: TaskKind, execute: (signal: Abort
 }
 
 /** Whether this task is still the one running on its job (previews are encoded asynchronously). */
-export const taskCurrent = (jobId: string, signal: AbortSignal): boolean => !signal.aborted && tasks.get(jobId)?.controller.signal === signal;
+export const taskCurrent = (jobId: string, signal: AbortSignal): boolean =>
+  !signal.aborted && tasks.get(jobId)?.controller.signal === signal;
 
 async function pump(): Promise<void> {
   if (running) return;
@@ -197,7 +209,13 @@ export async function recoverInterrupted(): Promise<number> {
       ? `The extension's background worker was stopped while this job was waiting (${stage}); it did not run. Please try again.`
       : `The extension's background worker was stopped while this job was running (${stage}); its result was lost. Please try again.`;
     log(job.id, `interrupted: ${message}`, 'warn');
-    await updateJob(job.id, { state: 'interrupted', error: { code: 'interrupted', message }, failedIn: job.state, progress: undefined, fraction: undefined });
+    await updateJob(job.id, {
+      state: 'interrupted',
+      error: { code: 'interrupted', message },
+      failedIn: job.state,
+      progress: undefined,
+      fraction: undefined,
+    });
   }
   // A task whose worker is gone: the job keeps what it had; say so.
   for (const job of list) {
@@ -227,7 +245,10 @@ export async function announce(what: 'done' | 'error' | 'none' | 'clear'): Promi
     await chrome.action.setBadgeBackgroundColor({ color: what === 'done' ? '#1a7f37' : '#c62828' });
     await chrome.action.setBadgeText({ text: what === 'done' ? '1' : '!' });
     await chrome.action.setTitle({
-      title: what === 'done' ? 'SqueezeLens: a result is ready — click to see it' : 'SqueezeLens: a job failed — click for details',
+      title:
+        what === 'done'
+          ? 'SqueezeLens: a result is ready — click to see it'
+          : 'SqueezeLens: a job failed — click for details',
     });
   } catch {
     // no action UI (e.g. during shutdown): nothing to announce

@@ -7,12 +7,33 @@
  *   leaves its error there.
  */
 import { DEFAULT_SALIENCY_METHOD } from '../shared/catalog.js';
-import { type ActiveState, type JobError, type JobRecord, type JobState, type MenuJobKind, STORAGE_KEYS, type TaskKind } from '../shared/jobs.js';
+import {
+  type ActiveState,
+  type JobError,
+  type JobRecord,
+  type JobState,
+  type MenuJobKind,
+  STORAGE_KEYS,
+  type TaskKind,
+} from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
 import { ImageFetchError } from './decode-sw.js';
 import { type EngineOptions, getEngine } from './engine-sw.js';
-import { aheadText, announce, createJob, failJob, log, queueJob, queueTask, taskBusy, taskCurrent, throttle, WORKER_ID, workAhead } from './queue.js';
+import {
+  aheadText,
+  announce,
+  createJob,
+  failJob,
+  log,
+  queueJob,
+  queueTask,
+  taskBusy,
+  taskCurrent,
+  throttle,
+  WORKER_ID,
+  workAhead,
+} from './queue.js';
 import { getJobs, patchJob, removeKeys, updateJob } from './store.js';
 import { TASKS } from './tasks/index.js';
 import type { TaskContext, TaskOutcome, TaskRequests, TaskSpec } from './tasks/types.js';
@@ -39,7 +60,9 @@ async function loadEngine(settings: Settings) {
   try {
     return await getEngine(engineOptionsOf(settings));
   } catch (error) {
-    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), { cause: error });
+    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), {
+      cause: error,
+    });
   }
 }
 
@@ -48,7 +71,8 @@ async function stored<T>(key: string): Promise<T | undefined> {
 }
 
 function toJobError(error: unknown): { error: JobError; state: JobState } {
-  if ((error as DOMException)?.name === 'AbortError') return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
+  if ((error as DOMException)?.name === 'AbortError')
+    return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
   if (error instanceof ImageFetchError) return { state: 'error', error: { code: error.code, message: error.message } };
   const message = (error as Error)?.message ?? String(error);
   return { state: 'error', error: { code: 'internal', message: `Something went wrong: ${message}` } };
@@ -62,7 +86,14 @@ interface Sink {
   preview(key: string, png: string): void;
 }
 
-function contextFor<K extends TaskKind>(spec: TaskSpec<K>, job: JobRecord, signal: AbortSignal, settings: Settings, sink: Sink, live: () => boolean) {
+function contextFor<K extends TaskKind>(
+  spec: TaskSpec<K>,
+  job: JobRecord,
+  signal: AbortSignal,
+  settings: Settings,
+  sink: Sink,
+  live: () => boolean,
+) {
   const previewKey = (spec.previewPrefix ?? STORAGE_KEYS.previewPrefix) + job.id;
   let previewed = false;
   const ctx: TaskContext = {
@@ -72,7 +103,9 @@ function contextFor<K extends TaskKind>(spec: TaskSpec<K>, job: JobRecord, signa
     settings,
     engine: () => loadEngine(settings),
     stage: (state, progress) => sink.stage(state, progress),
-    progress: throttle(PROGRESS_MS, (text: string, fraction?: number, patch?: (j: JobRecord) => void) => sink.progress(text, fraction, patch)),
+    progress: throttle(PROGRESS_MS, (text: string, fraction?: number, patch?: (j: JobRecord) => void) =>
+      sink.progress(text, fraction, patch),
+    ),
     preview: throttle(spec.previewEveryMs ?? PREVIEW_MS, (png: string) => {
       // (previews are encoded asynchronously: one may arrive after the task ended)
       if (!live()) return;
@@ -92,14 +125,20 @@ function land<K extends TaskKind>(kind: K, job: JobRecord, outcome: TaskOutcome<
 }
 
 /** Runs one task as (part of) a job's pipeline; returns its outcome with the result written. */
-async function jobStep<K extends TaskKind>(kind: K, job: JobRecord, request: TaskRequests[K], signal: AbortSignal, settings: Settings, last: boolean) {
+async function jobStep<K extends TaskKind>(
+  kind: K,
+  job: JobRecord,
+  request: TaskRequests[K],
+  signal: AbortSignal,
+  settings: Settings,
+  last: boolean,
+) {
   const spec = TASKS[kind] as TaskSpec<K>;
   const id = job.id;
   await updateJob(id, { state: spec.state, progress: undefined, fraction: undefined });
   const sink: Sink = {
     stage: async (state, progress) => void (await updateJob(id, { state, progress, fraction: undefined })),
-    progress: (progress, fraction, patch) =>
-      void updateJob(id, { progress, fraction }, undefined, patch),
+    progress: (progress, fraction, patch) => void updateJob(id, { progress, fraction }, undefined, patch),
     preview: (key, png) => void updateJob(id, {}, { [key]: png }),
   };
   const { ctx } = contextFor(spec, job, signal, settings, sink, () => !signal.aborted);
@@ -119,7 +158,12 @@ const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => ['sa
 };
 
 /** The page answered: queue the job's pipeline (classify, then its follow-up). */
-export async function queueMenuJob(id: string, kind: MenuJobKind, source: CaptureSource, info: JobRecord['source']): Promise<void> {
+export async function queueMenuJob(
+  id: string,
+  kind: MenuJobKind,
+  source: CaptureSource,
+  info: JobRecord['source'],
+): Promise<void> {
   const ahead = workAhead();
   const queued = queueJob(id, async (signal) => {
     try {
@@ -144,8 +188,18 @@ export async function queueMenuJob(id: string, kind: MenuJobKind, source: Captur
 
 /** A class visualization: a job with no image, queued like the others. */
 export async function startVisualization(request: TaskRequests['visualize']): Promise<{ ok: true; jobId: string }> {
-  const visual = { classIndex: request.classIndex, label: `class ${request.classIndex}`, iterations: request.iterations, step: 0 };
-  const { id } = await createJob({ kind: 'visualize', state: 'queued', results: { visualize: visual }, progress: aheadText(workAhead()) });
+  const visual = {
+    classIndex: request.classIndex,
+    label: `class ${request.classIndex}`,
+    iterations: request.iterations,
+    step: 0,
+  };
+  const { id } = await createJob({
+    kind: 'visualize',
+    state: 'queued',
+    results: { visualize: visual },
+    progress: aheadText(workAhead()),
+  });
   queueJob(id, async (signal) => {
     try {
       const job = (await getJobs()).find((j) => j.id === id);
@@ -166,7 +220,11 @@ export async function startVisualization(request: TaskRequests['visualize']): Pr
  * `job.runs[kind]`; the result lands when done; a cancelled task leaves the job as it was; a
  * failed one leaves its error in the run.
  */
-export async function startTask<K extends TaskKind>(jobId: string, kind: K, request: TaskRequests[K]): Promise<{ ok: boolean; reason?: string }> {
+export async function startTask<K extends TaskKind>(
+  jobId: string,
+  kind: K,
+  request: TaskRequests[K],
+): Promise<{ ok: boolean; reason?: string }> {
   const spec = TASKS[kind] as TaskSpec<K>;
   const job = (await getJobs()).find((j) => j.id === jobId);
   if (!job) return { ok: false, reason: 'no such job (it may have been removed: only the last 20 are kept)' };
@@ -206,10 +264,14 @@ export async function startTask<K extends TaskKind>(jobId: string, kind: K, requ
       preview = { key: previewKey, shown: wasPreviewed };
       const outcome = await spec.run(ctx, request);
       signal.throwIfAborted();
-      await patchJob(jobId, (j) => {
-        land(kind, j, outcome);
-        delete j.runs[kind];
-      }, outcome.extra);
+      await patchJob(
+        jobId,
+        (j) => {
+          land(kind, j, outcome);
+          delete j.runs[kind];
+        },
+        outcome.extra,
+      );
       log(jobId, outcome.log);
     } catch (error) {
       if (signal.aborted) {

@@ -4,7 +4,7 @@
  * updates (a click while a job runs) never overwrite each other. A fresh worker reads the list
  * back on first use.
  */
-import { isFinal, jobKeys, MAX_JOBS, STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { isFinal, type JobRecord, jobKeys, MAX_JOBS, STORAGE_KEYS } from '../shared/jobs.js';
 
 let cache: JobRecord[] | null = null;
 let chain: Promise<unknown> = Promise.resolve();
@@ -54,7 +54,9 @@ export function mutateJobs<T>(change: (jobs: JobRecord[]) => T, extra?: Record<s
         const oldest = jobs.findIndex((j) => isFinal(j.state) && !writing.some((k) => k.endsWith(`:${j.id}`)));
         if (!/quota/i.test(String((error as Error)?.message)) || oldest < 0 || attempt >= 10) throw error;
         const [evicted] = jobs.splice(oldest, 1);
-        console.warn(`[SqueezeLens] session storage is full: removed the oldest result (job ${evicted.id}) to make room`);
+        console.warn(
+          `[SqueezeLens] session storage is full: removed the oldest result (job ${evicted.id}) to make room`,
+        );
         await chrome.storage.session.remove(jobKeys(evicted.id));
       }
     }
@@ -75,7 +77,12 @@ export function addJob(job: JobRecord): Promise<void> {
  * Updates a job (unless it already reached a final state, which is never overwritten): its fields,
  * then `change` if given. Resolves with the record written, or null.
  */
-export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<string, unknown>, change?: (job: JobRecord) => void): Promise<JobRecord | null> {
+export function updateJob(
+  id: string,
+  patch: Partial<JobRecord>,
+  extra?: Record<string, unknown>,
+  change?: (job: JobRecord) => void,
+): Promise<JobRecord | null> {
   return mutateJobs((jobs) => {
     const job = jobs.find((j) => j.id === id);
     if (!job) return null;
@@ -87,7 +94,11 @@ export function updateJob(id: string, patch: Partial<JobRecord>, extra?: Record<
 }
 
 /** Patches a job whatever its state (saliency re-runs on finished jobs). */
-export function patchJob(id: string, patch: (job: JobRecord) => void, extra?: Record<string, unknown>): Promise<boolean> {
+export function patchJob(
+  id: string,
+  patch: (job: JobRecord) => void,
+  extra?: Record<string, unknown>,
+): Promise<boolean> {
   return mutateJobs((jobs) => {
     const job = jobs.find((j) => j.id === id);
     if (!job) return false;

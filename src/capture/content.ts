@@ -8,8 +8,14 @@
  * pages.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { isFromWorker, parseCaptureRequest, parsePageRequest, type PageReply, type PageRequest } from '../shared/messages.js';
-import { capture, type ContextClick, recordClick } from './locate.js';
+import {
+  isFromWorker,
+  type PageReply,
+  type PageRequest,
+  parseCaptureRequest,
+  parsePageRequest,
+} from '../shared/messages.js';
+import { type ContextClick, capture, recordClick } from './locate.js';
 import { removeOverlay, showOverlay } from './page-overlay.js';
 import { replaceImage, restoreImage } from './replace-image.js';
 
@@ -39,26 +45,32 @@ function onPageRequest(request: PageRequest): PageReply {
   const element = captured.get(request.jobId)?.deref();
   switch (request.type) {
     case 'squeezelens/remove-overlay':
-      return removeOverlay(request.jobId) ? { ok: true } : { ok: false, reason: 'There is no overlay of this job on the page.' };
+      return removeOverlay(request.jobId)
+        ? { ok: true }
+        : { ok: false, reason: 'There is no overlay of this job on the page.' };
     case 'squeezelens/restore-image':
-      return restoreImage(request.jobId) ? { ok: true } : { ok: false, reason: 'The image on the page was not replaced by this job.' };
+      return restoreImage(request.jobId)
+        ? { ok: true }
+        : { ok: false, reason: 'The image on the page was not replaced by this job.' };
     case 'squeezelens/show-overlay':
-      if (!element || !element.isConnected) return { ok: false, reason: GONE };
+      if (!element?.isConnected) return { ok: false, reason: GONE };
       showOverlay(request.jobId, element, request.png, request.geometry, { label: 'SqueezeLens saliency' });
       return { ok: true };
     case 'squeezelens/replace-image':
-      if (!element || !element.isConnected) return { ok: false, reason: GONE };
+      if (!element?.isConnected) return { ok: false, reason: GONE };
       return replaceImage(request.jobId, element, request.png, { cover: request.cover });
   }
 }
 
 const origin = browser.runtime.getURL('').replace(/\/$/, '');
 
-browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
-  if (!isFromWorker(sender, browser.runtime.id, origin)) return undefined;
-  const request = parseCaptureRequest(message);
-  if (request) return capture(lastClick, request, (element) => remember(request.jobId, element));
-  const pageRequest = parsePageRequest(message);
-  if (pageRequest) return Promise.resolve(onPageRequest(pageRequest));
-  return undefined; // not ours or malformed: no answer
-});
+browser.runtime.onMessage.addListener(
+  (message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
+    if (!isFromWorker(sender, browser.runtime.id, origin)) return undefined;
+    const request = parseCaptureRequest(message);
+    if (request) return capture(lastClick, request, (element) => remember(request.jobId, element));
+    const pageRequest = parsePageRequest(message);
+    if (pageRequest) return Promise.resolve(onPageRequest(pageRequest));
+    return undefined; // not ours or malformed: no answer
+  },
+);

@@ -15,7 +15,7 @@
  */
 import { dataUrl as bytesDataUrl } from '../shared/base64.js';
 import type { JobError } from '../shared/jobs.js';
-import { MAX_CAPTURE_CHARS, type CaptureRequest, type CaptureReply, type CaptureSource } from '../shared/messages.js';
+import { type CaptureReply, type CaptureRequest, type CaptureSource, MAX_CAPTURE_CHARS } from '../shared/messages.js';
 
 export interface ContextClick {
   target: EventTarget | null;
@@ -42,7 +42,10 @@ const MAX_FRAME_PIXELS = 4096 * 4096;
 const MAX_BLOB_BYTES = Math.floor((MAX_CAPTURE_CHARS * 3) / 4) - 1024;
 
 class CaptureError extends Error {
-  constructor(readonly code: JobError['code'], message: string) {
+  constructor(
+    readonly code: JobError['code'],
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,7 +57,8 @@ function candidates(click: ContextClick | null): Element[] {
   };
   if (click) {
     add(click.path.find((t) => t instanceof Element));
-    if (Number.isFinite(click.x) && Number.isFinite(click.y)) for (const e of document.elementsFromPoint(click.x, click.y)) add(e);
+    if (Number.isFinite(click.x) && Number.isFinite(click.y))
+      for (const e of document.elementsFromPoint(click.x, click.y)) add(e);
     // Ancestors of the target too (elements with pointer-events: none are not in elementsFromPoint).
     for (const t of click.path) add(t);
   }
@@ -101,7 +105,10 @@ function browserChoice(img: HTMLImageElement, hint: string | undefined): string 
 }
 
 /** The element under the pointer that carries an image, and how to read it. */
-function resolve(click: ContextClick | null, hint: string | undefined): { el: Element | null; make: () => Promise<CaptureSource> } | null {
+function resolve(
+  click: ContextClick | null,
+  hint: string | undefined,
+): { el: Element | null; make: () => Promise<CaptureSource> } | null {
   for (const el of candidates(click)) {
     if (el instanceof HTMLImageElement) {
       const url = browserChoice(el, hint) ?? imageUrl(el);
@@ -110,7 +117,8 @@ function resolve(click: ContextClick | null, hint: string | undefined): { el: El
         return { el, make: () => urlSource(url, element, el) };
       }
     } else if (el instanceof HTMLCanvasElement) {
-      if (el.width > 0 && el.height > 0) return { el, make: async () => frameSource(el, el.width, el.height, 'canvas') };
+      if (el.width > 0 && el.height > 0)
+        return { el, make: async () => frameSource(el, el.width, el.height, 'canvas') };
     } else if (el instanceof HTMLVideoElement) {
       return { el, make: async () => videoFrame(el) };
     } else if (el instanceof SVGImageElement) {
@@ -135,20 +143,31 @@ function resolve(click: ContextClick | null, hint: string | undefined): { el: El
 
 async function urlSource(url: string, element: string, el: Element | null): Promise<CaptureSource> {
   const rect = el?.getBoundingClientRect();
-  const display = rect && rect.width >= 1 && rect.height >= 1 ? { displayWidth: Math.round(rect.width), displayHeight: Math.round(rect.height) } : {};
+  const display =
+    rect && rect.width >= 1 && rect.height >= 1
+      ? { displayWidth: Math.round(rect.width), displayHeight: Math.round(rect.height) }
+      : {};
   if (/^blob:/i.test(url)) {
     // The page's own object URL: only this document can read it.
     let blob: Blob;
     try {
       blob = await (await fetch(url)).blob();
     } catch (error) {
-      throw new CaptureError('network', `The page's temporary image (blob: address) could no longer be read (${(error as Error).message}); it may have been released.`);
+      throw new CaptureError(
+        'network',
+        `The page's temporary image (blob: address) could no longer be read (${(error as Error).message}); it may have been released.`,
+      );
     }
-    if (blob.size > MAX_BLOB_BYTES) throw new CaptureError('too-large', `The image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB; the limit is ${(MAX_BLOB_BYTES / 1e6).toFixed(0)} MB).`);
+    if (blob.size > MAX_BLOB_BYTES)
+      throw new CaptureError(
+        'too-large',
+        `The image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB; the limit is ${(MAX_BLOB_BYTES / 1e6).toFixed(0)} MB).`,
+      );
     const dataUrl = await blobToDataUrl(blob);
     return { kind: 'url', url: dataUrl, element, svg: blob.type === 'image/svg+xml' || undefined, ...display };
   }
-  if (!/^(https?:|data:)/i.test(url)) throw new CaptureError('no-image', `SqueezeLens cannot read images from ${url.split(':')[0]}: addresses.`);
+  if (!/^(https?:|data:)/i.test(url))
+    throw new CaptureError('no-image', `SqueezeLens cannot read images from ${url.split(':')[0]}: addresses.`);
   return { kind: 'url', url, element, svg: looksSvg(url) || undefined, ...display };
 }
 
@@ -156,12 +175,23 @@ function blobToDataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(new CaptureError('network', `The page's temporary image could not be read (${reader.error?.message ?? 'unknown error'}).`));
+    reader.onerror = () =>
+      reject(
+        new CaptureError(
+          'network',
+          `The page's temporary image could not be read (${reader.error?.message ?? 'unknown error'}).`,
+        ),
+      );
     reader.readAsDataURL(blob);
   });
 }
 
-function frameSource(source: CanvasImageSource, width: number, height: number, element: 'canvas' | 'video'): CaptureSource {
+function frameSource(
+  source: CanvasImageSource,
+  width: number,
+  height: number,
+  element: 'canvas' | 'video',
+): CaptureSource {
   let w = width;
   let h = height;
   if (w * h > MAX_FRAME_PIXELS) {
@@ -191,14 +221,21 @@ function frameSource(source: CanvasImageSource, width: number, height: number, e
     }
     throw error;
   }
-  if (dataUrl.length > MAX_CAPTURE_CHARS) throw new CaptureError('too-large', `The ${element} is too large to send for analysis (${(dataUrl.length / 1e6).toFixed(0)} MB as PNG).`);
+  if (dataUrl.length > MAX_CAPTURE_CHARS)
+    throw new CaptureError(
+      'too-large',
+      `The ${element} is too large to send for analysis (${(dataUrl.length / 1e6).toFixed(0)} MB as PNG).`,
+    );
   return { kind: 'pixels', dataUrl, element, width: w, height: h };
 }
 
 function videoFrame(video: HTMLVideoElement): CaptureSource {
   // HAVE_CURRENT_DATA: a frame is available at the current position.
   if (video.readyState < 2 || !video.videoWidth || !video.videoHeight) {
-    throw new CaptureError('no-frame', 'The video has no frame to capture yet (it has not loaded); play it or wait until it shows a picture.');
+    throw new CaptureError(
+      'no-frame',
+      'The video has no frame to capture yet (it has not loaded); play it or wait until it shows a picture.',
+    );
   }
   return frameSource(video, video.videoWidth, video.videoHeight, 'video');
 }
@@ -212,23 +249,44 @@ function inlineSvg(svg: SVGSVGElement): CaptureSource {
   if (!clone.getAttribute('xmlns')) clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   const text = new XMLSerializer().serializeToString(clone);
   const url = bytesDataUrl('image/svg+xml', new TextEncoder().encode(text));
-  if (url.length > MAX_CAPTURE_CHARS) throw new CaptureError('too-large', 'This SVG is too large to send for analysis.');
-  return { kind: 'url', url, element: 'svg', svg: true, displayWidth: Math.max(1, Math.round(rect.width)), displayHeight: Math.max(1, Math.round(rect.height)) };
+  if (url.length > MAX_CAPTURE_CHARS)
+    throw new CaptureError('too-large', 'This SVG is too large to send for analysis.');
+  return {
+    kind: 'url',
+    url,
+    element: 'svg',
+    svg: true,
+    displayWidth: Math.max(1, Math.round(rect.width)),
+    displayHeight: Math.max(1, Math.round(rect.height)),
+  };
 }
 
 /** Answers the worker's capture request for the last right-click in this frame. */
-export async function capture(click: ContextClick | null, request: CaptureRequest, onElement?: (element: Element) => void): Promise<CaptureReply> {
+export async function capture(
+  click: ContextClick | null,
+  request: CaptureRequest,
+  onElement?: (element: Element) => void,
+): Promise<CaptureReply> {
   const pageUrl = location.href;
   try {
     const found = resolve(click, request.srcUrl);
     if (!found) {
-      return { ok: false, error: { code: 'no-image', message: 'There is no image, canvas, video, SVG or CSS background image under the pointer.' } };
+      return {
+        ok: false,
+        error: {
+          code: 'no-image',
+          message: 'There is no image, canvas, video, SVG or CSS background image under the pointer.',
+        },
+      };
     }
     const source = await found.make();
     if (found.el) onElement?.(found.el);
     return { ok: true, source, pageUrl };
   } catch (error) {
     if (error instanceof CaptureError) return { ok: false, error: { code: error.code, message: error.message } };
-    return { ok: false, error: { code: 'internal', message: `Reading the element failed: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      error: { code: 'internal', message: `Reading the element failed: ${(error as Error).message}` },
+    };
   }
 }

@@ -81,8 +81,7 @@ function unsupportedReason(element: Element): string | null {
   }
   if (isHtml(element, 'iframe') || isHtml(element, 'object') || isHtml(element, 'embed')) {
     return (
-      'This is an embedded document; its image belongs to another page, ' +
-      'which SqueezeLens cannot change from here.'
+      'This is an embedded document; its image belongs to another page, ' + 'which SqueezeLens cannot change from here.'
     );
   }
   return null;

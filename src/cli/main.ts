@@ -12,7 +12,10 @@ import { UsageError } from './shared.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   classify: { run: classifyCommand, summary: 'top-5 ImageNet classes of images' },
-  saliency: { run: saliencyCommand, summary: 'which pixels drive the answer (vanilla, gradxinput, smoothgrad, ig, gradcam)' },
+  saliency: {
+    run: saliencyCommand,
+    summary: 'which pixels drive the answer (vanilla, gradxinput, smoothgrad, ig, gradcam)',
+  },
   fool: { run: foolCommand, summary: 'a fooling image: looks the same, classified as something else' },
   visualize: { run: visualizeCommand, summary: 'what the network thinks a class looks like' },
   dream: { run: dreamCommand, summary: 'DeepDream: amplify what a layer sees in an image' },
@@ -22,7 +25,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
 const USAGE = `Usage: squeezelens <command> [options]
 
 See what SqueezeNet 1.1 sees, locally. Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
 
 Run 'squeezelens <command> --help' for a command's options.
 Examples:
@@ -34,7 +39,7 @@ Examples:
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
   const entry = COMMANDS[command];
@@ -44,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (usage) {
-      process.stderr.write(`squeezelens: ${(error as Error).message}\n\nRun 'squeezelens ${entry ? `${command} ` : ''}--help' for usage.\n`);
+      process.stderr.write(
+        `squeezelens: ${(error as Error).message}\n\nRun 'squeezelens ${entry ? `${command} ` : ''}--help' for usage.\n`,
+      );
       return 2;
     }
     process.stderr.write(`squeezelens: error: ${(error as Error).message}\n`);

@@ -26,7 +26,9 @@ interface GpuAdapterInfoLike {
   isFallbackAdapter?: boolean;
 }
 
-async function probeWebGpu(allowFallback: boolean): Promise<{ ok: true; adapter: NonNullable<BackendReport['adapter']> } | { ok: false; reason: string }> {
+async function probeWebGpu(
+  allowFallback: boolean,
+): Promise<{ ok: true; adapter: NonNullable<BackendReport['adapter']> } | { ok: false; reason: string }> {
   const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
   if (!gpu) return { ok: false, reason: 'WebGPU is not available here (navigator.gpu is missing)' };
   const adapter = (await gpu.requestAdapter()) as { info?: GpuAdapterInfoLike; isFallbackAdapter?: boolean } | null;
@@ -40,7 +42,10 @@ async function probeWebGpu(allowFallback: boolean): Promise<{ ok: true; adapter:
     isFallbackAdapter,
   };
   if (isFallbackAdapter && !allowFallback) {
-    return { ok: false, reason: `the WebGPU adapter is a software fallback (${description.vendor || 'unknown vendor'} ${description.architecture}); WASM is faster` };
+    return {
+      ok: false,
+      reason: `the WebGPU adapter is a software fallback (${description.vendor || 'unknown vendor'} ${description.architecture}); WASM is faster`,
+    };
   }
   return { ok: true, adapter: description };
 }
@@ -92,6 +97,9 @@ export async function selectBackend(options: SelectOptions): Promise<BackendRepo
 export function describeBackend(report: BackendReport): string {
   let text: string = report.backend;
   if (report.backend === 'wasm') text += report.simd ? ' (SIMD, 1 thread)' : ' (no SIMD, 1 thread)';
-  if (report.adapter) text += report.adapter.isFallbackAdapter ? ' (software adapter)' : ` (${report.adapter.vendor} ${report.adapter.architecture})`.replace(/\s+\)/, ')');
+  if (report.adapter)
+    text += report.adapter.isFallbackAdapter
+      ? ' (software adapter)'
+      : ` (${report.adapter.vendor} ${report.adapter.architecture})`.replace(/\s+\)/, ')');
   return text;
 }

@@ -3,9 +3,9 @@
  * model (as in tfjs-models' mobilenet). The same object serves the CLI, tests and the extension.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { topK, type ClassProb } from '../shared/classes.js';
+import { type ClassProb, topK } from '../shared/classes.js';
 import type { BackendReport } from './backend.js';
-import { preprocess, type Geometry, type PreprocessMode, type RgbaImage } from './preprocess.js';
+import { type Geometry, type PreprocessMode, preprocess, type RgbaImage } from './preprocess.js';
 import { disposeResult, type SqueezeNet } from './squeezenet.js';
 
 export interface Classification {
@@ -23,11 +23,19 @@ export class Classifier {
     readonly backend: BackendReport,
   ) {}
 
-  async classify(image: RgbaImage, options: { topk?: number; preprocess?: PreprocessMode } = {}): Promise<Classification> {
+  async classify(
+    image: RgbaImage,
+    options: { topk?: number; preprocess?: PreprocessMode } = {},
+  ): Promise<Classification> {
     const t0 = performance.now();
     const { input, geometry } = preprocess(image, options.preprocess ?? 'crop');
     const probs = await this.probabilities(input);
-    return { top: topK(probs, this.labels, options.topk ?? 5), geometry, backend: this.backend, ms: performance.now() - t0 };
+    return {
+      top: topK(probs, this.labels, options.topk ?? 5),
+      geometry,
+      backend: this.backend,
+      ms: performance.now() - t0,
+    };
   }
 
   /** Softmax probabilities for one preprocessed input (224·224·3). */

@@ -53,7 +53,9 @@ export function projectRoot(): string {
 }
 
 export function loadSourcesManifest(): SourcesManifest {
-  return JSON.parse(readFileSync(join(projectRoot(), 'models', 'squeezenet1_1.sources.json'), 'utf8')) as SourcesManifest;
+  return JSON.parse(
+    readFileSync(join(projectRoot(), 'models', 'squeezenet1_1.sources.json'), 'utf8'),
+  ) as SourcesManifest;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -62,10 +64,13 @@ export function sha256(bytes: Uint8Array): string {
 
 function checkBytes(entry: SourceFile, bytes: Uint8Array, where: string): void {
   if (bytes.length !== entry.bytes) {
-    throw new ModelDataError(`${entry.path} (${where}): expected ${entry.bytes} bytes, found ${bytes.length}${bytes.length < entry.bytes ? ' (truncated)' : ''}`);
+    throw new ModelDataError(
+      `${entry.path} (${where}): expected ${entry.bytes} bytes, found ${bytes.length}${bytes.length < entry.bytes ? ' (truncated)' : ''}`,
+    );
   }
   const got = sha256(bytes);
-  if (got !== entry.sha256) throw new ModelDataError(`${entry.path} (${where}): SHA-256 mismatch: expected ${entry.sha256}, got ${got}`);
+  if (got !== entry.sha256)
+    throw new ModelDataError(`${entry.path} (${where}): SHA-256 mismatch: expected ${entry.sha256}, got ${got}`);
 }
 
 async function verifyDir(root: string, manifest: SourcesManifest, origin: ModelDataOrigin): Promise<ResolvedModelData> {
@@ -108,7 +113,9 @@ export async function resolveModelData(options: ResolveOptions = {}): Promise<Re
       options.log?.(`${entry.path}: cached copy does not match its checksum; downloading again`);
     }
     if (options.allowDownload === false) {
-      throw new ModelDataError(`${entry.path}: not found locally (looked in ${shared ?? 'no shared directory'} and ${cache}) and downloading is disabled`);
+      throw new ModelDataError(
+        `${entry.path}: not found locally (looked in ${shared ?? 'no shared directory'} and ${cache}) and downloading is disabled`,
+      );
     }
     const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/${entry.path}` : entry.url;
     options.log?.(`downloading ${entry.path} from ${url}`);

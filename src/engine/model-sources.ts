@@ -20,7 +20,10 @@ export const WEIGHTS_SUBDIR = 'squeezenet1_1/weights';
 export const LABELS_PATH = 'imagenet_classes.txt';
 
 export function parseLabels(text: string): string[] {
-  const labels = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const labels = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (labels.length !== 1000) throw new Error(`class names: expected 1000 lines, found ${labels.length}`);
   return labels;
 }

@@ -5,15 +5,15 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
-import { selectBackend, type BackendName, type BackendReport } from './backend.js';
-import { resolveModelData, type ResolveOptions, type ResolvedModelData } from './model-data-node.js';
-import { LABELS_PATH, parseLabels } from './model-sources.js';
-import { loadWeightsNode } from './node-weights.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendName, type BackendReport, selectBackend } from './backend.js';
 import { Classifier } from './classifier.js';
 import { loadSimdKernelsNode } from './kernels/assemble-node.js';
 import { provideSimdKernels, simdKernelsActive } from './kernels/ops.js';
+import { type ResolvedModelData, type ResolveOptions, resolveModelData } from './model-data-node.js';
+import { LABELS_PATH, parseLabels } from './model-sources.js';
+import { loadWeightsNode } from './node-weights.js';
 import { SqueezeNet } from './squeezenet.js';
 import type { WeightDType } from './weights.js';
 
@@ -26,13 +26,16 @@ export interface NodeEngine {
   classifier: Classifier;
 }
 
-export async function loadEngineNode(options: { backend?: BackendName; weights?: WeightDType; data?: ResolveOptions } = {}): Promise<NodeEngine> {
+export async function loadEngineNode(
+  options: { backend?: BackendName; weights?: WeightDType; data?: ResolveOptions } = {},
+): Promise<NodeEngine> {
   const backendName = options.backend ?? 'wasm';
   if (backendName === 'webgpu') throw new Error('WebGPU is not available in Node: use wasm or cpu');
   // PROD silences TF.js's console advice to install tfjs-node (we deliberately run WASM/CPU).
   tf.env().set('PROD', true);
   const backend = await selectBackend({ candidates: [backendName] });
-  if (backendName === 'wasm') provideSimdKernels(await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode())));
+  if (backendName === 'wasm')
+    provideSimdKernels(await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode())));
   backend.simdKernels = simdKernelsActive();
   const data = await resolveModelData(options.data);
   const weightsDType = options.weights ?? 'float32';

@@ -60,7 +60,9 @@ export function parseNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const needed = count * itemSize;
   const available = bytes.length - dataStart;
   if (available < needed) {
-    throw new NpyError(`${name}: truncated: expected ${needed} data bytes for shape (${shape.join(', ')}), found ${available}`);
+    throw new NpyError(
+      `${name}: truncated: expected ${needed} data bytes for shape (${shape.join(', ')}), found ${available}`,
+    );
   }
   // Copy so the result is aligned and independent of the source buffer. (Not bytes.slice: on a
   // Node Buffer that is a view into a shared pool.)

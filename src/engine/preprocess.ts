@@ -45,7 +45,9 @@ export function validateImage(image: RgbaImage): void {
     throw new ImageInputError(`image has invalid size ${width}×${height}`);
   }
   if (data.length !== width * height * 4) {
-    throw new ImageInputError(`image data has ${data.length} bytes, expected ${width * height * 4} for ${width}×${height} RGBA`);
+    throw new ImageInputError(
+      `image data has ${data.length} bytes, expected ${width * height * 4} for ${width}×${height} RGBA`,
+    );
   }
 }
 
@@ -56,7 +58,8 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   let outH: number;
   let left = 0;
   let top = 0;
-  if (mode !== 'crop' && mode !== 'fit') throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit)`);
+  if (mode !== 'crop' && mode !== 'fit')
+    throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit)`);
   if (w === INPUT && h === INPUT) {
     // Already the network's input size: used exactly as is. This is what makes a saved 224×224
     // fooling image re-classify to the same answer (a 256-resize and re-crop would alter every
@@ -84,7 +87,12 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   return {
     pixels,
     input: normalize(pixels),
-    geometry: { mode, sourceWidth: w, sourceHeight: h, region: { x: left * sx, y: top * sy, width: INPUT * sx, height: INPUT * sy } },
+    geometry: {
+      mode,
+      sourceWidth: w,
+      sourceHeight: h,
+      region: { x: left * sx, y: top * sy, width: INPUT * sx, height: INPUT * sy },
+    },
   };
 }
 
@@ -164,7 +172,7 @@ function taps(inSize: number, outSize: number, from: number, n: number): Taps {
 /** Pillow's clip8: round the fixed-point sum (HALF was added up front) to 0…255. */
 function clip8(sum: number): number {
   const v = Math.floor(sum / ONE);
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 /**
@@ -174,7 +182,15 @@ function clip8(sum: number): number {
  * A pass whose size does not change is skipped, as in Pillow. Alpha is dropped (a transparent
  * pixel keeps its stored colour, as Pillow's convert('RGB') does).
  */
-export function resampleWindow(image: RgbaImage, outW: number, outH: number, left: number, top: number, winW: number, winH: number): Uint8ClampedArray {
+export function resampleWindow(
+  image: RgbaImage,
+  outW: number,
+  outH: number,
+  left: number,
+  top: number,
+  winW: number,
+  winH: number,
+): Uint8ClampedArray {
   const { width: inW, height: inH, data } = image;
   const horizontal = outW !== inW;
   const vertical = outH !== inH;

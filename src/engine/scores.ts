@@ -38,7 +38,8 @@ export const SCORE_DESCRIPTIONS: Record<ScoreKind, string> = {
 
 function oneHot(classes: readonly number[]): tf.Tensor2D {
   for (const c of classes) {
-    if (!Number.isInteger(c) || c < 0 || c >= NUM_CLASSES) throw new RangeError(`class index must be an integer in [0, ${NUM_CLASSES - 1}], got ${c}`);
+    if (!Number.isInteger(c) || c < 0 || c >= NUM_CLASSES)
+      throw new RangeError(`class index must be an integer in [0, ${NUM_CLASSES - 1}], got ${c}`);
   }
   return tf.cast(tf.oneHot(tf.tensor1d(classes as number[], 'int32'), NUM_CLASSES), 'float32') as tf.Tensor2D;
 }

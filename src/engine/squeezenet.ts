@@ -14,8 +14,16 @@
  * kernels, precomputed once), and max-pool ties share the gradient equally, on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FIRES, INPUT_SIZE, NUM_CLASSES, type FireSpec, type LayerName } from './architecture.js';
-import { classHeads, concatChannels, conv1x1Sparse, depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import { FIRES, type FireSpec, INPUT_SIZE, type LayerName, NUM_CLASSES } from './architecture.js';
+import {
+  classHeads,
+  concatChannels,
+  conv1x1Sparse,
+  depthToSpace2,
+  maxPoolBackward,
+  reluMask,
+  reluMaskSplit,
+} from './kernels/ops.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -129,9 +137,19 @@ export class SqueezeNet {
         squeeze: param(`conv${spec.conv}`),
         expand1: param(`conv${spec.conv + 1}`),
         expand3: param(`conv${spec.conv + 2}`),
-        squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [1, 1, spec.squeeze, spec.inChannels]),
+        squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [
+          1,
+          1,
+          spec.squeeze,
+          spec.inChannels,
+        ]),
         expand1Back: tf.tensor4d(transpose1x1(e1.kernel, spec.squeeze, spec.expand), [1, 1, spec.expand, spec.squeeze]),
-        expand3Back: tf.tensor4d(flipTranspose3x3(e3.kernel, spec.squeeze, spec.expand), [3, 3, spec.expand, spec.squeeze]),
+        expand3Back: tf.tensor4d(flipTranspose3x3(e3.kernel, spec.squeeze, spec.expand), [
+          3,
+          3,
+          spec.expand,
+          spec.squeeze,
+        ]),
       };
     });
     this.classifier = param('conv25');
@@ -141,9 +159,26 @@ export class SqueezeNet {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const all: tf.Tensor[] = [this.conv0.kernel, this.conv0.bias, this.conv0Back, this.classifier.kernel, this.classifier.bias, this.classifierBack];
+    const all: tf.Tensor[] = [
+      this.conv0.kernel,
+      this.conv0.bias,
+      this.conv0Back,
+      this.classifier.kernel,
+      this.classifier.bias,
+      this.classifierBack,
+    ];
     for (const f of this.fires) {
-      all.push(f.squeeze.kernel, f.squeeze.bias, f.expand1.kernel, f.expand1.bias, f.expand3.kernel, f.expand3.bias, f.squeezeBack, f.expand1Back, f.expand3Back);
+      all.push(
+        f.squeeze.kernel,
+        f.squeeze.bias,
+        f.expand1.kernel,
+        f.expand1.bias,
+        f.expand3.kernel,
+        f.expand3.bias,
+        f.squeezeBack,
+        f.expand1Back,
+        f.expand3Back,
+      );
     }
     tf.dispose(all);
   }
@@ -168,7 +203,10 @@ export class SqueezeNet {
     if (options.layerScore) {
       const from = STAGES.indexOf(options.layerScore.layer);
       const above = wantGradients.filter((t) => STAGES.indexOf(t) < from);
-      if (above.length) throw new EngineInputError(`cannot differentiate a score on ${options.layerScore.layer} w.r.t. ${above.join(', ')}, which come after it`);
+      if (above.length)
+        throw new EngineInputError(
+          `cannot differentiate a score on ${options.layerScore.layer} w.r.t. ${above.join(', ')}, which come after it`,
+        );
     }
     // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
@@ -181,31 +219,69 @@ export class SqueezeNet {
       if (options.score) {
         const seed = options.score({ logits, preReluLogits });
         result.score = seed.value;
-        result.gradients = this.backward(trace, this.headSeed(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients), wantGradients);
+        result.gradients = this.backward(
+          trace,
+          this.headSeed(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients),
+          wantGradients,
+        );
       } else if (options.layerScore) {
         const { layer, fn } = options.layerScore;
         const act = this.activation(trace, layer);
         const seed = fn(act);
         if (seed.dActivation.shape.join() !== act.shape.join()) {
-          throw new EngineInputError(`layerScore gradient has shape [${seed.dActivation.shape}], the ${layer} activation [${act.shape}]`);
+          throw new EngineInputError(
+            `layerScore gradient has shape [${seed.dActivation.shape}], the ${layer} activation [${act.shape}]`,
+          );
         }
         result.score = seed.value;
-        result.gradients = this.backward(trace, { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {} }, wantGradients);
+        result.gradients = this.backward(
+          trace,
+          { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {} },
+          wantGradients,
+        );
       }
       return result as unknown as tf.TensorContainer;
     }) as unknown as RunResult;
   }
 
   private forward(x: tf.Tensor4D): Trace {
-    const conv1 = tf.fused.conv2d({ x, filter: this.conv0.kernel, bias: this.conv0.bias, strides: 2, pad: 'valid', activation: 'relu' });
+    const conv1 = tf.fused.conv2d({
+      x,
+      filter: this.conv0.kernel,
+      bias: this.conv0.bias,
+      strides: 2,
+      pad: 'valid',
+      activation: 'relu',
+    });
     const pool1 = tf.maxPool(conv1, 3, 2, 'valid');
     const fires: FireTrace[] = [];
     const pools = new Map<number, tf.Tensor4D>();
     let h = pool1;
     this.fires.forEach((f, k) => {
-      const squeezed = tf.fused.conv2d({ x: h, filter: f.squeeze.kernel, bias: f.squeeze.bias, strides: 1, pad: 'valid', activation: 'relu' });
-      const e1 = tf.fused.conv2d({ x: squeezed, filter: f.expand1.kernel, bias: f.expand1.bias, strides: 1, pad: 'valid', activation: 'relu' });
-      const e3 = tf.fused.conv2d({ x: squeezed, filter: f.expand3.kernel, bias: f.expand3.bias, strides: 1, pad: 'same', activation: 'relu' });
+      const squeezed = tf.fused.conv2d({
+        x: h,
+        filter: f.squeeze.kernel,
+        bias: f.squeeze.bias,
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      });
+      const e1 = tf.fused.conv2d({
+        x: squeezed,
+        filter: f.expand1.kernel,
+        bias: f.expand1.bias,
+        strides: 1,
+        pad: 'valid',
+        activation: 'relu',
+      });
+      const e3 = tf.fused.conv2d({
+        x: squeezed,
+        filter: f.expand3.kernel,
+        bias: f.expand3.bias,
+        strides: 1,
+        pad: 'same',
+        activation: 'relu',
+      });
       const output = concatChannels(e1, e3);
       fires.push({ squeezed, output });
       h = output;
@@ -248,7 +324,9 @@ export class SqueezeNet {
     };
     const emitted: Start['emitted'] = {};
     if (targets.includes('classifier_relu')) {
-      emitted.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)) as tf.Tensor4D;
+      emitted.classifier_relu = (
+        dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)
+      ) as tf.Tensor4D;
     }
     if (classes && !targets.includes('classifier')) {
       // The score's gradient lives on a few classes only (e.g. one class score): back-propagate
@@ -256,7 +334,11 @@ export class SqueezeNet {
       const idx = tf.tensor1d(classes as number[], 'int32');
       const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
       const dZ = dMap(tf.gather(trace.classifier, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
-      return { stage: STAGES.indexOf('fire9'), d: tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid'), emitted };
+      return {
+        stage: STAGES.indexOf('fire9'),
+        d: tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid'),
+        emitted,
+      };
     }
     return { stage: STAGES.indexOf('classifier'), d: dMap(trace.classifier, dLogits, dPre), emitted };
   }
@@ -286,7 +368,17 @@ export class SqueezeNet {
     if (stage === 'conv1') {
       // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
       // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
-      const phases = tf.conv2d(tf.pad(reluMask(d, trace.conv1), [[0, 0], [1, 1], [1, 1], [0, 0]]), this.conv0Back, 1, 'valid');
+      const phases = tf.conv2d(
+        tf.pad(reluMask(d, trace.conv1), [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        this.conv0Back,
+        1,
+        'valid',
+      );
       return depthToSpace2(phases);
     }
     // A fire module: from its output back to its input, which is the previous module's output
@@ -295,7 +387,10 @@ export class SqueezeNet {
     const f = this.fires[k];
     const ft = trace.fires[k];
     const [d1, d3] = reluMaskSplit(d, ft.output); // output = [ReLU(expand1) ‖ ReLU(expand3)]
-    const dSqueezed = tf.add(tf.conv2d(d1, f.expand1Back, 1, 'valid'), tf.conv2d(d3, f.expand3Back, 1, 'same')) as tf.Tensor4D;
+    const dSqueezed = tf.add(
+      tf.conv2d(d1, f.expand1Back, 1, 'valid'),
+      tf.conv2d(d3, f.expand3Back, 1, 'same'),
+    ) as tf.Tensor4D;
     const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
     if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);
     if (FIRES[k - 1].poolAfter) return maxPoolBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
@@ -304,7 +399,13 @@ export class SqueezeNet {
 }
 
 /** The backward chain, top to bottom. */
-const STAGES: readonly GradientTarget[] = ['classifier_relu', 'classifier', ...[...FIRES].reverse().map((f) => f.name), 'conv1', 'input'];
+const STAGES: readonly GradientTarget[] = [
+  'classifier_relu',
+  'classifier',
+  ...[...FIRES].reverse().map((f) => f.name),
+  'conv1',
+  'input',
+];
 
 interface Start {
   stage: number;
@@ -328,7 +429,9 @@ function flipTranspose3x3(k3: Float32Array, s: number, e: number): Float32Array 
   const out = new Float32Array(9 * e * s);
   for (let kh = 0; kh < 3; kh++)
     for (let kw = 0; kw < 3; kw++)
-      for (let i = 0; i < s; i++) for (let o = 0; o < e; o++) out[((kh * 3 + kw) * e + o) * s + i] = k3[((2 - kh) * 3 + (2 - kw)) * s * e + i * e + o];
+      for (let i = 0; i < s; i++)
+        for (let o = 0; o < e; o++)
+          out[((kh * 3 + kw) * e + o) * s + i] = k3[((2 - kh) * 3 + (2 - kw)) * s * e + i * e + o];
   return out;
 }
 
@@ -348,7 +451,8 @@ function conv0PhaseKernel(k0: Float32Array): Float32Array {
           const kw = tap(q, tw);
           if (kh < 0 || kw < 0) continue;
           for (let o = 0; o < 64; o++)
-            for (let c = 0; c < 3; c++) out[((th * 2 + tw) * 64 + o) * 12 + (p * 2 + q) * 3 + c] = k0[((kh * 3 + kw) * 3 + c) * 64 + o];
+            for (let c = 0; c < 3; c++)
+              out[((th * 2 + tw) * 64 + o) * 12 + (p * 2 + q) * 3 + c] = k0[((kh * 3 + kw) * 3 + c) * 64 + o];
         }
   return out;
 }

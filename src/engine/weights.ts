@@ -46,10 +46,14 @@ export function weightsFromNpy(get: (fileName: string) => NpyArray): ModelWeight
     const b = get(bName);
     const expected = [c.outChannels, c.inChannels, c.kernel, c.kernel];
     if (w.dtype !== 'float32' || w.shape.join() !== expected.join()) {
-      throw new WeightsError(`${wName}: expected float32 of shape (${expected.join(', ')}), got ${w.dtype} (${w.shape.join(', ')})`);
+      throw new WeightsError(
+        `${wName}: expected float32 of shape (${expected.join(', ')}), got ${w.dtype} (${w.shape.join(', ')})`,
+      );
     }
     if (b.dtype !== 'float32' || b.shape.join() !== String(c.outChannels)) {
-      throw new WeightsError(`${bName}: expected float32 of shape (${c.outChannels}), got ${b.dtype} (${b.shape.join(', ')})`);
+      throw new WeightsError(
+        `${bName}: expected float32 of shape (${c.outChannels}), got ${b.dtype} (${b.shape.join(', ')})`,
+      );
     }
     out[c.name] = {
       kernel: oihwToHwio(w.data as Float32Array, c.outChannels, c.inChannels, c.kernel),
@@ -93,7 +97,14 @@ export function packWeights(weights: ModelWeights, dtype: WeightDType): { manife
     at += p.length;
   }
   return {
-    manifest: { format: 'squeezelens-weights/1', model: 'squeezenet1_1', dtype, layout: 'HWIO', byteLength: offset, tensors },
+    manifest: {
+      format: 'squeezelens-weights/1',
+      model: 'squeezenet1_1',
+      dtype,
+      layout: 'HWIO',
+      byteLength: offset,
+      tensors,
+    },
     bin,
   };
 }
@@ -103,7 +114,9 @@ export function unpackWeights(manifest: PackedManifest, bin: Uint8Array): ModelW
     throw new WeightsError(`unsupported weights manifest format ${String(manifest.format)}`);
   }
   if (bin.byteLength !== manifest.byteLength) {
-    throw new WeightsError(`weights binary is ${bin.byteLength} bytes, manifest says ${manifest.byteLength} (truncated or wrong file)`);
+    throw new WeightsError(
+      `weights binary is ${bin.byteLength} bytes, manifest says ${manifest.byteLength} (truncated or wrong file)`,
+    );
   }
   const bytesPer = manifest.dtype === 'float32' ? 4 : 2;
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
@@ -111,7 +124,9 @@ export function unpackWeights(manifest: PackedManifest, bin: Uint8Array): ModelW
     const t = byName.get(name);
     if (!t) throw new WeightsError(`weights manifest lacks tensor ${name}`);
     if (t.shape.join() !== expectedShape.join()) {
-      throw new WeightsError(`tensor ${name} has shape (${t.shape.join(', ')}), expected (${expectedShape.join(', ')})`);
+      throw new WeightsError(
+        `tensor ${name} has shape (${t.shape.join(', ')}), expected (${expectedShape.join(', ')})`,
+      );
     }
     const count = t.shape.reduce((a, b) => a * b, 1);
     const raw = new Uint8Array(count * bytesPer); // aligned copy (bin may be a view into a pool)
@@ -122,7 +137,11 @@ export function unpackWeights(manifest: PackedManifest, bin: Uint8Array): ModelW
   let params = 0;
   for (const c of CONVS) {
     const kernelShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.outChannels];
-    out[c.name] = { kernel: read(`${c.name}/kernel`, kernelShape), kernelShape, bias: read(`${c.name}/bias`, [c.outChannels]) };
+    out[c.name] = {
+      kernel: read(`${c.name}/kernel`, kernelShape),
+      kernelShape,
+      bias: read(`${c.name}/bias`, [c.outChannels]),
+    };
     params += out[c.name].kernel.length + out[c.name].bias.length;
   }
   if (params !== PARAMETER_COUNT) throw new WeightsError(`expected ${PARAMETER_COUNT} parameters, found ${params}`);

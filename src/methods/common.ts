@@ -22,7 +22,8 @@ export interface PixelImage {
 }
 
 export function pixelImage(data: ArrayLike<number>): PixelImage {
-  if (data.length !== INPUT * INPUT * 3) throw new RangeError(`expected ${INPUT}×${INPUT}×3 = ${INPUT * INPUT * 3} values, got ${data.length}`);
+  if (data.length !== INPUT * INPUT * 3)
+    throw new RangeError(`expected ${INPUT}×${INPUT}×3 = ${INPUT * INPUT * 3} values, got ${data.length}`);
   return { width: INPUT, height: INPUT, data: Float32Array.from(data) };
 }
 

@@ -6,7 +6,12 @@
  * maxPixels.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { isFromExtensionPage, parseRasterizeRequest, type RasterizeReply, type RasterizeRequest } from '../shared/messages.js';
+import {
+  isFromExtensionPage,
+  parseRasterizeRequest,
+  type RasterizeReply,
+  type RasterizeRequest,
+} from '../shared/messages.js';
 
 const MIN_SHORT_SIDE = 256;
 const DEFAULT_SIZE = 512;
@@ -27,7 +32,10 @@ async function rasterize(req: RasterizeRequest): Promise<RasterizeReply> {
   try {
     img = await load(req.dataUrl);
   } catch {
-    return { ok: false, error: { code: 'undecodable', message: 'The SVG image could not be decoded (it is not valid SVG).' } };
+    return {
+      ok: false,
+      error: { code: 'undecodable', message: 'The SVG image could not be decoded (it is not valid SVG).' },
+    };
   }
   let w = img.naturalWidth || req.fallbackWidth || DEFAULT_SIZE;
   let h = img.naturalHeight || req.fallbackHeight || DEFAULT_SIZE;
@@ -45,8 +53,10 @@ async function rasterize(req: RasterizeRequest): Promise<RasterizeReply> {
 }
 
 const origin = browser.runtime.getURL('').replace(/\/$/, '');
-browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender): Promise<RasterizeReply> | undefined => {
-  const request = parseRasterizeRequest(message);
-  if (!request || !isFromExtensionPage(sender, browser.runtime.id, origin)) return undefined;
-  return rasterize(request);
-});
+browser.runtime.onMessage.addListener(
+  (message: unknown, sender: Runtime.MessageSender): Promise<RasterizeReply> | undefined => {
+    const request = parseRasterizeRequest(message);
+    if (!request || !isFromExtensionPage(sender, browser.runtime.id, origin)) return undefined;
+    return rasterize(request);
+  },
+);

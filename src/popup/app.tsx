@@ -5,7 +5,7 @@
  * elements between renders (progress arrives several times a second), so the control under the
  * pointer (a Cancel button, a slider being dragged) is never replaced.
  */
-import { STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { ClassificationPanel } from './classification-panel.js';
 import { usePopup } from './context.js';
 import { DreamPanel } from './dream-panel.js';

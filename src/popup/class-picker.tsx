@@ -47,16 +47,15 @@ export function ClassPicker({ labels, testid, placeholder, query: kept, onQuery,
           if (e.key === 'Enter' && matches.length) pick(matches[0].index);
         }}
       />
-      <ul class="class-results" data-testid={`${testid}-results`} role="listbox" hidden={!typed && !matches.length}>
+      <ul
+        class="class-results"
+        data-testid={`${testid}-results`}
+        aria-label="Matching classes"
+        hidden={!typed && !matches.length}
+      >
         {matches.map((m) => (
           <li key={m.index}>
-            <button
-              type="button"
-              role="option"
-              title={`class ${m.index}`}
-              data-index={m.index}
-              onClick={() => pick(m.index)}
-            >
+            <button type="button" title={`class ${m.index}`} data-index={m.index} onClick={() => pick(m.index)}>
               {m.label}
             </button>
           </li>

@@ -3,7 +3,7 @@
  * place, so Cancel stays the same element), then the dream, its numbers and a download.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { STORAGE_KEYS, type DreamInfo, type JobRecord } from '../shared/jobs.js';
+import { type DreamInfo, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
 import { useRevealOnce } from './reveal.js';
@@ -19,7 +19,13 @@ function DreamResult({ job, info, src }: { job: JobRecord; info: DreamInfo; src:
   return (
     <>
       <div class="figure">
-        <img ref={ref} class="dream-image" data-testid="dream-image" alt="DeepDream of the image" src={src} />
+        <img
+          ref={ref}
+          class="dream-image"
+          data-testid="dream-image"
+          alt="The dream: what fire5 sees, amplified"
+          src={src}
+        />
       </div>
       <p class="meta" data-testid="dream-result">
         {line}

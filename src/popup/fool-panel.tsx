@@ -5,8 +5,8 @@
  */
 import type { Signal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ATTACK_METHODS, ATTACKS, FOOL_CONFIDENCES, validBudget, type AttackMethod } from '../shared/catalog.js';
-import { STORAGE_KEYS, type ClassificationResult, type JobRecord } from '../shared/jobs.js';
+import { ATTACK_METHODS, ATTACKS, type AttackMethod, FOOL_CONFIDENCES, validBudget } from '../shared/catalog.js';
+import { type ClassificationResult, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { ClassPicker } from './class-picker.js';
 import { usePopup } from './context.js';
 import { FoolResult } from './fool-result.js';

@@ -17,8 +17,7 @@ function headline(info: FoolInfo): string {
   const again = info.reclassified;
   if (info.success) {
     return (
-      `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})` +
-      ` instead of “${info.source.label}”.`
+      `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})` + ` instead of “${info.source.label}”.`
     );
   }
   const asked = info.confidence ? ` of the ${percent(info.confidence)} asked for` : '';

@@ -3,11 +3,11 @@
  * the network saw. Pure RGBA through render/ (the same code as the CLI), except the decoding of
  * the view's PNG, which uses the page's image decoder.
  */
-import { colorize, keepMask, normalizeMap, overlay, maskImage } from '../render/overlay.js';
-import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
+import { colorize, keepMask, maskImage, normalizeMap, overlay } from '../render/overlay.js';
 import { base64ToBytes } from '../shared/base64.js';
 import { gaussianBlur } from '../shared/blur.js';
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
+import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
 import type { SaliencyData } from '../shared/jobs.js';
 import { decodeDataUrl } from './pixels.js';
 import type { ViewChoices } from './ui-state.js';

@@ -7,8 +7,9 @@ import { useState } from 'preact/hooks';
 import { encodePng } from '../render/png.js';
 import { pngDataUrl } from '../shared/base64.js';
 import type { JobRecord } from '../shared/jobs.js';
+import type { PageReply } from '../shared/messages.js';
 import { usePopup } from './context.js';
-import { pageOverlay, type DecodedSaliency } from './saliency-view.js';
+import { type DecodedSaliency, pageOverlay } from './saliency-view.js';
 
 export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: DecodedSaliency }) {
   const { ui, actions } = usePopup();
@@ -21,7 +22,7 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
     if (!shown && !decoded) return;
     setBusy(true);
     try {
-      let reply;
+      let reply: PageReply;
       if (shown) reply = await actions.sendToPage(job, { type: 'squeezelens/remove-overlay', jobId: job.id });
       else {
         const png = pngDataUrl(await encodePng(pageOverlay(decoded!, ui.view.value)));

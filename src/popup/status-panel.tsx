@@ -1,5 +1,5 @@
 /** The job's own state: what it is, its stage, progress, and Cancel while it runs. */
-import { isFinal, KIND_TEXT, STATE_TEXT, type JobRecord } from '../shared/jobs.js';
+import { isFinal, type JobRecord, KIND_TEXT, STATE_TEXT } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
 import { CancelButton, Meter, ProgressLine } from './task-status.js';

@@ -12,8 +12,8 @@
  * Storage and the label loader are injected (no webextension-polyfill import): the store is
  * tested in Node with a fake storage whose answers and events come in a chosen order.
  */
-import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import { STORAGE_KEYS, type JobRecord } from '../shared/jobs.js';
+import { batch, type ReadonlySignal, type Signal, signal } from '@preact/signals';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 
 export interface StorageChangeLike {
   newValue?: unknown;

@@ -5,10 +5,10 @@
  * "Earlier" and back keeps a chosen target or the "Restore original" button); it lasts as long as
  * the popup is open.
  */
-import { signal, type Signal } from '@preact/signals';
-import { DEFAULT_FOOL_CONFIDENCE, ATTACKS, type AttackMethod } from '../shared/catalog.js';
-import type { TargetChoice } from '../shared/jobs.js';
+import { type Signal, signal } from '@preact/signals';
 import type { ColormapName } from '../render/colormap.js';
+import { ATTACKS, type AttackMethod, DEFAULT_FOOL_CONFIDENCE } from '../shared/catalog.js';
+import type { TargetChoice } from '../shared/jobs.js';
 
 export interface ViewChoices {
   opacity: number;

@@ -3,7 +3,7 @@
  * gradient ascent in the worker; the image shows as it forms (`visual:<id>` is rewritten with
  * each preview, then with the result).
  */
-import { STORAGE_KEYS, type JobRecord, type VisualInfo } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS, type VisualInfo } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { imageOrUndefined } from './stored-values.js';

@@ -91,7 +91,19 @@ const MAGMA: readonly (readonly [number, number, number])[] = [
 ];
 
 /** ColorBrewer RdBu (11), red → blue; reversed below. */
-const RDBU_HEX = ['67001f', 'b2182b', 'd6604d', 'f4a582', 'fddbc7', 'f7f7f7', 'd1e5f0', '92c5de', '4393c3', '2166ac', '053061'];
+const RDBU_HEX = [
+  '67001f',
+  'b2182b',
+  'd6604d',
+  'f4a582',
+  'fddbc7',
+  'f7f7f7',
+  'd1e5f0',
+  '92c5de',
+  '4393c3',
+  '2166ac',
+  '053061',
+];
 
 const cache = new Map<ColormapName, Colormap>();
 
@@ -175,7 +187,12 @@ function hermite(xs: readonly number[], ys: readonly number[], x: number): numbe
   const t = (x - xs[k]) / h;
   const t2 = t * t;
   const t3 = t2 * t;
-  return (2 * t3 - 3 * t2 + 1) * ys[k] + (t3 - 2 * t2 + t) * h * tangent(k) + (-2 * t3 + 3 * t2) * ys[k + 1] + (t3 - t2) * h * tangent(k + 1);
+  return (
+    (2 * t3 - 3 * t2 + 1) * ys[k] +
+    (t3 - 2 * t2 + t) * h * tangent(k) +
+    (-2 * t3 + 3 * t2) * ys[k + 1] +
+    (t3 - t2) * h * tangent(k + 1)
+  );
 }
 
 /** WCAG relative luminance of an 8-bit sRGB colour, in [0,1] (for tests and legend text colour). */

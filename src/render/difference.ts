@@ -9,8 +9,8 @@
  * implementation of these pictures: the CLI's --diff/--diff10 and the popup's fooling panel.
  * No TF.js and no engine import (the popup bundles it).
  */
-import { channelsOf, type AnyImage, type RgbaBuffer, type ScalarMap } from '../shared/image.js';
-import { heatmap, type HeatmapOptions } from './overlay.js';
+import { type AnyImage, channelsOf, type RgbaBuffer, type ScalarMap } from '../shared/image.js';
+import { type HeatmapOptions, heatmap } from './overlay.js';
 
 export interface DifferenceOptions {
   /** multiply the difference (1: true size; 10: the CS231n magnified picture) */
@@ -26,7 +26,8 @@ function centerColor(center: DifferenceOptions['center']): readonly [number, num
 function checkPair(a: AnyImage, b: AnyImage): { ca: number; cb: number; n: number } {
   const ca = channelsOf(a);
   const cb = channelsOf(b);
-  if (a.width !== b.width || a.height !== b.height) throw new RangeError(`difference: images are ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  if (a.width !== b.width || a.height !== b.height)
+    throw new RangeError(`difference: images are ${a.width}×${a.height} and ${b.width}×${b.height}`);
   return { ca, cb, n: a.width * a.height };
 }
 
@@ -37,14 +38,20 @@ export function differenceImage(original: AnyImage, modified: AnyImage, options:
   const center = centerColor(options.center);
   const data = new Uint8ClampedArray(n * 4);
   for (let p = 0; p < n; p++) {
-    for (let c = 0; c < 3; c++) data[p * 4 + c] = center[c] + gain * (modified.data[p * cb + c] - original.data[p * ca + c]);
+    for (let c = 0; c < 3; c++)
+      data[p * 4 + c] = center[c] + gain * (modified.data[p * cb + c] - original.data[p * ca + c]);
     data[p * 4 + 3] = 255;
   }
   return { width: original.width, height: original.height, data };
 }
 
 /** The CS231n "Magnified difference (10×)" picture (gain 10, clipped). */
-export function magnifiedDifference(original: AnyImage, modified: AnyImage, gain = 10, center: DifferenceOptions['center'] = 'grey'): RgbaBuffer {
+export function magnifiedDifference(
+  original: AnyImage,
+  modified: AnyImage,
+  gain = 10,
+  center: DifferenceOptions['center'] = 'grey',
+): RgbaBuffer {
   return differenceImage(original, modified, { gain, center });
 }
 

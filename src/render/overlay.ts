@@ -5,11 +5,11 @@
  * Everything works on plain RGBA buffers (render/image.ts); no DOM.
  */
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
-import { quantile as strictQuantile } from '../shared/numeric.js';
 import type { Geometry } from '../shared/image.js';
-import { colormap, lutIndex, type Colormap, type ColormapName } from './colormap.js';
-import { channelsOf, toRgba, type AnyImage, type RgbaBuffer, type ScalarMap } from '../shared/image.js';
+import { type AnyImage, channelsOf, type RgbaBuffer, type ScalarMap, toRgba } from '../shared/image.js';
+import { quantile as strictQuantile } from '../shared/numeric.js';
 import { resampleAffine } from '../shared/resample.js';
+import { type Colormap, type ColormapName, colormap, lutIndex } from './colormap.js';
 
 /**
  * How raw map values become [0,1] before the colormap:
@@ -144,7 +144,8 @@ export function overlay(image: AnyImage, heat: AnyImage, options: OverlayOptions
   const opacity = options.opacity ?? 0.5;
   if (!(opacity >= 0 && opacity <= 1)) throw new RangeError(`opacity must be in [0,1], got ${opacity}`);
   const weights = options.weights;
-  if (weights && weights.length !== base.width * base.height) throw new RangeError(`weights: expected ${base.width * base.height} values, got ${weights.length}`);
+  if (weights && weights.length !== base.width * base.height)
+    throw new RangeError(`weights: expected ${base.width * base.height} values, got ${weights.length}`);
   const out = new Uint8ClampedArray(base.data.length);
   for (let p = 0; p < base.width * base.height; p++) {
     const q = p * 4;
@@ -317,24 +318,44 @@ export interface SourceOverlayOptions extends HeatmapOptions, SourceMapOptions {
  * exactly where the network looked. The map is normalized on the network-input grid first, so
  * the colours match `heatmap(map)`; then resampled onto the source (or display) grid.
  */
-export function overlayOnSource(source: AnyImage, map: ScalarMap, geometry: Geometry, options: SourceOverlayOptions = {}): RgbaBuffer {
+export function overlayOnSource(
+  source: AnyImage,
+  map: ScalarMap,
+  geometry: Geometry,
+  options: SourceOverlayOptions = {},
+): RgbaBuffer {
   channelsOf(source);
   if (source.width !== geometry.sourceWidth || source.height !== geometry.sourceHeight) {
-    throw new RangeError(`source image is ${source.width}×${source.height}, geometry says ${geometry.sourceWidth}×${geometry.sourceHeight}`);
+    throw new RangeError(
+      `source image is ${source.width}×${source.height}, geometry says ${geometry.sourceWidth}×${geometry.sourceHeight}`,
+    );
   }
   const t = normalizeMap(map, options);
-  const onSource = mapToSource({ width: map.width, height: map.height, data: t }, geometry, { width: options.width, height: options.height });
+  const onSource = mapToSource({ width: map.width, height: map.height, data: t }, geometry, {
+    width: options.width,
+    height: options.height,
+  });
   let base = toRgba(source);
   if (onSource.width !== base.width || onSource.height !== base.height) {
     // display size differs from the source: resample the photo too
-    const scaled = resampleAffine(base.data, base.width, base.height, 4, onSource.width, onSource.height, { offset: 0, scale: base.width / onSource.width }, { offset: 0, scale: base.height / onSource.height });
+    const scaled = resampleAffine(
+      base.data,
+      base.width,
+      base.height,
+      4,
+      onSource.width,
+      onSource.height,
+      { offset: 0, scale: base.width / onSource.width },
+      { offset: 0, scale: base.height / onSource.height },
+    );
     base = { width: onSource.width, height: onSource.height, data: Uint8ClampedArray.from(scaled, Math.round) };
   }
   const cm = resolveColormap(options.colormap, options.normalize === 'symmetric' ? 'rdbu_r' : 'inferno');
   const heat = colorize(onSource.data, onSource.width, onSource.height, cm);
   const opacity = options.opacity ?? 0.5;
   const weights = new Float32Array(onSource.data.length);
-  for (let i = 0; i < weights.length; i++) weights[i] = onSource.inside[i] ? (options.weightByValue ? onSource.data[i] : 1) : 0;
+  for (let i = 0; i < weights.length; i++)
+    weights[i] = onSource.inside[i] ? (options.weightByValue ? onSource.data[i] : 1) : 0;
   const out = overlay(base, heat, { opacity, weights });
   const dim = options.dimOutside ?? 1;
   if (dim !== 1) {
@@ -347,5 +368,6 @@ export function overlayOnSource(source: AnyImage, map: ScalarMap, geometry: Geom
 }
 
 function checkMap(map: ScalarMap): void {
-  if (map.data.length !== map.width * map.height) throw new RangeError(`map has ${map.data.length} values, expected ${map.width}×${map.height}`);
+  if (map.data.length !== map.width * map.height)
+    throw new RangeError(`map has ${map.data.length} values, expected ${map.width}×${map.height}`);
 }

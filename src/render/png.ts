@@ -67,7 +67,14 @@ export function adler32(bytes: Uint8Array): number {
 
 function channelsOf(image: PngImage): 3 | 4 {
   const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) {
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > 0x7fffffff ||
+    height > 0x7fffffff
+  ) {
     throw new RangeError(`invalid PNG size ${width}×${height}`);
   }
   if (data.length === width * height * 4) return 4;
@@ -76,7 +83,8 @@ function channelsOf(image: PngImage): 3 | 4 {
 }
 
 function toBytes(data: ArrayLike<number>): Uint8Array {
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray)
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8ClampedArray(data.length);
   for (let i = 0; i < data.length; i++) out[i] = Math.round(data[i]);
   return new Uint8Array(out.buffer);
@@ -91,7 +99,13 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 /** Filtered scanlines: each row is its filter type byte followed by the filtered bytes. */
-export function filterScanlines(pixels: Uint8Array, width: number, height: number, bpp: number, adaptive = true): Uint8Array {
+export function filterScanlines(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  bpp: number,
+  adaptive = true,
+): Uint8Array {
   const stride = width * bpp;
   const out = new Uint8Array(height * (stride + 1));
   const candidates = adaptive ? [0, 1, 2, 3, 4].map(() => new Uint8Array(stride)) : [];
@@ -206,7 +220,13 @@ function latin1(text: string, what: string): Uint8Array {
   return out;
 }
 
-function assemble(width: number, height: number, channels: 3 | 4, idat: Uint8Array, text: PngOptions['text']): Uint8Array {
+function assemble(
+  width: number,
+  height: number,
+  channels: 3 | 4,
+  idat: Uint8Array,
+  text: PngOptions['text'],
+): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
@@ -218,7 +238,8 @@ function assemble(width: number, height: number, channels: 3 | 4, idat: Uint8Arr
   ihdr[12] = 0; // no interlace
   const parts = [SIGNATURE, chunk('IHDR', ihdr)];
   for (const [key, value] of Object.entries(text ?? {})) {
-    if (!/^[\x20-\x7e]{1,79}$/.test(key) || key.startsWith(' ') || key.endsWith(' ')) throw new RangeError(`invalid PNG text keyword ${JSON.stringify(key)}`);
+    if (!/^[\x20-\x7e]{1,79}$/.test(key) || key.startsWith(' ') || key.endsWith(' '))
+      throw new RangeError(`invalid PNG text keyword ${JSON.stringify(key)}`);
     const k = latin1(key, 'keyword');
     const v = latin1(value, `text for ${key}`);
     const body = new Uint8Array(k.length + 1 + v.length);

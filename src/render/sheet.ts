@@ -3,7 +3,7 @@
  * a built-in 3×5 pixel font (upper-case letters, digits, a little punctuation; lower case is
  * drawn as upper case, anything else as '?'), so no font rendering or DOM is needed.
  */
-import { channelsOf, createRgba, toRgba, type AnyImage, type RgbaBuffer } from '../shared/image.js';
+import { type AnyImage, channelsOf, createRgba, type RgbaBuffer, toRgba } from '../shared/image.js';
 
 /** 3×5 glyphs, rows top to bottom, '1' = ink. */
 const GLYPHS: Record<string, string> = {
@@ -68,7 +68,13 @@ export function textWidth(text: string, scale = 2): number {
 }
 
 /** Draw one line of text into `target` with its top-left corner at (x, y); clipped at the edges. */
-export function drawText(target: RgbaBuffer, text: string, x: number, y: number, options: { scale?: number; color?: readonly number[] } = {}): void {
+export function drawText(
+  target: RgbaBuffer,
+  text: string,
+  x: number,
+  y: number,
+  options: { scale?: number; color?: readonly number[] } = {},
+): void {
   const scale = options.scale ?? 2;
   const color = options.color ?? [0, 0, 0, 255];
   let cx = Math.round(x);
@@ -144,7 +150,10 @@ export function contactSheet(images: readonly AnyImage[], options: SheetOptions 
     if (label) {
       const maxChars = Math.max(0, Math.floor((cellW / scale + 1) / (GLYPH_WIDTH + 1)));
       const text = label.length > maxChars ? label.slice(0, maxChars) : label;
-      drawText(sheet, text, x0 + Math.floor((cellW - textWidth(text, scale)) / 2), y0 + cellH + scale, { scale, color: options.labelColor });
+      drawText(sheet, text, x0 + Math.floor((cellW - textWidth(text, scale)) / 2), y0 + cellH + scale, {
+        scale,
+        color: options.labelColor,
+      });
     }
   });
   return sheet;

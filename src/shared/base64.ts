@@ -18,11 +18,13 @@ export function base64ToBytes(text: string): Uint8Array {
 }
 
 /** A float32 array as base64 of its little-endian bytes (exact, compact). */
-export const float32ToBase64 = (data: Float32Array): string => bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+export const float32ToBase64 = (data: Float32Array): string =>
+  bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 
 export function base64ToFloat32(text: string): Float32Array {
   const bytes = base64ToBytes(text);
-  if (bytes.length % 4 !== 0) throw new RangeError(`base64 input decodes to ${bytes.length} bytes, not a whole number of float32s`);
+  if (bytes.length % 4 !== 0)
+    throw new RangeError(`base64 input decodes to ${bytes.length} bytes, not a whole number of float32s`);
   return new Float32Array(bytes.buffer); // little-endian on every platform the extension and Node run on
 }
 

@@ -11,12 +11,22 @@ export const SALIENCY_METHOD_NAMES = ['vanilla', 'gradxinput', 'smoothgrad', 'ig
 export type SaliencyMethodName = (typeof SALIENCY_METHOD_NAMES)[number];
 
 export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
-  vanilla: { title: 'Vanilla gradient', description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)' },
-  gradxinput: { title: 'Gradient × input', description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)' },
-  smoothgrad: { title: 'SmoothGrad', description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)' },
+  vanilla: {
+    title: 'Vanilla gradient',
+    description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)',
+  },
+  gradxinput: {
+    title: 'Gradient × input',
+    description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)',
+  },
+  smoothgrad: {
+    title: 'SmoothGrad',
+    description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)',
+  },
   ig: {
     title: 'Integrated Gradients',
-    description: 'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)',
+    description:
+      'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)',
   },
   gradcam: {
     title: 'Grad-CAM',
@@ -47,26 +57,28 @@ export interface BudgetSpec {
   unit: string;
 }
 
-export const ATTACKS: Record<AttackMethod, { title: string; short: string; description: string; budget: BudgetSpec }> = {
-  cs231n: {
-    title: 'CS231n gradient ascent',
-    short: 'CS231n gradient ascent',
-    description: 'Pushes the image toward the target until SqueezeNet picks it; no limit on the change, usually ~15/255.',
-    budget: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
-  },
-  pgd: {
-    title: 'PGD (L∞ budget)',
-    short: 'PGD',
-    description: 'Projected gradient descent: every pixel value moves at most ε/255 from the original.',
-    budget: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
-  },
-  fgsm: {
-    title: 'FGSM (one step)',
-    short: 'FGSM',
-    description: 'One signed-gradient step of size ε/255: fast, often not enough for a target.',
-    budget: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
-  },
-};
+export const ATTACKS: Record<AttackMethod, { title: string; short: string; description: string; budget: BudgetSpec }> =
+  {
+    cs231n: {
+      title: 'CS231n gradient ascent',
+      short: 'CS231n gradient ascent',
+      description:
+        'Pushes the image toward the target until SqueezeNet picks it; no limit on the change, usually ~15/255.',
+      budget: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
+    },
+    pgd: {
+      title: 'PGD (L∞ budget)',
+      short: 'PGD',
+      description: 'Projected gradient descent: every pixel value moves at most ε/255 from the original.',
+      budget: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
+    },
+    fgsm: {
+      title: 'FGSM (one step)',
+      short: 'FGSM',
+      description: 'One signed-gradient step of size ε/255: fast, often not enough for a target.',
+      budget: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
+    },
+  };
 
 /**
  * Every attack parameter's default. PGD: ε 2 with α = ε/4 fooled 12/12 test photos with random
@@ -98,11 +110,20 @@ export const DEFAULT_FOOL_CONFIDENCE = 0.9;
 
 export function validBudget(method: AttackMethod, budget: unknown): budget is number {
   const b = ATTACKS[method].budget;
-  return typeof budget === 'number' && Number.isFinite(budget) && budget >= b.min && budget <= b.max && (!b.integer || Number.isInteger(budget));
+  return (
+    typeof budget === 'number' &&
+    Number.isFinite(budget) &&
+    budget >= b.min &&
+    budget <= b.max &&
+    (!b.integer || Number.isInteger(budget))
+  );
 }
 
 /** An attack's options for the popup's one-number budget (the CLI sets each option itself). */
-export function budgetOptions(method: AttackMethod, budget: number): { maxIterations?: number; epsilon?: number; stepSize?: number } {
+export function budgetOptions(
+  method: AttackMethod,
+  budget: number,
+): { maxIterations?: number; epsilon?: number; stepSize?: number } {
   if (method === 'cs231n') return { maxIterations: budget };
   if (method === 'pgd') return { epsilon: budget, stepSize: pgdStepSize(budget) };
   return { epsilon: budget };

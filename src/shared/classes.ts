@@ -14,7 +14,9 @@ export interface ClassProb {
 export function topK(probs: ArrayLike<number>, labels: readonly string[], k: number): ClassProb[] {
   const idx = Array.from({ length: probs.length }, (_, i) => i);
   idx.sort((a, b) => probs[b] - probs[a] || a - b);
-  return idx.slice(0, Math.max(0, Math.min(k, probs.length))).map((index) => ({ index, label: labels[index], prob: probs[index] }));
+  return idx
+    .slice(0, Math.max(0, Math.min(k, probs.length)))
+    .map((index) => ({ index, label: labels[index], prob: probs[index] }));
 }
 
 export interface ClassMatch {
@@ -26,8 +28,12 @@ export interface ClassMatch {
 
 const RANK: Record<ClassMatch['match'], number> = { index: 0, exact: 1, word: 2, prefix: 3, substring: 4 };
 
-const norm = (s: string) => s.toLowerCase().replace(/[\s_]+/g, ' ').trim();
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .trim();
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Classes whose name matches the query, best first (then by index): a number in range is that
@@ -42,11 +48,12 @@ export function searchClasses(labels: readonly string[], query: string | number,
     const i = Number(q);
     if (i < labels.length) out.push({ index: i, label: labels[i], match: 'index' });
   }
-  const word = new RegExp(`(^|[^a-z0-9])${escape(q)}($|[^a-z0-9])`);
-  const prefix = new RegExp(`(^|[^a-z0-9])${escape(q)}`);
+  const word = new RegExp(`(^|[^a-z0-9])${escapeRegExp(q)}($|[^a-z0-9])`);
+  const prefix = new RegExp(`(^|[^a-z0-9])${escapeRegExp(q)}`);
   labels.forEach((label, index) => {
     const l = norm(label);
-    const match: ClassMatch['match'] | null = l === q ? 'exact' : word.test(l) ? 'word' : prefix.test(l) ? 'prefix' : l.includes(q) ? 'substring' : null;
+    const match: ClassMatch['match'] | null =
+      l === q ? 'exact' : word.test(l) ? 'word' : prefix.test(l) ? 'prefix' : l.includes(q) ? 'substring' : null;
     if (match) out.push({ index, label, match });
   });
   out.sort((a, b) => RANK[a.match] - RANK[b.match] || a.index - b.index);

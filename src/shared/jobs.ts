@@ -5,9 +5,9 @@
  * and a worker that is stopped mid-job leaves a record the next worker marks as interrupted.
  */
 import type { BackendReport } from './backend.js';
-import type { Geometry } from './image.js';
 import type { AttackMethod, SaliencyMethodName } from './catalog.js';
 import type { ClassProb } from './classes.js';
+import type { Geometry } from './image.js';
 
 /** Context-menu item ids (also the job kinds). */
 export const MENU_IDS = {
@@ -29,7 +29,16 @@ export function jobKindOfMenu(id: unknown): MenuJobKind | null {
  * Stages in order. `capturing`: the content script is reading the right-clicked element;
  * `queued`: waiting for the job before it; then download, decode, model load, network.
  */
-export const ACTIVE_STATES = ['capturing', 'queued', 'fetching', 'decoding', 'loading-model', 'classifying', 'explaining', 'visualizing'] as const;
+export const ACTIVE_STATES = [
+  'capturing',
+  'queued',
+  'fetching',
+  'decoding',
+  'loading-model',
+  'classifying',
+  'explaining',
+  'visualizing',
+] as const;
 export const FINAL_STATES = ['done', 'error', 'cancelled', 'interrupted'] as const;
 export type ActiveState = (typeof ACTIVE_STATES)[number];
 export type FinalState = (typeof FINAL_STATES)[number];
@@ -148,7 +157,14 @@ export const STORAGE_KEYS = {
 
 /** Every per-job key, removed with the job. */
 export const jobKeys = (id: string): string[] =>
-  [STORAGE_KEYS.thumbPrefix, STORAGE_KEYS.saliencyPrefix, STORAGE_KEYS.foolPrefix, STORAGE_KEYS.dreamPrefix, STORAGE_KEYS.visualPrefix, STORAGE_KEYS.previewPrefix].map((p) => p + id);
+  [
+    STORAGE_KEYS.thumbPrefix,
+    STORAGE_KEYS.saliencyPrefix,
+    STORAGE_KEYS.foolPrefix,
+    STORAGE_KEYS.dreamPrefix,
+    STORAGE_KEYS.visualPrefix,
+    STORAGE_KEYS.previewPrefix,
+  ].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
 export interface SaliencyInfo {
@@ -182,7 +198,10 @@ export interface SanityInfo {
 }
 
 /** How the user named the target of a fooling image. */
-export type TargetChoice = { kind: 'index'; index: number } | { kind: 'least-likely' } | { kind: 'random'; seed: number };
+export type TargetChoice =
+  | { kind: 'index'; index: number }
+  | { kind: 'least-likely' }
+  | { kind: 'random'; seed: number };
 
 export interface FoolInfo {
   method: AttackMethod;

@@ -14,7 +14,15 @@
  * kind of context) and the shape (exact type tag, field types, sizes) before acting, and answers
  * a malformed message with an error instead of guessing.
  */
-import { ATTACK_METHODS, type AttackMethod, FOOL_CONFIDENCES, PICKER_METHODS, type SaliencyMethodName, VISUALIZE_ITERATIONS, validBudget } from './catalog.js';
+import {
+  ATTACK_METHODS,
+  type AttackMethod,
+  FOOL_CONFIDENCES,
+  PICKER_METHODS,
+  type SaliencyMethodName,
+  VISUALIZE_ITERATIONS,
+  validBudget,
+} from './catalog.js';
 import type { ErrorCode, JobError, TargetChoice } from './jobs.js';
 
 export const MESSAGE_PREFIX = 'squeezelens/';
@@ -56,7 +64,9 @@ export interface RasterizeRequest {
   maxPixels: number;
 }
 
-export type RasterizeReply = { ok: true; dataUrl: string; width: number; height: number } | { ok: false; error: JobError };
+export type RasterizeReply =
+  | { ok: true; dataUrl: string; width: number; height: number }
+  | { ok: false; error: JobError };
 
 // ---- popup / options → service worker ---------------------------------------------------------
 
@@ -125,7 +135,14 @@ export interface TaskReply {
   jobId?: string;
 }
 
-export type WorkerRequest = HelloRequest | CancelRequest | SaliencyRequest | FoolRequest | SanityRequest | DreamRequest | VisualizeRequest;
+export type WorkerRequest =
+  | HelloRequest
+  | CancelRequest
+  | SaliencyRequest
+  | FoolRequest
+  | SanityRequest
+  | DreamRequest
+  | VisualizeRequest;
 
 /** The worker's answer to each request. */
 export interface WorkerReplies {
@@ -171,15 +188,28 @@ const onlyKeys = (o: Obj, keys: readonly string[]) => Object.keys(o).every((k) =
 export const isJobId = (v: unknown): v is string => isStr(v, MAX_ID_CHARS) && /^[a-z0-9-]+$/i.test(v);
 
 const ERROR_CODES: readonly ErrorCode[] = [
-  'http', 'network', 'timeout', 'not-image', 'undecodable', 'too-large', 'tainted', 'no-frame', 'no-image',
-  'page-unreachable', 'engine', 'cancelled', 'interrupted', 'internal',
+  'http',
+  'network',
+  'timeout',
+  'not-image',
+  'undecodable',
+  'too-large',
+  'tainted',
+  'no-frame',
+  'no-image',
+  'page-unreachable',
+  'engine',
+  'cancelled',
+  'interrupted',
+  'internal',
 ];
 function isJobError(v: unknown): v is JobError {
   return isObj(v) && (ERROR_CODES as readonly unknown[]).includes(v.code) && isStr(v.message, 2000);
 }
 
 export function parseCaptureRequest(v: unknown): CaptureRequest | null {
-  if (!isObj(v) || v.type !== 'squeezelens/capture' || !onlyKeys(v, ['type', 'jobId', 'srcUrl', 'mediaType'])) return null;
+  if (!isObj(v) || v.type !== 'squeezelens/capture' || !onlyKeys(v, ['type', 'jobId', 'srcUrl', 'mediaType']))
+    return null;
   if (!isJobId(v.jobId) || !isOptStr(v.srcUrl, MAX_URL_CHARS) || !isOptStr(v.mediaType, 32)) return null;
   return v as unknown as CaptureRequest;
 }
@@ -188,7 +218,8 @@ const URL_SCHEMES = /^(https?:|data:)/i;
 
 export function parseCaptureReply(v: unknown): CaptureReply | null {
   if (!isObj(v)) return null;
-  if (v.ok === false) return isJobError(v.error) ? { ok: false, error: { code: v.error.code, message: v.error.message } } : null;
+  if (v.ok === false)
+    return isJobError(v.error) ? { ok: false, error: { code: v.error.code, message: v.error.message } } : null;
   if (v.ok !== true || !isStr(v.pageUrl, 8192) || !isObj(v.source)) return null;
   const s = v.source;
   if (!isStr(s.element, 32)) return null;
@@ -196,12 +227,27 @@ export function parseCaptureReply(v: unknown): CaptureReply | null {
     if (!isStr(s.url, MAX_URL_CHARS) || !URL_SCHEMES.test(s.url)) return null;
     if (s.svg !== undefined && typeof s.svg !== 'boolean') return null;
     if (!isOptDim(s.displayWidth) || !isOptDim(s.displayHeight)) return null;
-    return { ok: true, pageUrl: v.pageUrl, source: { kind: 'url', url: s.url, element: s.element, svg: s.svg as boolean | undefined, displayWidth: s.displayWidth as number | undefined, displayHeight: s.displayHeight as number | undefined } };
+    return {
+      ok: true,
+      pageUrl: v.pageUrl,
+      source: {
+        kind: 'url',
+        url: s.url,
+        element: s.element,
+        svg: s.svg as boolean | undefined,
+        displayWidth: s.displayWidth as number | undefined,
+        displayHeight: s.displayHeight as number | undefined,
+      },
+    };
   }
   if (s.kind === 'pixels') {
     if (!isStr(s.dataUrl, MAX_CAPTURE_CHARS) || !s.dataUrl.startsWith('data:image/png;base64,')) return null;
     if (!isDim(s.width) || !isDim(s.height)) return null;
-    return { ok: true, pageUrl: v.pageUrl, source: { kind: 'pixels', dataUrl: s.dataUrl, element: s.element, width: s.width, height: s.height } };
+    return {
+      ok: true,
+      pageUrl: v.pageUrl,
+      source: { kind: 'pixels', dataUrl: s.dataUrl, element: s.element, width: s.width, height: s.height },
+    };
   }
   return null;
 }
@@ -218,23 +264,48 @@ export function parseRasterizeRequest(v: unknown): RasterizeRequest | null {
 export function parseRasterizeReply(v: unknown): RasterizeReply | null {
   if (!isObj(v)) return null;
   if (v.ok === false) return isJobError(v.error) ? { ok: false, error: v.error } : null;
-  if (v.ok !== true || !isStr(v.dataUrl, MAX_CAPTURE_CHARS) || !v.dataUrl.startsWith('data:image/png;base64,')) return null;
+  if (v.ok !== true || !isStr(v.dataUrl, MAX_CAPTURE_CHARS) || !v.dataUrl.startsWith('data:image/png;base64,'))
+    return null;
   if (!isDim(v.width) || !isDim(v.height)) return null;
   return { ok: true, dataUrl: v.dataUrl, width: v.width, height: v.height };
 }
 
 function parseTargetChoice(v: unknown): TargetChoice | null {
   if (!isObj(v)) return null;
-  if (v.kind === 'index' && onlyKeys(v, ['kind', 'index']) && Number.isInteger(v.index) && (v.index as number) >= 0 && (v.index as number) < 1000) return { kind: 'index', index: v.index as number };
+  if (
+    v.kind === 'index' &&
+    onlyKeys(v, ['kind', 'index']) &&
+    Number.isInteger(v.index) &&
+    (v.index as number) >= 0 &&
+    (v.index as number) < 1000
+  )
+    return { kind: 'index', index: v.index as number };
   if (v.kind === 'least-likely' && onlyKeys(v, ['kind'])) return { kind: 'least-likely' };
-  if (v.kind === 'random' && onlyKeys(v, ['kind', 'seed']) && Number.isInteger(v.seed) && (v.seed as number) >= 0 && (v.seed as number) <= 0xffffffff) return { kind: 'random', seed: v.seed as number };
+  if (
+    v.kind === 'random' &&
+    onlyKeys(v, ['kind', 'seed']) &&
+    Number.isInteger(v.seed) &&
+    (v.seed as number) >= 0 &&
+    (v.seed as number) <= 0xffffffff
+  )
+    return { kind: 'random', seed: v.seed as number };
   return null;
 }
 
 const isGeometry = (v: unknown): v is OverlayGeometry => {
   const pos = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 1 << 16;
   const nonNeg = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1 << 16;
-  return isObj(v) && onlyKeys(v, ['sourceWidth', 'sourceHeight', 'region', 'mode']) && pos(v.sourceWidth) && pos(v.sourceHeight) && isObj(v.region) && nonNeg(v.region.x) && nonNeg(v.region.y) && pos(v.region.width) && pos(v.region.height);
+  return (
+    isObj(v) &&
+    onlyKeys(v, ['sourceWidth', 'sourceHeight', 'region', 'mode']) &&
+    pos(v.sourceWidth) &&
+    pos(v.sourceHeight) &&
+    isObj(v.region) &&
+    nonNeg(v.region.x) &&
+    nonNeg(v.region.y) &&
+    pos(v.region.width) &&
+    pos(v.region.height)
+  );
 };
 const isPng = (v: unknown): v is string => isStr(v, MAX_PAGE_PNG_CHARS) && v.startsWith('data:image/png;base64,');
 
@@ -243,7 +314,16 @@ export function parsePageRequest(v: unknown): PageRequest | null {
   switch (v.type) {
     case 'squeezelens/show-overlay':
       if (!onlyKeys(v, ['type', 'jobId', 'png', 'geometry']) || !isPng(v.png) || !isGeometry(v.geometry)) return null;
-      return { type: v.type, jobId: v.jobId, png: v.png, geometry: { sourceWidth: v.geometry.sourceWidth, sourceHeight: v.geometry.sourceHeight, region: { ...(v.geometry.region as OverlayGeometry['region']) } } };
+      return {
+        type: v.type,
+        jobId: v.jobId,
+        png: v.png,
+        geometry: {
+          sourceWidth: v.geometry.sourceWidth,
+          sourceHeight: v.geometry.sourceHeight,
+          region: { ...(v.geometry.region as OverlayGeometry['region']) },
+        },
+      };
     case 'squeezelens/replace-image':
       if (!onlyKeys(v, ['type', 'jobId', 'png', 'cover']) || !isPng(v.png) || typeof v.cover !== 'boolean') return null;
       return { type: v.type, jobId: v.jobId, png: v.png, cover: v.cover };
@@ -257,22 +337,51 @@ export function parsePageRequest(v: unknown): PageRequest | null {
 
 export function parseWorkerRequest(v: unknown): WorkerRequest | null {
   if (!isObj(v)) return null;
-  if (v.type === 'squeezelens/fool' && onlyKeys(v, ['type', 'jobId', 'target', 'method', 'budget', 'confidence']) && isJobId(v.jobId) && (ATTACK_METHODS as readonly unknown[]).includes(v.method)) {
+  if (
+    v.type === 'squeezelens/fool' &&
+    onlyKeys(v, ['type', 'jobId', 'target', 'method', 'budget', 'confidence']) &&
+    isJobId(v.jobId) &&
+    (ATTACK_METHODS as readonly unknown[]).includes(v.method)
+  ) {
     const target = parseTargetChoice(v.target);
     const method = v.method as AttackMethod;
-    if (!target || !validBudget(method, v.budget) || !(FOOL_CONFIDENCES as readonly unknown[]).includes(v.confidence)) return null;
-    return { type: 'squeezelens/fool', jobId: v.jobId, target, method, budget: v.budget, confidence: v.confidence as number };
+    if (!target || !validBudget(method, v.budget) || !(FOOL_CONFIDENCES as readonly unknown[]).includes(v.confidence))
+      return null;
+    return {
+      type: 'squeezelens/fool',
+      jobId: v.jobId,
+      target,
+      method,
+      budget: v.budget,
+      confidence: v.confidence as number,
+    };
   }
-  if ((v.type === 'squeezelens/sanity' || v.type === 'squeezelens/dream') && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: v.type, jobId: v.jobId };
+  if (
+    (v.type === 'squeezelens/sanity' || v.type === 'squeezelens/dream') &&
+    onlyKeys(v, ['type', 'jobId']) &&
+    isJobId(v.jobId)
+  )
+    return { type: v.type, jobId: v.jobId };
   if (v.type === 'squeezelens/visualize' && onlyKeys(v, ['type', 'classIndex', 'iterations'])) {
     const { classIndex, iterations } = v;
     if (!Number.isInteger(classIndex) || (classIndex as number) < 0 || (classIndex as number) >= 1000) return null;
-    if (!Number.isInteger(iterations) || (iterations as number) < VISUALIZE_ITERATIONS.min || (iterations as number) > VISUALIZE_ITERATIONS.max) return null;
+    if (
+      !Number.isInteger(iterations) ||
+      (iterations as number) < VISUALIZE_ITERATIONS.min ||
+      (iterations as number) > VISUALIZE_ITERATIONS.max
+    )
+      return null;
     return { type: v.type, classIndex: classIndex as number, iterations: iterations as number };
   }
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
-  if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId)) return { type: 'squeezelens/cancel', jobId: v.jobId };
-  if (v.type === 'squeezelens/saliency' && onlyKeys(v, ['type', 'jobId', 'method']) && isJobId(v.jobId) && (PICKER_METHODS as readonly unknown[]).includes(v.method)) {
+  if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId))
+    return { type: 'squeezelens/cancel', jobId: v.jobId };
+  if (
+    v.type === 'squeezelens/saliency' &&
+    onlyKeys(v, ['type', 'jobId', 'method']) &&
+    isJobId(v.jobId) &&
+    (PICKER_METHODS as readonly unknown[]).includes(v.method)
+  ) {
     return { type: 'squeezelens/saliency', jobId: v.jobId, method: v.method as SaliencyMethodName };
   }
   return null;

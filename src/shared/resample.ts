@@ -72,7 +72,8 @@ export function resampleAffine(
   xMap: AxisMap,
   yMap: AxisMap,
 ): Float32Array {
-  if (data.length !== width * height * channels) throw new RangeError(`expected ${width}×${height}×${channels} values, got ${data.length}`);
+  if (data.length !== width * height * channels)
+    throw new RangeError(`expected ${width}×${height}×${channels} values, got ${data.length}`);
   if (!(outWidth >= 1 && outHeight >= 1 && Number.isInteger(outWidth) && Number.isInteger(outHeight))) {
     throw new RangeError(`invalid output size ${outWidth}×${outHeight}`);
   }
@@ -107,6 +108,22 @@ export function resampleAffine(
 }
 
 /** Resize the whole image to outWidth × outHeight. */
-export function resize(data: ArrayLike<number>, width: number, height: number, channels: number, outWidth: number, outHeight: number): Float32Array {
-  return resampleAffine(data, width, height, channels, outWidth, outHeight, { offset: 0, scale: width / outWidth }, { offset: 0, scale: height / outHeight });
+export function resize(
+  data: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  outWidth: number,
+  outHeight: number,
+): Float32Array {
+  return resampleAffine(
+    data,
+    width,
+    height,
+    channels,
+    outWidth,
+    outHeight,
+    { offset: 0, scale: width / outWidth },
+    { offset: 0, scale: height / outHeight },
+  );
 }

@@ -30,8 +30,12 @@ export const SETTINGS_KEY = 'settings';
 
 export function parseSettings(value: unknown): Settings {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const pick = <T extends string>(x: unknown, allowed: readonly T[], d: T): T => (allowed.includes(x as T) ? (x as T) : d);
-  const timeout = typeof v.fetchTimeoutSec === 'number' && Number.isFinite(v.fetchTimeoutSec) ? Math.min(300, Math.max(1, v.fetchTimeoutSec)) : DEFAULT_SETTINGS.fetchTimeoutSec;
+  const pick = <T extends string>(x: unknown, allowed: readonly T[], d: T): T =>
+    allowed.includes(x as T) ? (x as T) : d;
+  const timeout =
+    typeof v.fetchTimeoutSec === 'number' && Number.isFinite(v.fetchTimeoutSec)
+      ? Math.min(300, Math.max(1, v.fetchTimeoutSec))
+      : DEFAULT_SETTINGS.fetchTimeoutSec;
   return {
     preprocess: pick(v.preprocess, ['crop', 'fit'], DEFAULT_SETTINGS.preprocess),
     backend: pick(v.backend, ['auto', 'webgpu', 'wasm', 'cpu'], DEFAULT_SETTINGS.backend),

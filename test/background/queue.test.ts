@@ -44,7 +44,8 @@ async function until(check: () => boolean | Promise<boolean>, ms = 2000) {
   }
 }
 
-const byId = async (store: Awaited<ReturnType<typeof fresh>>['store'], id: string) => (await store.getJobs()).find((j) => j.id === id);
+const byId = async (store: Awaited<ReturnType<typeof fresh>>['store'], id: string) =>
+  (await store.getJobs()).find((j) => j.id === id);
 
 beforeEach(() => vi.unstubAllGlobals());
 
@@ -136,7 +137,13 @@ describe('work queue', () => {
     const base = { createdAt: 0, updatedAt: 0, worker: other, results: {}, runs: {} };
     await store.addJob({ ...base, id: 'waiting', kind: 'classify', state: 'queued' });
     await store.addJob({ ...base, id: 'running', kind: 'saliency', state: 'explaining' });
-    await store.addJob({ ...base, id: 'dreaming', kind: 'classify', state: 'done', runs: { dream: { method: 'DeepDream', state: 'running', worker: other } } });
+    await store.addJob({
+      ...base,
+      id: 'dreaming',
+      kind: 'classify',
+      state: 'done',
+      runs: { dream: { method: 'DeepDream', state: 'running', worker: other } },
+    });
     await store.addJob({ ...base, id: 'mine', kind: 'classify', state: 'classifying', worker: queue.WORKER_ID });
 
     expect(await queue.recoverInterrupted()).toBe(2);
@@ -145,9 +152,14 @@ describe('work queue', () => {
     expect(get('waiting').state).toBe('interrupted');
     expect(get('waiting').error?.message).toMatch(/while this job was waiting.*did not run/);
     expect(get('waiting').failedIn).toBe('queued');
-    expect(get('running').error?.message).toMatch(/while this job was running \(computing the saliency map\); its result was lost/);
+    expect(get('running').error?.message).toMatch(
+      /while this job was running \(computing the saliency map\); its result was lost/,
+    );
     expect(get('dreaming').state).toBe('done');
-    expect(get('dreaming').runs.dream).toMatchObject({ state: 'error', error: expect.stringMatching(/the dream was being made/) });
+    expect(get('dreaming').runs.dream).toMatchObject({
+      state: 'error',
+      error: expect.stringMatching(/the dream was being made/),
+    });
     expect(get('mine').state).toBe('classifying');
     expect(badge).toBe('!');
   });
@@ -166,7 +178,16 @@ describe('work queue', () => {
     expect([...session.data.keys()].filter((k) => k.startsWith('thumb:'))).toEqual([]);
     // Once they end, the list shrinks back to the newest 20.
     for (const id of burst) await queue.failJob(id, { code: 'cancelled', message: 'Cancelled.' }, 'cancelled');
-    await store.addJob({ id: 'last', kind: 'classify', state: 'done', createdAt: 0, updatedAt: 0, worker: 0, results: {}, runs: {} });
+    await store.addJob({
+      id: 'last',
+      kind: 'classify',
+      state: 'done',
+      createdAt: 0,
+      updatedAt: 0,
+      worker: 0,
+      results: {},
+      runs: {},
+    });
     expect((await store.getJobs()).map((j) => j.id)).toEqual([...burst.slice(6), 'last']);
   });
 

@@ -16,7 +16,16 @@ async function freshStore(quota: number) {
   return import('../../src/background/store.js');
 }
 
-const job = (id: string, state: JobRecord['state'] = 'done'): JobRecord => ({ id, kind: 'classify', state, createdAt: 0, updatedAt: 0, worker: 1, results: {}, runs: {} });
+const job = (id: string, state: JobRecord['state'] = 'done'): JobRecord => ({
+  id,
+  kind: 'classify',
+  state,
+  createdAt: 0,
+  updatedAt: 0,
+  worker: 1,
+  results: {},
+  runs: {},
+});
 const blob = (kb: number) => 'x'.repeat(kb * 1024);
 
 beforeEach(() => vi.unstubAllGlobals());
@@ -57,7 +66,13 @@ describe('job store', () => {
   it('keeps the last 20 jobs and removes every key of an evicted one', async () => {
     const store = await freshStore(10 * 1024 * 1024);
     await store.addJob(job('first'));
-    await store.patchJob('first', () => {}, { 'thumb:first': 't', 'saliency:first': 's', 'fool:first': 'f', 'dream:first': 'd', 'visual:first': 'v' });
+    await store.patchJob('first', () => {}, {
+      'thumb:first': 't',
+      'saliency:first': 's',
+      'fool:first': 'f',
+      'dream:first': 'd',
+      'visual:first': 'v',
+    });
     for (let i = 0; i < 20; i++) await store.addJob(job(`j${i}`));
     const ids = (await store.getJobs()).map((j) => j.id);
     expect(ids).toHaveLength(20);

@@ -5,11 +5,12 @@
  * Every element sits at known absolute coordinates (body margin 0, no scrollbars taking space),
  * so the expected overlay rectangles below are computed by hand from the page's CSS.
  */
-import * as esbuild from 'esbuild';
+
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import * as esbuild from 'esbuild';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as Overlay from '../../src/capture/page-overlay.js';
@@ -54,7 +55,9 @@ const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base
 
 /** 300×200 photos stand-ins: a blue/grey checkerboard (a), plain blue (b), plain yellow (c). */
 const IMAGES: Record<string, Buffer> = {
-  '/a.png': png(300, 200, (x, y) => ((Math.floor(x / 25) + Math.floor(y / 25)) % 2 ? [70, 110, 170, 255] : [200, 205, 215, 255])),
+  '/a.png': png(300, 200, (x, y) =>
+    (Math.floor(x / 25) + Math.floor(y / 25)) % 2 ? [70, 110, 170, 255] : [200, 205, 215, 255],
+  ),
   '/b.png': png(300, 200, () => [40, 60, 200, 255]),
   '/c.png': png(300, 200, () => [230, 200, 40, 255]),
 };
@@ -159,7 +162,13 @@ beforeEach(async () => {
 });
 
 /** Three animation frames: enough for an event → requestAnimationFrame update, far less than the 500 ms fallback timer. */
-const settle = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => r())))));
+const settle = () =>
+  page.evaluate(
+    () =>
+      new Promise<void>((r) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+      ),
+  );
 
 /**
  * Shows an overlay and returns handle.rect(). Then lets a few frames pass, so the
@@ -189,14 +198,24 @@ function host(key: string): Promise<HostState | null> {
     const h = document.querySelector(`[data-squeezelens-overlay="${k}"]`);
     if (!h) return null;
     const r = h.getBoundingClientRect();
-    return { x: r.x, y: r.y, width: r.width, height: r.height, display: getComputedStyle(h).display, approximate: h.getAttribute('data-approximate') };
+    return {
+      x: r.x,
+      y: r.y,
+      width: r.width,
+      height: r.height,
+      display: getComputedStyle(h).display,
+      approximate: h.getAttribute('data-approximate'),
+    };
   }, key);
 }
 
 function expectBox(actual: Box | null, expected: Box, what: string): void {
   expect(actual, `${what}: no overlay`).not.toBeNull();
   for (const k of ['x', 'y', 'width', 'height'] as const) {
-    expect(Math.abs(actual![k] - expected[k]), `${what}.${k}: got ${actual![k]}, want ${expected[k]}`).toBeLessThanOrEqual(1);
+    expect(
+      Math.abs(actual![k] - expected[k]),
+      `${what}.${k}: got ${actual![k]}, want ${expected[k]}`,
+    ).toBeLessThanOrEqual(1);
   }
 }
 
@@ -226,7 +245,11 @@ describe('showOverlay placement', () => {
     await show('cover', '#cover', CENTER);
     expectBox(await host('cover'), { x: 750, y: 30, width: 300, height: 300 }, 'cover, center crop');
     // the same crop in a source twice the natural size maps to the same place (only the aspect counts)
-    await show('cover2', '#cover', { sourceWidth: 600, sourceHeight: 400, region: { x: 100, y: 0, width: 400, height: 400 } });
+    await show('cover2', '#cover', {
+      sourceWidth: 600,
+      sourceHeight: 400,
+      region: { x: 100, y: 0, width: 400, height: 400 },
+    });
     expectBox(await host('cover2'), { x: 750, y: 30, width: 300, height: 300 }, 'cover, 600×400 source');
     // none + object-position 10px 20px: natural size at (20 + 10, 380 + 20)
     await show('none', '#none', FULL);
@@ -245,7 +268,11 @@ describe('showOverlay placement', () => {
       document.getElementById('scroller')!.scrollTop = 40;
     });
     await settle();
-    expectBox(await host('nested'), { x: 450, y: 290, width: 300, height: 200 }, 'after the nested scroller scrolled 40 px');
+    expectBox(
+      await host('nested'),
+      { x: 450, y: 290, width: 300, height: 200 },
+      'after the nested scroller scrolled 40 px',
+    );
   });
 
   it('follows viewport resizes and element size changes (ResizeObserver)', async () => {
@@ -256,10 +283,18 @@ describe('showOverlay placement', () => {
     await settle();
     expectBox(await host('centered'), { x: 350, y: 620, width: 200, height: 100 }, 'centered at 900 px');
     await show('growing', '#growing', CENTER);
-    expectBox(await host('growing'), { x: 20 + 50 * (200 / 300), y: 720, width: 200 * (200 / 300), height: 100 }, 'growing, 200 px');
+    expectBox(
+      await host('growing'),
+      { x: 20 + 50 * (200 / 300), y: 720, width: 200 * (200 / 300), height: 100 },
+      'growing, 200 px',
+    );
     await page.evaluate(() => document.getElementById('growing')!.style.setProperty('width', '260px'));
     await settle();
-    expectBox(await host('growing'), { x: 20 + 50 * (260 / 300), y: 720, width: 200 * (260 / 300), height: 100 }, 'growing, 260 px');
+    expectBox(
+      await host('growing'),
+      { x: 20 + 50 * (260 / 300), y: 720, width: 200 * (260 / 300), height: 100 },
+      'growing, 260 px',
+    );
   });
 
   it('catches moves that fire no event with the ~500 ms fallback timer', async () => {
@@ -272,10 +307,15 @@ describe('showOverlay placement', () => {
       document.getElementById('contain')!.style.setProperty('object-position', '0% 100%');
     });
     const started = Date.now();
-    await page.waitForFunction(() => {
-      const top = (k: string) => document.querySelector(`[data-squeezelens-overlay="${k}"]`)!.getBoundingClientRect().top;
-      return Math.abs(top('k') - 95) <= 1 && Math.abs(top('contain') - 132) <= 1;
-    }, undefined, { timeout: 2_000, polling: 'raf' });
+    await page.waitForFunction(
+      () => {
+        const top = (k: string) =>
+          document.querySelector(`[data-squeezelens-overlay="${k}"]`)!.getBoundingClientRect().top;
+        return Math.abs(top('k') - 95) <= 1 && Math.abs(top('contain') - 132) <= 1;
+      },
+      undefined,
+      { timeout: 2_000, polling: 'raf' },
+    );
     expect(Date.now() - started).toBeLessThan(1_500);
     expectBox(await host('k'), { x: 35, y: 95, width: 300, height: 200 }, 'moved by 50 px');
   });
@@ -285,7 +325,17 @@ describe('showOverlay placement', () => {
     await page.evaluate(() => document.getElementById('bp')!.style.setProperty('display', 'none'));
     await settle();
     expect((await host('k'))!.display).toBe('none');
-    expect(await page.evaluate(() => window.__overlay.showOverlay('x', document.getElementById('bp')!, 'data:image/png;base64,AA==', { sourceWidth: 1, sourceHeight: 1, region: { x: 0, y: 0, width: 1, height: 1 } }).rect())).toBeNull();
+    expect(
+      await page.evaluate(() =>
+        window.__overlay
+          .showOverlay('x', document.getElementById('bp')!, 'data:image/png;base64,AA==', {
+            sourceWidth: 1,
+            sourceHeight: 1,
+            region: { x: 0, y: 0, width: 1, height: 1 },
+          })
+          .rect(),
+      ),
+    ).toBeNull();
     await page.evaluate(() => document.getElementById('bp')!.style.removeProperty('display'));
     await settle();
     expectBox(await host('k'), { x: 35, y: 45, width: 300, height: 200 }, 'shown again');
@@ -295,7 +345,11 @@ describe('showOverlay placement', () => {
     // padding box (804, 384) 400×200; cover: scale 4/3 → 400×266.67 at y = 384 − 33.33
     await show('bg', '#bg', CENTER);
     const s = 4 / 3;
-    expectBox(await host('bg'), { x: 804 + 50 * s, y: 384 - (200 * s - 200) / 2, width: 200 * s, height: 200 * s }, 'background cover, center crop');
+    expectBox(
+      await host('bg'),
+      { x: 804 + 50 * s, y: 384 - (200 * s - 200) / 2, width: 200 * s, height: 200 * s },
+      'background cover, center crop',
+    );
     expect((await host('bg'))!.approximate).toBeNull();
     // two layers: the padding box, flagged as approximate
     await show('multi', '#multi', FULL);
@@ -314,7 +368,9 @@ describe('showOverlay controls and cleanup', () => {
     // pointer-events: none: the image under the overlay is what the page hit-tests
     expect(await page.evaluate(() => document.elementFromPoint(900, 180)?.id)).toBe('cover');
     // the × is 20 px square, 2 px inside the top-right corner of the visible part
-    expect(await page.evaluate(() => document.elementFromPoint(1038, 42)?.getAttribute('data-squeezelens-overlay'))).toBe('cover');
+    expect(
+      await page.evaluate(() => document.elementFromPoint(1038, 42)?.getAttribute('data-squeezelens-overlay')),
+    ).toBe('cover');
     await page.mouse.click(1038, 42);
     expect(await host('cover')).toBeNull();
     expect(await page.evaluate(() => (window as unknown as { pageClicks: number }).pageClicks)).toBe(0);
@@ -348,7 +404,11 @@ describe('showOverlay controls and cleanup', () => {
           else o.removeAllOverlays();
           await new Promise((r) => requestAnimationFrame(r));
         }
-        return { max: Math.max(...seen), hosts: document.querySelectorAll('[data-squeezelens-overlay]').length, live: o.__activeListenersForTests() };
+        return {
+          max: Math.max(...seen),
+          hosts: document.querySelectorAll('[data-squeezelens-overlay]').length,
+          live: o.__activeListenersForTests(),
+        };
       },
       [MAP, FULL] as const,
     );
@@ -383,8 +443,18 @@ describe('replaceImage / restoreImage', () => {
     expect(sizeBefore).toEqual({ width: 300, height: 200 }); // sized by its image: must be pinned
     const boxedBefore = await size('#boxed');
 
-    expect(await page.evaluate((url) => window.__overlay.replaceImage('fool', document.getElementById('picimg')!, url), GREEN)).toEqual({ ok: true });
-    expect(await page.evaluate((url) => window.__overlay.replaceImage('boxed', document.getElementById('boxed')!, url), GREEN)).toEqual({ ok: true });
+    expect(
+      await page.evaluate(
+        (url) => window.__overlay.replaceImage('fool', document.getElementById('picimg')!, url),
+        GREEN,
+      ),
+    ).toEqual({ ok: true });
+    expect(
+      await page.evaluate(
+        (url) => window.__overlay.replaceImage('boxed', document.getElementById('boxed')!, url),
+        GREEN,
+      ),
+    ).toEqual({ ok: true });
     await page.waitForFunction((url) => {
       const img = document.getElementById('picimg') as HTMLImageElement;
       return img.complete && img.currentSrc === url && img.naturalWidth === 150;
@@ -400,36 +470,54 @@ describe('replaceImage / restoreImage', () => {
     }, `${origin}/b.png`);
     const attrs = await page.evaluate(() => {
       const img = document.getElementById('picimg')!;
-      return { src: img.getAttribute('src'), srcset: img.getAttribute('srcset'), style: img.getAttribute('style'), source: document.querySelector('#pic source')!.getAttribute('srcset') };
+      return {
+        src: img.getAttribute('src'),
+        srcset: img.getAttribute('srcset'),
+        style: img.getAttribute('style'),
+        source: document.querySelector('#pic source')!.getAttribute('srcset'),
+      };
     });
     expect(attrs).toEqual({ src: '/a.png', srcset: '/c.png 1x', style: null, source: '/b.png' });
     expect(await size('#picimg')).toEqual(sizeBefore);
   });
 
   it('with cover, a stretched (object-fit: fill) <img> crops the replacement to its box, and restore undoes it', async () => {
-    const fit = () => page.evaluate(() => getComputedStyle(document.getElementById('picimg')!).objectFit);
-    expect(await fit()).toBe('fill');
-    expect(await page.evaluate((url) => window.__overlay.replaceImage('cover', document.getElementById('picimg')!, url, { cover: true }), GREEN)).toEqual({ ok: true });
-    expect(await fit()).toBe('cover');
+    const objectFit = () => page.evaluate(() => getComputedStyle(document.getElementById('picimg')!).objectFit);
+    expect(await objectFit()).toBe('fill');
+    expect(
+      await page.evaluate(
+        (url) => window.__overlay.replaceImage('cover', document.getElementById('picimg')!, url, { cover: true }),
+        GREEN,
+      ),
+    ).toEqual({ ok: true });
+    expect(await objectFit()).toBe('cover');
     expect(await page.evaluate(() => window.__overlay.restoreImage('cover'))).toBe(true);
-    expect(await fit()).toBe('fill');
+    expect(await objectFit()).toBe('fill');
     expect(await page.evaluate(() => document.getElementById('picimg')!.getAttribute('style'))).toBeNull();
   });
 
   it('swaps a CSS background image and restores it; refuses a canvas with a reason', async () => {
     const computed = () => page.evaluate(() => getComputedStyle(document.getElementById('bgr')!).backgroundImage);
     expect(await computed()).toBe(`url("${origin}/a.png")`);
-    expect(await page.evaluate((url) => window.__overlay.replaceImage('bg', document.getElementById('bgr')!, url), GREEN)).toEqual({ ok: true });
+    expect(
+      await page.evaluate((url) => window.__overlay.replaceImage('bg', document.getElementById('bgr')!, url), GREEN),
+    ).toEqual({ ok: true });
     expect(await computed()).toBe(`url("${GREEN}")`);
     expect(await size('#bgr')).toEqual({ width: 300, height: 200 });
     expect(await page.evaluate(() => window.__overlay.restoreImage('bg'))).toBe(true);
     expect(await computed()).toBe(`url("${origin}/a.png")`);
     expect(await page.evaluate(() => document.getElementById('bgr')!.getAttribute('style'))).toBeNull();
 
-    const canvas = await page.evaluate((url) => window.__overlay.replaceImage('c', document.getElementById('canvas')!, url), GREEN);
+    const canvas = await page.evaluate(
+      (url) => window.__overlay.replaceImage('c', document.getElementById('canvas')!, url),
+      GREEN,
+    );
     expect(canvas.ok).toBe(false);
     expect(!canvas.ok && canvas.reason).toMatch(/<canvas>.*script/);
-    const plain = await page.evaluate((url) => window.__overlay.replaceImage('p', document.getElementById('scroller')!, url), GREEN);
+    const plain = await page.evaluate(
+      (url) => window.__overlay.replaceImage('p', document.getElementById('scroller')!, url),
+      GREEN,
+    );
     expect(!plain.ok && plain.reason).toMatch(/no image of its own/);
   });
 });

@@ -1,10 +1,10 @@
 /** The command line, run as a user would: `squeezelens classify …` in a child process. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/engine/model-data-node.js';
 import { photos } from '../helpers/data.js';
@@ -30,7 +30,10 @@ describe('squeezelens classify', () => {
     const [a, b] = [photos()[3], photos()[8]];
     const { code, stdout, stderr } = await cli(['classify', '--json', a.path, html, join(dir, 'missing.png'), b.path]);
     expect(code).toBe(1);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0].file).toBe(a.path);
     expect(lines[0].backend).toBe('wasm');
@@ -46,7 +49,16 @@ describe('squeezelens classify', () => {
 
   it('prints a readable top-5 and honours --backend cpu, --preprocess fit and --weights float16', async () => {
     const p = photos()[9];
-    const { code, stdout } = await cli(['classify', '--backend', 'cpu', '--preprocess', 'fit', '--weights', 'float16', p.path]);
+    const { code, stdout } = await cli([
+      'classify',
+      '--backend',
+      'cpu',
+      '--preprocess',
+      'fit',
+      '--weights',
+      'float16',
+      p.path,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain('[cpu,');
     expect(stdout).toMatch(new RegExp(`1\\.\\s+\\d+\\.\\d%\\s+.*\\(${p.label}\\)`));
@@ -54,14 +66,29 @@ describe('squeezelens classify', () => {
   });
 
   it('rejects bad usage with exit status 2 and a specific message', async () => {
-    expect(await cli(['classify', '--backend', 'gpu', 'x.jpg'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--backend must be wasm or cpu, got 'gpu'/) });
-    expect(await cli(['frobnicate', 'x.jpg'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
+    expect(await cli(['classify', '--backend', 'gpu', 'x.jpg'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--backend must be wasm or cpu, got 'gpu'/),
+    });
+    expect(await cli(['frobnicate', 'x.jpg'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown command 'frobnicate'/),
+    });
     expect(await cli(['classify'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/at least one image/) });
     expect((await cli(['--help'])).stdout).toMatch(/Usage: squeezelens <command>/);
     expect((await cli(['classify', '--help'])).stdout).toMatch(/Usage: squeezelens classify/);
-    expect(await cli(['fool', photos()[0].path])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--target is required/) });
-    expect(await cli(['saliency', photos()[0].path, '--method', 'magic'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--method must be one of vanilla, gradxinput/) });
-    expect(await cli(['saliency', photos()[0].path, '--unknown-flag'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option/) });
+    expect(await cli(['fool', photos()[0].path])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--target is required/),
+    });
+    expect(await cli(['saliency', photos()[0].path, '--method', 'magic'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--method must be one of vanilla, gradxinput/),
+    });
+    expect(await cli(['saliency', photos()[0].path, '--unknown-flag'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Unknown option/),
+    });
   });
 });
 
@@ -75,10 +102,27 @@ describe('squeezelens saliency | fool | visualize | dream | sanity', () => {
   it('saliency writes the heat map, the overlay on the original and the mask, and a JSON summary', async () => {
     const p = photos()[2]; // Siamese cat, 500×375
     const [map, overlay, mask] = ['map.png', 'overlay.png', 'mask.png'].map((f) => join(dir, f));
-    const { code, stdout } = await cli(['saliency', p.path, '--method', 'gradcam', '--out', map, '--overlay', overlay, '--mask', mask, '--json']);
+    const { code, stdout } = await cli([
+      'saliency',
+      p.path,
+      '--method',
+      'gradcam',
+      '--out',
+      map,
+      '--overlay',
+      overlay,
+      '--mask',
+      mask,
+      '--json',
+    ]);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary).toMatchObject({ method: 'gradcam', class: { index: p.label }, backend: 'wasm', outputs: { map, overlay, mask } });
+    expect(summary).toMatchObject({
+      method: 'gradcam',
+      class: { index: p.label },
+      backend: 'wasm',
+      outputs: { map, overlay, mask },
+    });
     expect(summary.stats.max).toBeGreaterThan(summary.stats.min);
     expect(pngSize(map)).toEqual([224, 224]);
     expect(pngSize(overlay)).toEqual([500, 375]); // drawn back onto the whole original image
@@ -94,7 +138,12 @@ describe('squeezelens saliency | fool | visualize | dream | sanity', () => {
     const fool = await cli(['fool', p.path, ...args, '--json']);
     expect(fool.code).toBe(0);
     const summary = JSON.parse(fool.stdout);
-    expect(summary).toMatchObject({ success: true, target: { index: 366, label: 'gorilla' }, source: { index: 574 }, predictedAfter: 366 });
+    expect(summary).toMatchObject({
+      success: true,
+      target: { index: 366, label: 'gorilla' },
+      source: { index: 574 },
+      predictedAfter: 366,
+    });
     expect(summary.linf).toBeGreaterThan(0);
     expect(summary.iterations).toBeLessThanOrEqual(100);
     const again = await cli(['classify', '--json', fooled]);
@@ -109,10 +158,26 @@ describe('squeezelens saliency | fool | visualize | dream | sanity', () => {
     const viz = join(dir, 'viz.png');
     const v = await cli(['visualize', '--class', 'tarantula', '--iterations', '40', '--out', viz, '--json']);
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.stdout)).toMatchObject({ class: { index: 76, label: 'tarantula' }, iterations: 40, outputs: { visualization: viz } });
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      class: { index: 76, label: 'tarantula' },
+      iterations: 40,
+      outputs: { visualization: viz },
+    });
     expect(pngSize(viz)).toEqual([224, 224]);
     const dream = join(dir, 'dream.png');
-    const d = await cli(['dream', photos()[8].path, '--layer', 'fire4', '--octaves', '1', '--iterations', '3', '--out', dream, '--json']);
+    const d = await cli([
+      'dream',
+      photos()[8].path,
+      '--layer',
+      'fire4',
+      '--octaves',
+      '1',
+      '--iterations',
+      '3',
+      '--out',
+      dream,
+      '--json',
+    ]);
     expect(d.code).toBe(0);
     const ds = JSON.parse(d.stdout);
     expect(ds.objectiveAfter).toBeGreaterThan(ds.objectiveBefore);

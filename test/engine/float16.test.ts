@@ -4,10 +4,16 @@ import { decodeFloat16, encodeFloat16, float16BitsToFloat32, float32ToFloat16Bit
 describe('float16', () => {
   it('encodes known values exactly', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [0.5, 0x3800],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [65504, 0x7bff],
+      [0.5, 0x3800],
       [2 ** -14, 0x0400], // smallest normal
       [2 ** -24, 0x0001], // smallest subnormal
-      [Infinity, 0x7c00], [1e6, 0x7c00], // overflow → Inf
+      [Infinity, 0x7c00],
+      [1e6, 0x7c00], // overflow → Inf
     ];
     for (const [value, bits] of cases) expect(float32ToFloat16Bits(value), String(value)).toBe(bits);
     expect(Number.isNaN(float16BitsToFloat32(float32ToFloat16Bits(NaN)))).toBe(true);
@@ -28,6 +34,7 @@ describe('float16', () => {
     }
     const values = new Float32Array(10_000).map((_, i) => Math.sin(i * 12.9898) * 4);
     const back = decodeFloat16(encodeFloat16(values));
-    for (let i = 0; i < values.length; i++) expect(Math.abs(back[i] - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) * 2 ** -11 + 2 ** -25);
+    for (let i = 0; i < values.length; i++)
+      expect(Math.abs(back[i] - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) * 2 ** -11 + 2 ** -25);
   });
 });

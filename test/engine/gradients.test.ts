@@ -6,17 +6,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { maxPoolBackwardInto, maxPoolBackwardOps } from '../../src/engine/kernels/max-pool-backward.js';
+import type { NodeEngine } from '../../src/engine/node.js';
+import { loadWeightsNode } from '../../src/engine/node-weights.js';
 import { classScore, linearScore, type ScoreFn } from '../../src/engine/scores.js';
 import { disposeResult, type LayerScore } from '../../src/engine/squeezenet.js';
 import { photos, rng } from '../helpers/data.js';
 import { engineFor, photoInput } from '../helpers/engine.js';
-import type { NodeEngine } from '../../src/engine/node.js';
-import { loadWeightsNode } from '../../src/engine/node-weights.js';
 import { referenceForward } from '../helpers/reference-forward.js';
 
 function gradientAt(engine: NodeEngine, x: Float32Array, score: ScoreFn | LayerScore): Float32Array {
   const options = typeof score === 'function' ? { score } : { layerScore: score };
-  return tf.tidy(() => engine.model.run(tf.tensor4d(x, [1, 224, 224, 3]), options).gradients.input!.dataSync() as Float32Array);
+  return tf.tidy(
+    () => engine.model.run(tf.tensor4d(x, [1, 224, 224, 3]), options).gradients.input!.dataSync() as Float32Array,
+  );
 }
 
 type Heads64 = ReturnType<typeof referenceForward>;
@@ -38,7 +40,14 @@ function offTies(x: Float32Array, seed: number): Float32Array {
  * difference (f(x+hv) − f(x−hv)) / 2h of the independent float64 forward, for seeded ±1
  * directions over all 150,528 inputs.
  */
-async function checkDirections(engine: NodeEngine, x: Float32Array, score: ScoreFn | LayerScore, score64: (h: Heads64) => number, label: string, seed: number) {
+async function checkDirections(
+  engine: NodeEngine,
+  x: Float32Array,
+  score: ScoreFn | LayerScore,
+  score64: (h: Heads64) => number,
+  label: string,
+  seed: number,
+) {
   const weights = await loadWeightsNode(engine.data);
   const g = gradientAt(engine, x, score);
   // For ±1 directions, E[(g·v)²] = ‖g‖²: the typical size of a directional derivative. Errors are
@@ -56,12 +65,20 @@ async function checkDirections(engine: NodeEngine, x: Float32Array, score: Score
     const v = Float64Array.from({ length: x.length }, () => (random() < 0.5 ? -1 : 1));
     let analytic = 0;
     for (let i = 0; i < x.length; i++) analytic += g[i] * v[i];
-    const f = (sign: number) => score64(referenceForward(weights, Float64Array.from(x, (xi, i) => xi + sign * h * v[i])));
+    const f = (sign: number) =>
+      score64(
+        referenceForward(
+          weights,
+          Float64Array.from(x, (xi, i) => xi + sign * h * v[i]),
+        ),
+      );
     const numeric = (f(1) - f(-1)) / (2 * h);
     const rel = Math.abs(numeric - analytic) / typical;
     errors.push(rel);
     const plain = Math.abs(numeric - analytic) / Math.abs(numeric);
-    console.log(`${label} direction ${k}: analytic ${analytic.toFixed(5)} numeric ${numeric.toFixed(5)} error/‖g‖ ${rel.toExponential(2)} (error/|numeric| ${plain.toExponential(2)})`);
+    console.log(
+      `${label} direction ${k}: analytic ${analytic.toFixed(5)} numeric ${numeric.toFixed(5)} error/‖g‖ ${rel.toExponential(2)} (error/|numeric| ${plain.toExponential(2)})`,
+    );
   }
   return errors;
 }
@@ -71,7 +88,14 @@ describe('input gradients', () => {
     const engine = await engineFor('wasm');
     for (const [i, p] of [photos()[0], photos()[6], photos()[10]].entries()) {
       const x = offTies(photoInput(p.path).input, i);
-      const errors = await checkDirections(engine, x, classScore([p.label]), (h) => h.logits[p.label], `${p.file} class ${p.label}`, 100 + i);
+      const errors = await checkDirections(
+        engine,
+        x,
+        classScore([p.label]),
+        (h) => h.logits[p.label],
+        `${p.file} class ${p.label}`,
+        100 + i,
+      );
       for (const e of errors) expect(e).toBeLessThan(1e-2);
     }
   });
@@ -83,12 +107,21 @@ describe('input gradients', () => {
     const wv = Float32Array.from({ length: 1000 }, () => random() - 0.5);
     const w = tf.tensor2d(wv, [1, 1000]);
     const linear64 = (h: Heads64) => h.preReluLogits.reduce((s, z, c) => s + z * wv[c], 0);
-    for (const e of await checkDirections(engine, x, linearScore(w, 'preReluLogits'), linear64, 'linear pre-ReLU', 11)) expect(e).toBeLessThan(1e-2);
+    for (const e of await checkDirections(engine, x, linearScore(w, 'preReluLogits'), linear64, 'linear pre-ReLU', 11))
+      expect(e).toBeLessThan(1e-2);
     const crossEntropy64 = (h: Heads64) => {
       const m = Math.max(...h.logits);
       return Math.log(h.logits.reduce((s, z) => s + Math.exp(z - m), 0)) + m - h.logits[3];
     };
-    for (const e of await checkDirections(engine, x, classScore([3], 'crossEntropy'), crossEntropy64, 'cross-entropy', 12)) expect(e).toBeLessThan(1e-2);
+    for (const e of await checkDirections(
+      engine,
+      x,
+      classScore([3], 'crossEntropy'),
+      crossEntropy64,
+      'cross-entropy',
+      12,
+    ))
+      expect(e).toBeLessThan(1e-2);
     w.dispose();
   });
 
@@ -170,7 +203,12 @@ describe('gradient paths agree', () => {
     const { setSimdKernelsEnabled } = await import('../../src/engine/kernels/ops.js');
     const engine = await engineFor('wasm');
     const x = tf.tensor4d(photoInput(photos()[4].path).input, [1, 224, 224, 3]);
-    const grads = () => tf.tidy(() => Object.values(engine.model.run(x, { score: classScore([photos()[4].label]), gradients: ['input', 'fire5'] }).gradients).map((g) => g.dataSync()));
+    const grads = () =>
+      tf.tidy(() =>
+        Object.values(
+          engine.model.run(x, { score: classScore([photos()[4].label]), gradients: ['input', 'fire5'] }).gradients,
+        ).map((g) => g.dataSync()),
+      );
     const simd = grads();
     setSimdKernelsEnabled(false);
     const stock = grads();
@@ -194,7 +232,11 @@ describe('gradient paths agree', () => {
     const oneHot = tf.oneHot(tf.tensor1d([label], 'int32'), 1000);
     const sparse = tf.tidy(() => engine.model.run(x, { score: classScore([label]) }).gradients.input!.dataSync());
     // linearScore declares no class support, so it takes the dense path.
-    const dense = tf.tidy(() => engine.model.run(x, { score: linearScore(tf.cast(oneHot, 'float32') as tf.Tensor2D) }).gradients.input!.dataSync());
+    const dense = tf.tidy(() =>
+      engine.model
+        .run(x, { score: linearScore(tf.cast(oneHot, 'float32') as tf.Tensor2D) })
+        .gradients.input!.dataSync(),
+    );
     let worst = 0;
     let scale = 0;
     for (let j = 0; j < sparse.length; j++) {
@@ -214,11 +256,21 @@ describe('scores on an intermediate layer (layerScore)', () => {
     const read = (t: tf.Tensor | undefined) => t!.dataSync() as Float32Array;
     const head = engine.model.run(x, { score: classScore([p.label]), gradients: ['input', 'fire5'] });
     const g5 = head.gradients.fire5!;
-    const layer = engine.model.run(x, { layerScore: { layer: 'fire5', fn: (a) => ({ value: tf.sum(tf.mul(a, g5), [1, 2, 3]) as tf.Tensor1D, dActivation: g5 }) } });
+    const layer = engine.model.run(x, {
+      layerScore: {
+        layer: 'fire5',
+        fn: (a) => ({ value: tf.sum(tf.mul(a, g5), [1, 2, 3]) as tf.Tensor1D, dActivation: g5 }),
+      },
+    });
     // The pre-ReLU class score is the mean of its class-map channel: the same score, seeded on the map.
     const pre = engine.model.run(x, { score: classScore([p.label], 'raw', 'preReluLogits') });
     const oneCell = tf.div(tf.oneHot(tf.fill([1, 13, 13], p.label, 'int32'), 1000), 169) as tf.Tensor4D;
-    const map = engine.model.run(x, { layerScore: { layer: 'classifier', fn: (z) => ({ value: tf.sum(tf.mul(z, oneCell), [1, 2, 3]) as tf.Tensor1D, dActivation: oneCell }) } });
+    const map = engine.model.run(x, {
+      layerScore: {
+        layer: 'classifier',
+        fn: (z) => ({ value: tf.sum(tf.mul(z, oneCell), [1, 2, 3]) as tf.Tensor1D, dActivation: oneCell }),
+      },
+    });
     const viaHeads = [read(head.gradients.input), read(layer.gradients.input)];
     const viaMap = [read(pre.gradients.input), read(map.gradients.input)];
     [head, layer, pre, map].forEach(disposeResult);
@@ -239,15 +291,33 @@ describe('scores on an intermediate layer (layerScore)', () => {
   it('match finite differences for ½‖fire5‖² (the DeepDream objective)', async () => {
     const engine = await engineFor('wasm');
     const x = photoInput(photos()[3].path).input;
-    const dream = { layer: 'fire5' as const, fn: (a: tf.Tensor4D) => ({ value: tf.mul(0.5, tf.sum(tf.square(a), [1, 2, 3])) as tf.Tensor1D, dActivation: a }) };
-    const errors = await checkDirections(engine, x, dream, (h) => 0.5 * h.fires.fire5.reduce((s, v) => s + v * v, 0), 'dream fire5', 21);
+    const dream = {
+      layer: 'fire5' as const,
+      fn: (a: tf.Tensor4D) => ({ value: tf.mul(0.5, tf.sum(tf.square(a), [1, 2, 3])) as tf.Tensor1D, dActivation: a }),
+    };
+    const errors = await checkDirections(
+      engine,
+      x,
+      dream,
+      (h) => 0.5 * h.fires.fire5.reduce((s, v) => s + v * v, 0),
+      'dream fire5',
+      21,
+    );
     for (const e of errors) expect(e).toBeLessThan(1e-2);
   });
 
   it('refuse gradients above the seeded layer', async () => {
     const engine = await engineFor('wasm');
     const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;
-    expect(() => engine.model.run(x, { layerScore: { layer: 'fire5', fn: (a) => ({ value: tf.sum(a, [1, 2, 3]) as tf.Tensor1D, dActivation: tf.onesLike(a) }) }, gradients: ['fire9'] })).toThrow(/fire9, which come after it/);
+    expect(() =>
+      engine.model.run(x, {
+        layerScore: {
+          layer: 'fire5',
+          fn: (a) => ({ value: tf.sum(a, [1, 2, 3]) as tf.Tensor1D, dActivation: tf.onesLike(a) }),
+        },
+        gradients: ['fire9'],
+      }),
+    ).toThrow(/fire9, which come after it/);
     x.dispose();
   });
 });

@@ -79,7 +79,9 @@ describe('model data resolution', () => {
     writeFileSync(victim, Buffer.from(original.map((b, i) => (i === original.length - 1 ? b ^ 1 : b))));
     await expect(resolveModelData({ dir })).rejects.toThrow(new RegExp(`${someWeight}.*SHA-256 mismatch`));
     truncateSync(victim, 100);
-    await expect(resolveModelData({ dir })).rejects.toThrow(new RegExp(`${someWeight}.*expected ${original.length} bytes, found 100 \\(truncated\\)`));
+    await expect(resolveModelData({ dir })).rejects.toThrow(
+      new RegExp(`${someWeight}.*expected ${original.length} bytes, found 100 \\(truncated\\)`),
+    );
     rmSync(victim);
     await expect(resolveModelData({ dir })).rejects.toThrow(new RegExp(`${someWeight}: missing`));
   });
@@ -118,6 +120,8 @@ describe('model data resolution', () => {
   });
 
   it('says so when nothing is local and downloading is off', async () => {
-    await expect(resolveModelData({ sharedDir: null, cacheDir: join(tmp, 'empty'), allowDownload: false, env: {} })).rejects.toThrow(/downloading is disabled/);
+    await expect(
+      resolveModelData({ sharedDir: null, cacheDir: join(tmp, 'empty'), allowDownload: false, env: {} }),
+    ).rejects.toThrow(/downloading is disabled/);
   });
 });

@@ -36,7 +36,9 @@ describe('parseNpy', () => {
   });
 
   it('rejects bad magic, truncation, unsupported dtypes and Fortran order, naming the file', () => {
-    expect(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'x.npy')).toThrow(/x\.npy: not a \.npy file/);
+    expect(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'x.npy')).toThrow(
+      /x\.npy: not a \.npy file/,
+    );
     const good = makeNpy('<f4', [4], new Uint8Array(16));
     expect(() => parseNpy(good.subarray(0, good.length - 1), 'w.npy')).toThrow(/w\.npy: truncated/);
     expect(() => parseNpy(makeNpy('<f8', [2], new Uint8Array(16)), 'd.npy')).toThrow(/unsupported dtype <f8/);

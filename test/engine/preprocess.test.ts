@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGENET_MEAN, IMAGENET_STD, ImageInputError, normalize, preprocess, resampleWindow, type RgbaImage } from '../../src/engine/preprocess.js';
+import {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  ImageInputError,
+  normalize,
+  preprocess,
+  type RgbaImage,
+  resampleWindow,
+} from '../../src/engine/preprocess.js';
 
 function image(width: number, height: number, fill: (x: number, y: number) => [number, number, number]): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -13,19 +21,28 @@ function image(width: number, height: number, fill: (x: number, y: number) => [n
 
 describe('preprocess', () => {
   it('crop: short side to 256, centred 224 crop, and the source region it shows', () => {
-    const g = preprocess(image(500, 375, () => [0, 0, 0]), 'crop').geometry;
+    const g = preprocess(
+      image(500, 375, () => [0, 0, 0]),
+      'crop',
+    ).geometry;
     // 500×375 → 341×256 (int(256·500/375) = 341); crop left = round(58.5) = 58 (half to even), top = 16.
     expect(g.region.x).toBeCloseTo((58 * 500) / 341, 6);
     expect(g.region.y).toBeCloseTo((16 * 375) / 256, 6);
     expect(g.region.width).toBeCloseTo((224 * 500) / 341, 6);
     expect(g.region.height).toBeCloseTo((224 * 375) / 256, 6);
-    const tall = preprocess(image(300, 500, () => [0, 0, 0]), 'crop').geometry;
+    const tall = preprocess(
+      image(300, 500, () => [0, 0, 0]),
+      'crop',
+    ).geometry;
     expect(tall.region.width).toBeCloseTo((224 * 300) / 256, 6);
     expect(tall.region.x).toBeCloseTo((16 * 300) / 256, 6);
   });
 
   it('fit: the whole image, stretched', () => {
-    const g = preprocess(image(640, 100, () => [0, 0, 0]), 'fit').geometry;
+    const g = preprocess(
+      image(640, 100, () => [0, 0, 0]),
+      'fit',
+    ).geometry;
     expect(g.region).toEqual({ x: 0, y: 0, width: 640, height: 100 });
   });
 
@@ -38,9 +55,18 @@ describe('preprocess', () => {
   });
 
   it('keeps constant images constant at any scale (weights sum to one, up or down)', () => {
-    for (const [w, h] of [[1000, 700], [50, 30], [224, 300], [3, 3]]) {
-      const { pixels } = preprocess(image(w, h, () => [200, 17, 99]), 'crop');
-      for (let i = 0; i < pixels.length; i += 3) expect([pixels[i], pixels[i + 1], pixels[i + 2]]).toEqual([200, 17, 99]);
+    for (const [w, h] of [
+      [1000, 700],
+      [50, 30],
+      [224, 300],
+      [3, 3],
+    ]) {
+      const { pixels } = preprocess(
+        image(w, h, () => [200, 17, 99]),
+        'crop',
+      );
+      for (let i = 0; i < pixels.length; i += 3)
+        expect([pixels[i], pixels[i + 1], pixels[i + 2]]).toEqual([200, 17, 99]);
     }
   });
 
@@ -48,14 +74,20 @@ describe('preprocess', () => {
     const board = image(448, 448, (x, y) => ((x + y) % 2 ? [255, 255, 255] : [0, 0, 0]));
     const out = resampleWindow(board, 224, 224, 0, 0, 224, 224);
     // Interior only: at the border the clipped filter is asymmetric (as in PIL).
-    for (let y = 1; y < 223; y++) for (let x = 3; x < 221 * 3; x++) expect(Math.abs(out[y * 224 * 3 + x] - 127.5)).toBeLessThanOrEqual(0.5);
+    for (let y = 1; y < 223; y++)
+      for (let x = 3; x < 221 * 3; x++) expect(Math.abs(out[y * 224 * 3 + x] - 127.5)).toBeLessThanOrEqual(0.5);
     // Without antialiasing (plain bilinear at 2×) the result would be all black or all white.
   });
 
   it('rejects broken images and unknown modes with specific errors', () => {
     expect(() => preprocess({ width: 0, height: 10, data: new Uint8Array(0) })).toThrow(/invalid size 0×10/);
     expect(() => preprocess({ width: 2, height: 2, data: new Uint8Array(15) })).toThrow(/15 bytes, expected 16/);
-    expect(() => preprocess(image(4, 4, () => [0, 0, 0]), 'zoom' as never)).toThrow(ImageInputError);
+    expect(() =>
+      preprocess(
+        image(4, 4, () => [0, 0, 0]),
+        'zoom' as never,
+      ),
+    ).toThrow(ImageInputError);
   });
 });
 

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { LAYER_NAMES } from '../../src/engine/architecture.js';
 import { normalize } from '../../src/engine/preprocess.js';
@@ -43,10 +43,16 @@ describe('SqueezeNet outputs and hygiene (wasm)', () => {
     const shapes = Object.fromEntries(Object.entries(r.activations).map(([k, v]) => [k, v.shape]));
     expect(shapes).toEqual({
       conv1: [1, 111, 111, 64],
-      fire2: [1, 55, 55, 128], fire3: [1, 55, 55, 128],
-      fire4: [1, 27, 27, 256], fire5: [1, 27, 27, 256],
-      fire6: [1, 13, 13, 384], fire7: [1, 13, 13, 384], fire8: [1, 13, 13, 512], fire9: [1, 13, 13, 512],
-      classifier: [1, 13, 13, 1000], classifier_relu: [1, 13, 13, 1000],
+      fire2: [1, 55, 55, 128],
+      fire3: [1, 55, 55, 128],
+      fire4: [1, 27, 27, 256],
+      fire5: [1, 27, 27, 256],
+      fire6: [1, 13, 13, 384],
+      fire7: [1, 13, 13, 384],
+      fire8: [1, 13, 13, 512],
+      fire9: [1, 13, 13, 512],
+      classifier: [1, 13, 13, 1000],
+      classifier_relu: [1, 13, 13, 1000],
     });
     // Heads are consistent with the class map: logits average the ReLU'd map, pre-ReLU logits the raw one.
     const map = await r.activations.classifier!.data();
@@ -69,11 +75,15 @@ describe('SqueezeNet outputs and hygiene (wasm)', () => {
 
   it('gives each batch element the same result as running it alone', async () => {
     const engine = await engineFor('wasm');
-    const inputs = photos().slice(0, 3).map((p) => photoInput(p.path).input);
+    const inputs = photos()
+      .slice(0, 3)
+      .map((p) => photoInput(p.path).input);
     const batch = new Float32Array(3 * 224 * 224 * 3);
-    inputs.forEach((x, i) => batch.set(x, i * x.length));
+    for (const [i, x] of inputs.entries()) batch.set(x, i * x.length);
     const together = logitsOf(engine, batch, 3);
-    inputs.forEach((x, i) => expect(maxAbsDiff(together.subarray(i * 1000, (i + 1) * 1000), logitsOf(engine, x))).toBeLessThan(1e-4));
+    for (const [i, x] of inputs.entries()) {
+      expect(maxAbsDiff(together.subarray(i * 1000, (i + 1) * 1000), logitsOf(engine, x))).toBeLessThan(1e-4);
+    }
   });
 
   it('leaks no tensors over many forward and gradient calls', async () => {
@@ -82,7 +92,12 @@ describe('SqueezeNet outputs and hygiene (wasm)', () => {
     const baseline = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) {
       disposeResult(engine.model.run(input, { activations: ['fire9', 'conv1'] }));
-      disposeResult(engine.model.run(input, { score: classScore([i * 37], i % 2 ? 'crossEntropy' : 'raw'), gradients: ['input', 'fire5', 'classifier'] }));
+      disposeResult(
+        engine.model.run(input, {
+          score: classScore([i * 37], i % 2 ? 'crossEntropy' : 'raw'),
+          gradients: ['input', 'fire5', 'classifier'],
+        }),
+      );
       await engine.classifier.probabilities(photoInput(photos()[1].path).input);
     }
     expect(tf.memory().numTensors).toBe(baseline);
@@ -110,7 +125,8 @@ describe('SqueezeNet outputs and hygiene (wasm)', () => {
     order.forEach((file, i) => {
       const img = decodeImage(readFileSync(photos().find((p) => p.file === file)!.path), file);
       let sum = 0;
-      for (let p = 0; p < 224 * 224; p++) for (let c = 0; c < 3; c++) sum += Math.abs(img.data[p * 4 + c] - pixels[(i * 224 * 224 + p) * 3 + c]);
+      for (let p = 0; p < 224 * 224; p++)
+        for (let c = 0; c < 3; c++) sum += Math.abs(img.data[p * 4 + c] - pixels[(i * 224 * 224 + p) * 3 + c]);
       const mean = sum / (224 * 224 * 3);
       console.log(`${file}: mean |Δpixel| vs reference decoder = ${mean.toFixed(3)}`);
       expect(mean).toBeLessThan(2); // JPEG decoders differ in IDCT/upsampling, by about a level
@@ -124,7 +140,9 @@ describe('independent float64 forward (the finite-difference oracle)', () => {
     const { loadWeightsNode } = await import('../../src/engine/node-weights.js');
     const engine = await engineFor('wasm');
     const ref = referenceCases()[1];
-    expect(maxAbsDiff(referenceForward(await loadWeightsNode(engine.data), ref.inputNHWC).logits, ref.logits)).toBeLessThan(1e-3);
+    expect(
+      maxAbsDiff(referenceForward(await loadWeightsNode(engine.data), ref.inputNHWC).logits, ref.logits),
+    ).toBeLessThan(1e-3);
   });
 });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONVS, PARAMETER_COUNT } from '../../src/engine/architecture.js';
 import type { NpyArray } from '../../src/engine/npy.js';
-import { packWeights, sourceFileName, unpackWeights, weightsFromNpy, WeightsError } from '../../src/engine/weights.js';
+import { packWeights, sourceFileName, unpackWeights, WeightsError, weightsFromNpy } from '../../src/engine/weights.js';
 import { MODELS, npy } from '../helpers/data.js';
 
 const WEIGHTS = join(MODELS, 'squeezenet1_1', 'weights');
@@ -20,7 +20,11 @@ describe('weights', () => {
       const src = npy(join(WEIGHTS, sourceFileName(c, 'weight')));
       const [O, I, K] = src.shape;
       const hwio = w[c].kernel;
-      for (const [o, i, h, x] of [[0, 0, 0, 0], [O - 1, I - 1, K - 1, K - 1], [Math.floor(O / 3), Math.floor(I / 2), 0, K - 1]]) {
+      for (const [o, i, h, x] of [
+        [0, 0, 0, 0],
+        [O - 1, I - 1, K - 1, K - 1],
+        [Math.floor(O / 3), Math.floor(I / 2), 0, K - 1],
+      ]) {
         expect(hwio[((h * K + x) * I + i) * O + o]).toBe(src.data[((o * I + i) * K + h) * K + x]);
       }
     }
@@ -50,11 +54,18 @@ describe('weights', () => {
     expect(() => unpackWeights(manifest, bin.subarray(0, bin.length - 2))).toThrow(/truncated or wrong file/);
     const badShape = structuredClone(manifest);
     badShape.tensors[0].shape = [3, 3, 3, 32];
-    expect(() => unpackWeights(badShape, bin)).toThrow(/conv0\/kernel has shape \(3, 3, 3, 32\), expected \(3, 3, 3, 64\)/);
+    expect(() => unpackWeights(badShape, bin)).toThrow(
+      /conv0\/kernel has shape \(3, 3, 3, 32\), expected \(3, 3, 3, 64\)/,
+    );
     const missing = structuredClone(manifest);
     missing.tensors = missing.tensors.filter((t) => t.name !== 'conv7/bias');
     expect(() => unpackWeights(missing, bin)).toThrow(WeightsError);
-    const get = (name: string): NpyArray => (name.includes('conv5_weight') ? { shape: [1, 2], dtype: 'float32', data: new Float32Array(2) } : npy(join(WEIGHTS, name)));
-    expect(() => weightsFromNpy(get)).toThrow(/squeezenet0_conv5_weight\.npy: expected float32 of shape \(64, 16, 1, 1\)/);
+    const get = (name: string): NpyArray =>
+      name.includes('conv5_weight')
+        ? { shape: [1, 2], dtype: 'float32', data: new Float32Array(2) }
+        : npy(join(WEIGHTS, name));
+    expect(() => weightsFromNpy(get)).toThrow(
+      /squeezenet0_conv5_weight\.npy: expected float32 of shape \(64, 16, 1, 1\)/,
+    );
   });
 });

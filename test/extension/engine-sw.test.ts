@@ -16,7 +16,15 @@ import { ensureBuilt } from '../../esbuild.config.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from '../../src/background/integrity.js';
 import { classScore } from '../../src/engine/scores.js';
 import { disposeResult } from '../../src/engine/squeezenet.js';
-import { callHook, EXTENSION_ID, fromBase64, launchExtension, restartServiceWorker, toBase64, type LaunchedExtension } from '../helpers/browser.js';
+import {
+  callHook,
+  EXTENSION_ID,
+  fromBase64,
+  type LaunchedExtension,
+  launchExtension,
+  restartServiceWorker,
+  toBase64,
+} from '../helpers/browser.js';
 import { maxAbsDiff, referenceCases } from '../helpers/data.js';
 import { engineFor } from '../helpers/engine.js';
 
@@ -45,7 +53,9 @@ describe('engine in the extension service worker', () => {
     // Lazy start: evaluating the worker loads nothing.
     expect(info.engine).toBeNull();
     expect(info.numTensors).toBe(0);
-    console.log(`Chromium ${ext.browserVersion}; worker script start ${info.clock.scriptStartedAt.toFixed(1)} ms after its time origin, bundle evaluated at ${info.clock.swStartedAt.toFixed(1)} ms`);
+    console.log(
+      `Chromium ${ext.browserVersion}; worker script start ${info.clock.scriptStartedAt.toFixed(1)} ms after its time origin, bundle evaluated at ${info.clock.swStartedAt.toFixed(1)} ms`,
+    );
   });
 
   it('reproduces the reference logits on WASM (SIMD, 1 thread) and says why WebGPU was skipped', async () => {
@@ -69,26 +79,41 @@ describe('engine in the extension service worker', () => {
     }
     // The same three as one batch: rows must not interfere.
     const batch = new Float32Array(cases.length * cases[0].inputNHWC.length);
-    cases.forEach((c, i) => batch.set(c.inputNHWC, i * c.inputNHWC.length));
+    for (const [i, c] of cases.entries()) batch.set(c.inputNHWC, i * c.inputNHWC.length);
     const rb = await callHook(ext.sw, 'classify', { input: toBase64(batch), n: cases.length });
-    cases.forEach((c, i) => expect(maxAbsDiff(rb.logits[i], c.logits), `batch row ${i}`).toBeLessThan(TOLERANCE));
+    for (const [i, c] of cases.entries())
+      expect(maxAbsDiff(rb.logits[i], c.logits), `batch row ${i}`).toBeLessThan(TOLERANCE);
 
     // Why WebGPU was not used must be recorded, and must be the true reason on this machine.
     const gpu = await ext.sw.evaluate(async () => {
-      const g = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null> } }).gpu;
+      const g = (
+        navigator as unknown as {
+          gpu?: {
+            requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null>;
+          };
+        }
+      ).gpu;
       if (!g) return 'no navigator.gpu';
       const adapter = await g.requestAdapter();
       if (!adapter) return 'no adapter';
       return adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter ? 'fallback adapter' : 'hardware adapter';
     });
     const r0 = rb.backend;
-    console.log(`WASM max |Δlogit| per reference input: ${diffs.map((d) => d.toExponential(2)).join(', ')}; WebGPU: ${gpu}; fallbacks: ${JSON.stringify(r0.fallbacks)}`);
+    console.log(
+      `WASM max |Δlogit| per reference input: ${diffs.map((d) => d.toExponential(2)).join(', ')}; WebGPU: ${gpu}; fallbacks: ${JSON.stringify(r0.fallbacks)}`,
+    );
     if (gpu === 'hardware adapter') {
-      throw new Error('this machine has a hardware WebGPU adapter: the default backend should then be webgpu, not wasm');
+      throw new Error(
+        'this machine has a hardware WebGPU adapter: the default backend should then be webgpu, not wasm',
+      );
     }
     const webgpu = r0.fallbacks.find((f) => f.backend === 'webgpu');
     expect(webgpu, 'the report must say why WebGPU was skipped').toBeDefined();
-    const expected = { 'fallback adapter': /software fallback/i, 'no adapter': /adapter/i, 'no navigator.gpu': /navigator\.gpu/ }[gpu];
+    const expected = {
+      'fallback adapter': /software fallback/i,
+      'no adapter': /adapter/i,
+      'no navigator.gpu': /navigator\.gpu/,
+    }[gpu];
     expect(webgpu!.reason).toMatch(expected);
   });
 
@@ -96,11 +121,16 @@ describe('engine in the extension service worker', () => {
     await callHook(ext.sw, 'engineReset');
     try {
       // If WebGPU cannot initialize, the hook rejects with selectBackend's reason and this fails.
-      const r = await callHook(ext.sw, 'classify', { input: toBase64(cases[0].inputNHWC), engine: { backend: 'webgpu', allowFallbackAdapter: true } });
+      const r = await callHook(ext.sw, 'classify', {
+        input: toBase64(cases[0].inputNHWC),
+        engine: { backend: 'webgpu', allowFallbackAdapter: true },
+      });
       expect(r.backend.backend).toBe('webgpu');
       expect(r.backend.adapter).toBeDefined();
       const diff = maxAbsDiff(r.logits[0], cases[0].logits);
-      console.log(`WebGPU (${JSON.stringify(r.backend.adapter)}): max |Δlogit| ${diff.toExponential(2)}, first forward ${r.ms.toFixed(0)} ms`);
+      console.log(
+        `WebGPU (${JSON.stringify(r.backend.adapter)}): max |Δlogit| ${diff.toExponential(2)}, first forward ${r.ms.toFixed(0)} ms`,
+      );
       expect(diff).toBeLessThan(TOLERANCE);
       expect(r.numTensors.after).toBe(r.numTensors.before);
     } finally {
@@ -108,10 +138,14 @@ describe('engine in the extension service worker', () => {
     }
   });
 
-  it('computes the input gradient in the worker, equal to the Node engine\'s, without leaking tensors', async () => {
+  it("computes the input gradient in the worker, equal to the Node engine's, without leaking tensors", async () => {
     const c = cases[0];
     const target = argmax(c.logits); // top-1: positive logit, so the gradient flows through the final ReLU
-    const r = await callHook(ext.sw, 'gradient', { input: toBase64(c.inputNHWC), classes: [target], returnGradient: true });
+    const r = await callHook(ext.sw, 'gradient', {
+      input: toBase64(c.inputNHWC),
+      classes: [target],
+      returnGradient: true,
+    });
     expect(r.backend.backend).toBe('wasm');
     expect(r.shape).toEqual([1, 224, 224, 3]);
     const g = fromBase64(r.gradient!);
@@ -143,7 +177,9 @@ describe('engine in the extension service worker', () => {
     }
     const cosine = dot / Math.sqrt(na * nb);
     const diff = maxAbsDiff(g, ref);
-    console.log(`SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`);
+    console.log(
+      `SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`,
+    );
     expect(cosine).toBeGreaterThan(0.99999);
     expect(diff).toBeLessThan(1e-3 * r.stats.maxAbs);
   });
@@ -163,8 +199,12 @@ describe('engine in the extension service worker', () => {
 
   it('rejects malformed input with a clear error', async () => {
     await expect(callHook(ext.sw, 'classify', { input: [1, 2, 3] })).rejects.toThrow(/224×224×3/);
-    await expect(callHook(ext.sw, 'classify', { input: toBase64(cases[0].inputNHWC), n: 2 })).rejects.toThrow(/2×224×224×3/);
-    await expect(callHook(ext.sw, 'gradient', { input: toBase64(cases[0].inputNHWC), classes: [1000] })).rejects.toThrow(/class index/);
+    await expect(callHook(ext.sw, 'classify', { input: toBase64(cases[0].inputNHWC), n: 2 })).rejects.toThrow(
+      /2×224×224×3/,
+    );
+    await expect(
+      callHook(ext.sw, 'gradient', { input: toBase64(cases[0].inputNHWC), classes: [1000] }),
+    ).rejects.toThrow(/class index/);
     // Failed calls leave nothing behind.
     const info = await callHook(ext.sw, 'info');
     expect(info.numTensors).toBe(info.engine!.baselineTensors);
@@ -181,7 +221,9 @@ describe('weights integrity', () => {
     await expect(verifyWeightsBinary(bytes, good, file, manifest)).resolves.toBeUndefined();
     const padded = new Uint8Array(bytes.length + 16);
     padded.set(bytes, 8);
-    await expect(verifyWeightsBinary(padded.subarray(8, 8 + bytes.length), good, file, manifest)).resolves.toBeUndefined();
+    await expect(
+      verifyWeightsBinary(padded.subarray(8, 8 + bytes.length), good, file, manifest),
+    ).resolves.toBeUndefined();
   });
 
   it('rejects a truncated binary, naming the file', async () => {
@@ -202,14 +244,23 @@ describe('weights integrity', () => {
   });
 
   it('rejects a manifest without a checksum, naming it', async () => {
-    await expect(verifyWeightsBinary(bytes, { sha256: undefined, byteLength: bytes.length }, file, manifest)).rejects.toThrow(manifest);
+    await expect(
+      verifyWeightsBinary(bytes, { sha256: undefined, byteLength: bytes.length }, file, manifest),
+    ).rejects.toThrow(manifest);
   });
 
   it('the packaged manifests match their binaries', async () => {
     const dist = await ensureBuilt();
     for (const dtype of ['float32', 'float16']) {
-      const m = JSON.parse(await readFile(join(dist, 'models', `squeezenet1_1.${dtype}.json`), 'utf8')) as { sha256: string; byteLength: number };
-      await verifyWeightsBinary(await readFile(join(dist, 'models', `squeezenet1_1.${dtype}.bin`)), m, `squeezenet1_1.${dtype}.bin`);
+      const m = JSON.parse(await readFile(join(dist, 'models', `squeezenet1_1.${dtype}.json`), 'utf8')) as {
+        sha256: string;
+        byteLength: number;
+      };
+      await verifyWeightsBinary(
+        await readFile(join(dist, 'models', `squeezenet1_1.${dtype}.bin`)),
+        m,
+        `squeezenet1_1.${dtype}.bin`,
+      );
     }
   });
 });
@@ -236,11 +287,17 @@ describe('damaged weights in the extension package', () => {
 
   it('refuses to load them, names the file, and stays retryable', async () => {
     const input = toBase64(cases[0].inputNHWC);
-    await expect(callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm' } })).rejects.toThrow(/models\/squeezenet1_1\.float32\.bin is corrupted.*SHA-256/);
+    await expect(callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm' } })).rejects.toThrow(
+      /models\/squeezenet1_1\.float32\.bin is corrupted.*SHA-256/,
+    );
     // A failed load is not cached: the next call tries again (and fails again, for the same reason).
     expect((await callHook(ext.sw, 'info')).engine).toBeNull();
-    await expect(callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm' } })).rejects.toThrow(/squeezenet1_1\.float32\.bin/);
-    await expect(callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm', weights: 'float16' } })).rejects.toThrow(/models\/squeezenet1_1\.float16\.bin is truncated: 1000 bytes/);
+    await expect(callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm' } })).rejects.toThrow(
+      /squeezenet1_1\.float32\.bin/,
+    );
+    await expect(
+      callHook(ext.sw, 'classify', { input, engine: { backend: 'wasm', weights: 'float16' } }),
+    ).rejects.toThrow(/models\/squeezenet1_1\.float16\.bin is truncated: 1000 bytes/);
     expect((await callHook(ext.sw, 'info')).numTensors).toBe(0);
   });
 });

@@ -14,8 +14,8 @@ import { decodeImage } from '../../src/engine/decode-node.js';
 import { loadEngineNode, type NodeEngine } from '../../src/engine/node.js';
 import { normalize } from '../../src/engine/preprocess.js';
 import { argmax } from '../../src/shared/numeric.js';
-import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
-import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
+import { type LaunchedExtension, launchExtension } from '../helpers/browser.js';
+import { type FixtureServers, startFixtureServers } from '../helpers/fixture-server.js';
 import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
@@ -43,7 +43,11 @@ const GORILLA = 366;
 async function pickTarget(popup: Page, query: string, label: string): Promise<void> {
   await popup.fill('[data-testid="fool-target-search"]', query);
   await popup.click(`[data-testid="fool-target-results"] button:text-is("${label}")`);
-  await popup.waitForFunction((label) => document.querySelector('[data-testid="fool-target"]')?.textContent === label, label, { polling: 50 });
+  await popup.waitForFunction(
+    (label) => document.querySelector('[data-testid="fool-target"]')?.textContent === label,
+    label,
+    { polling: 50 },
+  );
 }
 
 describe('fooling panel', () => {
@@ -60,7 +64,9 @@ describe('fooling panel', () => {
 
     // The search ranks whole-label matches first and shows the class names.
     await popup.fill('[data-testid="fool-target-search"]', 'gorill');
-    const offered = await popup.$$eval('[data-testid="fool-target-results"] button', (bs) => bs.map((b) => b.textContent));
+    const offered = await popup.$$eval('[data-testid="fool-target-results"] button', (bs) =>
+      bs.map((b) => b.textContent),
+    );
     expect(offered).toContain('gorilla');
     await popup.fill('[data-testid="fool-target-search"]', 'no such thing at all');
     expect(await popup.textContent('[data-testid="fool-target-results"]')).toMatch(/No ImageNet class matches/);
@@ -73,12 +79,20 @@ describe('fooling panel', () => {
     await popup.click('[data-testid="fool-start"]');
 
     await popup.waitForSelector('[data-testid="fool-result"]', { timeout: 60_000 });
-    await popup.waitForFunction(() => {
-      const r = document.querySelector('[data-testid="fool-result"]')!.getBoundingClientRect();
-      return r.top >= -1 && r.bottom <= innerHeight + 1; // ±1 px: scrolling snaps to whole pixels
-    }, null, { polling: 50, timeout: 5_000 });
+    await popup.waitForFunction(
+      () => {
+        const r = document.querySelector('[data-testid="fool-result"]')!.getBoundingClientRect();
+        return r.top >= -1 && r.bottom <= innerHeight + 1; // ±1 px: scrolling snaps to whole pixels
+      },
+      null,
+      { polling: 50, timeout: 5_000 },
+    );
     await popup.setViewportSize({ width: 380, height: 900 });
-    const result = await popup.$eval('[data-testid="fool-result"]', (el) => ({ text: el.textContent, success: el.getAttribute('data-success'), label: el.getAttribute('data-label') }));
+    const result = await popup.$eval('[data-testid="fool-result"]', (el) => ({
+      text: el.textContent,
+      success: el.getAttribute('data-success'),
+      label: el.getAttribute('data-label'),
+    }));
     expect(result.success).toBe('true');
     expect(result.label).toBe('gorilla');
     expect(result.text).toMatch(/^Fooled: SqueezeNet now sees “gorilla”/);
@@ -91,10 +105,17 @@ describe('fooling panel', () => {
         const c = document.querySelector(sel) as HTMLCanvasElement;
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let off = 0;
-        for (let i = 0; i < d.length; i += 4) off = Math.max(off, Math.abs(d[i] - 128), Math.abs(d[i + 1] - 128), Math.abs(d[i + 2] - 128));
+        for (let i = 0; i < d.length; i += 4)
+          off = Math.max(off, Math.abs(d[i] - 128), Math.abs(d[i + 1] - 128), Math.abs(d[i + 2] - 128));
         return off;
       };
-      return { src: fooled.src, complete: fooled.complete && fooled.naturalWidth === 224, diff: stats('[data-testid="fool-difference"]'), diff10: stats('[data-testid="fool-difference-10x"]'), href: (document.querySelector('[data-testid="fool-download"]') as HTMLAnchorElement).href };
+      return {
+        src: fooled.src,
+        complete: fooled.complete && fooled.naturalWidth === 224,
+        diff: stats('[data-testid="fool-difference"]'),
+        diff10: stats('[data-testid="fool-difference-10x"]'),
+        href: (document.querySelector('[data-testid="fool-download"]') as HTMLAnchorElement).href,
+      };
     });
     expect(pictures.complete).toBe(true);
     expect(pictures.href).toBe(pictures.src); // the download is the verified image
@@ -105,7 +126,23 @@ describe('fooling panel', () => {
     fooledPng = pictures.src;
     await screenshot(popup, 'fool-result');
 
-    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: { success: boolean; confidence: number; target: { index: number }; reclassified: { index: number; prob: number } } } }[]).find((j) => j.id === id)!.results.fool!, id);
+    const stored = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: {
+              fool?: {
+                success: boolean;
+                confidence: number;
+                target: { index: number };
+                reclassified: { index: number; prob: number };
+              };
+            };
+          }[]
+        ).find((j) => j.id === id)!.results.fool!,
+      id,
+    );
     expect(stored.success).toBe(true);
     // The popup asks for a confident answer by default: ≥ 90 % for the target, from the PNG's bytes.
     expect(stored.confidence).toBe(0.9);
@@ -131,12 +168,24 @@ describe('fooling panel', () => {
   });
 
   it('"Replace on page" swaps the page image; right-clicking it again gives the target; "Restore" brings the original back', async () => {
-    const before = await page.$eval('#same', (img) => ({ src: (img as HTMLImageElement).currentSrc, w: img.getBoundingClientRect().width, h: img.getBoundingClientRect().height }));
+    const before = await page.$eval('#same', (img) => ({
+      src: (img as HTMLImageElement).currentSrc,
+      w: img.getBoundingClientRect().width,
+      h: img.getBoundingClientRect().height,
+    }));
     await popup.click('[data-testid="fool-replace"]');
     await popup.waitForSelector('[data-testid="fool-restore"]');
     expect(await popup.textContent('[data-testid="fool-page-status"]')).toMatch(/page now shows the fooled image/);
-    await page.waitForFunction(() => (document.querySelector('#same') as HTMLImageElement).currentSrc.startsWith('data:image/png'), null, { polling: 50 });
-    const after = await page.$eval('#same', (img) => ({ src: (img as HTMLImageElement).currentSrc, w: img.getBoundingClientRect().width, h: img.getBoundingClientRect().height }));
+    await page.waitForFunction(
+      () => (document.querySelector('#same') as HTMLImageElement).currentSrc.startsWith('data:image/png'),
+      null,
+      { polling: 50 },
+    );
+    const after = await page.$eval('#same', (img) => ({
+      src: (img as HTMLImageElement).currentSrc,
+      w: img.getBoundingClientRect().width,
+      h: img.getBoundingClientRect().height,
+    }));
     expect(after.src).toBe(fooledPng);
     expect(Math.abs(after.w - before.w)).toBeLessThan(1); // the layout does not move
     expect(Math.abs(after.h - before.h)).toBeLessThan(1);
@@ -153,7 +202,11 @@ describe('fooling panel', () => {
     await popup.waitForSelector('[data-testid="fool-restore"]');
     await popup.click('[data-testid="fool-restore"]');
     await popup.waitForSelector('[data-testid="fool-replace"]');
-    await page.waitForFunction((src) => (document.querySelector('#same') as HTMLImageElement).currentSrc === src, before.src, { polling: 50 });
+    await page.waitForFunction(
+      (src) => (document.querySelector('#same') as HTMLImageElement).currentSrc === src,
+      before.src,
+      { polling: 50 },
+    );
   });
 
   it("a long attack's Cancel button stays the same element while progress arrives, and cancelling leaves no result", async () => {
@@ -168,9 +221,17 @@ describe('fooling panel', () => {
     await popup.fill('[data-testid="fool-budget"]', '0.5');
     await popup.click('[data-testid="fool-start"]');
     const cancel = await popup.waitForSelector('[data-testid="fool-cancel"]', { timeout: 20_000 });
-    await popup.waitForFunction(() => /step \d+ of 40/.test(document.querySelector('[data-testid="fool-progress"]')?.textContent ?? ''), null, { polling: 50, timeout: 20_000 });
+    await popup.waitForFunction(
+      () => /step \d+ of 40/.test(document.querySelector('[data-testid="fool-progress"]')?.textContent ?? ''),
+      null,
+      { polling: 50, timeout: 20_000 },
+    );
     const first = await popup.textContent('[data-testid="fool-progress"]');
-    await popup.waitForFunction((first) => document.querySelector('[data-testid="fool-progress"]')?.textContent !== first, first, { polling: 50, timeout: 20_000 });
+    await popup.waitForFunction(
+      (first) => document.querySelector('[data-testid="fool-progress"]')?.textContent !== first,
+      first,
+      { polling: 50, timeout: 20_000 },
+    );
     await screenshot(popup, 'fool-running');
     // Several progress writes later, the button the user aims at is still in the document.
     expect(await cancel.evaluate((b) => b.isConnected)).toBe(true);
@@ -179,7 +240,17 @@ describe('fooling panel', () => {
     await popup.waitForSelector('[data-testid="fool-running"]', { state: 'detached', timeout: 20_000 });
     expect(await popup.locator('[data-testid="fool-result"]').count()).toBe(0);
     expect(await popup.locator('[data-testid="fool-run-error"]').count()).toBe(0);
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { fool?: unknown }; runs: { fool?: unknown } }[]).find((j) => j.id === id)!, id);
+    const job = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: { fool?: unknown };
+            runs: { fool?: unknown };
+          }[]
+        ).find((j) => j.id === id)!,
+      id,
+    );
     expect(job.results.fool).toBeUndefined();
     expect(job.runs.fool).toBeUndefined();
   });
@@ -205,7 +276,11 @@ describe('fooling panel', () => {
 
 describe('saliency on the page, and its sanity check', () => {
   let id = '';
-  const overlayRect = () => page.evaluate(() => document.querySelector('[data-squeezelens-overlay]')?.getBoundingClientRect().toJSON() as DOMRect | undefined);
+  const overlayRect = () =>
+    page.evaluate(
+      () =>
+        document.querySelector('[data-squeezelens-overlay]')?.getBoundingClientRect().toJSON() as DOMRect | undefined,
+    );
   /** Where the photo is drawn: the fixture's images are `object-fit: cover` in a 150×100 box (no border or padding). */
   const imageRect = () =>
     page.$eval('#same', (el) => {
@@ -214,7 +289,12 @@ describe('saliency on the page, and its sanity check', () => {
       const s = Math.max(box.width / img.naturalWidth, box.height / img.naturalHeight);
       const w = img.naturalWidth * s;
       const h = img.naturalHeight * s;
-      return { left: box.left + (box.width - w) / 2, top: box.top + (box.height - h) / 2, width: w, height: h } as DOMRect;
+      return {
+        left: box.left + (box.width - w) / 2,
+        top: box.top + (box.height - h) / 2,
+        width: w,
+        height: h,
+      } as DOMRect;
     });
 
   it('"Show on page" draws the map over the image, aligned through scroll and resize, and removes it', async () => {
@@ -224,7 +304,24 @@ describe('saliency on the page, and its sanity check', () => {
     await popup.click('[data-testid="saliency-show-on-page"]');
     await popup.waitForSelector('[data-testid="saliency-remove-from-page"]');
     await page.waitForSelector('[data-squeezelens-overlay]', { state: 'attached' });
-    const geometry = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify: { geometry: { sourceWidth: number; sourceHeight: number; region: { x: number; y: number; width: number; height: number } } } } }[]).find((j) => j.id === id)!.results.classify.geometry, id);
+    const geometry = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: {
+              classify: {
+                geometry: {
+                  sourceWidth: number;
+                  sourceHeight: number;
+                  region: { x: number; y: number; width: number; height: number };
+                };
+              };
+            };
+          }[]
+        ).find((j) => j.id === id)!.results.classify.geometry,
+      id,
+    );
     const expected = (img: DOMRect) => ({
       left: img.left + (geometry.region.x / geometry.sourceWidth) * img.width,
       top: img.top + (geometry.region.y / geometry.sourceHeight) * img.height,
@@ -260,11 +357,23 @@ describe('saliency on the page, and its sanity check', () => {
   it('"Can I trust this map?" runs model randomization and flags the vanilla gradient as model-sensitive', async () => {
     await popup.click('[data-testid="saliency-sanity"]');
     await popup.waitForSelector('[data-testid="saliency-sanity-flag"]', { timeout: 60_000 });
-    const flag = await popup.$eval('[data-testid="saliency-sanity-flag"]', (el) => ({ sensitive: el.getAttribute('data-model-sensitive'), text: el.textContent }));
+    const flag = await popup.$eval('[data-testid="saliency-sanity-flag"]', (el) => ({
+      sensitive: el.getAttribute('data-model-sensitive'),
+      text: el.textContent,
+    }));
     expect(flag.sensitive).toBe('true');
     expect(flag.text).toMatch(/Model-sensitive/);
     await screenshot(popup, 'saliency-sanity');
-    const sanity = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { sanity: { correlation: number; steps: { block: string; spearman: number }[] } } }[]).find((j) => j.id === id)!.results.sanity, id);
+    const sanity = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: { sanity: { correlation: number; steps: { block: string; spearman: number }[] } };
+          }[]
+        ).find((j) => j.id === id)!.results.sanity,
+      id,
+    );
     expect(sanity.steps.map((s) => s.block)).toEqual(['classifier', 'fire9', 'fire8']);
     expect(sanity.correlation).toBeLessThan(0.7);
     expect(sanity.correlation).toBe(sanity.steps[2].spearman);
@@ -279,14 +388,24 @@ describe('DeepDream and class visualization from the popup', () => {
     const cancel = await popup.waitForSelector('[data-testid="dream-cancel"]', { timeout: 20_000 });
     // The dream so far appears while it runs, swapped in place: Cancel stays the same element.
     await popup.waitForSelector('[data-testid="dream-preview"]:not([hidden])', { timeout: 60_000 });
-    expect(await popup.$eval('[data-testid="dream-preview"]', (img) => (img as HTMLImageElement).src.startsWith('data:image/png'))).toBe(true);
+    expect(
+      await popup.$eval('[data-testid="dream-preview"]', (img) =>
+        (img as HTMLImageElement).src.startsWith('data:image/png'),
+      ),
+    ).toBe(true);
     expect(await cancel.evaluate((b) => b.isConnected)).toBe(true);
     await screenshot(popup, 'dream-running');
     await popup.waitForSelector('[data-testid="dream-image"]', { timeout: 120_000 });
     expect(await popup.locator('[data-testid="dream-preview"]').count()).toBe(0);
-    const leftover = await sw.evaluate(async (id) => Object.keys(await chrome.storage.session.get(null)).filter((k) => k === `preview:${id}`), id);
+    const leftover = await sw.evaluate(
+      async (id) => Object.keys(await chrome.storage.session.get(null)).filter((k) => k === `preview:${id}`),
+      id,
+    );
     expect(leftover).toEqual([]);
-    const dream = await popup.$eval('[data-testid="dream-image"]', (img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight }));
+    const dream = await popup.$eval('[data-testid="dream-image"]', (img) => ({
+      w: (img as HTMLImageElement).naturalWidth,
+      h: (img as HTMLImageElement).naturalHeight,
+    }));
     expect(dream.w).toBeGreaterThan(100);
     expect(await popup.textContent('[data-testid="dream-result"]')).toMatch(/fire5 · \d+×\d+ · objective ×\d/);
     await screenshot(popup, 'dream');
@@ -299,7 +418,10 @@ describe('DeepDream and class visualization from the popup', () => {
     await popup.fill('[data-testid="visualize-iterations"]', '60');
     await popup.click('[data-testid="visualize-start"]');
     await popup.waitForSelector('[data-testid="visual-image"]', { timeout: 60_000 });
-    await popup.waitForFunction(() => document.getElementById('view')?.dataset.state === 'done', null, { polling: 100, timeout: 120_000 });
+    await popup.waitForFunction(() => document.getElementById('view')?.dataset.state === 'done', null, {
+      polling: 100,
+      timeout: 120_000,
+    });
     expect(await popup.textContent('[data-testid="visual-class"]')).toBe('tarantula');
     const text = await popup.textContent('[data-testid="visual-result"]');
     const p = Number(/gives this image ([\d.]+) %/.exec(text!)![1]);

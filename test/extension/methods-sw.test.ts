@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../../scripts/demo-server.js';
 import { decodeImage } from '../../src/engine/decode-node.js';
 import { preprocess } from '../../src/engine/preprocess.js';
 import { pixelImage } from '../../src/methods/common.js';
 import { explain } from '../../src/methods/explain/index.js';
 import { pearson } from '../../src/methods/trust/similarity.js';
-import { startDemoServer, type DemoServer } from '../../scripts/demo-server.js';
-import { callHook, launchExtension, type LaunchedExtension } from '../helpers/browser.js';
+import { callHook, type LaunchedExtension, launchExtension } from '../helpers/browser.js';
 import { engineFor } from '../helpers/engine.js';
 
 let ext: LaunchedExtension;
@@ -50,15 +50,23 @@ describe('methods in the service worker', () => {
       const r2 = pearson(r.map, node.data);
       let worst = 0;
       for (let i = 0; i < node.data.length; i++) worst = Math.max(worst, Math.abs(r.map[i] - node.data[i]));
-      console.log(`${method}: worker ${r.ms.toFixed(0)} ms; vs the Node map: correlation ${r2.toFixed(6)}, max |Δ| ${(worst / node.stats.max).toExponential(2)} of the max`);
+      console.log(
+        `${method}: worker ${r.ms.toFixed(0)} ms; vs the Node map: correlation ${r2.toFixed(6)}, max |Δ| ${(worst / node.stats.max).toExponential(2)} of the max`,
+      );
       expect(r2).toBeGreaterThan(0.9999);
       expect(worst / node.stats.max).toBeLessThan(1e-3);
     }
   });
 
   it('makes a fooling image whose 8-bit bytes the worker classifies as the target', async () => {
-    const r = await callHook(ext.sw, 'foolUrl', { url: photo('golf_ball').url, target: 'gorilla', attack: { method: 'cs231n', margin: 0.05 } });
-    console.log(`cs231n golf ball → gorilla in the worker: ${r.iterations} steps, ${r.ms.toFixed(0)} ms, L∞ ${r.linf}/255`);
+    const r = await callHook(ext.sw, 'foolUrl', {
+      url: photo('golf_ball').url,
+      target: 'gorilla',
+      attack: { method: 'cs231n', margin: 0.05 },
+    });
+    console.log(
+      `cs231n golf ball → gorilla in the worker: ${r.iterations} steps, ${r.ms.toFixed(0)} ms, L∞ ${r.linf}/255`,
+    );
     expect(r.success).toBe(true);
     expect(r.target).toEqual({ index: 366, label: 'gorilla' });
     expect(r.reclassified.index).toBe(366);
@@ -68,7 +76,9 @@ describe('methods in the service worker', () => {
 
   it('visualizes a class from noise', async () => {
     const r = await callHook(ext.sw, 'visualize', { classIndex: 366, iterations: 80 });
-    console.log(`gorilla visualization in the worker: p=${r.probability.toFixed(3)}, ${r.msPerIteration.toFixed(0)} ms/step`);
+    console.log(
+      `gorilla visualization in the worker: p=${r.probability.toFixed(3)}, ${r.msPerIteration.toFixed(0)} ms/step`,
+    );
     expect(r.top1).toBe(366);
     expect(r.probability).toBeGreaterThan(0.9);
   });

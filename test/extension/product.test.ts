@@ -13,8 +13,8 @@ import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST } from '../../esbuild.config.js';
 import { MENU_IDS } from '../../src/shared/jobs.js';
-import { launchExtension, restartServiceWorker, type LaunchedExtension } from '../helpers/browser.js';
-import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
+import { type LaunchedExtension, launchExtension, restartServiceWorker } from '../helpers/browser.js';
+import { type FixtureServers, startFixtureServers } from '../helpers/fixture-server.js';
 import { menuAction, openFixturePage, openPopup, readPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
@@ -49,8 +49,12 @@ describe('manifest', () => {
     expect(manifest.manifest_version).toBe(3);
     expect(manifest.permissions).toEqual(['contextMenus', 'storage', 'offscreen']);
     expect(manifest.host_permissions).toEqual(['http://*/*', 'https://*/*']);
-    expect(manifest.content_scripts).toEqual([{ matches: ['http://*/*', 'https://*/*'], js: ['content.js'], run_at: 'document_start', all_frames: true }]);
-    expect(manifest.content_security_policy.extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self';");
+    expect(manifest.content_scripts).toEqual([
+      { matches: ['http://*/*', 'https://*/*'], js: ['content.js'], run_at: 'document_start', all_frames: true },
+    ]);
+    expect(manifest.content_security_policy.extension_pages).toBe(
+      "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';",
+    );
     expect(manifest.externally_connectable).toBeUndefined();
     expect(manifest.action.default_popup).toBe('popup.html');
     expect(manifest.options_ui.page).toBe('options.html');
@@ -61,7 +65,9 @@ describe('manifest', () => {
     const results = await sw.evaluate(async (ids) => {
       const out: Record<string, string> = {};
       for (const id of ids) {
-        out[id] = await new Promise<string>((r) => chrome.contextMenus.update(id, {}, () => r(chrome.runtime.lastError?.message ?? 'ok')));
+        out[id] = await new Promise<string>((r) =>
+          chrome.contextMenus.update(id, {}, () => r(chrome.runtime.lastError?.message ?? 'ok')),
+        );
       }
       return out;
     }, Object.values(MENU_IDS));
@@ -115,7 +121,13 @@ describe('classification of what was right-clicked', () => {
     const view = await waitForJob(popup, id);
     expect(view.error).toBeNull();
     expect(view.source).toContain('8000×8000');
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify: { image: unknown } } }[]).find((j) => j.id === id)!.results.classify.image, id);
+    const job = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as { id: string; results: { classify: { image: unknown } } }[]
+        ).find((j) => j.id === id)!.results.classify.image,
+      id,
+    );
     expect(job).toEqual({ width: 4096, height: 4096, originalWidth: 8000, originalHeight: 8000 });
     expect(view.top1Label).toBe('monarch'); // the monarch photo scaled up by nearest neighbour
     await screenshot(popup, 'done-huge');
@@ -129,7 +141,12 @@ describe('every failure is a specific message', () => {
     ['HTML bytes labelled image/jpeg', '#fake', 'undecodable', /could not be decoded as an image \(image\/jpeg/],
     ['more than 64 MB', '#toolarge', 'too-large', /too large to analyse: more than 67\.1 MB|too large/],
     ['tainted canvas', '#tainted', 'tainted', /another site .*tainted/],
-    ['no image under the pointer', '#text', 'no-image', /no image, canvas, video, SVG or CSS background image under the pointer/],
+    [
+      'no image under the pointer',
+      '#text',
+      'no-image',
+      /no image, canvas, video, SVG or CSS background image under the pointer/,
+    ],
     ['25 redirects', '#redirects', 'network', /redirects.*too many redirects/],
   ];
   for (const [name, selector, code, message] of cases) {
@@ -147,7 +164,11 @@ describe('every failure is a specific message', () => {
   it('a server that does not answer times out', async () => {
     await setSettings({ fetchTimeoutSec: 1 });
     try {
-      await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=timeout`);
+      await page.$eval(
+        '#slow',
+        (img, src) => ((img as HTMLImageElement).src = src),
+        `${servers.b}/slow.jpg?id=timeout`,
+      );
       const id = await menuAction(sw, page, '#slow');
       const view = await waitForJob(popup, id);
       expect(view.errorCode).toBe('timeout');
@@ -179,7 +200,7 @@ describe('menu items, queue, cancellation', () => {
     expect(queued.state).toBe('queued');
     await screenshot(popup, 'queued');
     // Cancel the slow one from its own view.
-    await popup.goto(popup.url().split('?')[0] + `?job=${slow}`);
+    await popup.goto(`${popup.url().split('?')[0]}?job=${slow}`);
     await waitForJob(popup, slow, ['fetching']);
     await screenshot(popup, 'running');
     await popup.click('[data-testid="cancel"]');
@@ -215,7 +236,9 @@ describe('the service worker being stopped', () => {
     const last = await readPopup(popup);
     await popup.close();
     popup = await openPopup(ext.context, ext.extensionId);
-    await popup.waitForFunction((id) => document.getElementById('view')?.dataset.jobId === id, last.jobId, { polling: 50 });
+    await popup.waitForFunction((id) => document.getElementById('view')?.dataset.jobId === id, last.jobId, {
+      polling: 50,
+    });
     const again = await readPopup(popup);
     expect(again.top1Label).toBe(last.top1Label);
     expect(await popup.locator('#history li').count()).toBeGreaterThan(5);

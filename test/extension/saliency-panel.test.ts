@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
-import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
+import { type LaunchedExtension, launchExtension } from '../helpers/browser.js';
+import { type FixtureServers, startFixtureServers } from '../helpers/fixture-server.js';
 import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
@@ -44,13 +44,28 @@ async function canvasStats(popup: Page, jobId: string) {
     const cold = order.slice(Math.round(order.length * 0.5));
     const colours = new Set<number>();
     for (let p = 0; p < data.length; p += 4) colours.add((data[p] << 16) | (data[p + 1] << 8) | data[p + 2]);
-    return { width: canvas.width, height: canvas.height, cssWidth: canvas.clientWidth, size: stored.size, colours: colours.size, hot, cold, pixels: Array.from(data) };
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      cssWidth: canvas.clientWidth,
+      size: stored.size,
+      colours: colours.size,
+      hot,
+      cold,
+      pixels: Array.from(data),
+    };
   }, jobId);
 }
 
 const difference = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 /** mean |a − b| over the RGB of the given pixels */
-const differenceAt = (a: number[], b: number[], pixels: number[]) => pixels.reduce((s, p) => s + Math.abs(a[p * 4] - b[p * 4]) + Math.abs(a[p * 4 + 1] - b[p * 4 + 1]) + Math.abs(a[p * 4 + 2] - b[p * 4 + 2]), 0) / (3 * pixels.length);
+const differenceAt = (a: number[], b: number[], pixels: number[]) =>
+  pixels.reduce(
+    (s, p) =>
+      s + Math.abs(a[p * 4] - b[p * 4]) + Math.abs(a[p * 4 + 1] - b[p * 4 + 1]) + Math.abs(a[p * 4 + 2] - b[p * 4 + 2]),
+    0,
+  ) /
+  (3 * pixels.length);
 
 describe('saliency panel', () => {
   it('"Show saliency map" computes the map in the worker and the popup draws it', async () => {
@@ -76,7 +91,13 @@ describe('saliency panel', () => {
     await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]');
     expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Vanilla gradient');
     expect(await popup.textContent('[data-testid="saliency-class"]')).toBe('monarch');
-    const job = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { saliency: unknown } }[]).find((j) => j.id === id)!.results.saliency, id);
+    const job = await sw.evaluate(
+      async (id) =>
+        ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { saliency: unknown } }[]).find(
+          (j) => j.id === id,
+        )!.results.saliency,
+      id,
+    );
     expect(job).toMatchObject({ method: 'vanilla', label: 'monarch' });
 
     const s = await canvasStats(popup, id);
@@ -119,7 +140,10 @@ describe('saliency panel', () => {
   });
 
   it('"Download PNG" saves the picture as a PNG', async () => {
-    const [download] = await Promise.all([popup.waitForEvent('download'), popup.click('[data-testid="saliency-download"]')]);
+    const [download] = await Promise.all([
+      popup.waitForEvent('download'),
+      popup.click('[data-testid="saliency-download"]'),
+    ]);
     expect(download.suggestedFilename()).toBe('squeezelens-saliency-vanilla-monarch.png');
     const bytes = await readFile((await download.path())!);
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -131,8 +155,24 @@ describe('saliency panel', () => {
     const id = await popup.evaluate(() => document.getElementById('view')!.dataset.jobId!);
     const before = await canvasStats(popup, id);
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'gradcam');
-    await popup.waitForFunction(() => document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Grad-CAM' && document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true', null, { timeout: 60_000, polling: 50 });
-    const stored = await sw.evaluate(async (id) => ((await chrome.storage.session.get('jobs')).jobs as { id: string; results: { saliency: { method: string } }; runs: { saliency?: unknown } }[]).find((j) => j.id === id)!, id);
+    await popup.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Grad-CAM' &&
+        document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true',
+      null,
+      { timeout: 60_000, polling: 50 },
+    );
+    const stored = await sw.evaluate(
+      async (id) =>
+        (
+          (await chrome.storage.session.get('jobs')).jobs as {
+            id: string;
+            results: { saliency: { method: string } };
+            runs: { saliency?: unknown };
+          }[]
+        ).find((j) => j.id === id)!,
+      id,
+    );
     expect(stored.results.saliency.method).toBe('gradcam');
     expect(stored.runs.saliency).toBeUndefined();
     const after = await canvasStats(popup, id);
@@ -142,7 +182,13 @@ describe('saliency panel', () => {
 
     // A signed method: only its positive part is shown, and the panel says so.
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'gradxinput');
-    await popup.waitForFunction(() => document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Gradient × input' && document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true', null, { timeout: 60_000, polling: 50 });
+    await popup.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="saliency-method"]')?.textContent === 'Gradient × input' &&
+        document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true',
+      null,
+      { timeout: 60_000, polling: 50 },
+    );
     expect(await popup.textContent('.panel-saliency .meta')).toContain('positive part');
     const gxi = await canvasStats(popup, id);
     expect(gxi.colours).toBeGreaterThan(1000);
@@ -163,7 +209,11 @@ describe('saliency panel', () => {
   });
 
   it('cancelling a saliency job still works', async () => {
-    await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=sal-cancel`);
+    await page.$eval(
+      '#slow',
+      (img, src) => ((img as HTMLImageElement).src = src),
+      `${servers.b}/slow.jpg?id=sal-cancel`,
+    );
     const id = await menuAction(sw, page, '#slow', 'saliency');
     await waitForJob(popup, id, ['fetching']);
     await popup.click('[data-testid="cancel"]');

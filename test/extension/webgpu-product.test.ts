@@ -6,8 +6,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchExtension, type LaunchedExtension } from '../helpers/browser.js';
-import { startFixtureServers, type FixtureServers } from '../helpers/fixture-server.js';
+import { type LaunchedExtension, launchExtension } from '../helpers/browser.js';
+import { type FixtureServers, startFixtureServers } from '../helpers/fixture-server.js';
 import { menuAction, openFixturePage, openPopup, screenshot, waitForJob } from '../helpers/product.js';
 
 let ext: LaunchedExtension;
@@ -30,7 +30,13 @@ describe('the product on WebGPU (software adapter)', () => {
     const options = await ext.context.newPage();
     await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
     await options.check('input[name="backend"][value="webgpu"]');
-    await options.waitForFunction(async () => ((await chrome.storage.local.get('settings')).settings as { backend?: string } | undefined)?.backend === 'webgpu', null, { polling: 50 });
+    await options.waitForFunction(
+      async () =>
+        ((await chrome.storage.local.get('settings')).settings as { backend?: string } | undefined)?.backend ===
+        'webgpu',
+      null,
+      { polling: 50 },
+    );
     await options.close();
 
     const popup = await openPopup(ext.context, ext.extensionId);

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { DIST, ensureBuilt } from '../../esbuild.config.js';
 import type { SqueezeLensHook } from '../../src/background/test-hook/index.js';
 
@@ -55,8 +55,13 @@ export function extensionIdOf(sw: Worker): string {
 }
 
 /** Resolves the extension's service worker, waiting for it to (re)start if necessary. */
-export async function waitForServiceWorker(context: BrowserContext, extensionId?: string, timeoutMs = 30_000): Promise<Worker> {
-  const matches = (w: Worker) => w.url().startsWith('chrome-extension://') && (!extensionId || extensionIdOf(w) === extensionId);
+export async function waitForServiceWorker(
+  context: BrowserContext,
+  extensionId?: string,
+  timeoutMs = 30_000,
+): Promise<Worker> {
+  const matches = (w: Worker) =>
+    w.url().startsWith('chrome-extension://') && (!extensionId || extensionIdOf(w) === extensionId);
   const existing = context.serviceWorkers().find(matches);
   if (existing) return existing;
   return context.waitForEvent('serviceworker', { predicate: matches, timeout: timeoutMs });
@@ -78,7 +83,12 @@ export async function launchExtension(options: LaunchOptions = {}): Promise<Laun
   if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu');
   let context: BrowserContext | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: options.headless ?? true, args, viewport: options.headless === false ? null : undefined });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: options.headless ?? true,
+      args,
+      viewport: options.headless === false ? null : undefined,
+    });
     if (options.logServiceWorkerConsole) {
       const attach = (w: Worker) => w.on('console', (m) => console.log(`[sw ${m.type()}] ${m.text()}`));
       context.serviceWorkers().forEach(attach);
@@ -160,7 +170,11 @@ async function timeOriginOf(sw: Worker, timeoutMs: number): Promise<number | nul
  * Stops the extension's worker and starts a fresh one; resolves with it once it answers with a
  * new time origin (proof that it is a new worker, with empty memory).
  */
-export async function restartServiceWorker(context: BrowserContext, extensionId: string, timeoutMs = 30_000): Promise<Worker> {
+export async function restartServiceWorker(
+  context: BrowserContext,
+  extensionId: string,
+  timeoutMs = 30_000,
+): Promise<Worker> {
   const before = await waitForServiceWorker(context, extensionId);
   const oldOrigin = await timeOriginOf(before, 5_000);
   await stopServiceWorkers(context);
@@ -189,7 +203,8 @@ export async function callHook<M extends keyof SqueezeLensHook>(
 ): Promise<Awaited<ReturnType<SqueezeLensHook[M]>>> {
   const result = await sw.evaluate(
     async ([name, callArgs]) => {
-      const hook = (globalThis as unknown as { __squeezelens?: Record<string, (...a: unknown[]) => unknown> }).__squeezelens;
+      const hook = (globalThis as unknown as { __squeezelens?: Record<string, (...a: unknown[]) => unknown> })
+        .__squeezelens;
       if (!hook) throw new Error('the SqueezeLens test hook (self.__squeezelens) is not installed in this worker');
       return hook[name](...callArgs);
     },

@@ -1,5 +1,5 @@
 /** Paths and loaders for the reference data beside the project (never copied into it). */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/engine/model-data-node.js';
 import { parseNpy } from '../../src/engine/npy.js';

@@ -1,6 +1,7 @@
 /** One engine per backend for a test file, loaded once. */
-import * as tf from '@tensorflow/tfjs-core';
+
 import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../src/engine/backend.js';
 import { decodeImage } from '../../src/engine/decode-node.js';
 import { loadEngineNode, type NodeEngine } from '../../src/engine/node.js';
@@ -10,7 +11,10 @@ import type { WeightDType } from '../../src/engine/weights.js';
 const engines = new Map<string, Promise<NodeEngine>>();
 
 /** Loads (once) and activates the engine for a backend. Model tensors live on that backend. */
-export async function engineFor(backend: Exclude<BackendName, 'webgpu'>, weights: WeightDType = 'float32'): Promise<NodeEngine> {
+export async function engineFor(
+  backend: Exclude<BackendName, 'webgpu'>,
+  weights: WeightDType = 'float32',
+): Promise<NodeEngine> {
   const key = `${backend}/${weights}`;
   if (!engines.has(key)) engines.set(key, loadEngineNode({ backend, weights }));
   const engine = await engines.get(key)!;

@@ -16,7 +16,7 @@
  * and origin A serves /fixtures.html: every case the tests right-click, one element per case,
  * each with an id.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -100,7 +100,8 @@ function fixturesPage(a: string, b: string, horn: string): string {
 
 /** Page script: the cases that need drawing (blob:, canvas, video). Sets window.fixturesReady. */
 function fixturesScript(a: string, b: string): string {
-  const photo = (origin: string, key: keyof typeof PHOTO) => JSON.stringify(`${origin}/photos/${encodeURIComponent(PHOTO[key])}`);
+  const photo = (origin: string, key: keyof typeof PHOTO) =>
+    JSON.stringify(`${origin}/photos/${encodeURIComponent(PHOTO[key])}`);
   return `(async () => {
   const load = (src, cors) => new Promise((res, rej) => { const i = new Image(); if (cors) i.crossOrigin = 'anonymous'; i.onload = () => res(i); i.onerror = rej; i.src = src; });
   const blob = await (await fetch(${photo(a, 'siamese')})).blob();
@@ -145,11 +146,14 @@ export async function startFixtureServers(): Promise<FixtureServers> {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(url.pathname + url.search);
     const path = decodeURIComponent(url.pathname);
-    const send = (status: number, type: string, body: string | Buffer) => res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    const send = (status: number, type: string, body: string | Buffer) =>
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     if (path === '/fixtures.html') return send(200, 'text/html; charset=utf-8', fixturesPage(a, b, horn));
     if (path === '/fixtures.js') return send(200, 'text/javascript', fixturesScript(a, b));
-    if (path.startsWith('/photos/') && photoBytes.has(path.slice(8))) return send(200, 'image/jpeg', photoBytes.get(path.slice(8))!);
-    if (path === '/page.html') return send(200, 'text/html; charset=utf-8', '<!doctype html><title>not an image</title><p>hello');
+    if (path.startsWith('/photos/') && photoBytes.has(path.slice(8)))
+      return send(200, 'image/jpeg', photoBytes.get(path.slice(8))!);
+    if (path === '/page.html')
+      return send(200, 'text/html; charset=utf-8', '<!doctype html><title>not an image</title><p>hello');
     if (path === '/fake.jpg') return send(200, 'image/jpeg', '<!doctype html><title>not really a JPEG</title>');
     if (path === '/huge.png') return send(200, 'image/png', huge);
     if (path === '/photo.svg') return send(200, 'image/svg+xml', svg);
@@ -196,7 +200,8 @@ export async function startFixtureServers(): Promise<FixtureServers> {
     page: `${a}/fixtures.html`,
     requests,
     release(id) {
-      for (const res of held.get(id) ?? []) if (!res.writableEnded) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(monarch);
+      for (const res of held.get(id) ?? [])
+        if (!res.writableEnded) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(monarch);
       held.delete(id);
     },
     async close() {

@@ -45,16 +45,22 @@ export function upscaledPng(src: RgbaImage, width: number, height: number): Buff
     }
     prevSy = sy;
     raw[row] = 1; // Sub: difference to the pixel on the left
-    let pr = 0, pg = 0, pb = 0;
+    let pr = 0,
+      pg = 0,
+      pb = 0;
     for (let x = 0; x < width; x++) {
       const sx = Math.min(src.width - 1, Math.floor((x * src.width) / width));
       const i = (sy * src.width + sx) * 4;
-      const r = src.data[i], g = src.data[i + 1], b = src.data[i + 2];
+      const r = src.data[i],
+        g = src.data[i + 1],
+        b = src.data[i + 2];
       const o = row + 1 + x * 3;
       raw[o] = (r - pr) & 0xff;
       raw[o + 1] = (g - pg) & 0xff;
       raw[o + 2] = (b - pb) & 0xff;
-      pr = r; pg = g; pb = b;
+      pr = r;
+      pg = g;
+      pb = b;
     }
   }
   const ihdr = Buffer.alloc(13);

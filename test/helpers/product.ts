@@ -7,8 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
-import { MENU_IDS, type MenuJobKind as JobKind } from '../../src/shared/jobs.js';
 import { ROOT } from '../../esbuild.config.js';
+import { type MenuJobKind as JobKind, MENU_IDS } from '../../src/shared/jobs.js';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
@@ -36,11 +36,21 @@ export async function openPopup(context: BrowserContext, extensionId: string): P
  * Opens the fixture page (test/helpers/fixture-server.ts) in a new tab and waits until its script
  * has built every case; a failure of that script fails the caller, naming it.
  */
-export async function openFixturePage(context: BrowserContext, url: string, viewport = { width: 1000, height: 900 }): Promise<Page> {
+export async function openFixturePage(
+  context: BrowserContext,
+  url: string,
+  viewport = { width: 1000, height: 900 },
+): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady || (window as unknown as { fixturesError?: string }).fixturesError, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      (window as unknown as { fixturesReady?: boolean; fixturesError?: string }).fixturesReady ||
+      (window as unknown as { fixturesError?: string }).fixturesError,
+    null,
+    { timeout: 30_000 },
+  );
   const fixturesError = await page.evaluate(() => (window as unknown as { fixturesError?: string }).fixturesError);
   if (fixturesError !== undefined) throw new Error(`the fixture page's script failed: ${fixturesError}`);
   return page;
@@ -59,7 +69,18 @@ export async function readPopup(popup: Page): Promise<PopupView> {
     };
   });
   const [top1Label, top1Prob, backend, error, notice, source, time] = raw.texts;
-  return { jobId: raw.jobId, state: raw.state, top1Label, top1Prob, backend, error, errorCode: raw.errorCode, notice, source, time };
+  return {
+    jobId: raw.jobId,
+    state: raw.state,
+    top1Label,
+    top1Prob,
+    backend,
+    error,
+    errorCode: raw.errorCode,
+    notice,
+    source,
+    time,
+  };
 }
 
 /** What Chrome passes to contextMenus.onClicked for a right-click on this element. */
@@ -69,7 +90,13 @@ async function clickInfo(page: Page, selector: string, kind: JobKind): Promise<c
     if (el instanceof HTMLVideoElement) return { mediaType: 'video', srcUrl: el.currentSrc || el.src };
     return null;
   });
-  return { menuItemId: MENU_IDS[kind], editable: false, pageUrl: page.url(), frameId: 0, ...(media ?? {}) } as chrome.contextMenus.OnClickData;
+  return {
+    menuItemId: MENU_IDS[kind],
+    editable: false,
+    pageUrl: page.url(),
+    frameId: 0,
+    ...(media ?? {}),
+  } as chrome.contextMenus.OnClickData;
 }
 
 /**
@@ -90,7 +117,9 @@ export async function menuAction(
   return sw.evaluate(
     async ({ info, pageUrl }) => {
       // (No named inner functions here: tsx would wrap them in a __name helper that does not exist in the worker.)
-      const before = new Set((((await chrome.storage.session.get('jobs')).jobs ?? []) as { id: string }[]).map((j) => j.id));
+      const before = new Set(
+        (((await chrome.storage.session.get('jobs')).jobs ?? []) as { id: string }[]).map((j) => j.id),
+      );
       const tab = (await chrome.tabs.query({})).find((t) => t.url === pageUrl);
       if (!tab) throw new Error(`no tab shows ${pageUrl}`);
       (chrome.contextMenus.onClicked as unknown as { dispatch(i: unknown, t: unknown): void }).dispatch(info, tab);
@@ -109,7 +138,12 @@ export async function menuAction(
 export const FINAL = ['done', 'error', 'cancelled', 'interrupted'];
 
 /** Waits until the popup shows job `jobId` in one of `states` (default: any final state). */
-export async function waitForJob(popup: Page, jobId: string, states: string[] = FINAL, timeout = 60_000): Promise<PopupView> {
+export async function waitForJob(
+  popup: Page,
+  jobId: string,
+  states: string[] = FINAL,
+  timeout = 60_000,
+): Promise<PopupView> {
   await popup.waitForFunction(
     ({ jobId, states }) => {
       const v = document.getElementById('view');

@@ -4,7 +4,7 @@
  * picture keeps (one rule, render/overlay.ts keepMask, ties included).
  */
 import { describe, expect, it } from 'vitest';
-import { compose, decodeMap, pageOverlay, type DecodedSaliency } from '../../src/popup/saliency-view.js';
+import { compose, type DecodedSaliency, decodeMap, pageOverlay } from '../../src/popup/saliency-view.js';
 import type { ViewChoices } from '../../src/popup/ui-state.js';
 import { bytesToBase64 } from '../../src/shared/base64.js';
 import type { SaliencyData } from '../../src/shared/jobs.js';
@@ -48,7 +48,12 @@ describe('saliency view', () => {
 
   it('without the mask the page overlay fades with the map and the opacity', () => {
     const d = decoded(Array.from({ length: SIZE * SIZE }, (_, i) => (i === 0 ? 255 : i === 1 ? 51 : 0)));
-    const alpha = (o: ViewChoices) => Array.from(pageOverlay(d, o).data.filter((_, i) => i % 4 === 3).slice(0, 3));
+    const alpha = (o: ViewChoices) =>
+      Array.from(
+        pageOverlay(d, o)
+          .data.filter((_, i) => i % 4 === 3)
+          .slice(0, 3),
+      );
     expect(alpha(choices())).toEqual([255, 51, 0]);
     expect(alpha(choices({ opacity: 0.5 }))).toEqual([128, 26, 0]);
   });

@@ -4,8 +4,8 @@
  * as Chromium can deliver them. A stale snapshot must never replace the newer change.
  */
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../src/shared/jobs.js';
 import { NOT_READ, SessionStore, type StorageChangeLike, type StorageLike } from '../../src/popup/store.js';
+import type { JobRecord } from '../../src/shared/jobs.js';
 
 type Listener = (changes: Record<string, StorageChangeLike>, area: string) => void;
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { COLORMAP_NAMES, colorAt, colormap, relativeLuminance, type ColormapName } from '../../src/render/colormap.js';
+import { COLORMAP_NAMES, type ColormapName, colorAt, colormap, relativeLuminance } from '../../src/render/colormap.js';
 
 const rgb = (name: ColormapName, i: number) => Array.from(colormap(name).lut.subarray(i * 3, i * 3 + 3));
 const to8 = (v: number[]) => v.map((x) => Math.round(x * 255));
-const luminance = (name: ColormapName) => Array.from({ length: 256 }, (_, i) => relativeLuminance(...(rgb(name, i) as [number, number, number])));
+const luminance = (name: ColormapName) =>
+  Array.from({ length: 256 }, (_, i) => relativeLuminance(...(rgb(name, i) as [number, number, number])));
 
 describe('colormaps', () => {
   it('have the published endpoints', () => {
@@ -32,7 +33,9 @@ describe('colormaps', () => {
     ];
     for (const [name, i, expected] of rows) {
       const got = rgb(name, i);
-      to8(expected).forEach((e, c) => expect(Math.abs(got[c] - e), `${name}[${i}] channel ${c}`).toBeLessThanOrEqual(2));
+      for (const [c, e] of to8(expected).entries()) {
+        expect(Math.abs(got[c] - e), `${name}[${i}] channel ${c}`).toBeLessThanOrEqual(2);
+      }
     }
   });
 

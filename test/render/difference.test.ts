@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { differenceHeatmap, differenceImage, differenceMap, differenceStats, magnifiedDifference } from '../../src/render/difference.js';
-import { colormap } from '../../src/render/colormap.js';
 import { IMAGENET_MEAN } from '../../src/engine/preprocess.js';
+import { colormap } from '../../src/render/colormap.js';
+import {
+  differenceHeatmap,
+  differenceImage,
+  differenceMap,
+  differenceStats,
+  magnifiedDifference,
+} from '../../src/render/difference.js';
 
 const img = (values: number[]) => ({ width: values.length / 3, height: 1, data: Float32Array.from(values) });
 

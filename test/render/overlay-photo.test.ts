@@ -3,8 +3,9 @@
  * only as test data) drawn as heat map, overlay and mask on the 224 input, and over the
  * full-size original through the preprocessing geometry. Writes PNGs to test-results/.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/engine/decode-node.js';
 import { preprocess } from '../../src/engine/preprocess.js';
@@ -44,13 +45,26 @@ describe('saliency rendering on a photo', () => {
       n++;
     }
     const mean224 = saliency.reduce((a, b) => a + b, 0) / saliency.length;
-    console.log(`${p.file} ${source.width}×${source.height}, region ${JSON.stringify(geometry.region)}: map mean 224 ${mean224.toExponential(3)}, on source ${(sum / n).toExponential(3)}`);
+    console.log(
+      `${p.file} ${source.width}×${source.height}, region ${JSON.stringify(geometry.region)}: map mean 224 ${mean224.toExponential(3)}, on source ${(sum / n).toExponential(3)}`,
+    );
     expect(Math.abs(sum / n - mean224) / mean224).toBeLessThan(0.02);
-    expect(n / back.data.length).toBeCloseTo((geometry.region.width * geometry.region.height) / (source.width * source.height), 2);
+    expect(n / back.data.length).toBeCloseTo(
+      (geometry.region.width * geometry.region.height) / (source.width * source.height),
+      2,
+    );
 
     mkdirSync('test-results', { recursive: true });
-    writeFileSync('test-results/saliency-sheet.png', await encodePng(contactSheet([image, heat, over, mask], { columns: 4, labels: ['input', 'heat', 'overlay', 'mask 15%'] })));
+    writeFileSync(
+      'test-results/saliency-sheet.png',
+      await encodePng(
+        contactSheet([image, heat, over, mask], { columns: 4, labels: ['input', 'heat', 'overlay', 'mask 15%'] }),
+      ),
+    );
     writeFileSync('test-results/saliency-on-original.png', await encodePng(onSource));
-    writeFileSync('test-results/legend-inferno.png', await encodePng(legend('inferno', { width: 256, height: 16, ticks: [0, 0.5, 1] })));
+    writeFileSync(
+      'test-results/legend-inferno.png',
+      await encodePng(legend('inferno', { width: 256, height: 16, ticks: [0, 0.5, 1] })),
+    );
   });
 });

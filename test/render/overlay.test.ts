@@ -1,20 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { preprocess, type RgbaImage } from '../../src/engine/preprocess.js';
 import { colormap } from '../../src/render/colormap.js';
-import { heatmap, keepMask, legend, mapToSource, maskImage, normalizeMap, overlay, overlayOnSource, quantile } from '../../src/render/overlay.js';
+import {
+  heatmap,
+  keepMask,
+  legend,
+  mapToSource,
+  maskImage,
+  normalizeMap,
+  overlay,
+  overlayOnSource,
+  quantile,
+} from '../../src/render/overlay.js';
 import { resize } from '../../src/shared/resample.js';
 import { rng } from '../helpers/data.js';
 
 function randomRgba(width: number, height: number, seed: number): RgbaImage {
   const r = rng(seed);
-  return { width, height, data: Uint8ClampedArray.from({ length: width * height * 4 }, (_, i) => (i % 4 === 3 ? 255 : Math.floor(r() * 256))) };
+  return {
+    width,
+    height,
+    data: Uint8ClampedArray.from({ length: width * height * 4 }, (_, i) => (i % 4 === 3 ? 255 : Math.floor(r() * 256))),
+  };
 }
 
 /** grey picture with red squares at the given [x, y, size] positions */
 function squares(width: number, height: number, spots: [number, number, number][]): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let p = 0; p < width * height; p++) data.set([120, 120, 120, 255], p * 4);
-  for (const [sx, sy, size] of spots) for (let y = sy; y < sy + size; y++) for (let x = sx; x < sx + size; x++) data.set([255, 0, 0, 255], (y * width + x) * 4);
+  for (const [sx, sy, size] of spots)
+    for (let y = sy; y < sy + size; y++)
+      for (let x = sx; x < sx + size; x++) data.set([255, 0, 0, 255], (y * width + x) * 4);
   return { width, height, data };
 }
 
@@ -55,7 +71,9 @@ describe('normalizeMap', () => {
     const v = [-2, 0, 1, 2, 6];
     expect(Array.from(normalizeMap(v))).toEqual([0, 0.25, 0.375, 0.5, 1]);
     expect(Array.from(normalizeMap(v, { normalize: 'max' }))).toEqual([0, 0, 1 / 6, 2 / 6, 1].map(Math.fround));
-    expect(Array.from(normalizeMap(v, { normalize: 'symmetric' }))).toEqual([0.5 - 2 / 12, 0.5, 0.5 + 1 / 12, 0.5 + 2 / 12, 1].map(Math.fround));
+    expect(Array.from(normalizeMap(v, { normalize: 'symmetric' }))).toEqual(
+      [0.5 - 2 / 12, 0.5, 0.5 + 1 / 12, 0.5 + 2 / 12, 1].map(Math.fround),
+    );
     expect(Array.from(normalizeMap(v, { range: [0, 2] }))).toEqual([0, 0, 0.5, 1, 1]);
     expect(Array.from(normalizeMap([0.2, 1.5, -1], { normalize: 'none' }))).toEqual([Math.fround(0.2), 1, 0]);
     // a constant map cannot be stretched; non-finite values count as 0
@@ -93,11 +111,13 @@ describe('heat maps and overlays', () => {
     expect(overlay(image, heat, { opacity: 0 }).data).toEqual(image.data);
     expect(overlay(image, heat, { opacity: 1 }).data).toEqual(heat.data);
     const half = overlay(image, heat, { opacity: 0.5 }).data;
-    for (let i = 0; i < half.length; i++) expect(Math.abs(half[i] - (image.data[i] + heat.data[i]) / 2)).toBeLessThanOrEqual(0.5);
+    for (let i = 0; i < half.length; i++)
+      expect(Math.abs(half[i] - (image.data[i] + heat.data[i]) / 2)).toBeLessThanOrEqual(0.5);
     // per-pixel weights: zero weight keeps the image even at opacity 1
     const w = [1, 0, 1, 0, 1, 0, 1, 0];
     const weighted = overlay(image, heat, { opacity: 1, weights: w }).data;
-    for (let p = 0; p < 8; p++) expect(weighted.subarray(p * 4, p * 4 + 4)).toEqual((w[p] ? heat.data : image.data).subarray(p * 4, p * 4 + 4));
+    for (let p = 0; p < 8; p++)
+      expect(weighted.subarray(p * 4, p * 4 + 4)).toEqual((w[p] ? heat.data : image.data).subarray(p * 4, p * 4 + 4));
     // RGB float input (a PixelImage-like image) is accepted
     const rgb = { width: 4, height: 2, data: Float32Array.from({ length: 24 }, (_, i) => i * 10.4) };
     const fromRgb = overlay(rgb, heat, { opacity: 0 }).data;
@@ -176,7 +196,9 @@ describe('maps back onto the original image', () => {
     const max = maxOf(back.data);
     const hot = back.data.map((v) => (v > max / 2 ? 1 : 0));
     const truth = truthMask(640, 480, [spots[0]]);
-    console.log(`crop: IoU of mapped-back hot spot with the true square ${iou(hot, truth).toFixed(3)}, region ${JSON.stringify(geometry.region)}`);
+    console.log(
+      `crop: IoU of mapped-back hot spot with the true square ${iou(hot, truth).toFixed(3)}, region ${JSON.stringify(geometry.region)}`,
+    );
     expect(iou(hot, truth)).toBeGreaterThan(0.95); // one 224-pixel shift (≈1.9 source px) would drop it to ≈0.9
     // the cut-off square is outside the region: nothing there, flagged as outside
     expect(back.inside[320 * 640 + 30]).toBe(0);
@@ -185,7 +207,12 @@ describe('maps back onto the original image', () => {
     // at a display size of half the source, the spot is at half the coordinates
     const half = mapToSource(map, geometry, { width: 320, height: 240 });
     const halfMax = maxOf(half.data);
-    expect(iou(half.data.map((v) => (v > halfMax / 2 ? 1 : 0)), truthMask(320, 240, [spots[0]], 2))).toBeGreaterThan(0.8);
+    expect(
+      iou(
+        half.data.map((v) => (v > halfMax / 2 ? 1 : 0)),
+        truthMask(320, 240, [spots[0]], 2),
+      ),
+    ).toBeGreaterThan(0.8);
   });
 
   it('fit geometry (aspect ratio not kept): same check on a tall image', () => {
@@ -194,7 +221,10 @@ describe('maps back onto the original image', () => {
     const { pixels, geometry } = preprocess(source, 'fit');
     const back = mapToSource({ width: 224, height: 224, data: redness(pixels, 224 * 224) }, geometry);
     const max = maxOf(back.data);
-    const score = iou(back.data.map((v) => (v > max / 2 ? 1 : 0)), truthMask(200, 700, spots));
+    const score = iou(
+      back.data.map((v) => (v > max / 2 ? 1 : 0)),
+      truthMask(200, 700, spots),
+    );
     console.log(`fit: IoU ${score.toFixed(3)}`);
     expect(score).toBeGreaterThan(0.95);
     expect(back.inside.every((v) => v === 1)).toBe(true);

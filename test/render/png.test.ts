@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { adler32, crc32, encodePng, encodePngStored, hasCompressionStream, zlibStored } from '../../src/render/png.js';
-import { pngDataUrl } from '../../src/shared/base64.js';
 import { contactSheet, drawText, textWidth } from '../../src/render/sheet.js';
+import { pngDataUrl } from '../../src/shared/base64.js';
 import { createRgba } from '../../src/shared/image.js';
-import { inflateSync } from 'node:zlib';
 import { rng } from '../helpers/data.js';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -87,7 +87,10 @@ describe('PNG encoder', () => {
     const h = 224;
     const smooth = new Float32Array(w * h * 3);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) smooth.set([x + 0.4, y - 0.6, 300], (y * w + x) * 3);
-    const deflated = await encodePng({ width: w, height: h, data: smooth }, { text: { Software: 'SqueezeLens', Description: 'gorilla p=0.97' } });
+    const deflated = await encodePng(
+      { width: w, height: h, data: smooth },
+      { text: { Software: 'SqueezeLens', Description: 'gorilla p=0.97' } },
+    );
     const stored = encodePngStored({ width: w, height: h, data: smooth });
     expect(deflated.length).toBeLessThan(stored.length / 10);
     const a = decode(deflated);
@@ -98,18 +101,29 @@ describe('PNG encoder', () => {
     expect(Buffer.from(deflated).includes('tEXtSoftware\0SqueezeLens')).toBe(true);
     expect(pngDataUrl(deflated)).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     await expect(encodePng({ width: 3, height: 3, data: new Uint8Array(10) })).rejects.toThrow(/expected 3×3×4/);
-    await expect(encodePng({ width: 1, height: 1, data: new Uint8Array(4) }, { text: { 'é': 'x' } })).rejects.toThrow(/keyword/);
+    await expect(encodePng({ width: 1, height: 1, data: new Uint8Array(4) }, { text: { é: 'x' } })).rejects.toThrow(
+      /keyword/,
+    );
   });
 });
 
 describe('contact sheet', () => {
   it('lays images out in a grid, centred in equal cells, with labels', async () => {
-    const red = { width: 20, height: 10, data: new Uint8ClampedArray(20 * 10 * 4).fill(255).map((v, i) => (i % 4 === 1 || i % 4 === 2 ? 0 : v)) };
-    const blue = { width: 10, height: 10, data: Float32Array.from({ length: 10 * 10 * 3 }, (_, i) => (i % 3 === 2 ? 255 : 0)) };
+    const red = {
+      width: 20,
+      height: 10,
+      data: new Uint8ClampedArray(20 * 10 * 4).fill(255).map((v, i) => (i % 4 === 1 || i % 4 === 2 ? 0 : v)),
+    };
+    const blue = {
+      width: 10,
+      height: 10,
+      data: Float32Array.from({ length: 10 * 10 * 3 }, (_, i) => (i % 3 === 2 ? 255 : 0)),
+    };
     const sheet = contactSheet([red, blue, red], { columns: 2, gap: 2, labels: ['ab 12%', undefined, 'x'] });
     const labelHeight = 7 * 2;
     expect([sheet.width, sheet.height]).toEqual([2 + 2 * 22, 2 + 2 * (10 + labelHeight + 2)]);
-    const at = (x: number, y: number) => Array.from(sheet.data.subarray((y * sheet.width + x) * 4, (y * sheet.width + x) * 4 + 4));
+    const at = (x: number, y: number) =>
+      Array.from(sheet.data.subarray((y * sheet.width + x) * 4, (y * sheet.width + x) * 4 + 4));
     expect(at(2, 2)).toEqual([255, 0, 0, 255]); // red, cell 0 top-left
     expect(at(1, 1)).toEqual([255, 255, 255, 255]); // gap
     // blue is 10 wide in a 20-wide cell starting at x = 24: columns 29…38

@@ -6,10 +6,10 @@
  */
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT, preprocess } from '../../engine/preprocess.js';
-import { STORAGE_KEYS, type FoolData } from '../../shared/jobs.js';
+import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import type { CaptureSource } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
-import { decodeImageBlob, type DecodedImage, fetchImageBlob, isSvg, MAX_DECODE_PIXELS } from '../decode-sw.js';
+import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS } from '../decode-sw.js';
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
 import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
@@ -25,7 +25,10 @@ async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settin
       timeoutMs: settings.fetchTimeoutSec * 1000,
       onBytes: (received, total) => {
         const mb = (n: number) => (n / 1e6).toFixed(1);
-        ctx.progress(total ? `${mb(received)} of ${mb(total)} MB` : `${mb(received)} MB`, total ? received / total : undefined);
+        ctx.progress(
+          total ? `${mb(received)} of ${mb(total)} MB` : `${mb(received)} MB`,
+          total ? received / total : undefined,
+        );
       },
     });
   }
@@ -60,7 +63,11 @@ export const classify: TaskSpec<'classify'> = {
     const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options });
     const extra: Record<string, unknown> = { [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) };
     // The attack waits for the user's target; keep the exact pixels it will start from.
-    if (job.kind === 'fool') extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = { size: INPUT, view: await rgbPng(pixels, INPUT) } satisfies FoolData;
+    if (job.kind === 'fool')
+      extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = {
+        size: INPUT,
+        view: await rgbPng(pixels, INPUT),
+      } satisfies FoolData;
     signal.throwIfAborted();
     const top = r.top[0];
     const backendText = describeBackend(r.backend);
@@ -68,7 +75,12 @@ export const classify: TaskSpec<'classify'> = {
       result: {
         top,
         geometry,
-        image: { width: image.width, height: image.height, originalWidth: image.originalWidth, originalHeight: image.originalHeight },
+        image: {
+          width: image.width,
+          height: image.height,
+          originalWidth: image.originalWidth,
+          originalHeight: image.originalHeight,
+        },
         backend: r.backend,
         backendText,
         inferenceMs: r.ms,

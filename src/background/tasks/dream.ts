@@ -13,30 +13,48 @@ export const dream: TaskSpec<'dream'> = {
   state: 'visualizing',
   title: () => 'DeepDream',
   refuse: (job) =>
-    job.kind === 'visualize' ? 'a class visualization has no photo to dream on' : job.state !== 'done' ? 'the image has not been read yet' : null,
+    job.kind === 'visualize'
+      ? 'a class visualization has no photo to dream on'
+      : job.state !== 'done'
+        ? 'the image has not been read yet'
+        : null,
   async run(ctx) {
     const thumb = await ctx.stored<string>(STORAGE_KEYS.thumbPrefix + ctx.jobId);
     if (!thumb) throw new Error(GONE);
     const { width, height, rgb } = await pngPixels(thumb);
     const engine = await ctx.engine();
     const t0 = performance.now();
-    const r = await deepDream(engine.model, { width, height, data: rgb }, {
-      layer: DREAM_DEFAULTS.layer,
-      maxSide: DREAM_DEFAULTS.maxSide,
-      seed: 0,
-      previewEvery: 5,
-      signal: ctx.signal,
-      onProgress: (p) => {
-        ctx.progress(`step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`, p.total ? p.step / p.total : undefined);
-        const image = p.preview;
-        if (image) void rgbPng(Uint8ClampedArray.from(image.data), image.width, image.height).then(ctx.preview);
+    const r = await deepDream(
+      engine.model,
+      { width, height, data: rgb },
+      {
+        layer: DREAM_DEFAULTS.layer,
+        maxSide: DREAM_DEFAULTS.maxSide,
+        seed: 0,
+        previewEvery: 5,
+        signal: ctx.signal,
+        onProgress: (p) => {
+          ctx.progress(
+            `step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`,
+            p.total ? p.step / p.total : undefined,
+          );
+          const image = p.preview;
+          if (image) void rgbPng(Uint8ClampedArray.from(image.data), image.width, image.height).then(ctx.preview);
+        },
       },
-    });
+    );
     const png = await rgbPng(Uint8ClampedArray.from(r.image.data, Math.round), r.image.width, r.image.height);
     const ms = performance.now() - t0;
     const gain = r.objectiveAfter / Math.max(r.objectiveBefore, 1e-12);
     return {
-      result: { layer: r.layer, width: r.image.width, height: r.image.height, objectiveGain: gain, ms, backend: describeBackend(engine.backend) },
+      result: {
+        layer: r.layer,
+        width: r.image.width,
+        height: r.image.height,
+        objectiveGain: gain,
+        ms,
+        backend: describeBackend(engine.backend),
+      },
       extra: { [STORAGE_KEYS.dreamPrefix + ctx.jobId]: png },
       log: `DeepDream (${r.layer}) ${r.image.width}×${r.image.height}: objective ×${gain.toFixed(2)} in ${(ms / 1000).toFixed(1)} s`,
     };

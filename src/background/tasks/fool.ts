@@ -4,11 +4,12 @@
  * (catalog defaults, as the CLI), and the result is the verified 8-bit PNG: decoded back and
  * classified again as a fresh image, so what users download and put on the page is what was checked.
  */
-import { attackSummary, runAttack, type AttackRequest } from '../../methods/attack/index.js';
+
+import { describeBackend } from '../../engine/backend.js';
+import { normalize } from '../../engine/preprocess.js';
+import { type AttackRequest, attackSummary, runAttack } from '../../methods/attack/index.js';
 import { resolveTarget } from '../../methods/attack/targets.js';
 import { pixelImage } from '../../methods/common.js';
-import { normalize } from '../../engine/preprocess.js';
-import { describeBackend } from '../../engine/backend.js';
 import { ATTACKS, budgetOptions, FOOL_MARGIN } from '../../shared/catalog.js';
 import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { classifyTensor } from '../engine-sw.js';
@@ -57,7 +58,8 @@ export const fool: TaskSpec<'fool'> = {
     const summary = attackSummary(result, engine.labels);
     const fooled = await rgbPng(result.pixels, data.size);
     const back = await pngPixels(fooled);
-    for (let i = 0; i < back.rgb.length; i++) if (back.rgb[i] !== result.pixels[i]) throw new Error('the fooled image changed when saved as PNG');
+    for (let i = 0; i < back.rgb.length; i++)
+      if (back.rgb[i] !== result.pixels[i]) throw new Error('the fooled image changed when saved as PNG');
     const again = (await classifyTensor(normalize(back.rgb), 1, { topk: 1 })).top[0][0];
     const m = result.metrics;
     const success = m.success && again.index === target.index && again.prob >= request.confidence;

@@ -16,7 +16,8 @@ import { GONE, type TaskSpec } from './types.js';
 export const saliency: TaskSpec<'saliency'> = {
   state: 'explaining',
   title: ({ method }) => method,
-  refuse: (job) => (job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null),
+  refuse: (job) =>
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
   async run(ctx, { method, pixels }) {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
     let view: string | undefined;
@@ -30,10 +31,17 @@ export const saliency: TaskSpec<'saliency'> = {
     const top = ctx.job.results.classify?.top[0];
     ctx.progress(`${top ? `${top.label}: ` : ''}${SALIENCY_METHODS[method].title.toLowerCase()}`);
     const t0 = performance.now();
-    const map = await explain(engine.model, pixelImage(pixels), method, {}, {
-      signal: ctx.signal,
-      onProgress: (p) => ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
-    });
+    const map = await explain(
+      engine.model,
+      pixelImage(pixels),
+      method,
+      {},
+      {
+        signal: ctx.signal,
+        onProgress: (p) =>
+          ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+      },
+    );
     const ms = performance.now() - t0;
     ctx.signal.throwIfAborted();
     // Signed maps (gradient × input, IG): the popup shows the evidence for the class, the positive part.
@@ -42,7 +50,11 @@ export const saliency: TaskSpec<'saliency'> = {
     const t = normalizeMap({ width: map.width, height: map.height, data: values }, { normalize: 'percentile' });
     const bytes = new Uint8Array(t.length);
     for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
-    const data: SaliencyData = { size: map.width, map: bytesToBase64(bytes), view: view ?? (await rgbPng(pixels, map.width)) };
+    const data: SaliencyData = {
+      size: map.width,
+      map: bytesToBase64(bytes),
+      view: view ?? (await rgbPng(pixels, map.width)),
+    };
     const label = engine.labels[map.classIndex];
     return {
       result: {

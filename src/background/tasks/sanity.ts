@@ -15,7 +15,8 @@ import { GONE, type TaskSpec } from './types.js';
 export const sanity: TaskSpec<'sanity'> = {
   state: 'explaining',
   title: () => 'model randomization',
-  refuse: (job) => (job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null),
+  refuse: (job) =>
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
   async run(ctx) {
     const info = ctx.job.results.saliency!;
     const data = await ctx.stored<SaliencyData>(STORAGE_KEYS.saliencyPrefix + ctx.jobId);
@@ -24,7 +25,8 @@ export const sanity: TaskSpec<'sanity'> = {
     const engine = await ctx.engine();
     const t0 = performance.now();
     const { samples, steps, after } = SANITY_DEFAULTS;
-    const mapFn: MapFn = async (model, image, cls, c) => (await explain(model, image, info.method, { classIndex: cls, samples, steps }, c)).data;
+    const mapFn: MapFn = async (model, image, cls, c) =>
+      (await explain(model, image, info.method, { classIndex: cls, samples, steps }, c)).data;
     const blocks = CASCADE.findIndex((c) => c.block === after) + 1;
     const r = await modelRandomization(
       engine.model,
@@ -34,7 +36,8 @@ export const sanity: TaskSpec<'sanity'> = {
       { classIndex: info.classIndex, blocks, verdictAfter: after },
       {
         signal: ctx.signal,
-        onProgress: (p) => ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+        onProgress: (p) =>
+          ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
       },
     );
     return {

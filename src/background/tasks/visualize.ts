@@ -30,7 +30,11 @@ export const visualize: TaskSpec<'visualize'> = {
       signal: ctx.signal,
       onProgress: (p) => {
         const detail = p.message ? ` · ${p.message.replace(/^class \d+: /, '')}` : '';
-        ctx.progress(`step ${p.step} of ${p.total}${detail}`, p.step / p.total, (j) => (j.results.visualize = { ...visual, step: p.step }));
+        ctx.progress(
+          `step ${p.step} of ${p.total}${detail}`,
+          p.step / p.total,
+          (j) => (j.results.visualize = { ...visual, step: p.step }),
+        );
         if (p.preview) void rgbPng(p.preview.data, INPUT).then(ctx.preview);
       },
     });

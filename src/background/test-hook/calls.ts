@@ -3,10 +3,11 @@
  * gradients and timed runs of the worker's engine. Not part of the product: only the test build
  * (dist/extension-test) contains it.
  */
-import { type ScoreHead, type ScoreKind, classScore } from '../../engine/scores.js';
+
 import type { BackendReport } from '../../engine/backend.js';
-import { normalize, preprocess, type PreprocessMode } from '../../engine/preprocess.js';
-import { attackSummary, runAttack, type AttackRequest, type AttackSummary } from '../../methods/attack/index.js';
+import { normalize, type PreprocessMode, preprocess } from '../../engine/preprocess.js';
+import { classScore, type ScoreHead, type ScoreKind } from '../../engine/scores.js';
+import { type AttackRequest, type AttackSummary, attackSummary, runAttack } from '../../methods/attack/index.js';
 import { parseTarget, resolveTarget } from '../../methods/attack/targets.js';
 import { pixelImage } from '../../methods/common.js';
 import { explain, type SaliencyMethodName, type SaliencyOptions } from '../../methods/explain/index.js';
@@ -55,7 +56,11 @@ async function imageAt(url: string, mode: PreprocessMode = 'crop') {
   return { image, pre: preprocess(image, mode) };
 }
 
-export async function saliencyOfUrl(url: string, method: SaliencyMethodName, options: SaliencyOptions = {}): Promise<SaliencyReply> {
+export async function saliencyOfUrl(
+  url: string,
+  method: SaliencyMethodName,
+  options: SaliencyOptions = {},
+): Promise<SaliencyReply> {
   const engine = await getEngine();
   const { pre } = await imageAt(url);
   const before = liveTensors();
@@ -82,7 +87,11 @@ export interface FoolReply extends AttackSummary {
   numTensors: { before: number; after: number };
 }
 
-export async function foolUrl(url: string, target: string, request: Omit<AttackRequest, 'target'> & { margin?: number }): Promise<FoolReply> {
+export async function foolUrl(
+  url: string,
+  target: string,
+  request: Omit<AttackRequest, 'target'> & { margin?: number },
+): Promise<FoolReply> {
   const engine = await getEngine();
   const { pre } = await imageAt(url);
   const before = liveTensors();
@@ -90,12 +99,23 @@ export async function foolUrl(url: string, target: string, request: Omit<AttackR
   const byIndex = new Float32Array(1000);
   for (const t of probs) byIndex[t.index] = t.prob;
   const resolved = resolveTarget(parseTarget(target), engine.labels, byIndex);
-  const result = await runAttack(engine.model, pixelImage(pre.pixels), { ...request, target: resolved.index, backend: engine.backend.backend } as AttackRequest);
+  const result = await runAttack(engine.model, pixelImage(pre.pixels), {
+    ...request,
+    target: resolved.index,
+    backend: engine.backend.backend,
+  } as AttackRequest);
   const again = (await classifyTensor(normalize(result.pixels), 1, { topk: 1 })).top[0][0];
-  return { ...attackSummary(result, engine.labels), reclassified: { index: again.index, label: again.label, prob: again.prob }, numTensors: { before, after: liveTensors() } };
+  return {
+    ...attackSummary(result, engine.labels),
+    reclassified: { index: again.index, label: again.label, prob: again.prob },
+    numTensors: { before, after: liveTensors() },
+  };
 }
 
-export async function visualizeInWorker(classIndex: number, iterations: number): Promise<{ probability: number; msPerIteration: number; top1: number }> {
+export async function visualizeInWorker(
+  classIndex: number,
+  iterations: number,
+): Promise<{ probability: number; msPerIteration: number; top1: number }> {
   const engine = await getEngine();
   const result = await visualizeClass(engine.model, classIndex, { iterations, seed: 0 });
   return { probability: result.probability8bit, msPerIteration: result.msPerIteration, top1: result.top5[0].index };
@@ -119,10 +139,14 @@ export interface GradientResult {
   numTensors: { before: number; after: number };
 }
 
-
-export async function inputGradient(data: Float32Array, n: number, options: GradientOptions & { engine?: EngineOptions }): Promise<GradientResult> {
+export async function inputGradient(
+  data: Float32Array,
+  n: number,
+  options: GradientOptions & { engine?: EngineOptions },
+): Promise<GradientResult> {
   checkInput(data, n);
-  if (options.classes.length !== n) throw new RangeError(`one class per example: got ${options.classes.length} classes for ${n} examples`);
+  if (options.classes.length !== n)
+    throw new RangeError(`one class per example: got ${options.classes.length} classes for ${n} examples`);
   const score = classScore(options.classes, options.kind ?? 'raw', options.head ?? 'logits');
   const engine = await getEngine(options.engine);
   const before = liveTensors();
@@ -144,13 +168,25 @@ export async function inputGradient(data: Float32Array, n: number, options: Grad
 }
 
 /** For benchmarks: one timed run (upload → run → download → dispose). */
-export async function timedRun(engine: SwEngine, data: Float32Array, n: number, kind: 'forward' | 'gradient', classes: readonly number[]): Promise<number> {
+export async function timedRun(
+  engine: SwEngine,
+  data: Float32Array,
+  n: number,
+  kind: 'forward' | 'gradient',
+  classes: readonly number[],
+): Promise<number> {
   const t0 = performance.now();
   if (kind === 'forward') {
     await runAndRead(engine, data, n, {}, (r) => r.logits.data());
   } else {
     // Downloading the input gradient waits for the whole backward pass.
-    await runAndRead(engine, data, n, { score: classScore(classes, 'raw', 'preReluLogits'), gradients: ['input'] }, (r) => r.gradients.input!.data());
+    await runAndRead(
+      engine,
+      data,
+      n,
+      { score: classScore(classes, 'raw', 'preReluLogits'), gradients: ['input'] },
+      (r) => r.gradients.input!.data(),
+    );
   }
   return performance.now() - t0;
 }
@@ -197,7 +233,7 @@ function syntheticInput(n: number, seed = 1): Float32Array {
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4.7 - 2.1);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4.7 - 2.1;
   }
   return out;
 }
@@ -205,13 +241,16 @@ function syntheticInput(n: number, seed = 1): Float32Array {
 export async function benchmark(req: BenchmarkRequest): Promise<BenchmarkReply> {
   const warmup = req.warmup ?? 3;
   const runs = req.runs ?? 20;
-  if (req.kind !== 'forward' && req.kind !== 'gradient') throw new RangeError(`kind must be forward or gradient, got ${String(req.kind)}`);
-  if (!Number.isInteger(req.batch) || req.batch < 1) throw new RangeError(`batch must be a positive integer, got ${req.batch}`);
+  if (req.kind !== 'forward' && req.kind !== 'gradient')
+    throw new RangeError(`kind must be forward or gradient, got ${String(req.kind)}`);
+  if (!Number.isInteger(req.batch) || req.batch < 1)
+    throw new RangeError(`batch must be a positive integer, got ${req.batch}`);
   const engine = await getEngine(req.engine);
   let data: Float32Array;
   if (req.input !== undefined) {
     const one = decodeFloat32(req.input);
-    if (one.length !== IMAGE_ELEMENTS) throw new RangeError(`benchmark input must be one 224×224×3 image (${IMAGE_ELEMENTS} values), got ${one.length}`);
+    if (one.length !== IMAGE_ELEMENTS)
+      throw new RangeError(`benchmark input must be one 224×224×3 image (${IMAGE_ELEMENTS} values), got ${one.length}`);
     data = new Float32Array(req.batch * IMAGE_ELEMENTS);
     for (let i = 0; i < req.batch; i++) data.set(one, i * IMAGE_ELEMENTS);
   } else data = syntheticInput(req.batch);
@@ -241,4 +280,3 @@ export async function benchmark(req: BenchmarkRequest): Promise<BenchmarkReply> 
     numTensors: { baseline, after: liveTensors(), leakingRuns },
   };
 }
-

@@ -9,15 +9,15 @@ import { scriptStartedAt } from '../started-at.js';
 import '../index.js';
 import type { BackendReport } from '../../engine/backend.js';
 import type { Geometry, PreprocessMode } from '../../engine/preprocess.js';
-import type { ScoreHead, ScoreKind } from '../../engine/scores.js';
 import { preprocess } from '../../engine/preprocess.js';
+import type { ScoreHead, ScoreKind } from '../../engine/scores.js';
 import type { AttackRequest } from '../../methods/attack/index.js';
 import type { SaliencyMethodName, SaliencyOptions } from '../../methods/explain/index.js';
 import { float32ToBase64 } from '../../shared/base64.js';
 import { decodeImageBlob, fetchImageBlob } from '../decode-sw.js';
 import {
-  classifyTensor,
   type ClassifyResult,
+  classifyTensor,
   type EngineOptions,
   engineLoadStarted,
   engineReset,
@@ -28,9 +28,9 @@ import {
   peekEngine,
 } from '../engine-sw.js';
 import {
-  benchmark,
   type BenchmarkReply,
   type BenchmarkRequest,
+  benchmark,
   decodeFloat32,
   type FoolReply,
   foolUrl,
@@ -103,13 +103,29 @@ export interface ClassifyUrlReply {
 
 export interface SqueezeLensHook {
   /** fetch, decode and classify an image URL inside the worker (the extension's own image path) */
-  classifyUrl(req: { url: string; topk?: number; preprocess?: PreprocessMode; engine?: EngineOptions }): Promise<ClassifyUrlReply>;
+  classifyUrl(req: {
+    url: string;
+    topk?: number;
+    preprocess?: PreprocessMode;
+    engine?: EngineOptions;
+  }): Promise<ClassifyUrlReply>;
   /** the methods, in the worker (the popup's panels will use the same functions) */
   saliencyUrl(req: { url: string; method: SaliencyMethodName; options?: SaliencyOptions }): Promise<SaliencyReply>;
   foolUrl(req: { url: string; target: string; attack: Omit<AttackRequest, 'target'> }): Promise<FoolReply>;
-  visualize(req: { classIndex: number; iterations: number }): Promise<{ probability: number; msPerIteration: number; top1: number }>;
+  visualize(req: {
+    classIndex: number;
+    iterations: number;
+  }): Promise<{ probability: number; msPerIteration: number; top1: number }>;
   classify(req: { input: HookArray; n?: number; topk?: number; engine?: EngineOptions }): Promise<ClassifyReply>;
-  gradient(req: { input: HookArray; n?: number; classes: number[]; kind?: ScoreKind; head?: ScoreHead; engine?: EngineOptions; returnGradient?: boolean }): Promise<GradientReply>;
+  gradient(req: {
+    input: HookArray;
+    n?: number;
+    classes: number[];
+    kind?: ScoreKind;
+    head?: ScoreHead;
+    engine?: EngineOptions;
+    returnGradient?: boolean;
+  }): Promise<GradientReply>;
   benchmark(req: BenchmarkRequest): Promise<BenchmarkReply>;
   info(): Promise<InfoReply>;
   engineReset(): Promise<void>;
@@ -122,13 +138,19 @@ function clock(): WorkerClock {
 function batchOf(data: Float32Array, n: number | undefined): number {
   if (n !== undefined) return n; // classifyTensor / inputGradient check it against the length
   if (data.length === 0 || data.length % IMAGE_ELEMENTS !== 0) {
-    throw new RangeError(`input must hold whole 224×224×3 images (NHWC, ${IMAGE_ELEMENTS} values each), got ${data.length} values`);
+    throw new RangeError(
+      `input must hold whole 224×224×3 images (NHWC, ${IMAGE_ELEMENTS} values each), got ${data.length} values`,
+    );
   }
   return data.length / IMAGE_ELEMENTS;
 }
 
 /** Wraps a call so it reports whether it loaded the engine and when it arrived and finished. */
-async function timed<T>(engine: EngineOptions | undefined, decode: () => Float32Array, call: (data: Float32Array) => Promise<T>): Promise<T & { timing: CallTiming; clock: WorkerClock }> {
+async function timed<T>(
+  engine: EngineOptions | undefined,
+  decode: () => Float32Array,
+  call: (data: Float32Array) => Promise<T>,
+): Promise<T & { timing: CallTiming; clock: WorkerClock }> {
   const receivedAt = performance.now();
   const data = decode();
   const decodeMs = performance.now() - receivedAt;
@@ -138,7 +160,6 @@ async function timed<T>(engine: EngineOptions | undefined, decode: () => Float32
   if (loadedEngine) timing.load = (await getEngine(engine)).load;
   return { ...result, timing, clock: clock() };
 }
-
 
 const hook: SqueezeLensHook = {
   saliencyUrl: (req) => saliencyOfUrl(req.url, req.method, req.options),
@@ -153,13 +174,22 @@ const hook: SqueezeLensHook = {
     return {
       top: result.top[0],
       geometry,
-      image: { width: image.width, height: image.height, originalWidth: image.originalWidth, originalHeight: image.originalHeight },
+      image: {
+        width: image.width,
+        height: image.height,
+        originalWidth: image.originalWidth,
+        originalHeight: image.originalHeight,
+      },
       backend: result.backend,
       ms: performance.now() - t0,
     };
   },
   classify: (req) =>
-    timed(req.engine, () => decodeFloat32(req.input), (data) => classifyTensor(data, batchOf(data, req.n), { topk: req.topk, engine: req.engine })),
+    timed(
+      req.engine,
+      () => decodeFloat32(req.input),
+      (data) => classifyTensor(data, batchOf(data, req.n), { topk: req.topk, engine: req.engine }),
+    ),
 
   gradient: (req) =>
     timed(
@@ -167,7 +197,12 @@ const hook: SqueezeLensHook = {
       () => decodeFloat32(req.input),
       async (data) => {
         const n = batchOf(data, req.n);
-        const r = await inputGradient(data, n, { classes: req.classes, kind: req.kind, head: req.head, engine: req.engine });
+        const r = await inputGradient(data, n, {
+          classes: req.classes,
+          kind: req.kind,
+          head: req.head,
+          engine: req.engine,
+        });
         let finite = true;
         let nonZero = 0;
         let maxAbs = 0;
@@ -201,7 +236,12 @@ const hook: SqueezeLensHook = {
       clock: clock(),
       now: performance.now(),
       numTensors: liveTensors(),
-      engine: engine && { options: engine.options, backend: engine.backend, load: engine.load, baselineTensors: engine.baselineTensors },
+      engine: engine && {
+        options: engine.options,
+        backend: engine.backend,
+        load: engine.load,
+        baselineTensors: engine.baselineTensors,
+      },
       userAgent: navigator.userAgent,
       gpu: 'gpu' in navigator,
     };

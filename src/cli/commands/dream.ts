@@ -3,7 +3,17 @@ import { parseArgs } from 'node:util';
 import { isLayerName, LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
 import { deepDream } from '../../methods/visualize/deepdream.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, numberOption, progressPrinter, readImage, round, writePng } from '../shared.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineFrom,
+  fail,
+  numberOption,
+  progressPrinter,
+  readImage,
+  round,
+  writePng,
+} from '../shared.js';
 
 const DREAM_LAYERS = LAYER_NAMES.filter((l) => l.startsWith('fire') || l === 'conv1');
 
@@ -34,11 +44,12 @@ export async function dreamCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(DREAM_HELP + '\n');
+    process.stdout.write(`${DREAM_HELP}\n`);
     return 0;
   }
   if (positionals.length !== 1) fail('dream takes exactly one image file');
-  if (!isLayerName(values.layer) || values.layer.startsWith('classifier')) fail(`--layer must be conv1 or fire2…fire9, got '${values.layer}'`);
+  if (!isLayerName(values.layer) || values.layer.startsWith('classifier'))
+    fail(`--layer must be conv1 or fire2…fire9, got '${values.layer}'`);
   const octaves = numberOption('octaves', values.octaves, 3, { min: 1, max: 8, integer: true });
   const iterations = numberOption('iterations', values.iterations, 10, { min: 1, max: 500, integer: true });
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
@@ -52,7 +63,12 @@ export async function dreamCommand(argv: string[]): Promise<number> {
       seed,
       onProgress: progressPrinter(values.json, `dreaming (${values.layer})`),
     });
-    if (values.out) await writePng(values.out, { width: result.image.width, height: result.image.height, data: new Uint8ClampedArray(result.image.data) }); // rounds and clamps
+    if (values.out)
+      await writePng(values.out, {
+        width: result.image.width,
+        height: result.image.height,
+        data: new Uint8ClampedArray(result.image.data),
+      }); // rounds and clamps
     const summary = {
       file: positionals[0],
       layer: result.layer,
@@ -64,9 +80,11 @@ export async function dreamCommand(argv: string[]): Promise<number> {
       backend: engine.backend.backend,
       outputs: values.out ? { dream: values.out } : {},
     };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      process.stdout.write(`${positionals[0]}: ${result.layer} objective ${result.objectiveBefore.toFixed(1)} → ${result.objectiveAfter.toFixed(1)} in ${result.steps} steps (${result.msPerStep.toFixed(0)} ms/step on ${engine.backend.backend})\n`);
+      process.stdout.write(
+        `${positionals[0]}: ${result.layer} objective ${result.objectiveBefore.toFixed(1)} → ${result.objectiveAfter.toFixed(1)} in ${result.steps} steps (${result.msPerStep.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
+      );
       if (values.out) process.stdout.write(`  dream: ${values.out}\n`);
     }
     return 0;

@@ -1,17 +1,28 @@
 /** squeezelens fool <image> --target NAME [--method cs231n|fgsm|pgd] [--out fooled.png] … */
 import { parseArgs } from 'node:util';
-import { attackSummary, runAttack, type AttackRequest } from '../../methods/attack/index.js';
+import { type AttackRequest, attackSummary, runAttack } from '../../methods/attack/index.js';
 import { parseTarget, resolveTarget, TargetError } from '../../methods/attack/targets.js';
 import { differenceImage, magnifiedDifference } from '../../render/difference.js';
 import {
   ATTACK_DEFAULTS,
   ATTACK_METHODS,
+  type AttackMethod,
   DEFAULT_FOOL_CONFIDENCE,
   FOOL_MARGIN,
   pgdStepSize,
-  type AttackMethod,
 } from '../../shared/catalog.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, parseMode, progressPrinter, round, writePng } from '../shared.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineFrom,
+  fail,
+  loadImage,
+  numberOption,
+  parseMode,
+  progressPrinter,
+  round,
+  writePng,
+} from '../shared.js';
 
 export const FOOL_HELP = `Usage: squeezelens fool <image> [options]
 
@@ -69,13 +80,15 @@ export async function foolCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(FOOL_HELP + '\n');
+    process.stdout.write(`${FOOL_HELP}\n`);
     return 0;
   }
   if (positionals.length !== 1) fail('fool takes exactly one image file');
   const method = values.method as AttackMethod;
-  if (!ATTACK_METHODS.includes(method)) fail(`--method must be one of ${ATTACK_METHODS.join(', ')}, got '${values.method}'`);
-  if (method === 'cs231n' && values.target === undefined) fail('--target is required for --method cs231n (a class name or index, least-likely or random)');
+  if (!ATTACK_METHODS.includes(method))
+    fail(`--method must be one of ${ATTACK_METHODS.join(', ')}, got '${values.method}'`);
+  if (method === 'cs231n' && values.target === undefined)
+    fail('--target is required for --method cs231n (a class name or index, least-likely or random)');
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
   // Checked up front for every method, as before; cs231n has no ε (its budget is a step count) and ignores it.
   const epsilon = numberOption('epsilon', values.epsilon, method === 'cs231n' ? 0 : ATTACK_DEFAULTS[method].epsilon, {
@@ -95,14 +108,20 @@ export async function foolCommand(argv: string[]): Promise<number> {
       try {
         const resolved = resolveTarget(parseTarget(values.target, seed), engine.labels, probs);
         target = resolved.index;
-        if (resolved.ambiguous) targetNote = `"${values.target}" matches several classes; using ${resolved.label} (${resolved.index})`;
+        if (resolved.ambiguous)
+          targetNote = `"${values.target}" matches several classes; using ${resolved.label} (${resolved.index})`;
       } catch (error) {
         if (error instanceof TargetError) fail(error.message);
         throw error;
       }
     }
     if (targetNote) process.stderr.write(`squeezelens: ${targetNote}\n`);
-    const common = { backend: engine.backend.backend, margin, minProb, onProgress: progressPrinter(values.json, `fooling (${method})`) };
+    const common = {
+      backend: engine.backend.backend,
+      margin,
+      minProb,
+      onProgress: progressPrinter(values.json, `fooling (${method})`),
+    };
     let request: AttackRequest;
     if (method === 'cs231n') {
       request = {
@@ -144,15 +163,28 @@ export async function foolCommand(argv: string[]): Promise<number> {
     if (values.diff10) await writePng((outputs.difference10x = values.diff10), magnifiedDifference(original, fooled));
     const summary = attackSummary(result, engine.labels);
     if (values.json) {
-      const rounded = Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
-      process.stdout.write(JSON.stringify({ file: image.file, ...rounded, outputs }) + '\n');
+      const rounded = Object.fromEntries(
+        Object.entries(summary).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]),
+      );
+      process.stdout.write(`${JSON.stringify({ file: image.file, ...rounded, outputs })}\n`);
     } else {
       const m = result.metrics;
-      const goal = summary.target ? `"${summary.target.label}" (${summary.target.index})` : `anything but "${summary.source.label}"`;
-      process.stdout.write(`${image.file}: ${method} toward ${goal}: ${result.success ? 'SUCCESS' : 'FAILED'} after ${m.iterations} step(s), ${m.ms.toFixed(0)} ms on ${engine.backend.backend}\n`);
-      process.stdout.write(`  now classified as "${summary.predictedAfterLabel}" ${(m.predictedProbAfter * 100).toFixed(1)}% (was "${summary.predictedBeforeLabel}" ${(m.predictedProbBefore * 100).toFixed(1)}%)\n`);
-      if (m.targetProbAfter !== null) process.stdout.write(`  target probability ${(m.targetProbBefore! * 100).toFixed(2)}% → ${(m.targetProbAfter * 100).toFixed(2)}%\n`);
-      process.stdout.write(`  change: L∞ ${m.linf}/255, L2 ${m.l2.toFixed(1)}, ${(m.changedPixels * 100).toFixed(1)}% of pixels${m.roundingRetries ? `, ${m.roundingRetries} rounding retr${m.roundingRetries === 1 ? 'y' : 'ies'}` : ''}\n`);
+      const goal = summary.target
+        ? `"${summary.target.label}" (${summary.target.index})`
+        : `anything but "${summary.source.label}"`;
+      process.stdout.write(
+        `${image.file}: ${method} toward ${goal}: ${result.success ? 'SUCCESS' : 'FAILED'} after ${m.iterations} step(s), ${m.ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
+      );
+      process.stdout.write(
+        `  now classified as "${summary.predictedAfterLabel}" ${(m.predictedProbAfter * 100).toFixed(1)}% (was "${summary.predictedBeforeLabel}" ${(m.predictedProbBefore * 100).toFixed(1)}%)\n`,
+      );
+      if (m.targetProbAfter !== null)
+        process.stdout.write(
+          `  target probability ${(m.targetProbBefore! * 100).toFixed(2)}% → ${(m.targetProbAfter * 100).toFixed(2)}%\n`,
+        );
+      process.stdout.write(
+        `  change: L∞ ${m.linf}/255, L2 ${m.l2.toFixed(1)}, ${(m.changedPixels * 100).toFixed(1)}% of pixels${m.roundingRetries ? `, ${m.roundingRetries} rounding retr${m.roundingRetries === 1 ? 'y' : 'ies'}` : ''}\n`,
+      );
       for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
     }
     return result.success ? 0 : 1;

@@ -1,18 +1,30 @@
 /** squeezelens saliency <image> [--method …] [--out map.png] [--overlay overlay.png] [--mask mask.png] */
 import { parseArgs } from 'node:util';
 import { SCORE_DESCRIPTIONS, type ScoreKind } from '../../engine/scores.js';
+import { CAM_LAYERS, type CamLayer } from '../../methods/explain/grad-cam.js';
 import { explain, type SaliencyOptions, type SmoothableMethodName } from '../../methods/explain/index.js';
 import type { SaliencyMap } from '../../methods/explain/saliency.js';
-import { CAM_LAYERS, type CamLayer } from '../../methods/explain/grad-cam.js';
+import { type ColormapName, isColormapName } from '../../render/colormap.js';
 import { heatmap, maskImage, overlayOnSource } from '../../render/overlay.js';
-import { isColormapName, type ColormapName } from '../../render/colormap.js';
 import {
   DEFAULT_MASK_KEEP,
   SALIENCY_METHOD_NAMES,
   SALIENCY_METHODS,
   type SaliencyMethodName,
 } from '../../shared/catalog.js';
-import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, parseMode, progressPrinter, round, writePng } from '../shared.js';
+import {
+  classArg,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineFrom,
+  fail,
+  loadImage,
+  numberOption,
+  parseMode,
+  progressPrinter,
+  round,
+  writePng,
+} from '../shared.js';
 
 const methods = SALIENCY_METHOD_NAMES;
 
@@ -65,17 +77,22 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(SALIENCY_HELP + '\n');
+    process.stdout.write(`${SALIENCY_HELP}\n`);
     return 0;
   }
   if (positionals.length !== 1) fail('saliency takes exactly one image file');
   const method = values.method as SaliencyMethodName;
   if (!methods.includes(method)) fail(`--method must be one of ${methods.join(', ')}, got '${values.method}'`);
-  if (!(values.score in SCORE_DESCRIPTIONS)) fail(`--score must be one of ${Object.keys(SCORE_DESCRIPTIONS).join(', ')}, got '${values.score}'`);
-  if (!CAM_LAYERS.includes(values.layer as CamLayer)) fail(`--layer must be one of ${CAM_LAYERS.join(', ')}, got '${values.layer}'`);
-  if (!['vanilla', 'gradxinput', 'ig', 'gradcam'].includes(values.base)) fail(`--base must be vanilla, gradxinput, ig or gradcam, got '${values.base}'`);
-  if (values.baseline !== 'black' && values.baseline !== 'blur') fail(`--baseline must be black or blur, got '${values.baseline}'`);
-  if (!isColormapName(values.colormap)) fail(`--colormap must be inferno, viridis, magma or gray, got '${values.colormap}'`);
+  if (!(values.score in SCORE_DESCRIPTIONS))
+    fail(`--score must be one of ${Object.keys(SCORE_DESCRIPTIONS).join(', ')}, got '${values.score}'`);
+  if (!CAM_LAYERS.includes(values.layer as CamLayer))
+    fail(`--layer must be one of ${CAM_LAYERS.join(', ')}, got '${values.layer}'`);
+  if (!['vanilla', 'gradxinput', 'ig', 'gradcam'].includes(values.base))
+    fail(`--base must be vanilla, gradxinput, ig or gradcam, got '${values.base}'`);
+  if (values.baseline !== 'black' && values.baseline !== 'blur')
+    fail(`--baseline must be black or blur, got '${values.baseline}'`);
+  if (!isColormapName(values.colormap))
+    fail(`--colormap must be inferno, viridis, magma or gray, got '${values.colormap}'`);
   const keep = numberOption('keep', values.keep, DEFAULT_MASK_KEEP, { min: 0.001, max: 1 });
   const options: SaliencyOptions = {
     score: values.score as ScoreKind,
@@ -97,10 +114,22 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
       options.classIndex = cls.index;
     }
     const t0 = performance.now();
-    const map = await explain(engine.model, image.pixels, method, options, { onProgress: progressPrinter(values.json, SALIENCY_METHODS[method].title) });
+    const map = await explain(engine.model, image.pixels, method, options, {
+      onProgress: progressPrinter(values.json, SALIENCY_METHODS[method].title),
+    });
     const ms = performance.now() - t0;
-    const outputs = await writeOutputs(map, image, { out: values.out, overlay: values.overlay, mask: values.mask, keep, colormap: values.colormap });
-    const completeness = (map as SaliencyMap & { completeness?: { relativeError: number; attributionSum: number; scoreAtInput: number; scoreAtBaseline: number } }).completeness;
+    const outputs = await writeOutputs(map, image, {
+      out: values.out,
+      overlay: values.overlay,
+      mask: values.mask,
+      keep,
+      colormap: values.colormap,
+    });
+    const completeness = (
+      map as SaliencyMap & {
+        completeness?: { relativeError: number; attributionSum: number; scoreAtInput: number; scoreAtBaseline: number };
+      }
+    ).completeness;
     const summary = {
       file: image.file,
       method: map.method,
@@ -115,12 +144,18 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
       ms: round(ms, 1),
       outputs,
     };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      process.stdout.write(`${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index}), p=${(map.probability * 100).toFixed(1)}%, ${ms.toFixed(0)} ms on ${engine.backend.backend}\n`);
-      if (completeness) process.stdout.write(`  completeness: attributions sum ${completeness.attributionSum.toFixed(4)} vs f(x) − f(baseline) ${(completeness.scoreAtInput - completeness.scoreAtBaseline).toFixed(4)} (${(completeness.relativeError * 100).toFixed(2)} % error)\n`);
+      process.stdout.write(
+        `${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index}), p=${(map.probability * 100).toFixed(1)}%, ${ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
+      );
+      if (completeness)
+        process.stdout.write(
+          `  completeness: attributions sum ${completeness.attributionSum.toFixed(4)} vs f(x) − f(baseline) ${(completeness.scoreAtInput - completeness.scoreAtBaseline).toFixed(4)} (${(completeness.relativeError * 100).toFixed(2)} % error)\n`,
+        );
       for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
-      if (Object.keys(outputs).length === 0) process.stdout.write('  (no --out/--overlay/--mask given: nothing written)\n');
+      if (Object.keys(outputs).length === 0)
+        process.stdout.write('  (no --out/--overlay/--mask given: nothing written)\n');
     }
     return 0;
   } finally {
@@ -136,19 +171,32 @@ async function writeOutputs(
   const signed = map.stats.min < 0;
   // Signed maps (gradient × input, IG) are shown on a diverging scale around zero; magnitudes with
   // the chosen sequential map, clipped at the 99th percentile so a few hot pixels do not wash out the rest.
-  const look = signed ? ({ normalize: 'symmetric', colormap: 'rdbu_r' } as const) : ({ normalize: 'percentile', percentile: 99, colormap: o.colormap } as const);
+  const look = signed
+    ? ({ normalize: 'symmetric', colormap: 'rdbu_r' } as const)
+    : ({ normalize: 'percentile', percentile: 99, colormap: o.colormap } as const);
   const written: Record<string, string> = {};
   if (o.out) {
     await writePng(o.out, heatmap(map, look));
     written.map = o.out;
   }
   if (o.overlay) {
-    await writePng(o.overlay, overlayOnSource(image.rgba, map, image.pre.geometry, { ...look, opacity: 0.6, weightByValue: !signed, dimOutside: 0.5 }));
+    await writePng(
+      o.overlay,
+      overlayOnSource(image.rgba, map, image.pre.geometry, {
+        ...look,
+        opacity: 0.6,
+        weightByValue: !signed,
+        dimOutside: 0.5,
+      }),
+    );
     written.overlay = o.overlay;
   }
   if (o.mask) {
     const magnitude = signed ? { ...map, data: map.data.map(Math.abs) } : map;
-    await writePng(o.mask, maskImage({ width: 224, height: 224, data: image.pre.pixels }, magnitude, { keep: o.keep, normalize: 'minmax' }));
+    await writePng(
+      o.mask,
+      maskImage({ width: 224, height: 224, data: image.pre.pixels }, magnitude, { keep: o.keep, normalize: 'minmax' }),
+    );
     written.mask = o.mask;
   }
   return written;

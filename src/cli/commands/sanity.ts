@@ -3,9 +3,19 @@ import { parseArgs } from 'node:util';
 import { loadWeightsNode } from '../../engine/node-weights.js';
 import { explain } from '../../methods/explain/index.js';
 import { deletionInsertion } from '../../methods/trust/deletion-insertion.js';
-import { modelRandomization, type MapFn } from '../../methods/trust/model-randomization.js';
+import { type MapFn, modelRandomization } from '../../methods/trust/model-randomization.js';
 import { SALIENCY_METHOD_NAMES, SALIENCY_METHODS, type SaliencyMethodName } from '../../shared/catalog.js';
-import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, loadImage, numberOption, progressPrinter, round } from '../shared.js';
+import {
+  classArg,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineFrom,
+  fail,
+  loadImage,
+  numberOption,
+  progressPrinter,
+  round,
+} from '../shared.js';
 
 const methods = SALIENCY_METHOD_NAMES;
 
@@ -30,10 +40,15 @@ export async function sanityCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...ENGINE_OPTIONS, method: { type: 'string', default: 'vanilla' }, class: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      ...ENGINE_OPTIONS,
+      method: { type: 'string', default: 'vanilla' },
+      class: { type: 'string' },
+      seed: { type: 'string' },
+    },
   });
   if (values.help) {
-    process.stdout.write(SANITY_HELP + '\n');
+    process.stdout.write(`${SANITY_HELP}\n`);
     return 0;
   }
   if (positionals.length !== 1) fail('sanity takes exactly one image file');
@@ -44,20 +59,45 @@ export async function sanityCommand(argv: string[]): Promise<number> {
   try {
     const image = await loadImage(positionals[0]);
     const classIndex = values.class === undefined ? undefined : classArg(values.class, engine.labels).index;
-    const mapFn: MapFn = async (model, img, cls, control) => (await explain(model, img, method, { classIndex: cls, samples: 16, steps: 32 }, control)).data;
+    const mapFn: MapFn = async (model, img, cls, control) =>
+      (await explain(model, img, method, { classIndex: cls, samples: 16, steps: 32 }, control)).data;
     const weights = await loadWeightsNode(engine.data, engine.weightsDType);
     const t0 = performance.now();
-    const randomization = await modelRandomization(engine.model, weights, image.pixels, mapFn, { classIndex, seed }, { onProgress: progressPrinter(values.json, 'randomizing layers') });
-    const original = await explain(engine.model, image.pixels, method, { classIndex: randomization.classIndex, samples: 16, steps: 32 });
-    const curves = await deletionInsertion(engine.model, image.pixels, original, { classIndex: randomization.classIndex }, { onProgress: progressPrinter(values.json, 'deletion/insertion') });
-    const random = await deletionInsertion(engine.model, image.pixels, new Float32Array(224 * 224), { classIndex: randomization.classIndex, seed: seed + 1 });
+    const randomization = await modelRandomization(
+      engine.model,
+      weights,
+      image.pixels,
+      mapFn,
+      { classIndex, seed },
+      { onProgress: progressPrinter(values.json, 'randomizing layers') },
+    );
+    const original = await explain(engine.model, image.pixels, method, {
+      classIndex: randomization.classIndex,
+      samples: 16,
+      steps: 32,
+    });
+    const curves = await deletionInsertion(
+      engine.model,
+      image.pixels,
+      original,
+      { classIndex: randomization.classIndex },
+      { onProgress: progressPrinter(values.json, 'deletion/insertion') },
+    );
+    const random = await deletionInsertion(engine.model, image.pixels, new Float32Array(224 * 224), {
+      classIndex: randomization.classIndex,
+      seed: seed + 1,
+    });
     const ms = performance.now() - t0;
     const summary = {
       file: image.file,
       method,
       class: { index: randomization.classIndex, label: engine.labels[randomization.classIndex] },
       modelRandomization: {
-        steps: randomization.steps.map((s) => ({ block: s.block, spearman: round(s.spearmanAbs, 4), ssim: round(s.ssim, 4) })),
+        steps: randomization.steps.map((s) => ({
+          block: s.block,
+          spearman: round(s.spearmanAbs, 4),
+          ssim: round(s.ssim, 4),
+        })),
         modelSensitive: randomization.verdict.modelSensitive,
         verdict: randomization.verdict.message,
       },
@@ -67,14 +107,21 @@ export async function sanityCommand(argv: string[]): Promise<number> {
       backend: engine.backend.backend,
       ms: round(ms, 0),
     };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      process.stdout.write(`${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index})\n`);
+      process.stdout.write(
+        `${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index})\n`,
+      );
       process.stdout.write(`  model randomization (Spearman of |map| with the original, top-down):\n`);
-      for (const s of summary.modelRandomization.steps) process.stdout.write(`    ${s.block.padEnd(10)} ${s.spearman.toFixed(3)}\n`);
+      for (const s of summary.modelRandomization.steps)
+        process.stdout.write(`    ${s.block.padEnd(10)} ${s.spearman.toFixed(3)}\n`);
       process.stdout.write(`  ${randomization.verdict.modelSensitive ? '✓' : '✗'} ${randomization.verdict.message}\n`);
-      process.stdout.write(`  deletion AUC ${summary.deletionAuc.toFixed(3)} (random order ${summary.randomOrder.deletionAuc.toFixed(3)}; lower is better)\n`);
-      process.stdout.write(`  insertion AUC ${summary.insertionAuc.toFixed(3)} (random order ${summary.randomOrder.insertionAuc.toFixed(3)}; higher is better)\n`);
+      process.stdout.write(
+        `  deletion AUC ${summary.deletionAuc.toFixed(3)} (random order ${summary.randomOrder.deletionAuc.toFixed(3)}; lower is better)\n`,
+      );
+      process.stdout.write(
+        `  insertion AUC ${summary.insertionAuc.toFixed(3)} (random order ${summary.randomOrder.insertionAuc.toFixed(3)}; higher is better)\n`,
+      );
     }
     return 0;
   } finally {

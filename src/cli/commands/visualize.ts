@@ -2,7 +2,17 @@
 import { parseArgs } from 'node:util';
 import { visualizeClass } from '../../methods/visualize/class-visualization.js';
 import { VISUALIZE_ITERATIONS } from '../../shared/catalog.js';
-import { classArg, ENGINE_HELP, ENGINE_OPTIONS, engineFrom, fail, numberOption, progressPrinter, round, writePng } from '../shared.js';
+import {
+  classArg,
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  engineFrom,
+  fail,
+  numberOption,
+  progressPrinter,
+  round,
+  writePng,
+} from '../shared.js';
 
 export const VISUALIZE_HELP = `Usage: squeezelens visualize --class NAME|INDEX [options]
 
@@ -21,10 +31,16 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...ENGINE_OPTIONS, class: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      ...ENGINE_OPTIONS,
+      class: { type: 'string' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
   if (values.help) {
-    process.stdout.write(VISUALIZE_HELP + '\n');
+    process.stdout.write(`${VISUALIZE_HELP}\n`);
     return 0;
   }
   if (positionals.length) fail(`visualize takes no image (got ${positionals.join(' ')}); use --class`);
@@ -39,8 +55,13 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
   try {
     const cls = classArg(values.class, engine.labels);
     if (cls.note) process.stderr.write(`squeezelens: ${cls.note}\n`);
-    const result = await visualizeClass(engine.model, cls.index, { iterations, seed, onProgress: progressPrinter(values.json, `visualizing ${cls.label}`) });
-    if (values.out) await writePng(values.out, { width: 224, height: 224, data: new Uint8ClampedArray(result.image.data) }); // rounds and clamps
+    const result = await visualizeClass(engine.model, cls.index, {
+      iterations,
+      seed,
+      onProgress: progressPrinter(values.json, `visualizing ${cls.label}`),
+    });
+    if (values.out)
+      await writePng(values.out, { width: 224, height: 224, data: new Uint8ClampedArray(result.image.data) }); // rounds and clamps
     const summary = {
       class: { index: cls.index, label: cls.label },
       probability: round(result.probability8bit),
@@ -50,9 +71,11 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
       backend: engine.backend.backend,
       outputs: values.out ? { visualization: values.out } : {},
     };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      process.stdout.write(`"${cls.label}" (${cls.index}) after ${result.iterations} steps: classified as it with p=${(result.probability8bit * 100).toFixed(1)}% (${result.msPerIteration.toFixed(0)} ms/step on ${engine.backend.backend})\n`);
+      process.stdout.write(
+        `"${cls.label}" (${cls.index}) after ${result.iterations} steps: classified as it with p=${(result.probability8bit * 100).toFixed(1)}% (${result.msPerIteration.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
+      );
       if (values.out) process.stdout.write(`  visualization: ${values.out}\n`);
     }
     return 0;

@@ -49,7 +49,8 @@ export function maxPoolBackwardInto(
 function checkShapes(x: tf.TensorInfo, y: tf.TensorInfo): void {
   const [, h, w] = x.shape;
   const [, ho, wo] = y.shape;
-  if (h !== 2 * ho + 1 || w !== 2 * wo + 1) throw new Error(`maxPoolBackward: unexpected sizes ${h}×${w} → ${ho}×${wo}`);
+  if (h !== 2 * ho + 1 || w !== 2 * wo + 1)
+    throw new Error(`maxPoolBackward: unexpected sizes ${h}×${w} → ${ho}×${wo}`);
 }
 
 interface WasmBackendLike {
@@ -76,7 +77,14 @@ export function registerMaxPoolBackwardKernels(): void {
       // Views only after makeOutput: allocating may grow (and detach) the heap.
       const o = wasm.typedArrayFromHeap(out);
       o.fill(0);
-      maxPoolBackwardInto(wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(y), wasm.typedArrayFromHeap(dy), o, x.shape, y.shape.slice(1));
+      maxPoolBackwardInto(
+        wasm.typedArrayFromHeap(x),
+        wasm.typedArrayFromHeap(y),
+        wasm.typedArrayFromHeap(dy),
+        o,
+        x.shape,
+        y.shape.slice(1),
+      );
       return out;
     },
   });
@@ -113,7 +121,12 @@ export function maxPoolBackwardOps(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor
     for (let a = 0; a < 3; a++) {
       hits.push([]);
       for (let b = 0; b < 3; b++) {
-        const xs = tf.stridedSlice(x, [0, a, b, 0], [n, a + 2 * ho - 1, b + 2 * wo - 1, c], [1, 2, 2, 1]) as tf.Tensor4D;
+        const xs = tf.stridedSlice(
+          x,
+          [0, a, b, 0],
+          [n, a + 2 * ho - 1, b + 2 * wo - 1, c],
+          [1, 2, 2, 1],
+        ) as tf.Tensor4D;
         hits[a].push(tf.cast(tf.equal(xs, y), 'float32') as tf.Tensor4D);
       }
     }
@@ -124,12 +137,23 @@ export function maxPoolBackwardOps(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor
       for (const a of p === 0 ? [0, 2] : [1]) {
         for (const b of q === 0 ? [0, 2] : [1]) {
           const g = tf.mul(hits[a][b], share) as tf.Tensor4D;
-          parts.push(tf.pad(g, [[0, 0], [a === 2 ? 1 : 0, a === 2 ? 0 : 1], [b === 2 ? 1 : 0, b === 2 ? 0 : 1], [0, 0]]));
+          parts.push(
+            tf.pad(g, [
+              [0, 0],
+              [a === 2 ? 1 : 0, a === 2 ? 0 : 1],
+              [b === 2 ? 1 : 0, b === 2 ? 0 : 1],
+              [0, 0],
+            ]),
+          );
         }
       }
       return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor4D);
     };
-    const interleaved = tf.depthToSpace(tf.concat([phase(0, 0), phase(0, 1), phase(1, 0), phase(1, 1)], 3) as tf.Tensor4D, 2, 'NHWC');
+    const interleaved = tf.depthToSpace(
+      tf.concat([phase(0, 0), phase(0, 1), phase(1, 0), phase(1, 1)], 3) as tf.Tensor4D,
+      2,
+      'NHWC',
+    );
     return tf.slice(interleaved, [0, 0, 0, 0], [n, h, w, c]);
   });
 }

@@ -71,7 +71,8 @@ let registered = false;
 function registerSimdKernels(): void {
   if (registered) return;
   registered = true;
-  const reg = (kernelName: string, kernelFunc: tf.KernelFunc) => tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  const reg = (kernelName: string, kernelFunc: tf.KernelFunc) =>
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
 
   reg(K.maxPool, ({ inputs, backend }) => {
     const { x, y, dy } = inputs as Record<string, tf.TensorInfo>;
@@ -141,7 +142,10 @@ function registerSimdKernels(): void {
     const { x, w, bias } = inputs as Record<string, tf.TensorInfo>;
     const [n, h, wd, cin] = x.shape;
     const cout = w.shape[3];
-    check(w.shape[0] === 1 && w.shape[1] === 1 && w.shape[2] === cin && bias.shape[0] === cout && cout % 4 === 0, `sparse 1×1 conv shapes ${x.shape} × ${w.shape}`);
+    check(
+      w.shape[0] === 1 && w.shape[1] === 1 && w.shape[2] === cin && bias.shape[0] === cout && cout % 4 === 0,
+      `sparse 1×1 conv shapes ${x.shape} × ${w.shape}`,
+    );
     const { b, k, ptr } = simd(backend);
     const out = b.makeOutput([n, h, wd, cout], 'float32');
     k.sparseConv1x1(ptr(x), ptr(w), ptr(bias), ptr(out), n * h * wd, cin, cout);
@@ -165,7 +169,8 @@ export function reluMask<T extends tf.Tensor>(d: T, ref: tf.Tensor): T {
 
 /** ReLU backward of a fire module's output, split into its expand-1×1 and expand-3×3 halves. */
 export function reluMaskSplit(d: tf.Tensor4D, ref: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
-  if (simdKernelsActive() && d.shape[3] % 8 === 0) return run(K.reluMaskSplit, { d, ref }) as unknown as [tf.Tensor4D, tf.Tensor4D];
+  if (simdKernelsActive() && d.shape[3] % 8 === 0)
+    return run(K.reluMaskSplit, { d, ref }) as unknown as [tf.Tensor4D, tf.Tensor4D];
   return tf.split(tf.mul(d, tf.step(ref)), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
 }
 

@@ -51,25 +51,44 @@ const maxPoolBackward = `
   ${set('rs', mul(L('w'), L('cb')))}
   ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
   (memory.fill ${L('out')} ${c(0)} ${mul(mul(L('n'), L('h')), L('rs'))})
-  ${loop('b', L('n'), 1, loop('oi', L('ho'), 1, loop('oj', L('wo'), 1, `
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'oi',
+      L('ho'),
+      1,
+      loop(
+        'oj',
+        L('wo'),
+        1,
+        `
     ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
     ${set('p', add(mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')), mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb'))))}
-    ${loop('k', L('cb'), 16, `
+    ${loop(
+      'k',
+      L('cb'),
+      16,
+      `
       ${set('yv', load(add(L('y'), L('q'), L('k'))))}
       ${set('base', add(L('x'), L('p'), L('k')))}
       ${set('cnt', `(v128.const f32x4 0 0 0 0)`)}
       ${TAPS.map((t) => set('cnt', `(f32x4.add ${L('cnt')} (v128.and (f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')}) (v128.const f32x4 1 1 1 1)))`)).join('\n      ')}
       ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} ${L('cnt')})`)}
       ${set('base', add(L('out'), L('p'), L('k')))}
-      ${TAPS.map(
-        (t) =>
-          store(
-            add(L('base'), L(t.name)),
-            `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
-          ),
+      ${TAPS.map((t) =>
+        store(
+          add(L('base'), L(t.name)),
+          `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
+        ),
       ).join('\n      ')}
-    `)}
-  `)))}
+    `,
+    )}
+  `,
+      ),
+    ),
+  )}
 )`;
 
 /** out[i] = d[i] where ref[i] > 0 else 0, for count floats (count % 4 == 0). The ReLU backward. */
@@ -88,14 +107,24 @@ const reluMaskSplit = `
 (func (export "reluMaskSplit") (param $d i32) (param $ref i32) (param $outA i32) (param $outB i32) (param $pixels i32) (param $e i32)
   (local $px i32) (local $k i32) (local $eb i32) (local $src i32) (local $dst i32)
   ${set('eb', `(i32.shl ${L('e')} ${c(2)})`)}
-  ${loop('px', L('pixels'), 1, `
+  ${loop(
+    'px',
+    L('pixels'),
+    1,
+    `
     ${set('src', mul(L('px'), `(i32.shl ${L('eb')} ${c(1)})`))}
     ${set('dst', mul(L('px'), L('eb')))}
-    ${loop('k', L('eb'), 16, `
+    ${loop(
+      'k',
+      L('eb'),
+      16,
+      `
       ${store(add(L('outA'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
       ${store(add(L('outB'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('eb'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('eb'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
-    `)}
-  `)}
+    `,
+    )}
+  `,
+  )}
 )`;
 
 /** out[p] = a[p] ‖ b[p] along channels: a: [pixels, ca], b: [pixels, cb]. Any channel counts. */
@@ -104,11 +133,16 @@ const concatChannels = `
   (local $px i32) (local $ab i32) (local $bb i32) (local $dst i32)
   ${set('ab', `(i32.shl ${L('ca')} ${c(2)})`)}
   ${set('bb', `(i32.shl ${L('cb')} ${c(2)})`)}
-  ${loop('px', L('pixels'), 1, `
+  ${loop(
+    'px',
+    L('pixels'),
+    1,
+    `
     ${set('dst', add(L('out'), mul(L('px'), add(L('ab'), L('bb')))))}
     (memory.copy ${L('dst')} ${add(L('a'), mul(L('px'), L('ab')))} ${L('ab')})
     (memory.copy ${add(L('dst'), L('ab'))} ${add(L('b'), mul(L('px'), L('bb')))} ${L('bb')})
-  `)}
+  `,
+  )}
 )`;
 
 /** NHWC depth-to-space with block 2: inp [n,h,w,4c] → out [n,2h,2w,c], channel block (p·2+q). */
@@ -117,15 +151,35 @@ const depthToSpace2 = `
   (local $rows i32) (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $cb i32) (local $src i32)
   ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
   ${set('rows', mul(L('n'), L('h')))}
-  ${loop('r', L('rows'), 1, loop('j', L('w'), 1, `
+  ${loop(
+    'r',
+    L('rows'),
+    1,
+    loop(
+      'j',
+      L('w'),
+      1,
+      `
     ${set('src', add(L('inp'), mul(add(mul(L('r'), L('w')), L('j')), `(i32.shl ${L('cb')} ${c(2)})`)))}
-    ${loop('p', c(2), 1, loop('q', c(2), 1, `
+    ${loop(
+      'p',
+      c(2),
+      1,
+      loop(
+        'q',
+        c(2),
+        1,
+        `
       (memory.copy
         ${add(L('out'), mul(add(mul(add(`(i32.shl ${L('r')} ${c(1)})`, L('p')), `(i32.shl ${L('w')} ${c(1)})`), add(`(i32.shl ${L('j')} ${c(1)})`, L('q'))), L('cb')))}
         ${add(L('src'), mul(add(`(i32.shl ${L('p')} ${c(1)})`, L('q')), L('cb')))}
         ${L('cb')})
-    `))}
-  `))}
+    `,
+      ),
+    )}
+  `,
+    ),
+  )}
 )`;
 
 /**
@@ -137,18 +191,33 @@ const classHeads = `
   (local $b i32) (local $j i32) (local $cell i32) (local $kb i32) (local $row i32) (local $v v128) (local $s v128) (local $sr v128) (local $inv v128)
   ${set('kb', `(i32.shl ${L('k')} ${c(2)})`)}
   ${set('inv', `(f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u ${L('cells')})))`)}
-  ${loop('b', L('n'), 1, loop('j', L('kb'), 16, `
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'j',
+      L('kb'),
+      16,
+      `
     ${set('s', '(v128.const f32x4 0 0 0 0)')}
     ${set('sr', '(v128.const f32x4 0 0 0 0)')}
     ${set('row', add(L('z'), mul(mul(L('b'), L('cells')), L('kb')), L('j')))}
-    ${loop('cell', L('cells'), 1, `
+    ${loop(
+      'cell',
+      L('cells'),
+      1,
+      `
       ${set('v', load(add(L('row'), mul(L('cell'), L('kb')))))}
       ${set('s', `(f32x4.add ${L('s')} ${L('v')})`)}
       ${set('sr', `(f32x4.add ${L('sr')} (f32x4.max ${L('v')} (v128.const f32x4 0 0 0 0)))`)}
-    `)}
+    `,
+    )}
     ${store(add(L('pre'), mul(L('b'), L('kb')), L('j')), `(f32x4.mul ${L('s')} ${L('inv')})`)}
     ${store(add(L('post'), mul(L('b'), L('kb')), L('j')), `(f32x4.mul ${L('sr')} ${L('inv')})`)}
-  `))}
+  `,
+    ),
+  )}
 )`;
 
 /**
@@ -169,7 +238,10 @@ const axpy = (k: number) =>
     16,
     store(
       add(L('row'), L('j')),
-      AXPY_SLOTS.slice(0, k).reduce((acc, s) => `(f32x4.add ${acc} (f32x4.mul ${L(`a${s}`)} ${load(add(L(`w${s}`), L('j')))}))`, load(add(L('row'), L('j')))),
+      AXPY_SLOTS.slice(0, k).reduce(
+        (acc, s) => `(f32x4.add ${acc} (f32x4.mul ${L(`a${s}`)} ${load(add(L(`w${s}`), L('j')))}))`,
+        load(add(L('row'), L('j'))),
+      ),
     ),
   ).replace(/\$j_(done|loop)/g, `$j${k}_$1`);
 const sparseConv1x1 = `
@@ -177,12 +249,20 @@ const sparseConv1x1 = `
   (local $p i32) (local $ch i32) (local $j i32) (local $v f32) (local $cnt i32) (local $ob i32) (local $row i32) (local $xrow i32)
   ${AXPY_SLOTS.map((s) => `(local $w${s} i32) (local $a${s} v128)`).join(' ')}
   ${set('ob', `(i32.shl ${L('cout')} ${c(2)})`)}
-  ${loop('p', L('cells'), 1, `
+  ${loop(
+    'p',
+    L('cells'),
+    1,
+    `
     ${set('row', add(L('out'), mul(L('p'), L('ob'))))}
     ${set('xrow', add(L('x'), mul(L('p'), `(i32.shl ${L('cin')} ${c(2)})`)))}
     (memory.copy ${L('row')} ${L('bias')} ${L('ob')})
     ${set('cnt', c(0))}
-    ${loop('ch', L('cin'), 1, `
+    ${loop(
+      'ch',
+      L('cin'),
+      1,
+      `
       ${set('v', `(f32.load align=4 ${add(L('xrow'), `(i32.shl ${L('ch')} ${c(2)})`)})`)}
       (if (f32.ne ${L('v')} (f32.const 0)) (then
         ${AXPY_SLOTS.map((s) => `(if (i32.eq ${L('cnt')} ${c(s)}) (then ${set(`w${s}`, add(L('w'), mul(L('ch'), L('ob'))))} ${set(`a${s}`, `(f32x4.splat ${L('v')})`)}))`).join('\n        ')}
@@ -190,11 +270,13 @@ const sparseConv1x1 = `
         (if (i32.eq ${L('cnt')} ${c(4)}) (then
           ${axpy(4)}
           ${set('cnt', c(0))}))))
-    `)}
+    `,
+    )}
     (if (i32.eq ${L('cnt')} ${c(1)}) (then ${axpy(1)}))
     (if (i32.eq ${L('cnt')} ${c(2)}) (then ${axpy(2)}))
     (if (i32.eq ${L('cnt')} ${c(3)}) (then ${axpy(3)}))
-  `)}
+  `,
+  )}
 )`;
 
 export function simdKernelsWat(): string {
@@ -211,7 +293,18 @@ export function simdKernelsWat(): string {
 }
 
 export interface SimdKernelExports {
-  maxPoolBackward(x: number, y: number, dy: number, out: number, n: number, h: number, w: number, c: number, ho: number, wo: number): void;
+  maxPoolBackward(
+    x: number,
+    y: number,
+    dy: number,
+    out: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+  ): void;
   reluMask(d: number, ref: number, out: number, count: number): void;
   reluMaskSplit(d: number, ref: number, outA: number, outB: number, pixels: number, e: number): void;
   concatChannels(a: number, b: number, out: number, pixels: number, ca: number, cb: number): void;

@@ -35,7 +35,18 @@ import { classScore, type ScoreHead } from '../../engine/scores.js';
 import { ATTACK_DEFAULTS } from '../../shared/catalog.js';
 import { argmax } from '../../shared/numeric.js';
 import type { Model, PixelImage } from '../common.js';
-import { attackLoop, project, checkClass, checkMinProb, classifyUint8, finishResult, originalBytes, uint8Bounds, type AttackControl, type AttackResult } from './uint8.js';
+import {
+  type AttackControl,
+  type AttackResult,
+  attackLoop,
+  checkClass,
+  checkMinProb,
+  classifyUint8,
+  finishResult,
+  originalBytes,
+  project,
+  uint8Bounds,
+} from './uint8.js';
 
 /** lr and the step budget come from the catalog (one set for the CLI and the popup); the head: above. */
 export const CS231N_DEFAULTS = {
@@ -58,7 +69,12 @@ export interface Cs231nOptions extends AttackControl {
   start?: PixelImage;
 }
 
-export async function cs231nAttack(model: Model, image: PixelImage, target: number, options: Cs231nOptions = {}): Promise<AttackResult> {
+export async function cs231nAttack(
+  model: Model,
+  image: PixelImage,
+  target: number,
+  options: Cs231nOptions = {},
+): Promise<AttackResult> {
   const t0 = performance.now();
   checkClass(target, 'target');
   checkMinProb(options.minProb);
@@ -66,7 +82,8 @@ export async function cs231nAttack(model: Model, image: PixelImage, target: numb
   const maxIterations = options.maxIterations ?? CS231N_DEFAULTS.maxIterations;
   const head = options.head ?? CS231N_DEFAULTS.head;
   if (!(lr > 0)) throw new RangeError(`lr must be > 0, got ${lr}`);
-  if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new RangeError(`maxIterations must be an integer ≥ 0, got ${maxIterations}`);
+  if (!(Number.isInteger(maxIterations) && maxIterations >= 0))
+    throw new RangeError(`maxIterations must be an integer ≥ 0, got ${maxIterations}`);
   const original = originalBytes(image);
   const before = await classifyUint8(model, original);
   const source = argmax(before.probs);
@@ -86,4 +103,3 @@ export async function cs231nAttack(model: Model, image: PixelImage, target: numb
   });
   return finishResult({ method: 'cs231n', target, source, original, before, outcome, t0, backend: options.backend });
 }
-

@@ -24,7 +24,15 @@ import type { ScoreHead } from '../../engine/scores.js';
 import { ATTACK_DEFAULTS } from '../../shared/catalog.js';
 import type { Model, PixelImage } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
-import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
+import {
+  type AttackResult,
+  attackLoop,
+  finishResult,
+  type LinfAttackOptions,
+  project,
+  startLinfAttack,
+  uint8Bounds,
+} from './uint8.js';
 
 /** ε 8 is the catalog's (11/12 flipped untargeted, above). */
 export const FGSM_DEFAULTS = {
@@ -35,9 +43,20 @@ export const FGSM_DEFAULTS = {
 export type FgsmOptions = LinfAttackOptions;
 
 /** target: a class index (targeted) or null (untargeted). */
-export async function fgsmAttack(model: Model, image: PixelImage, target: number | null, options: FgsmOptions = {}): Promise<AttackResult> {
+export async function fgsmAttack(
+  model: Model,
+  image: PixelImage,
+  target: number | null,
+  options: FgsmOptions = {},
+): Promise<AttackResult> {
   const t0 = performance.now();
-  const { epsilon, original, before, source, cls } = await startLinfAttack(model, image, target, options, FGSM_DEFAULTS.epsilon);
+  const { epsilon, original, before, source, cls } = await startLinfAttack(
+    model,
+    image,
+    target,
+    options,
+    FGSM_DEFAULTS.epsilon,
+  );
   const outcome = await attackLoop({
     what: 'FGSM attack',
     model,

@@ -8,10 +8,10 @@
  */
 import { ATTACK_METHODS, type AttackMethod } from '../../shared/catalog.js';
 import type { Model, PixelImage } from '../common.js';
-import { cs231nAttack, type Cs231nOptions } from './cs231n.js';
-import { fgsmAttack, type FgsmOptions } from './fgsm.js';
+import { type Cs231nOptions, cs231nAttack } from './cs231n.js';
+import { type FgsmOptions, fgsmAttack } from './fgsm.js';
 import type { AttackMetrics } from './metrics.js';
-import { pgdAttack, type PgdOptions } from './pgd.js';
+import { type PgdOptions, pgdAttack } from './pgd.js';
 import type { AttackResult } from './uint8.js';
 
 export * from './cs231n.js';
@@ -35,7 +35,9 @@ export async function runAttack(model: Model, image: PixelImage, request: Attack
     case 'pgd':
       return pgdAttack(model, image, request.target, request);
     default:
-      throw new RangeError(`unknown attack method ${String((request as { method: unknown }).method)} (use ${ATTACK_METHODS.join(', ')})`);
+      throw new RangeError(
+        `unknown attack method ${String((request as { method: unknown }).method)} (use ${ATTACK_METHODS.join(', ')})`,
+      );
   }
 }
 

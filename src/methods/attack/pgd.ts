@@ -19,10 +19,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreHead } from '../../engine/scores.js';
 import { ATTACK_DEFAULTS, pgdStepSize } from '../../shared/catalog.js';
-import { seededRandom, type Model, type PixelImage } from '../common.js';
+import { type Model, type PixelImage, seededRandom } from '../common.js';
 import { crossEntropyDirection, exactSign } from './losses.js';
 import { VALUES } from './metrics.js';
-import { attackLoop, finishResult, project, startLinfAttack, uint8Bounds, type AttackResult, type LinfAttackOptions } from './uint8.js';
+import {
+  type AttackResult,
+  attackLoop,
+  finishResult,
+  type LinfAttackOptions,
+  project,
+  startLinfAttack,
+  uint8Bounds,
+} from './uint8.js';
 
 /** ε and the step count are the catalog's; the step α follows ε (pgdStepSize) unless given. */
 export const PGD_DEFAULTS = {
@@ -43,13 +51,25 @@ export interface PgdOptions extends LinfAttackOptions {
 }
 
 /** target: a class index (targeted) or null (untargeted). */
-export async function pgdAttack(model: Model, image: PixelImage, target: number | null, options: PgdOptions = {}): Promise<AttackResult> {
+export async function pgdAttack(
+  model: Model,
+  image: PixelImage,
+  target: number | null,
+  options: PgdOptions = {},
+): Promise<AttackResult> {
   const t0 = performance.now();
   const alpha = options.stepSize ?? pgdStepSize(options.epsilon ?? PGD_DEFAULTS.epsilon);
   const iterations = options.iterations ?? PGD_DEFAULTS.iterations;
   if (!(alpha > 0)) throw new RangeError(`stepSize must be > 0, got ${alpha}`);
-  if (!(Number.isInteger(iterations) && iterations >= 0)) throw new RangeError(`iterations must be an integer ≥ 0, got ${iterations}`);
-  const { epsilon, original, before, source, cls } = await startLinfAttack(model, image, target, options, PGD_DEFAULTS.epsilon);
+  if (!(Number.isInteger(iterations) && iterations >= 0))
+    throw new RangeError(`iterations must be an integer ≥ 0, got ${iterations}`);
+  const { epsilon, original, before, source, cls } = await startLinfAttack(
+    model,
+    image,
+    target,
+    options,
+    PGD_DEFAULTS.epsilon,
+  );
   const bounds = uint8Bounds(original, epsilon);
   let start: Float32Array | undefined;
   if (options.randomStart) {

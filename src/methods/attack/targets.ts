@@ -3,7 +3,7 @@
  * candidates), by index, the least-likely class for this image, or a seeded random class that is
  * not the current prediction.
  */
-import { searchClasses, type ClassMatch } from '../../shared/classes.js';
+import { type ClassMatch, searchClasses } from '../../shared/classes.js';
 import { argmax, argmin } from '../../shared/numeric.js';
 import { seededRandom } from '../common.js';
 
@@ -43,7 +43,8 @@ export class TargetError extends Error {}
  */
 export function parseTarget(text: string, defaultSeed = 0): TargetSpec {
   const t = text.trim().toLowerCase();
-  if (t === 'least-likely' || t === 'least_likely' || t === 'leastlikely' || t === 'least' || t === 'll') return { kind: 'least-likely' };
+  if (t === 'least-likely' || t === 'least_likely' || t === 'leastlikely' || t === 'least' || t === 'll')
+    return { kind: 'least-likely' };
   const r = /^random(?::(\d+))?$/.exec(t);
   if (r) return { kind: 'random', seed: r[1] === undefined ? defaultSeed : Number(r[1]) };
   if (/^\d+$/.test(t)) return { kind: 'index', index: Number(t) };
@@ -62,7 +63,13 @@ export function resolveTarget(spec: TargetSpec, labels: readonly string[], probs
       const candidates = searchClasses(labels, spec.query);
       if (candidates.length === 0) throw new TargetError(`no ImageNet class matches "${spec.query}"`);
       const best = candidates[0];
-      return { index: best.index, label: best.label, how: 'name', candidates, ambiguous: candidates.length > 1 && best.match !== 'exact' && best.match !== 'index' };
+      return {
+        index: best.index,
+        label: best.label,
+        how: 'name',
+        candidates,
+        ambiguous: candidates.length > 1 && best.match !== 'exact' && best.match !== 'index',
+      };
     }
     case 'least-likely': {
       const index = leastLikelyClass(probs);

@@ -16,13 +16,21 @@
  * the effective 8-bit budget is ⌊ε⌋). The original is taken as 8-bit (rounded once if it is not).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttackMethod } from '../../shared/catalog.js';
-import { argmax } from '../../shared/numeric.js';
 import { INPUT, normalize } from '../../engine/preprocess.js';
 import type { ScoreFn, ScoreHead } from '../../engine/scores.js';
 import { disposeResult } from '../../engine/squeezenet.js';
-import { inputGradToPixelGrad, pixelsToInput, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type Progress } from '../common.js';
-import { distances, VALUES, type AttackMetrics } from './metrics.js';
+import type { AttackMethod } from '../../shared/catalog.js';
+import { argmax } from '../../shared/numeric.js';
+import {
+  inputGradToPixelGrad,
+  type Model,
+  type PixelImage,
+  type Progress,
+  pixelsToInput,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
+import { type AttackMetrics, distances, VALUES } from './metrics.js';
 
 const SHAPE: [number, number, number, number] = [1, INPUT, INPUT, 3];
 
@@ -102,12 +110,14 @@ export function meetsGoal(logits: ArrayLike<number>, goal: Goal): boolean {
 
 /** Checks an attack's minProb option. */
 export function checkMinProb(minProb: number | undefined): void {
-  if (minProb !== undefined && !(minProb >= 0 && minProb < 1)) throw new RangeError(`minProb must be in [0, 1), got ${minProb}`);
+  if (minProb !== undefined && !(minProb >= 0 && minProb < 1))
+    throw new RangeError(`minProb must be in [0, 1), got ${minProb}`);
 }
 
 /** The original as 8-bit bytes (values are rounded and clipped once if they are not). */
 export function originalBytes(image: PixelImage): Uint8ClampedArray {
-  if (image.data.length !== VALUES) throw new RangeError(`expected a ${INPUT}×${INPUT}×3 image, got ${image.data.length} values`);
+  if (image.data.length !== VALUES)
+    throw new RangeError(`expected a ${INPUT}×${INPUT}×3 image, got ${image.data.length} values`);
   return Uint8ClampedArray.from(image.data, Math.round);
 }
 
@@ -136,7 +146,7 @@ export function toUint8(x: ArrayLike<number>, bounds: Uint8Bounds): Uint8Clamped
   const { lo, hi } = bounds;
   for (let i = 0; i < VALUES; i++) {
     const v = Math.round(x[i]);
-    out[i] = v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v;
+    out[i] = v < lo[i] ? lo[i] : Math.min(v, hi[i]);
   }
   return out;
 }
@@ -200,7 +210,8 @@ export async function attackLoop(spec: LoopSpec): Promise<LoopOutcome> {
   const { model, goal, bounds, control } = spec;
   const { signal, onProgress } = control;
   const previewEvery = control.previewEvery ?? 0;
-  if (spec.start && spec.start.length !== VALUES) throw new RangeError(`start image: expected ${VALUES} values, got ${spec.start.length}`);
+  if (spec.start && spec.start.length !== VALUES)
+    throw new RangeError(`start image: expected ${VALUES} values, got ${spec.start.length}`);
   const lo = tf.tensor4d(Float32Array.from(bounds.lo), SHAPE);
   const hi = tf.tensor4d(Float32Array.from(bounds.hi), SHAPE);
   let x = tf.tensor4d(spec.start ?? Float32Array.from(spec.original), SHAPE);
@@ -220,7 +231,13 @@ export async function attackLoop(spec: LoopSpec): Promise<LoopOutcome> {
         const logits = (await r.logits.data()) as Float32Array;
         const met = meetsGoal(logits, goal);
         if (bytes && (met || !more)) {
-          return { pixels: bytes, final: { logits, probs: (await r.probs.data()) as Float32Array }, success: met, iterations, roundingRetries };
+          return {
+            pixels: bytes,
+            final: { logits, probs: (await r.probs.data()) as Float32Array },
+            success: met,
+            iterations,
+            roundingRetries,
+          };
         }
         if (!bytes && (met || !more)) {
           const rounded = toUint8((await x.data()) as Float32Array, bounds);
@@ -252,7 +269,11 @@ export async function attackLoop(spec: LoopSpec): Promise<LoopOutcome> {
             message: `${spec.what}: step ${iterations}/${spec.maxIterations}, p(${goal.targeted ? 'target' : 'source'}) = ${probs[goal.cls].toFixed(4)}`,
           };
           if (previewEvery > 0 && iterations % previewEvery === 0) {
-            progress.preview = { width: INPUT, height: INPUT, data: Float32Array.from(toUint8((await x.data()) as Float32Array, bounds)) };
+            progress.preview = {
+              width: INPUT,
+              height: INPUT,
+              data: Float32Array.from(toUint8((await x.data()) as Float32Array, bounds)),
+            };
           }
           onProgress(progress);
         }
@@ -315,7 +336,8 @@ export function project(x: tf.Tensor, lo: tf.Tensor4D, hi: tf.Tensor4D): tf.Tens
 }
 
 export function checkClass(index: number, what: string): void {
-  if (!Number.isInteger(index) || index < 0 || index >= 1000) throw new RangeError(`${what} must be a class index in [0, 999], got ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index >= 1000)
+    throw new RangeError(`${what} must be a class index in [0, 999], got ${index}`);
 }
 
 /** Options of the L∞ attacks (FGSM, PGD). */
@@ -332,9 +354,16 @@ export interface LinfAttackOptions extends AttackControl {
  * The common start of an L∞ attack: check the budget and classes, classify the original's bytes,
  * and settle the class the loss is about (the target, or the source class when untargeted).
  */
-export async function startLinfAttack(model: Model, image: PixelImage, target: number | null, options: LinfAttackOptions, defaultEpsilon: number) {
+export async function startLinfAttack(
+  model: Model,
+  image: PixelImage,
+  target: number | null,
+  options: LinfAttackOptions,
+  defaultEpsilon: number,
+) {
   const epsilon = options.epsilon ?? defaultEpsilon;
-  if (!(epsilon >= 0 && epsilon <= 255)) throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
+  if (!(epsilon >= 0 && epsilon <= 255))
+    throw new RangeError(`epsilon must be in [0, 255] (/255 units), got ${epsilon}`);
   if (target !== null) checkClass(target, 'target');
   checkMinProb(options.minProb);
   if (options.trueClass !== undefined) checkClass(options.trueClass, 'trueClass');

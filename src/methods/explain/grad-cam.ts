@@ -14,8 +14,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES } from '../../engine/architecture.js';
 import { disposeResult } from '../../engine/squeezenet.js';
-import { pixelsToInput, throwIfCancelled, type Model, type PixelImage, type RunControl } from '../common.js';
-import { explainWith, mapStats, scoreFor, SIZE, type AttributionMethod, type ExplainOptions, type SaliencyMap, type Target } from './saliency.js';
+import { type Model, type PixelImage, pixelsToInput, type RunControl, throwIfCancelled } from '../common.js';
+import {
+  type AttributionMethod,
+  type ExplainOptions,
+  explainWith,
+  mapStats,
+  type SaliencyMap,
+  SIZE,
+  scoreFor,
+  type Target,
+} from './saliency.js';
 
 export type CamLayer = 'conv1' | (typeof FIRES)[number]['name'];
 
@@ -33,8 +42,15 @@ export interface GradCamRaw {
 }
 
 /** Grad-CAM at the layer's own resolution for a batch of pixel images. */
-export async function gradCamRaw(model: Model, pixels: tf.Tensor4D, target: Target, layer: CamLayer = 'fire9', control: RunControl = {}): Promise<GradCamRaw> {
-  if (!CAM_LAYERS.includes(layer)) throw new RangeError(`Grad-CAM layer must be one of ${CAM_LAYERS.join(', ')}, got ${String(layer)}`);
+export async function gradCamRaw(
+  model: Model,
+  pixels: tf.Tensor4D,
+  target: Target,
+  layer: CamLayer = 'fire9',
+  control: RunControl = {},
+): Promise<GradCamRaw> {
+  if (!CAM_LAYERS.includes(layer))
+    throw new RangeError(`Grad-CAM layer must be one of ${CAM_LAYERS.join(', ')}, got ${String(layer)}`);
   throwIfCancelled(control.signal, 'Grad-CAM');
   const input = pixelsToInput(pixels);
   const r = model.run(input, { score: scoreFor(target, pixels.shape[0]), activations: [layer], gradients: [layer] });
@@ -46,7 +62,14 @@ export async function gradCamRaw(model: Model, pixels: tf.Tensor4D, target: Targ
   });
   const [n, h, w, k] = r.activations[layer]!.shape;
   disposeResult(r);
-  const out = { cam: (await cam.data()) as Float32Array, camWidth: w, camHeight: h, weights: (await weights.data()) as Float32Array, channels: k, n };
+  const out = {
+    cam: (await cam.data()) as Float32Array,
+    camWidth: w,
+    camHeight: h,
+    weights: (await weights.data()) as Float32Array,
+    channels: k,
+    n,
+  };
   tf.dispose([cam, weights]);
   return out;
 }
@@ -89,7 +112,11 @@ export function gradCamMethod(layer: CamLayer = 'fire9'): AttributionMethod {
       const raw = await gradCamRaw(model, pixels, target, layer, control);
       const cells = raw.camWidth * raw.camHeight;
       const out = new Float32Array(raw.n * SIZE * SIZE);
-      for (let e = 0; e < raw.n; e++) out.set(upsampleBilinear(raw.cam.subarray(e * cells, (e + 1) * cells), raw.camHeight, raw.camWidth), e * SIZE * SIZE);
+      for (let e = 0; e < raw.n; e++)
+        out.set(
+          upsampleBilinear(raw.cam.subarray(e * cells, (e + 1) * cells), raw.camHeight, raw.camWidth),
+          e * SIZE * SIZE,
+        );
       return tf.tensor4d(out, [raw.n, SIZE, SIZE, 1]);
     },
   };
@@ -110,7 +137,12 @@ export interface GradCamResult extends SaliencyMap {
   channelWeights: Float32Array;
 }
 
-export async function gradCam(model: Model, image: PixelImage, options: GradCamOptions = {}, control: RunControl = {}): Promise<GradCamResult> {
+export async function gradCam(
+  model: Model,
+  image: PixelImage,
+  options: GradCamOptions = {},
+  control: RunControl = {},
+): Promise<GradCamResult> {
   const layer = options.layer ?? 'fire9';
   let raw: GradCamRaw | undefined;
   const method: AttributionMethod = {
@@ -122,5 +154,14 @@ export async function gradCam(model: Model, image: PixelImage, options: GradCamO
   };
   const map = await explainWith(method, model, image, { ...options, reduction: 'sum' }, control);
   const { attribution: _a, channels: _c, ...rest } = map;
-  return { ...rest, reduction: 'none', stats: mapStats(map.data), layer, cam: raw!.cam, camWidth: raw!.camWidth, camHeight: raw!.camHeight, channelWeights: raw!.weights };
+  return {
+    ...rest,
+    reduction: 'none',
+    stats: mapStats(map.data),
+    layer,
+    cam: raw!.cam,
+    camWidth: raw!.camWidth,
+    camHeight: raw!.camHeight,
+    channelWeights: raw!.weights,
+  };
 }

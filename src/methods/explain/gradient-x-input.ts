@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN } from '../../engine/preprocess.js';
 import type { Model, PixelImage, RunControl } from '../common.js';
-import { explainWith, type AttributionMethod, type ExplainOptions, type SaliencyMap } from './saliency.js';
+import { type AttributionMethod, type ExplainOptions, explainWith, type SaliencyMap } from './saliency.js';
 import { pixelGradient } from './vanilla.js';
 
 export type InputReference = 'mean' | 'black';
@@ -28,7 +28,8 @@ export const REFERENCE_DESCRIPTIONS: Record<InputReference, string> = {
 };
 
 export function gradientTimesInputMethod(reference: InputReference = 'mean'): AttributionMethod {
-  if (!(reference in REFERENCE_DESCRIPTIONS)) throw new RangeError(`unknown reference ${String(reference)} (use mean or black)`);
+  if (!(reference in REFERENCE_DESCRIPTIONS))
+    throw new RangeError(`unknown reference ${String(reference)} (use mean or black)`);
   return {
     name: 'gradxinput',
     reduction: 'sum',
@@ -52,6 +53,11 @@ export interface GradientTimesInputOptions extends ExplainOptions {
   reference?: InputReference;
 }
 
-export async function gradTimesInput(model: Model, image: PixelImage, options: GradientTimesInputOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+export async function gradTimesInput(
+  model: Model,
+  image: PixelImage,
+  options: GradientTimesInputOptions = {},
+  control: RunControl = {},
+): Promise<SaliencyMap> {
   return explainWith(gradientTimesInputMethod(options.reference ?? 'mean'), model, image, options, control);
 }

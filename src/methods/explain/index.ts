@@ -4,11 +4,15 @@
  */
 import { SALIENCY_METHOD_NAMES, SALIENCY_METHODS, type SaliencyMethodName } from '../../shared/catalog.js';
 import type { Model, PixelImage, RunControl } from '../common.js';
-import { gradCam, gradCamMethod, type CamLayer } from './grad-cam.js';
+import { type CamLayer, gradCam, gradCamMethod } from './grad-cam.js';
 import { gradientTimesInputMethod, gradTimesInput, type InputReference } from './gradient-x-input.js';
-import { integratedGradients, integratedGradientsMethod, type IntegratedGradientsOptions } from './integrated-gradients.js';
+import {
+  type IntegratedGradientsOptions,
+  integratedGradients,
+  integratedGradientsMethod,
+} from './integrated-gradients.js';
 import type { AttributionMethod, ExplainOptions, SaliencyMap } from './saliency.js';
-import { smoothGradMap, type SmoothGradOptions } from './smoothgrad.js';
+import { type SmoothGradOptions, smoothGradMap } from './smoothgrad.js';
 import { vanilla, vanillaGradient } from './vanilla.js';
 
 /** What SmoothGrad can wrap. */
@@ -35,11 +39,19 @@ export function attributionMethod(name: SmoothableMethodName, options: SaliencyO
     case 'gradcam':
       return gradCamMethod(options.layer ?? 'fire9');
     default:
-      throw new RangeError(`unknown method ${String(name)} for SmoothGrad to wrap (use vanilla, gradxinput, ig, gradcam)`);
+      throw new RangeError(
+        `unknown method ${String(name)} for SmoothGrad to wrap (use vanilla, gradxinput, ig, gradcam)`,
+      );
   }
 }
 
-export async function explain(model: Model, image: PixelImage, method: SaliencyMethodName, options: SaliencyOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+export async function explain(
+  model: Model,
+  image: PixelImage,
+  method: SaliencyMethodName,
+  options: SaliencyOptions = {},
+  control: RunControl = {},
+): Promise<SaliencyMap> {
   switch (method) {
     case 'vanilla':
       return vanilla(model, image, options, control);
@@ -56,12 +68,33 @@ export async function explain(model: Model, image: PixelImage, method: SaliencyM
   }
 }
 
+export {
+  CAM_LAYERS,
+  type CamLayer,
+  type GradCamResult,
+  gradCam,
+  gradCamMethod,
+  gradCamRaw,
+  upsampleBilinear,
+} from './grad-cam.js';
+export {
+  gradientTimesInput,
+  gradientTimesInputMethod,
+  gradTimesInput,
+  type InputReference,
+  REFERENCE_DESCRIPTIONS,
+} from './gradient-x-input.js';
+export {
+  BASELINE_DESCRIPTIONS,
+  type Completeness,
+  IG_DEFAULTS,
+  type IntegratedGradientsResult,
+  integratedGradients,
+  integratedGradientsMethod,
+} from './integrated-gradients.js';
+export * from './postprocess.js';
+export * from './saliency.js';
+export { SMOOTHGRAD_DEFAULTS, type SmoothGradOptions, smoothGrad, smoothGradMap } from './smoothgrad.js';
+export { pixelGradient, vanilla, vanillaGradient } from './vanilla.js';
 // The names and help texts live in the TF-free catalog (the popup reads them without TF.js).
 export { SALIENCY_METHODS, type SaliencyMethodName };
-export * from './saliency.js';
-export * from './postprocess.js';
-export { vanilla, vanillaGradient, pixelGradient } from './vanilla.js';
-export { gradTimesInput, gradientTimesInput, gradientTimesInputMethod, REFERENCE_DESCRIPTIONS, type InputReference } from './gradient-x-input.js';
-export { smoothGrad, smoothGradMap, SMOOTHGRAD_DEFAULTS, type SmoothGradOptions } from './smoothgrad.js';
-export { integratedGradients, integratedGradientsMethod, IG_DEFAULTS, BASELINE_DESCRIPTIONS, type IntegratedGradientsResult, type Completeness } from './integrated-gradients.js';
-export { gradCam, gradCamMethod, gradCamRaw, upsampleBilinear, CAM_LAYERS, type CamLayer, type GradCamResult } from './grad-cam.js';

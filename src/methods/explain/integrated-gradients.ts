@@ -17,9 +17,25 @@
  * steps inaccurate. The map is the signed channel sum, so its sum is the total attribution.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { pixelImage, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
 import { gaussianBlur } from '../../shared/blur.js';
-import { explainWith, positiveInteger, scoreValues, SIZE, type AttributionMethod, type ExplainOptions, type SaliencyMap, type Target } from './saliency.js';
+import {
+  type Model,
+  type PixelImage,
+  pixelImage,
+  type RunControl,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
+import {
+  type AttributionMethod,
+  type ExplainOptions,
+  explainWith,
+  positiveInteger,
+  type SaliencyMap,
+  SIZE,
+  scoreValues,
+  type Target,
+} from './saliency.js';
 import { pixelGradient } from './vanilla.js';
 
 export type BaselineKind = 'black' | 'blur';
@@ -59,9 +75,14 @@ export interface Completeness {
 }
 
 /** The baseline image for one image's pixels (H×W×3). */
-export function baselineFor(pixels: Float32Array, baseline: BaselineKind | PixelImage = 'black', blurSigma: number = IG_DEFAULTS.blurSigma): Float32Array {
+export function baselineFor(
+  pixels: Float32Array,
+  baseline: BaselineKind | PixelImage = 'black',
+  blurSigma: number = IG_DEFAULTS.blurSigma,
+): Float32Array {
   if (typeof baseline === 'object') {
-    if (baseline.data.length !== pixels.length) throw new RangeError(`baseline has ${baseline.data.length} values, the image ${pixels.length}`);
+    if (baseline.data.length !== pixels.length)
+      throw new RangeError(`baseline has ${baseline.data.length} values, the image ${pixels.length}`);
     return baseline.data;
   }
   if (baseline === 'black') return new Float32Array(pixels.length);
@@ -72,7 +93,11 @@ export function baselineFor(pixels: Float32Array, baseline: BaselineKind | Pixel
 /** Interpolation points and weights of the Riemann sum over [0, 1]. */
 export function riemann(steps: number, rule: RiemannRule): { alphas: number[]; weights: number[] } {
   positiveInteger(steps, 'steps');
-  if (rule === 'midpoint') return { alphas: Array.from({ length: steps }, (_, k) => (k + 0.5) / steps), weights: new Array(steps).fill(1 / steps) };
+  if (rule === 'midpoint')
+    return {
+      alphas: Array.from({ length: steps }, (_, k) => (k + 0.5) / steps),
+      weights: new Array(steps).fill(1 / steps),
+    };
   if (rule === 'trapezoid') {
     const alphas = Array.from({ length: steps + 1 }, (_, k) => k / steps);
     return { alphas, weights: alphas.map((_, k) => (k === 0 || k === steps ? 0.5 : 1) / steps) };
@@ -85,7 +110,14 @@ interface IgOne {
   completeness: Completeness;
 }
 
-async function integrateOne(model: Model, x: Float32Array, target: Target, options: IntegratedGradientsOptions, control: RunControl, report: (done: number, total: number) => void): Promise<IgOne> {
+async function integrateOne(
+  model: Model,
+  x: Float32Array,
+  target: Target,
+  options: IntegratedGradientsOptions,
+  control: RunControl,
+  report: (done: number, total: number) => void,
+): Promise<IgOne> {
   const steps = options.steps ?? IG_DEFAULTS.steps;
   const rule = options.rule ?? IG_DEFAULTS.rule;
   const batchSize = positiveInteger(options.batchSize ?? IG_DEFAULTS.batchSize, 'batchSize');
@@ -132,13 +164,27 @@ async function integrateOne(model: Model, x: Float32Array, target: Target, optio
   const [scoreAtInput, scoreAtBaseline] = await scoreValues(model, endsT, target).finally(() => endsT.dispose());
   const difference = scoreAtInput - scoreAtBaseline;
   const absoluteError = Math.abs(attributionSum - difference);
-  return { attribution, completeness: { attributionSum, scoreAtInput, scoreAtBaseline, absoluteError, relativeError: difference === 0 ? (absoluteError === 0 ? 0 : Infinity) : absoluteError / Math.abs(difference) } };
+  return {
+    attribution,
+    completeness: {
+      attributionSum,
+      scoreAtInput,
+      scoreAtBaseline,
+      absoluteError,
+      relativeError: difference === 0 ? (absoluteError === 0 ? 0 : Infinity) : absoluteError / Math.abs(difference),
+    },
+  };
 }
 
 /** IG as a per-channel attribution method (e.g. for SmoothGrad); completeness is not reported here. */
 export function integratedGradientsMethod(options: IntegratedGradientsOptions = {}): AttributionMethod {
   const baseline = options.baseline ?? IG_DEFAULTS.baseline;
-  const baselineName = typeof baseline === 'object' ? 'a given image' : baseline === 'blur' ? `blur σ=${options.blurSigma ?? IG_DEFAULTS.blurSigma}` : baseline;
+  const baselineName =
+    typeof baseline === 'object'
+      ? 'a given image'
+      : baseline === 'blur'
+        ? `blur σ=${options.blurSigma ?? IG_DEFAULTS.blurSigma}`
+        : baseline;
   return {
     name: 'ig',
     reduction: 'sum',
@@ -149,8 +195,18 @@ export function integratedGradientsMethod(options: IntegratedGradientsOptions = 
       const size = all.length / n;
       const out = new Float32Array(all.length);
       for (let e = 0; e < n; e++) {
-        const one = await integrateOne(model, all.slice(e * size, (e + 1) * size), target, options, control, (done, total) =>
-          control.onProgress?.({ step: e * total + done, total: n * total, message: `Integrated Gradients: ${done}/${total} steps` }),
+        const one = await integrateOne(
+          model,
+          all.slice(e * size, (e + 1) * size),
+          target,
+          options,
+          control,
+          (done, total) =>
+            control.onProgress?.({
+              step: e * total + done,
+              total: n * total,
+              message: `Integrated Gradients: ${done}/${total} steps`,
+            }),
         );
         out.set(one.attribution, e * size);
       }
@@ -169,7 +225,12 @@ export interface IntegratedGradientsResult extends SaliencyMap {
 export interface IntegratedGradientsMapOptions extends ExplainOptions, IntegratedGradientsOptions {}
 
 /** Integrated Gradients of one image, with the baseline used and the completeness check. */
-export async function integratedGradients(model: Model, image: PixelImage, options: IntegratedGradientsMapOptions = {}, control: RunControl = {}): Promise<IntegratedGradientsResult> {
+export async function integratedGradients(
+  model: Model,
+  image: PixelImage,
+  options: IntegratedGradientsMapOptions = {},
+  control: RunControl = {},
+): Promise<IntegratedGradientsResult> {
   let completeness: Completeness | undefined;
   const method: AttributionMethod = {
     ...integratedGradientsMethod(options),
@@ -185,7 +246,9 @@ export async function integratedGradients(model: Model, image: PixelImage, optio
   return {
     ...map,
     completeness: completeness!,
-    baseline: pixelImage(baselineFor(image.data, options.baseline ?? IG_DEFAULTS.baseline, options.blurSigma ?? IG_DEFAULTS.blurSigma)),
+    baseline: pixelImage(
+      baselineFor(image.data, options.baseline ?? IG_DEFAULTS.baseline, options.blurSigma ?? IG_DEFAULTS.blurSigma),
+    ),
     steps: options.steps ?? IG_DEFAULTS.steps,
     rule: options.rule ?? IG_DEFAULTS.rule,
   };

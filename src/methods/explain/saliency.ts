@@ -18,18 +18,25 @@
  *    and randomized models it happens (23 classes of a flat grey image). The head actually used
  *    is reported.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { NUM_CLASSES } from '../../engine/architecture.js';
 import { classScore, SCORE_DESCRIPTIONS, type ScoreHead, type ScoreKind } from '../../engine/scores.js';
-import { argmax } from '../../shared/numeric.js';
 import { disposeResult } from '../../engine/squeezenet.js';
-import { pixelsToInput, pixelTensor, throwIfCancelled, type Model, type PixelImage, type RunControl } from '../common.js';
+import { argmax } from '../../shared/numeric.js';
+import {
+  type Model,
+  type PixelImage,
+  pixelsToInput,
+  pixelTensor,
+  type RunControl,
+  throwIfCancelled,
+} from '../common.js';
 
 export const SIZE = 224;
 export const PIXELS = SIZE * SIZE;
 
-export { SCORE_DESCRIPTIONS };
 export type { ScoreHead, ScoreKind };
+export { SCORE_DESCRIPTIONS };
 
 export const HEAD_DESCRIPTIONS: Record<ScoreHead | 'auto', string> = {
   logits: 'class logit as the network outputs it (class map → ReLU → mean)',
@@ -119,8 +126,10 @@ export function validateImage(image: PixelImage): void {
 }
 
 export function validateScore(score: ScoreKind, head: ScoreHead | 'auto'): void {
-  if (!(score in SCORE_DESCRIPTIONS)) throw new RangeError(`unknown score ${String(score)} (use ${Object.keys(SCORE_DESCRIPTIONS).join(', ')})`);
-  if (!(head in HEAD_DESCRIPTIONS)) throw new RangeError(`unknown head ${String(head)} (use ${Object.keys(HEAD_DESCRIPTIONS).join(', ')})`);
+  if (!(score in SCORE_DESCRIPTIONS))
+    throw new RangeError(`unknown score ${String(score)} (use ${Object.keys(SCORE_DESCRIPTIONS).join(', ')})`);
+  if (!(head in HEAD_DESCRIPTIONS))
+    throw new RangeError(`unknown head ${String(head)} (use ${Object.keys(HEAD_DESCRIPTIONS).join(', ')})`);
 }
 
 export function positiveInteger(value: number, name: string): number {
@@ -129,7 +138,10 @@ export function positiveInteger(value: number, name: string): number {
 }
 
 /** Forward pass of one image: logits and probabilities. */
-export async function classify(model: Model, pixels: tf.Tensor4D): Promise<{ logits: Float32Array; probs: Float32Array; preReluLogits: Float32Array }> {
+export async function classify(
+  model: Model,
+  pixels: tf.Tensor4D,
+): Promise<{ logits: Float32Array; probs: Float32Array; preReluLogits: Float32Array }> {
   const input = pixelsToInput(pixels);
   const r = model.run(input);
   try {
@@ -145,7 +157,11 @@ export async function classify(model: Model, pixels: tf.Tensor4D): Promise<{ log
 }
 
 /** Class, score and head for one image (the image's own prediction when no class is given). */
-export async function resolveTarget(model: Model, image: PixelImage, options: TargetOptions = {}): Promise<Target & { logit: number; probability: number; scoreValue: number }> {
+export async function resolveTarget(
+  model: Model,
+  image: PixelImage,
+  options: TargetOptions = {},
+): Promise<Target & { logit: number; probability: number; scoreValue: number }> {
   const score = options.score ?? 'raw';
   const head = options.head ?? 'auto';
   validateScore(score, head);
@@ -194,9 +210,14 @@ export async function scoreValues(model: Model, pixels: tf.Tensor4D, target: Tar
 }
 
 /** Reduce an H×W×C attribution to H×W. */
-export function reduceChannels(attribution: ArrayLike<number>, channels: number, reduction: ChannelReduction): Float32Array {
+export function reduceChannels(
+  attribution: ArrayLike<number>,
+  channels: number,
+  reduction: ChannelReduction,
+): Float32Array {
   const n = attribution.length / channels;
-  if (!Number.isInteger(n)) throw new RangeError(`attribution length ${attribution.length} is not a multiple of ${channels} channels`);
+  if (!Number.isInteger(n))
+    throw new RangeError(`attribution length ${attribution.length} is not a multiple of ${channels} channels`);
   const out = new Float32Array(n);
   for (let p = 0; p < n; p++) {
     let acc = 0;
@@ -235,7 +256,13 @@ export interface ExplainOptions extends TargetOptions {
 }
 
 /** Run a per-channel attribution method on one image and reduce it to a saliency map. */
-export async function explainWith(method: AttributionMethod, model: Model, image: PixelImage, options: ExplainOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+export async function explainWith(
+  method: AttributionMethod,
+  model: Model,
+  image: PixelImage,
+  options: ExplainOptions = {},
+  control: RunControl = {},
+): Promise<SaliencyMap> {
   validateImage(image);
   throwIfCancelled(control.signal, method.name);
   const target = await resolveTarget(model, image, options);

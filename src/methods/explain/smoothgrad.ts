@@ -11,8 +11,22 @@
  * result is the wrapped method's attribution itself.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gaussian, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
-import { explainWith, positiveInteger, type AttributionMethod, type ExplainOptions, type SaliencyMap } from './saliency.js';
+import {
+  gaussian,
+  type Model,
+  type PixelImage,
+  type RunControl,
+  seededRandom,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
+import {
+  type AttributionMethod,
+  type ExplainOptions,
+  explainWith,
+  positiveInteger,
+  type SaliencyMap,
+} from './saliency.js';
 
 export interface SmoothGradOptions {
   /** number of noisy samples (default 50) */
@@ -86,13 +100,17 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
             }
           }
           const done = b * batchSize + count;
-          control.onProgress?.({ step: e * samples + done, total: n * samples, message: `SmoothGrad: ${done}/${samples} noisy samples` });
+          control.onProgress?.({
+            step: e * samples + done,
+            total: n * samples,
+            message: `SmoothGrad: ${done}/${samples} noisy samples`,
+          });
           await yieldToEventLoop();
         }
         results.push(Float32Array.from(sum!, (v) => v / samples));
       }
       const out = new Float32Array(results.reduce((s, r) => s + r.length, 0));
-      results.forEach((r, e) => out.set(r, e * r.length));
+      for (const [e, r] of results.entries()) out.set(r, e * r.length);
       return tf.tensor4d(out, [n, h, w, channels]);
     },
   };
@@ -101,6 +119,12 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
 export interface SmoothGradMapOptions extends ExplainOptions, SmoothGradOptions {}
 
 /** SmoothGrad of `method` on one image, reduced like the wrapped method (or `options.reduction`). */
-export async function smoothGradMap(model: Model, image: PixelImage, method: AttributionMethod, options: SmoothGradMapOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+export async function smoothGradMap(
+  model: Model,
+  image: PixelImage,
+  method: AttributionMethod,
+  options: SmoothGradMapOptions = {},
+  control: RunControl = {},
+): Promise<SaliencyMap> {
   return explainWith(smoothGrad(method, options), model, image, options, control);
 }

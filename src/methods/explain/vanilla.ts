@@ -14,11 +14,30 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { disposeResult } from '../../engine/squeezenet.js';
-import { inputGradToPixelGrad, pixelsToInput, throwIfCancelled, type Model, type PixelImage, type RunControl } from '../common.js';
-import { explainWith, scoreFor, type AttributionMethod, type ExplainOptions, type SaliencyMap, type Target } from './saliency.js';
+import {
+  inputGradToPixelGrad,
+  type Model,
+  type PixelImage,
+  pixelsToInput,
+  type RunControl,
+  throwIfCancelled,
+} from '../common.js';
+import {
+  type AttributionMethod,
+  type ExplainOptions,
+  explainWith,
+  type SaliencyMap,
+  scoreFor,
+  type Target,
+} from './saliency.js';
 
 /** ∂score/∂pixel for a batch of pixel images, [N,224,224,3] (signed, per channel). */
-export async function pixelGradient(model: Model, pixels: tf.Tensor4D, target: Target, control: RunControl = {}): Promise<tf.Tensor4D> {
+export async function pixelGradient(
+  model: Model,
+  pixels: tf.Tensor4D,
+  target: Target,
+  control: RunControl = {},
+): Promise<tf.Tensor4D> {
   throwIfCancelled(control.signal, 'gradient');
   const input = pixelsToInput(pixels);
   const r = model.run(input, { score: scoreFor(target, pixels.shape[0]), gradients: ['input'] });
@@ -40,6 +59,11 @@ export const vanillaGradient: AttributionMethod = {
  * Vanilla gradient map of one image. `attribution` holds the signed pixel gradient; `data` is
  * max_c |gradient| unless another reduction is asked for.
  */
-export async function vanilla(model: Model, image: PixelImage, options: ExplainOptions = {}, control: RunControl = {}): Promise<SaliencyMap> {
+export async function vanilla(
+  model: Model,
+  image: PixelImage,
+  options: ExplainOptions = {},
+  control: RunControl = {},
+): Promise<SaliencyMap> {
   return explainWith(vanillaGradient, model, image, options, control);
 }

@@ -21,17 +21,25 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN } from '../../engine/preprocess.js';
-import { seededRandom, throwIfCancelled, yieldToEventLoop, pixelTensor, type Model, type PixelImage, type RunControl } from '../common.js';
 import { gaussianBlur } from '../../shared/blur.js';
 import { argmax } from '../../shared/numeric.js';
+import {
+  type Model,
+  type PixelImage,
+  pixelTensor,
+  type RunControl,
+  seededRandom,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
 import {
   classify,
   PIXELS,
   positiveInteger,
+  type SaliencyMap,
   SIZE,
   validateClass,
   validateImage,
-  type SaliencyMap,
 } from '../explain/saliency.js';
 
 export type Substrate = 'black' | 'mean' | 'blur';
@@ -100,13 +108,16 @@ export function saliencyOrder(map: ArrayLike<number>, seed = 0, patch = 1, width
   for (let q = 0; q < score.length; q++) score[q] /= cells[q];
   const random = seededRandom(seed);
   const key = Float64Array.from({ length: score.length }, () => random());
-  const patches = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[b] - score[a] || key[a] - key[b]);
+  const patches = Array.from({ length: score.length }, (_, i) => i).sort(
+    (a, b) => score[b] - score[a] || key[a] - key[b],
+  );
   const order = new Uint32Array(width * height);
   let k = 0;
   for (const q of patches) {
     const y0 = Math.floor(q / cols) * patch;
     const x0 = (q % cols) * patch;
-    for (let y = y0; y < Math.min(y0 + patch, height); y++) for (let x = x0; x < Math.min(x0 + patch, width); x++) order[k++] = y * width + x;
+    for (let y = y0; y < Math.min(y0 + patch, height); y++)
+      for (let x = x0; x < Math.min(x0 + patch, width); x++) order[k++] = y * width + x;
   }
   return order;
 }
@@ -115,7 +126,9 @@ export function substrateImage(image: Float32Array, substrate: Substrate, blurSi
   if (substrate === 'black') return new Float32Array(image.length);
   if (substrate === 'mean') return Float32Array.from(image, (_, i) => 255 * IMAGENET_MEAN[i % 3]);
   if (substrate === 'blur') return gaussianBlur(image, SIZE, SIZE, 3, blurSigma);
-  throw new RangeError(`unknown substrate ${String(substrate)} (use ${Object.keys(SUBSTRATE_DESCRIPTIONS).join(', ')})`);
+  throw new RangeError(
+    `unknown substrate ${String(substrate)} (use ${Object.keys(SUBSTRATE_DESCRIPTIONS).join(', ')})`,
+  );
 }
 
 /** Trapezoid area under y over x. */
@@ -126,7 +139,15 @@ export function trapezoidAuc(x: readonly number[], y: readonly number[]): number
 }
 
 /** Class probabilities of a list of pixel images (built lazily, batched). */
-async function probabilities(model: Model, count: number, build: (k: number, out: Float32Array) => void, classIndex: number, batchSize: number, control: RunControl, done: () => void): Promise<number[]> {
+async function probabilities(
+  model: Model,
+  count: number,
+  build: (k: number, out: Float32Array) => void,
+  classIndex: number,
+  batchSize: number,
+  control: RunControl,
+  done: () => void,
+): Promise<number[]> {
   const out: number[] = [];
   const size = PIXELS * 3;
   for (let start = 0; start < count; start += batchSize) {
@@ -144,13 +165,21 @@ async function probabilities(model: Model, count: number, build: (k: number, out
 }
 
 /** Deletion and insertion curves of a saliency map for one image. */
-export async function deletionInsertion(model: Model, image: PixelImage, map: Float32Array | SaliencyMap, options: DeletionInsertionOptions = {}, control: RunControl = {}): Promise<DeletionInsertionResult> {
+export async function deletionInsertion(
+  model: Model,
+  image: PixelImage,
+  map: Float32Array | SaliencyMap,
+  options: DeletionInsertionOptions = {},
+  control: RunControl = {},
+): Promise<DeletionInsertionResult> {
   validateImage(image);
   const values = map instanceof Float32Array ? map : map.data;
   if (values.length !== PIXELS) throw new RangeError(`map must have ${SIZE}×${SIZE} values, got ${values.length}`);
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw new RangeError(`map value ${i} is not finite`);
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isFinite(values[i])) throw new RangeError(`map value ${i} is not finite`);
   const stepFraction = options.stepFraction ?? 0.05;
-  if (!(stepFraction > 0 && stepFraction <= 1)) throw new RangeError(`stepFraction must be in (0, 1], got ${stepFraction}`);
+  if (!(stepFraction > 0 && stepFraction <= 1))
+    throw new RangeError(`stepFraction must be in (0, 1], got ${stepFraction}`);
   const batchSize = positiveInteger(options.batchSize ?? 8, 'batchSize');
   const curves = options.curves ?? ['deletion', 'insertion'];
   let classIndex = options.classIndex ?? (map instanceof Float32Array ? undefined : map.classIndex);
@@ -166,13 +195,17 @@ export async function deletionInsertion(model: Model, image: PixelImage, map: Fl
   const batchesPerCurve = Math.ceil(counts.length / batchSize);
   const total = batchesPerCurve * curves.length;
   let finished = 0;
-  const tick = () => control.onProgress?.({ step: ++finished, total, message: `deletion/insertion: ${finished}/${total} batches` });
+  const tick = () =>
+    control.onProgress?.({ step: ++finished, total, message: `deletion/insertion: ${finished}/${total} batches` });
   const result: DeletionInsertionResult = { classIndex };
   const canvases = new Map<Substrate, Float32Array>();
   for (const kind of curves) {
-    if (kind !== 'deletion' && kind !== 'insertion') throw new RangeError(`unknown curve ${String(kind)} (use deletion or insertion)`);
-    const substrate = kind === 'deletion' ? (options.deletionSubstrate ?? 'blur') : (options.insertionSubstrate ?? 'blur');
-    if (!canvases.has(substrate)) canvases.set(substrate, substrateImage(image.data, substrate, options.blurSigma ?? 16));
+    if (kind !== 'deletion' && kind !== 'insertion')
+      throw new RangeError(`unknown curve ${String(kind)} (use deletion or insertion)`);
+    const substrate =
+      kind === 'deletion' ? (options.deletionSubstrate ?? 'blur') : (options.insertionSubstrate ?? 'blur');
+    if (!canvases.has(substrate))
+      canvases.set(substrate, substrateImage(image.data, substrate, options.blurSigma ?? 16));
     const canvas = canvases.get(substrate)!;
     // deletion: the image with the first c pixels of the order replaced by the substrate;
     // insertion: the substrate with the first c pixels of the order taken from the image.

@@ -26,8 +26,17 @@
 import { FIRES, type FireName } from '../../engine/architecture.js';
 import { SqueezeNet } from '../../engine/squeezenet.js';
 import type { ModelWeights } from '../../engine/weights.js';
-import { gaussian, pixelTensor, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
 import { argmax } from '../../shared/numeric.js';
+import {
+  gaussian,
+  type Model,
+  type PixelImage,
+  pixelTensor,
+  type RunControl,
+  seededRandom,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
 import { classify, validateClass, validateImage } from '../explain/saliency.js';
 import { compareMaps, type MapSimilarity } from './similarity.js';
 
@@ -36,12 +45,19 @@ export type RandomizationBlock = 'classifier' | FireName | 'conv1';
 /** Blocks from the top of the network down, with their convs. */
 export const CASCADE: readonly { block: RandomizationBlock; convs: readonly string[] }[] = [
   { block: 'classifier', convs: ['conv25'] },
-  ...[...FIRES].reverse().map((f) => ({ block: f.name, convs: [`conv${f.conv}`, `conv${f.conv + 1}`, `conv${f.conv + 2}`] })),
+  ...[...FIRES]
+    .reverse()
+    .map((f) => ({ block: f.name, convs: [`conv${f.conv}`, `conv${f.conv + 1}`, `conv${f.conv + 2}`] })),
   { block: 'conv1', convs: ['conv0'] },
 ];
 
 /** A saliency method as the test sees it: one H×W map of an image for a class, on any model. */
-export type MapFn = (model: Model, image: PixelImage, classIndex: number, control?: RunControl) => Promise<Float32Array>;
+export type MapFn = (
+  model: Model,
+  image: PixelImage,
+  classIndex: number,
+  control?: RunControl,
+) => Promise<Float32Array>;
 
 function convSeed(seed: number, conv: string): number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
@@ -134,17 +150,28 @@ function isConstant(map: Float32Array): boolean {
  * Run the randomization test for `saliency` on one image. `model` is the trained model and
  * `weights` its weights (from which the randomized models are built, and disposed, one by one).
  */
-export async function modelRandomization(model: Model, weights: ModelWeights, image: PixelImage, saliency: MapFn, options: RandomizationOptions = {}, control: RunControl = {}): Promise<ModelRandomizationResult> {
+export async function modelRandomization(
+  model: Model,
+  weights: ModelWeights,
+  image: PixelImage,
+  saliency: MapFn,
+  options: RandomizationOptions = {},
+  control: RunControl = {},
+): Promise<ModelRandomizationResult> {
   validateImage(image);
   const mode = options.mode ?? 'cascading';
-  if (mode !== 'cascading' && mode !== 'independent') throw new RangeError(`unknown mode ${String(mode)} (use cascading or independent)`);
+  if (mode !== 'cascading' && mode !== 'independent')
+    throw new RangeError(`unknown mode ${String(mode)} (use cascading or independent)`);
   const threshold = options.threshold ?? 0.7;
   const after = options.verdictAfter ?? 'fire8';
   const afterIndex = CASCADE.findIndex((c) => c.block === after);
-  if (afterIndex < 0) throw new RangeError(`unknown block ${String(after)} (use ${CASCADE.map((c) => c.block).join(', ')})`);
+  if (afterIndex < 0)
+    throw new RangeError(`unknown block ${String(after)} (use ${CASCADE.map((c) => c.block).join(', ')})`);
   const count = options.blocks ?? CASCADE.length;
-  if (!Number.isInteger(count) || count < 1 || count > CASCADE.length) throw new RangeError(`blocks must be 1…${CASCADE.length}, got ${count}`);
-  if (count <= afterIndex) throw new RangeError(`the verdict needs the blocks down to ${after}: blocks must be ≥ ${afterIndex + 1}`);
+  if (!Number.isInteger(count) || count < 1 || count > CASCADE.length)
+    throw new RangeError(`blocks must be 1…${CASCADE.length}, got ${count}`);
+  if (count <= afterIndex)
+    throw new RangeError(`the verdict needs the blocks down to ${after}: blocks must be ≥ ${afterIndex + 1}`);
   let classIndex = options.classIndex;
   if (classIndex === undefined) {
     const px = pixelTensor(image);
@@ -167,14 +194,30 @@ export async function modelRandomization(model: Model, weights: ModelWeights, im
     } finally {
       randomModel.dispose();
     }
-    steps.push({ block: CASCADE[k].block, randomized, ...compareMaps(original, map), constant: isConstant(map), ...(options.keepMaps ? { map } : {}) });
-    control.onProgress?.({ step: k + 2, total, message: `randomized ${mode === 'cascading' ? 'down to ' : ''}${CASCADE[k].block}` });
+    steps.push({
+      block: CASCADE[k].block,
+      randomized,
+      ...compareMaps(original, map),
+      constant: isConstant(map),
+      ...(options.keepMaps ? { map } : {}),
+    });
+    control.onProgress?.({
+      step: k + 2,
+      total,
+      message: `randomized ${mode === 'cascading' ? 'down to ' : ''}${CASCADE[k].block}`,
+    });
   }
   // cascading: the map once the blocks down to `after` are randomized; independent: the most
   // changed map among single-block randomizations from the classifier down to `after`.
-  const correlation = mode === 'cascading' ? steps[afterIndex].spearmanAbs : Math.min(...steps.slice(0, afterIndex + 1).map((s) => s.spearmanAbs));
+  const correlation =
+    mode === 'cascading'
+      ? steps[afterIndex].spearmanAbs
+      : Math.min(...steps.slice(0, afterIndex + 1).map((s) => s.spearmanAbs));
   const modelSensitive = correlation < threshold;
-  const scope = mode === 'cascading' ? `with the blocks down to ${after} randomized` : `with any one block from the classifier to ${after} randomized`;
+  const scope =
+    mode === 'cascading'
+      ? `with the blocks down to ${after} randomized`
+      : `with any one block from the classifier to ${after} randomized`;
   const message = modelSensitive
     ? `model-sensitive: Spearman(|map|) with the original map is at most ${correlation.toFixed(3)} ${scope} (< ${threshold})`
     : `NOT model-sensitive: the map keeps Spearman(|map|) ${correlation.toFixed(3)} ≥ ${threshold} ${scope}; it does not depend on what the model learned`;

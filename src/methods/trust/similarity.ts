@@ -45,7 +45,8 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * each min–max scaled to [0, 1] first (data range 1).
  */
 export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, width = 224, height = 224): number {
-  if (a.length !== width * height || b.length !== width * height) throw new RangeError(`maps must be ${width}×${height}`);
+  if (a.length !== width * height || b.length !== width * height)
+    throw new RangeError(`maps must be ${width}×${height}`);
   const x = minMaxNormalize(a);
   const y = minMaxNormalize(b);
   const blur = (v: ArrayLike<number>) => gaussianBlur(v, width, height, 1, 1.5);
@@ -75,5 +76,10 @@ export interface MapSimilarity {
 }
 
 export function compareMaps(a: ArrayLike<number>, b: ArrayLike<number>): MapSimilarity {
-  return { spearman: spearman(a, b), spearmanAbs: spearman(absoluteMap(a), absoluteMap(b)), pearson: pearson(a, b), ssim: ssim(a, b) };
+  return {
+    spearman: spearman(a, b),
+    spearmanAbs: spearman(absoluteMap(a), absoluteMap(b)),
+    pearson: pearson(a, b),
+    ssim: ssim(a, b),
+  };
 }

@@ -45,7 +45,17 @@ import { INPUT } from '../../engine/preprocess.js';
 import { classScore, type ScoreFn, type ScoreHead } from '../../engine/scores.js';
 import { disposeResult } from '../../engine/squeezenet.js';
 import { VISUALIZE_ITERATIONS } from '../../shared/catalog.js';
-import { gaussian, pixelsToInput, pixelTensor, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
+import {
+  gaussian,
+  type Model,
+  type PixelImage,
+  pixelsToInput,
+  pixelTensor,
+  type RunControl,
+  seededRandom,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
 import { clipNormalized, gaussianBlurTensor, normalizedToPixels, quantizePixels, roll } from './image-ops.js';
 
 export interface ClassVisualizationOptions extends RunControl {
@@ -100,7 +110,11 @@ export interface ClassVisualizationResult {
   msPerIteration: number;
 }
 
-export async function visualizeClass(model: Model, classIndex: number, options: ClassVisualizationOptions = {}): Promise<ClassVisualizationResult> {
+export async function visualizeClass(
+  model: Model,
+  classIndex: number,
+  options: ClassVisualizationOptions = {},
+): Promise<ClassVisualizationResult> {
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= NUM_CLASSES) {
     throw new RangeError(`class index must be an integer in [0, ${NUM_CLASSES - 1}], got ${classIndex}`);
   }
@@ -112,8 +126,10 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
   const maxJitter = options.maxJitter ?? 16;
   const previewEvery = options.previewEvery ?? 25;
   const head = options.head ?? 'preReluLogits';
-  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
-  if (!Number.isInteger(maxJitter) || maxJitter < 0 || maxJitter >= INPUT) throw new RangeError(`maxJitter must be an integer in [0, ${INPUT - 1}], got ${maxJitter}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
+  if (!Number.isInteger(maxJitter) || maxJitter < 0 || maxJitter >= INPUT)
+    throw new RangeError(`maxJitter must be an integer in [0, ${INPUT - 1}], got ${maxJitter}`);
   const { signal, onProgress } = options;
   const what = 'class visualization';
   throwIfCancelled(signal, what);
@@ -133,7 +149,8 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
 
   const decayFraction = options.decayFraction ?? 0.3;
   const checkEvery = options.checkEvery ?? 10;
-  const rateAt = (t: number) => (decayFraction > 0 ? lr * Math.min(1, (iterations - t) / (decayFraction * iterations)) : lr);
+  const rateAt = (t: number) =>
+    decayFraction > 0 ? lr * Math.min(1, (iterations - t) / (decayFraction * iterations)) : lr;
   let best: { image: tf.Tensor4D; probability: number; step: number } | null = null;
   const history: ClassVisualizationResult['history'] = [];
   const started = performance.now();
@@ -167,8 +184,16 @@ export async function visualizeClass(model: Model, classIndex: number, options: 
         }
       }
       if (onProgress) {
-        const preview = previewEvery > 0 && ((t + 1) % previewEvery === 0 || t + 1 === iterations) ? await normalizedToPixels(image) : undefined;
-        onProgress({ step: t + 1, total: iterations, message: `class ${classIndex}: p = ${p.toFixed(3)}, score ${s.toFixed(2)}`, preview });
+        const preview =
+          previewEvery > 0 && ((t + 1) % previewEvery === 0 || t + 1 === iterations)
+            ? await normalizedToPixels(image)
+            : undefined;
+        onProgress({
+          step: t + 1,
+          total: iterations,
+          message: `class ${classIndex}: p = ${p.toFixed(3)}, score ${s.toFixed(2)}`,
+          preview,
+        });
       }
       await yieldToEventLoop();
     }
@@ -204,7 +229,12 @@ async function classProbability(model: Model, input: tf.Tensor4D, classIndex: nu
 }
 
 /** Forward pass on a pixel image: probabilities and the chosen head's class score. */
-async function evaluate(model: Model, image: PixelImage, classIndex: number, head: ScoreHead | 'auto'): Promise<{ probs: Float32Array; score: number }> {
+async function evaluate(
+  model: Model,
+  image: PixelImage,
+  classIndex: number,
+  head: ScoreHead | 'auto',
+): Promise<{ probs: Float32Array; score: number }> {
   const x = tf.tidy(() => pixelsToInput(pixelTensor(image)));
   const r = model.run(x);
   try {
@@ -230,7 +260,12 @@ export function autoClassScore(classIndex: number): ScoreFn {
     const pre = tf.sum(tf.mul(heads.preReluLogits, hot), 1, true);
     const alive = tf.cast(tf.greater(post, 0), 'float32'); // [N,1]
     const value = tf.reshape(tf.add(tf.mul(alive, post), tf.mul(tf.sub(1, alive), pre)), [-1]) as tf.Tensor1D;
-    return { value, dLogits: tf.mul(hot, alive) as tf.Tensor2D, dPreReluLogits: tf.mul(hot, tf.sub(1, alive)) as tf.Tensor2D, classes: [classIndex] };
+    return {
+      value,
+      dLogits: tf.mul(hot, alive) as tf.Tensor2D,
+      dPreReluLogits: tf.mul(hot, tf.sub(1, alive)) as tf.Tensor2D,
+      classes: [classIndex],
+    };
   };
 }
 

@@ -38,9 +38,18 @@ import { LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
 import { INPUT } from '../../engine/preprocess.js';
 import type { LayerScore } from '../../engine/squeezenet.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
-import { channelsOf, toRgbFloat, type AnyImage } from '../../shared/image.js';
+import { type AnyImage, channelsOf, toRgbFloat } from '../../shared/image.js';
 import { resize } from '../../shared/resample.js';
-import { inputGradToPixelGrad, pixelsToInput, seededRandom, throwIfCancelled, yieldToEventLoop, type Model, type PixelImage, type RunControl } from '../common.js';
+import {
+  inputGradToPixelGrad,
+  type Model,
+  type PixelImage,
+  pixelsToInput,
+  type RunControl,
+  seededRandom,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from '../common.js';
 
 /** RGB float image of any size, values in [0,255] (a PixelImage is one). */
 export interface RgbImage {
@@ -179,8 +188,10 @@ export function dreamObjective(objective: DreamObjective, channels?: readonly nu
     const [n, h, w, c] = a.shape;
     let mask: tf.Tensor | null = null;
     let count = h * w * c;
-    if (channels && channels.length) {
-      for (const ch of channels) if (!Number.isInteger(ch) || ch < 0 || ch >= c) throw new RangeError(`channel ${ch} out of range: this layer has ${c} channels`);
+    if (channels?.length) {
+      for (const ch of channels)
+        if (!Number.isInteger(ch) || ch < 0 || ch >= c)
+          throw new RangeError(`channel ${ch} out of range: this layer has ${c} channels`);
       const m = new Float32Array(c);
       for (const ch of channels) m[ch] = 1;
       mask = tf.tensor1d(m);
@@ -209,11 +220,17 @@ function resizeImage(image: RgbImage, width: number, height: number): RgbImage {
 }
 
 function clip255(data: Float32Array): void {
-  for (let i = 0; i < data.length; i++) data[i] = data[i] < 0 ? 0 : data[i] > 255 ? 255 : data[i];
+  for (let i = 0; i < data.length; i++) data[i] = data[i] < 0 ? 0 : Math.min(data[i], 255);
 }
 
 /** Mean objective over the un-jittered windows of an image (forward passes only). */
-export async function dreamObjectiveOf(model: Model, image: AnyImage, layer: LayerName, objective: DreamObjective = 'l2', channels?: readonly number[]): Promise<number> {
+export async function dreamObjectiveOf(
+  model: Model,
+  image: AnyImage,
+  layer: LayerName,
+  objective: DreamObjective = 'l2',
+  channels?: readonly number[],
+): Promise<number> {
   const rgb = toRgbImage(image);
   const windows = makeWindows(rgb.width, rgb.height, 0, 0);
   const fn = dreamObjective(objective, channels);
@@ -232,9 +249,14 @@ export async function dreamObjectiveOf(model: Model, image: AnyImage, layer: Lay
   }
 }
 
-export async function deepDream(model: Model, input: AnyImage, options: DeepDreamOptions = {}): Promise<DeepDreamResult> {
+export async function deepDream(
+  model: Model,
+  input: AnyImage,
+  options: DeepDreamOptions = {},
+): Promise<DeepDreamResult> {
   const layer = options.layer ?? DREAM_DEFAULTS.layer;
-  if (!(LAYER_NAMES as readonly string[]).includes(layer)) throw new RangeError(`unknown layer ${layer} (available: ${LAYER_NAMES.join(', ')})`);
+  if (!(LAYER_NAMES as readonly string[]).includes(layer))
+    throw new RangeError(`unknown layer ${layer} (available: ${LAYER_NAMES.join(', ')})`);
   const objective = options.objective ?? 'l2';
   const octaves = options.octaves ?? 3;
   const octaveScale = options.octaveScale ?? 1.4;
@@ -243,10 +265,13 @@ export async function deepDream(model: Model, input: AnyImage, options: DeepDrea
   const maxJitter = options.maxJitter ?? 32;
   const previewEvery = options.previewEvery ?? 5;
   const maxSide = options.maxSide ?? 512;
-  if (!Number.isInteger(octaves) || octaves < 1) throw new RangeError(`octaves must be a positive integer, got ${octaves}`);
+  if (!Number.isInteger(octaves) || octaves < 1)
+    throw new RangeError(`octaves must be a positive integer, got ${octaves}`);
   if (!(octaveScale >= 1)) throw new RangeError(`octaveScale must be ≥ 1, got ${octaveScale}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
-  if (!Number.isInteger(maxJitter) || maxJitter < 0) throw new RangeError(`maxJitter must be a non-negative integer, got ${maxJitter}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new RangeError(`iterations must be a non-negative integer, got ${iterations}`);
+  if (!Number.isInteger(maxJitter) || maxJitter < 0)
+    throw new RangeError(`maxJitter must be a non-negative integer, got ${maxJitter}`);
   const { signal, onProgress } = options;
   const what = 'DeepDream';
   throwIfCancelled(signal, what);
@@ -328,17 +353,34 @@ export async function deepDream(model: Model, input: AnyImage, options: DeepDrea
       await yieldToEventLoop();
     }
     const objectiveEnd = await dreamObjectiveOf(model, image, layer, objective, options.channels);
-    reports.push({ width, height, windows: windowCount || makeWindows(width, height, 0, 0).rows.length, objectiveStart, objectiveEnd });
+    reports.push({
+      width,
+      height,
+      windows: windowCount || makeWindows(width, height, 0, 0).rows.length,
+      objectiveStart,
+      objectiveEnd,
+    });
     detail = new Float32Array(image.data.length);
     for (let i = 0; i < detail.length; i++) detail[i] = image.data[i] - bases[k].data[i];
     detailSize = sizes[k];
   }
   const objectiveAfter = await dreamObjectiveOf(model, image, layer, objective, options.channels);
-  return { image, layer, objectiveBefore, objectiveAfter, octaves: reports, steps: step, msPerStep: step ? gradientMs / step : 0 };
+  return {
+    image,
+    layer,
+    objectiveBefore,
+    objectiveAfter,
+    octaves: reports,
+    steps: step,
+    msPerStep: step ? gradientMs / step : 0,
+  };
 }
 
 /** 224×224 preview (Progress.preview is a PixelImage); other sizes are resized to it. */
 function previewOf(image: RgbImage): PixelImage {
-  const data = image.width === INPUT && image.height === INPUT ? Float32Array.from(image.data) : resize(image.data, image.width, image.height, 3, INPUT, INPUT);
+  const data =
+    image.width === INPUT && image.height === INPUT
+      ? Float32Array.from(image.data)
+      : resize(image.data, image.width, image.height, 3, INPUT, INPUT);
   return { width: INPUT, height: INPUT, data };
 }

@@ -17,8 +17,16 @@ export function roll(x: tf.Tensor4D, dx: number, dy: number): tf.Tensor4D {
     const sx = ((dx % w) + w) % w;
     const sy = ((dy % h) + h) % h;
     let y = x;
-    if (sy) y = tf.concat([tf.slice(y, [0, h - sy, 0, 0], [-1, sy, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - sy, -1, -1])], 1);
-    if (sx) y = tf.concat([tf.slice(y, [0, 0, w - sx, 0], [-1, -1, sx, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - sx, -1])], 2);
+    if (sy)
+      y = tf.concat(
+        [tf.slice(y, [0, h - sy, 0, 0], [-1, sy, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - sy, -1, -1])],
+        1,
+      );
+    if (sx)
+      y = tf.concat(
+        [tf.slice(y, [0, 0, w - sx, 0], [-1, -1, sx, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - sx, -1])],
+        2,
+      );
     return sx || sy ? y : tf.clone(y);
   });
 }
@@ -26,7 +34,9 @@ export function roll(x: tf.Tensor4D, dx: number, dy: number): tf.Tensor4D {
 /** 1-D Gaussian taps as scipy.ndimage.gaussian_filter1d builds them (truncate 4: radius ⌊4σ + ½⌋). */
 export function gaussianTaps(sigma: number): Float32Array {
   const radius = Math.floor(4 * sigma + 0.5);
-  const taps = Float32Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const taps = Float32Array.from({ length: 2 * radius + 1 }, (_, i) =>
+    Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)),
+  );
   const sum = taps.reduce((s, v) => s + v, 0);
   return taps.map((v) => v / sum);
 }
@@ -42,11 +52,32 @@ export function gaussianBlurTensor(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
   const r = (taps.length - 1) / 2;
   const c = x.shape[3];
   return tf.tidy(() => {
-    const kv = tf.tensor4d(Float32Array.from({ length: taps.length * c }, (_, i) => taps[Math.floor(i / c)]), [taps.length, 1, c, 1]);
+    const kv = tf.tensor4d(
+      Float32Array.from({ length: taps.length * c }, (_, i) => taps[Math.floor(i / c)]),
+      [taps.length, 1, c, 1],
+    );
     const kh = tf.reshape(kv, [1, taps.length, c, 1]) as tf.Tensor4D;
-    const padV = tf.mirrorPad(x, [[0, 0], [r, r], [0, 0], [0, 0]], 'symmetric');
+    const padV = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [r, r],
+        [0, 0],
+        [0, 0],
+      ],
+      'symmetric',
+    );
     const v = tf.depthwiseConv2d(padV, kv, 1, 'valid');
-    const padH = tf.mirrorPad(v, [[0, 0], [0, 0], [r, r], [0, 0]], 'symmetric');
+    const padH = tf.mirrorPad(
+      v,
+      [
+        [0, 0],
+        [0, 0],
+        [r, r],
+        [0, 0],
+      ],
+      'symmetric',
+    );
     return tf.depthwiseConv2d(padH, kh, 1, 'valid');
   });
 }
@@ -57,7 +88,9 @@ export const NORMALIZED_MAX = IMAGENET_MEAN.map((m, c) => (1 - m) / IMAGENET_STD
 
 /** Clip a normalized image to the valid pixel range [0,255] (per channel). */
 export function clipNormalized(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.minimum(tf.maximum(x, tf.tensor1d(NORMALIZED_MIN)), tf.tensor1d(NORMALIZED_MAX)) as tf.Tensor4D);
+  return tf.tidy(
+    () => tf.minimum(tf.maximum(x, tf.tensor1d(NORMALIZED_MIN)), tf.tensor1d(NORMALIZED_MAX)) as tf.Tensor4D,
+  );
 }
 
 /** Normalized [1,224,224,3] → PixelImage (floats in [0,255], clipped). */
@@ -77,5 +110,9 @@ export async function normalizedToPixels(x: tf.Tensor4D): Promise<PixelImage> {
 
 /** PixelImage (any float values) → its 8-bit version, as a PNG of it would store it. */
 export function quantizePixels(image: PixelImage): PixelImage {
-  return { width: image.width, height: image.height, data: Float32Array.from(image.data, (v) => Math.min(255, Math.max(0, Math.round(v)))) };
+  return {
+    width: image.width,
+    height: image.height,
+    data: Float32Array.from(image.data, (v) => Math.min(255, Math.max(0, Math.round(v)))),
+  };
 }

@@ -4,7 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { classHeads, concatChannels, conv1x1Sparse, depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit, setSimdKernelsEnabled, simdKernelsActive } from '../../../src/engine/kernels/ops.js';
+import {
+  classHeads,
+  concatChannels,
+  conv1x1Sparse,
+  depthToSpace2,
+  maxPoolBackward,
+  reluMask,
+  reluMaskSplit,
+  setSimdKernelsEnabled,
+  simdKernelsActive,
+} from '../../../src/engine/kernels/ops.js';
 import { rng } from '../../helpers/data.js';
 import { engineFor } from '../../helpers/engine.js';
 
@@ -32,7 +42,8 @@ function expectSame([a, b]: [Float32Array[], Float32Array[]], tolerance = 0): vo
 }
 
 const random = rng(42);
-const tensor = (shape: number[], f: () => number = () => random() * 2 - 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, f), shape);
+const tensor = (shape: number[], f: () => number = () => random() * 2 - 1) =>
+  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, f), shape);
 
 describe('SIMD kernels match the stock-op path', async () => {
   await engineFor('wasm');
@@ -41,7 +52,10 @@ describe('SIMD kernels match the stock-op path', async () => {
     const x = tf.maxPool(tensor([2, 27, 27, 8], () => Math.floor(random() * 3)) as tf.Tensor4D, 1, 1, 'valid');
     const y = tf.maxPool(x, 3, 2, 'valid');
     const dy = tensor(y.shape) as tf.Tensor4D;
-    expectSame(both(() => maxPoolBackward(x, y, dy)), 1e-6);
+    expectSame(
+      both(() => maxPoolBackward(x, y, dy)),
+      1e-6,
+    );
   });
 
   it('ReLU mask and mask-split (zeros in the reference count as inactive)', () => {
@@ -72,13 +86,19 @@ describe('SIMD kernels match the stock-op path', async () => {
         const w = tensor([1, 1, cin, 20]) as tf.Tensor4D;
         const bias = tensor([20]) as tf.Tensor1D;
         // Same terms, summed in another order: float32 rounding only.
-        expectSame(both(() => conv1x1Sparse(x, w, bias)), 1e-5);
+        expectSame(
+          both(() => conv1x1Sparse(x, w, bias)),
+          1e-5,
+        );
       }
     }
     // The classifier's shape, on real-looking input: 13×13 cells, 512 → 1000, 90 % zeros.
     const x = tensor([1, 13, 13, 512], () => (random() < 0.9 ? 0 : random() * 4)) as tf.Tensor4D;
     const w = tensor([1, 1, 512, 1000], () => (random() - 0.5) * 0.1) as tf.Tensor4D;
     const bias = tensor([1000]) as tf.Tensor1D;
-    expectSame(both(() => conv1x1Sparse(x, w, bias)), 1e-5);
+    expectSame(
+      both(() => conv1x1Sparse(x, w, bias)),
+      1e-5,
+    );
   });
 });

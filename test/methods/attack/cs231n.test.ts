@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../../src/engine/preprocess.js';
 import type { ScoreHead } from '../../../src/engine/scores.js';
-import { CancelledError, pixelImage } from '../../../src/methods/common.js';
 import { cs231nAttack } from '../../../src/methods/attack/cs231n.js';
 import { distances } from '../../../src/methods/attack/metrics.js';
-import { argmax, median } from '../../../src/shared/numeric.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
 import type { AttackProgress, AttackResult } from '../../../src/methods/attack/uint8.js';
+import { CancelledError, pixelImage } from '../../../src/methods/common.js';
+import { argmax, median } from '../../../src/shared/numeric.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
@@ -42,11 +42,24 @@ describe('CS231n fooling images', () => {
     const engine = await engineFor('wasm');
     const list = await cases();
     const baseline = tf.memory().numTensors;
-    const summary: Record<string, { ok: number; its: number[]; linf: number[]; l2: number[]; ms: number[]; retries: number }> = {};
+    const summary: Record<
+      string,
+      { ok: number; its: number[]; linf: number[]; l2: number[]; ms: number[]; retries: number }
+    > = {};
     for (const head of ['preReluLogits', 'logits'] as ScoreHead[]) {
-      const s = (summary[head] = { ok: 0, its: [] as number[], linf: [] as number[], l2: [] as number[], ms: [] as number[], retries: 0 });
+      const s = (summary[head] = {
+        ok: 0,
+        its: [] as number[],
+        linf: [] as number[],
+        l2: [] as number[],
+        ms: [] as number[],
+        retries: 0,
+      });
       for (const c of list) {
-        const r: AttackResult = await cs231nAttack(engine.model, pixelImage(c.pixels), c.target, { head, backend: engine.backend.backend });
+        const r: AttackResult = await cs231nAttack(engine.model, pixelImage(c.pixels), c.target, {
+          head,
+          backend: engine.backend.backend,
+        });
         const m = r.metrics;
         const check = await topOf(r.pixels);
         console.log(
@@ -61,7 +74,12 @@ describe('CS231n fooling images', () => {
         expect(m.targetProbAfter).toBe(check.probs[c.target]);
         expect(m.predictedAfter).toBe(check.top);
         expect(m.backend).toBe('wasm');
-        expect(distances(c.pixels, r.pixels)).toEqual({ linf: m.linf, l2: m.l2, changedValues: m.changedValues, changedPixels: m.changedPixels });
+        expect(distances(c.pixels, r.pixels)).toEqual({
+          linf: m.linf,
+          l2: m.l2,
+          changedValues: m.changedValues,
+          changedPixels: m.changedPixels,
+        });
         expect(r.image.data).toEqual(Float32Array.from(r.pixels));
         expect(m.iterations).toBeLessThanOrEqual(100);
         expect(m.predictedBefore).toBe(c.label);
@@ -99,7 +117,9 @@ describe('CS231n fooling images', () => {
       expect(post.success).toBe(false);
       expect(post.metrics.linf).toBe(0); // zero gradient: the image never changed
       const pre = await cs231nAttack(engine.model, pixelImage(gray), target, { head: 'preReluLogits' });
-      console.log(`  dead class ${target} ${engine.labels[target]}: post-ReLU head L∞ 0 after 5 steps; pre-ReLU head fooled=${pre.success} in ${pre.metrics.iterations} iterations, L∞ ${pre.metrics.linf}`);
+      console.log(
+        `  dead class ${target} ${engine.labels[target]}: post-ReLU head L∞ 0 after 5 steps; pre-ReLU head fooled=${pre.success} in ${pre.metrics.iterations} iterations, L∞ ${pre.metrics.linf}`,
+      );
       expect(pre.success).toBe(true);
       expect((await topOf(pre.pixels)).top).toBe(target);
     }
@@ -112,9 +132,14 @@ describe('CS231n fooling images', () => {
     const baseline = tf.memory().numTensors;
 
     const events: AttackProgress[] = [];
-    const done = await cs231nAttack(engine.model, image, c.target, { onProgress: (p) => events.push(p), previewEvery: 2 });
+    const done = await cs231nAttack(engine.model, image, c.target, {
+      onProgress: (p) => events.push(p),
+      previewEvery: 2,
+    });
     expect(events.map((e) => e.step)).toEqual(Array.from({ length: done.metrics.iterations }, (_, k) => k + 1));
-    expect(events.every((e) => e.total === 100 && e.prob >= 0 && e.prob <= 1 && Number.isInteger(e.predicted))).toBe(true);
+    expect(events.every((e) => e.total === 100 && e.prob >= 0 && e.prob <= 1 && Number.isInteger(e.predicted))).toBe(
+      true,
+    );
     expect(events[events.length - 1].prob).toBeGreaterThan(events[0].prob);
     const previews = events.filter((e) => e.preview);
     expect(previews.length).toBe(Math.floor(done.metrics.iterations / 2));
@@ -142,7 +167,9 @@ describe('CS231n fooling images', () => {
 
     const already = new AbortController();
     already.abort();
-    await expect(cs231nAttack(engine.model, image, c.target, { signal: already.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(cs231nAttack(engine.model, image, c.target, { signal: already.signal })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
     expect(tf.memory().numTensors).toBe(baseline);
     await expect(cs231nAttack(engine.model, image, 1000)).rejects.toThrow(RangeError);
   });

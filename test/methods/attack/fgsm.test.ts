@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../../src/engine/preprocess.js';
 import { classScore, type ScoreFn } from '../../../src/engine/scores.js';
-import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
 import { fgsmAttack } from '../../../src/methods/attack/fgsm.js';
 import { crossEntropyDirection, exactSign } from '../../../src/methods/attack/losses.js';
-import { argmax, median } from '../../../src/shared/numeric.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
+import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
+import { argmax, median } from '../../../src/shared/numeric.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
@@ -65,7 +65,9 @@ describe('FGSM', () => {
     // exactSign is exact for tiny values (TF.js's WASM Sign kernel zeroes |x| < ~1.2e-7).
     const tiny = [1e-8, -1e-10, 1e-30, 0, -2e-5, 3];
     expect([...tf.tidy(() => exactSign(tf.tensor1d(tiny)).dataSync())]).toEqual([1, -1, 1, 0, -1, 1]);
-    console.log(`tf.sign on ${tf.getBackend()} of [${tiny.join(', ')}]: [${[...tf.tidy(() => tf.sign(tf.tensor1d(tiny)).dataSync())].join(', ')}]`);
+    console.log(
+      `tf.sign on ${tf.getBackend()} of [${tiny.join(', ')}]: [${[...tf.tidy(() => tf.sign(tf.tensor1d(tiny)).dataSync())].join(', ')}]`,
+    );
 
     // On logits alone: a lead of 30 rounds p_k to 1, so the textbook seed p − e_k loses its own
     // term (p_k − 1 = 0); a lead of 120 underflows every other p_c too and the seed is all zeros.
@@ -93,7 +95,13 @@ describe('FGSM', () => {
 
     // On the photos: the input gradients point the same way as the textbook ones.
     const grad = (x: Float32Array, score: ScoreFn) =>
-      tf.tidy(() => inputGradToPixelGrad(engine.model.run(pixelsToInput(tf.tensor4d(x, [1, 224, 224, 3])), { score, gradients: ['input'] }).gradients.input!).dataSync() as Float32Array);
+      tf.tidy(
+        () =>
+          inputGradToPixelGrad(
+            engine.model.run(pixelsToInput(tf.tensor4d(x, [1, 224, 224, 3])), { score, gradients: ['input'] }).gradients
+              .input!,
+          ).dataSync() as Float32Array,
+      );
     const cosines: number[] = [];
     for (const p of photos()) {
       const x = Float32Array.from(photoInput(p.path).pixels);
@@ -109,7 +117,9 @@ describe('FGSM', () => {
       }
       cosines.push(dot / Math.sqrt(na * nb));
     }
-    console.log(`cosine(textbook, rescaled) input gradients on the 12 photos: ${cosines.map((c) => c.toFixed(5)).join(' ')}`);
+    console.log(
+      `cosine(textbook, rescaled) input gradients on the 12 photos: ${cosines.map((c) => c.toFixed(5)).join(' ')}`,
+    );
     expect(Math.min(...cosines)).toBeGreaterThan(0.98); // measured 0.990 (owl: p − 1 keeps 1–2 digits there)
     expect(median(cosines)).toBeGreaterThan(0.9999);
   });

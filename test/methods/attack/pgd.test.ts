@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../../src/engine/preprocess.js';
+import { type PgdOptions, pgdAttack } from '../../../src/methods/attack/pgd.js';
+import { randomClass } from '../../../src/methods/attack/targets.js';
+import { type AttackResult, project } from '../../../src/methods/attack/uint8.js';
 import { CancelledError, pixelImage } from '../../../src/methods/common.js';
 import { argmax, median } from '../../../src/shared/numeric.js';
-import { pgdAttack, type PgdOptions } from '../../../src/methods/attack/pgd.js';
-import { randomClass } from '../../../src/methods/attack/targets.js';
-import { project, type AttackResult } from '../../../src/methods/attack/uint8.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLabels } from '../../../src/engine/model-sources.js';
+import { type AttackRequest, attackSummary, runAttack } from '../../../src/methods/attack/index.js';
 import { distances, VALUES } from '../../../src/methods/attack/metrics.js';
 import {
   leastLikelyClass,
@@ -15,7 +16,6 @@ import {
   TargetError,
 } from '../../../src/methods/attack/targets.js';
 import { meetsGoal, toUint8, uint8Bounds } from '../../../src/methods/attack/uint8.js';
-import { attackSummary, runAttack, type AttackRequest } from '../../../src/methods/attack/index.js';
 import { pixelImage } from '../../../src/methods/common.js';
 import { searchClasses } from '../../../src/shared/classes.js';
 import { median } from '../../../src/shared/numeric.js';
@@ -106,12 +106,18 @@ describe('8-bit rounding, goals and metrics', () => {
     let wrong = 0;
     for (let i = 0; i < VALUES; i++) {
       worst = Math.max(worst, Math.abs(q[i] - original[i]));
-      if (q[i] !== Math.min(255, Math.max(0, Math.min(original[i] + 2, Math.max(original[i] - 2, Math.round(x[i])))))) wrong++;
+      if (q[i] !== Math.min(255, Math.max(0, Math.min(original[i] + 2, Math.max(original[i] - 2, Math.round(x[i]))))))
+        wrong++;
     }
     expect(worst).toBe(2);
     expect(wrong).toBe(0);
     const free = uint8Bounds(original);
-    expect(toUint8(Float32Array.from({ length: VALUES }, (_, i) => (i % 3) * 200 - 100.4), free).slice(0, 3)).toEqual(new Uint8ClampedArray([0, 100, 255]));
+    expect(
+      toUint8(
+        Float32Array.from({ length: VALUES }, (_, i) => (i % 3) * 200 - 100.4),
+        free,
+      ).slice(0, 3),
+    ).toEqual(new Uint8ClampedArray([0, 100, 255]));
   });
 
   it('decides goals with a margin in logit units', () => {
@@ -150,7 +156,12 @@ describe('one entry point for the CLI and the popup', () => {
     const pre = photoInput(photos()[7].path);
     const probs = await engine.classifier.probabilities(pre.input);
     const target = resolveTarget(parseTarget('gorilla'), engine.labels, probs);
-    const r = await runAttack(engine.model, pixelImage(pre.pixels), { method: 'pgd', target: target.index, epsilon: 4, backend: engine.backend.backend });
+    const r = await runAttack(engine.model, pixelImage(pre.pixels), {
+      method: 'pgd',
+      target: target.index,
+      epsilon: 4,
+      backend: engine.backend.backend,
+    });
     expect(r.method).toBe('pgd');
     expect(r.success).toBe(true);
     const summary = JSON.parse(JSON.stringify(attackSummary(r, engine.labels)));
@@ -166,6 +177,8 @@ describe('one entry point for the CLI and the popup', () => {
     expect(summary.linf).toBeLessThanOrEqual(4);
     const untargeted = await runAttack(engine.model, pixelImage(pre.pixels), { method: 'fgsm', target: null });
     expect(attackSummary(untargeted, engine.labels).target).toBeNull();
-    await expect(runAttack(engine.model, pixelImage(pre.pixels), { method: 'nope', target: 1 } as unknown as AttackRequest)).rejects.toThrow(RangeError);
+    await expect(
+      runAttack(engine.model, pixelImage(pre.pixels), { method: 'nope', target: 1 } as unknown as AttackRequest),
+    ).rejects.toThrow(RangeError);
   });
 });

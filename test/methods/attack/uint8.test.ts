@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../../../src/engine/preprocess.js';
 import { classScore } from '../../../src/engine/scores.js';
-import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
-import { cs231nAttack, CS231N_DEFAULTS } from '../../../src/methods/attack/cs231n.js';
-import { argmax } from '../../../src/shared/numeric.js';
+import { CS231N_DEFAULTS, cs231nAttack } from '../../../src/methods/attack/cs231n.js';
 import { randomClass } from '../../../src/methods/attack/targets.js';
-import { meetsGoal, toUint8, uint8Bounds, type AttackProgress } from '../../../src/methods/attack/uint8.js';
+import { type AttackProgress, meetsGoal, toUint8, uint8Bounds } from '../../../src/methods/attack/uint8.js';
+import { inputGradToPixelGrad, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
+import { argmax } from '../../../src/shared/numeric.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
@@ -35,9 +35,14 @@ describe('8-bit guarantee', () => {
         prev = x;
         x = tf.tidy(() => {
           const xt = tf.tensor4d(x, [1, 224, 224, 3]);
-          const r = model.run(pixelsToInput(xt), { score: classScore([target], 'raw', 'preReluLogits'), gradients: ['input'] });
+          const r = model.run(pixelsToInput(xt), {
+            score: classScore([target], 'raw', 'preReluLogits'),
+            gradients: ['input'],
+          });
           const g = inputGradToPixelGrad(r.gradients.input!);
-          return tf.clipByValue(tf.add(xt, tf.mul(g, tf.div(CS231N_DEFAULTS.lr, tf.norm(g)))), 0, 255).dataSync() as Float32Array;
+          return tf
+            .clipByValue(tf.add(xt, tf.mul(g, tf.div(CS231N_DEFAULTS.lr, tf.norm(g)))), 0, 255)
+            .dataSync() as Float32Array;
         });
       }
       if (!meetsGoal(floatLogits(x), goal)) continue;
@@ -56,15 +61,22 @@ describe('8-bit guarantee', () => {
       const rounded = toUint8(boundary, uint8Bounds(pre.pixels));
       const roundedTop = argmax(await engine.classifier.probabilities(normalize(rounded)));
       const zs = [...z].sort((a, b) => b - a);
-      console.log(`${p.file}: target ${target} ${engine.labels[target]}; float image at the boundary: logit margin ${(zs[0] - zs[1]).toExponential(2)}, top-1 ${argmax(z)}; rounded to 8 bits: top-1 ${roundedTop}`);
+      console.log(
+        `${p.file}: target ${target} ${engine.labels[target]}; float image at the boundary: logit margin ${(zs[0] - zs[1]).toExponential(2)}, top-1 ${argmax(z)}; rounded to 8 bits: top-1 ${roundedTop}`,
+      );
       if (roundedTop === target) continue; // rounding happened to keep it: try the next photo
       expect(roundedTop).not.toBe(target);
 
       // The attack, started from that float image: it must not stop there.
       const events: AttackProgress[] = [];
-      const r = await cs231nAttack(model, pixelImage(pre.pixels), target, { start: pixelImage(boundary), onProgress: (e) => events.push(e) });
+      const r = await cs231nAttack(model, pixelImage(pre.pixels), target, {
+        start: pixelImage(boundary),
+        onProgress: (e) => events.push(e),
+      });
       const check = await engine.classifier.probabilities(normalize(r.pixels));
-      console.log(`  → attack went on: rounding retries ${r.metrics.roundingRetries}, ${r.metrics.iterations} more iteration(s), fooled ${r.success}, top-1 of the returned bytes ${argmax(check)} (p ${check[target].toFixed(3)})`);
+      console.log(
+        `  → attack went on: rounding retries ${r.metrics.roundingRetries}, ${r.metrics.iterations} more iteration(s), fooled ${r.success}, top-1 of the returned bytes ${argmax(check)} (p ${check[target].toFixed(3)})`,
+      );
       expect(r.metrics.roundingRetries).toBe(1);
       expect(r.metrics.iterations).toBeGreaterThan(0);
       expect(events.length).toBeGreaterThan(0);
@@ -103,6 +115,8 @@ describe('goal with a least target probability (minProb)', () => {
       expect(probs[target]).toBeGreaterThanOrEqual(0.9);
       expect(r.metrics.targetProbAfter).toBeCloseTo(probs[target], 5);
     }
-    await expect(cs231nAttack(engine.model, pixelImage(photoInput(photos()[0].path).pixels), 1, { minProb: 1 })).rejects.toThrow(/minProb/);
+    await expect(
+      cs231nAttack(engine.model, pixelImage(photoInput(photos()[0].path).pixels), 1, { minProb: 1 }),
+    ).rejects.toThrow(/minProb/);
   });
 });

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadWeightsNode } from '../../../src/engine/node-weights.js';
-import { CancelledError, pixelImage, type PixelImage } from '../../../src/methods/common.js';
+import { CancelledError, type PixelImage, pixelImage } from '../../../src/methods/common.js';
 import { gradCam, upsampleBilinear } from '../../../src/methods/explain/grad-cam.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
@@ -41,7 +41,8 @@ describe('Grad-CAM', () => {
       expect(scale).toBeGreaterThan(0);
       expect(worst / scale).toBeLessThan(1e-4);
       // and the channel weights are the classifier's column / 169
-      for (let k = 0; k < 512; k += 37) expect(cam.channelWeights[k]).toBeCloseTo(weights.conv25.kernel[k * 1000 + p.label] / 169, 7);
+      for (let k = 0; k < 512; k += 37)
+        expect(cam.channelWeights[k]).toBeCloseTo(weights.conv25.kernel[k * 1000 + p.label] / 169, 7);
     }
   });
 
@@ -61,7 +62,9 @@ describe('Grad-CAM', () => {
       worst = Math.max(worst, Math.abs(cam.channelWeights[k] - expected));
       scale = Math.max(scale, Math.abs(expected));
     }
-    console.log(`${p.file}: ${positive}/169 positive cells; channel weights max error / max = ${(worst / scale).toExponential(2)}`);
+    console.log(
+      `${p.file}: ${positive}/169 positive cells; channel weights max error / max = ${(worst / scale).toExponential(2)}`,
+    );
     expect(worst / scale).toBeLessThan(1e-5);
   });
 
@@ -93,9 +96,17 @@ describe('Grad-CAM', () => {
     const image = imageOf(photos()[2].path);
     await gradCam(engine.model, image);
     const before = tf.memory().numTensors;
-    for (const [layer, size] of [['fire5', 27], ['fire3', 55], ['conv1', 111]] as const) {
+    for (const [layer, size] of [
+      ['fire5', 27],
+      ['fire3', 55],
+      ['conv1', 111],
+    ] as const) {
       const cam = await gradCam(engine.model, image, { layer });
-      expect([cam.camHeight, cam.camWidth, cam.channelWeights.length]).toEqual([size, size, layer === 'conv1' ? 64 : layer === 'fire3' ? 128 : 256]);
+      expect([cam.camHeight, cam.camWidth, cam.channelWeights.length]).toEqual([
+        size,
+        size,
+        layer === 'conv1' ? 64 : layer === 'fire3' ? 128 : 256,
+      ]);
       expect(cam.stats.min).toBeGreaterThanOrEqual(0);
       expect(cam.stats.max).toBeGreaterThan(0);
     }

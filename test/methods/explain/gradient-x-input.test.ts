@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { IMAGENET_MEAN } from '../../../src/engine/preprocess.js';
 import { classScore } from '../../../src/engine/scores.js';
-import { pixelImage, pixelsToInput, type PixelImage } from '../../../src/methods/common.js';
+import { type PixelImage, pixelImage, pixelsToInput } from '../../../src/methods/common.js';
 import { gradTimesInput } from '../../../src/methods/explain/gradient-x-input.js';
 import { vanilla } from '../../../src/methods/explain/vanilla.js';
 import { photos } from '../../helpers/data.js';
@@ -34,7 +34,9 @@ describe('gradient × input', () => {
         worst = Math.max(worst, Math.abs(map.data[i] - expected[i]));
         scale = Math.max(scale, Math.abs(expected[i]));
       }
-      console.log(`${p.file}: max |map − x̂·∂s/∂x̂| / max = ${(worst / scale).toExponential(2)}; map sum ${map.stats.sum.toFixed(3)} vs score ${map.scoreValue.toFixed(3)}`);
+      console.log(
+        `${p.file}: max |map − x̂·∂s/∂x̂| / max = ${(worst / scale).toExponential(2)}; map sum ${map.stats.sum.toFixed(3)} vs score ${map.scoreValue.toFixed(3)}`,
+      );
       expect(worst / scale).toBeLessThan(1e-4);
       expect(map.reduction).toBe('sum');
       expect(map.data.every(Number.isFinite)).toBe(true);
@@ -52,11 +54,17 @@ describe('gradient × input', () => {
     let worst = 0;
     let scale = 0;
     for (let i = 0; i < grad.length; i++) {
-      worst = Math.max(worst, Math.abs(black[i] - image.data[i] * grad[i]), Math.abs(black[i] - mean[i] - 255 * IMAGENET_MEAN[i % 3] * grad[i]));
+      worst = Math.max(
+        worst,
+        Math.abs(black[i] - image.data[i] * grad[i]),
+        Math.abs(black[i] - mean[i] - 255 * IMAGENET_MEAN[i % 3] * grad[i]),
+      );
       scale = Math.max(scale, Math.abs(black[i]));
     }
     expect(worst / scale).toBeLessThan(1e-5);
-    await expect(gradTimesInput(engine.model, image, { reference: 'grey' as never })).rejects.toThrow(/unknown reference/);
+    await expect(gradTimesInput(engine.model, image, { reference: 'grey' as never })).rejects.toThrow(
+      /unknown reference/,
+    );
     const abs = await gradTimesInput(engine.model, image, { reduction: 'sumAbs' });
     expect(abs.stats.min).toBeGreaterThanOrEqual(0);
   });

@@ -13,9 +13,21 @@ describe('explain()', () => {
     const image = pixelImage(photoInput(p.path).pixels);
     await explain(engine.model, image, 'vanilla');
     const before = tf.memory().numTensors;
-    const expected: Record<SaliencyMethodName, string> = { vanilla: 'vanilla', gradxinput: 'gradxinput', smoothgrad: 'smoothgrad(gradcam)', ig: 'ig', gradcam: 'gradcam' };
+    const expected: Record<SaliencyMethodName, string> = {
+      vanilla: 'vanilla',
+      gradxinput: 'gradxinput',
+      smoothgrad: 'smoothgrad(gradcam)',
+      ig: 'ig',
+      gradcam: 'gradcam',
+    };
     for (const name of Object.keys(SALIENCY_METHODS) as SaliencyMethodName[]) {
-      const map = await explain(engine.model, image, name, { samples: 3, steps: 4, base: 'gradcam', layer: 'fire7', reference: 'black' });
+      const map = await explain(engine.model, image, name, {
+        samples: 3,
+        steps: 4,
+        base: 'gradcam',
+        layer: 'fire7',
+        reference: 'black',
+      });
       expect(map.method).toBe(expected[name]);
       expect(map.classIndex).toBe(p.label);
       expect(map.data.length).toBe(224 * 224);
@@ -24,7 +36,9 @@ describe('explain()', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     await expect(explain(engine.model, image, 'lime' as never)).rejects.toThrow(/unknown method/);
-    await expect(explain(engine.model, image, 'smoothgrad', { base: 'smoothgrad' as never })).rejects.toThrow(/unknown method/);
+    await expect(explain(engine.model, image, 'smoothgrad', { base: 'smoothgrad' as never })).rejects.toThrow(
+      /unknown method/,
+    );
   });
 
   it('gives a finite, non-constant map for every method on all 12 photos (SmoothGrad and IG with few samples)', async () => {

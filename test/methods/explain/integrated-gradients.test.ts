@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/engine/preprocess.js';
 import type { RunOptions, RunResult } from '../../../src/engine/squeezenet.js';
-import { CancelledError, pixelImage, type Model, type PixelImage, type Progress } from '../../../src/methods/common.js';
+import { CancelledError, type Model, type PixelImage, type Progress, pixelImage } from '../../../src/methods/common.js';
+import { integratedGradients, riemann } from '../../../src/methods/explain/integrated-gradients.js';
 import { gaussianBlur } from '../../../src/shared/blur.js';
-import { baselineFor, integratedGradients, riemann } from '../../../src/methods/explain/integrated-gradients.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
@@ -27,12 +27,19 @@ function quadraticModel(a: Float32Array): Model & { dispose(): void } {
         const f = tf.sum(tf.mul(at, tf.square(input)), [1, 2, 3]);
         const logits = tf.tile(tf.reshape(f, [n, 1]), [1, 1000]) as tf.Tensor2D;
         const preReluLogits = tf.clone(logits);
-        const out: RunResult = { logits, preReluLogits, probs: tf.softmax(logits) as tf.Tensor2D, activations: {}, gradients: {} };
+        const out: RunResult = {
+          logits,
+          preReluLogits,
+          probs: tf.softmax(logits) as tf.Tensor2D,
+          activations: {},
+          gradients: {},
+        };
         if (options.score) {
           const s = options.score({ logits, preReluLogits });
           out.score = s.value;
           const dF = tf.sum(s.dLogits ?? s.dPreReluLogits!, 1); // every logit is f
-          if ((options.gradients ?? ['input']).includes('input')) out.gradients.input = tf.mul(tf.reshape(dF, [n, 1, 1, 1]), tf.mul(2, tf.mul(at, input))) as tf.Tensor4D;
+          if ((options.gradients ?? ['input']).includes('input'))
+            out.gradients.input = tf.mul(tf.reshape(dF, [n, 1, 1, 1]), tf.mul(2, tf.mul(at, input))) as tf.Tensor4D;
         }
         return out as unknown as tf.TensorContainer;
       }) as unknown as RunResult;
@@ -43,16 +50,28 @@ function quadraticModel(a: Float32Array): Model & { dispose(): void } {
 const xhat = (p: number, i: number) => (p / 255 - IMAGENET_MEAN[i % 3]) / IMAGENET_STD[i % 3];
 
 describe('Integrated Gradients', () => {
-  it('is exact on a quadratic model: IG_i = a_i (x̂_i² − x̂\'_i²), both rules, any steps and batch size', async () => {
+  it("is exact on a quadratic model: IG_i = a_i (x̂_i² − x̂'_i²), both rules, any steps and batch size", async () => {
     await engineFor('wasm');
     const random = rng(9);
     const a = Float32Array.from({ length: 224 * 224 * 3 }, () => random() * 1e-3); // one sign: f is a well-conditioned float32 sum
     const model = quadraticModel(a);
     const image = imageOf(photos()[2].path);
     const before = tf.memory().numTensors;
-    for (const [rule, steps, batchSize, baseline] of [['midpoint', 1, 8, 'black'], ['trapezoid', 3, 2, 'blur'], ['midpoint', 10, 3, 'blur']] as const) {
-      const r = await integratedGradients(model, image, { classIndex: 7, rule, steps, batchSize, baseline, blurSigma: 8 });
-      const base = baseline === 'black' ? new Float32Array(image.data.length) : gaussianBlur(image.data, 224, 224, 3, 8);
+    for (const [rule, steps, batchSize, baseline] of [
+      ['midpoint', 1, 8, 'black'],
+      ['trapezoid', 3, 2, 'blur'],
+      ['midpoint', 10, 3, 'blur'],
+    ] as const) {
+      const r = await integratedGradients(model, image, {
+        classIndex: 7,
+        rule,
+        steps,
+        batchSize,
+        baseline,
+        blurSigma: 8,
+      });
+      const base =
+        baseline === 'black' ? new Float32Array(image.data.length) : gaussianBlur(image.data, 224, 224, 3, 8);
       expect(Array.from(r.baseline.data.subarray(0, 50))).toEqual(Array.from(base.subarray(0, 50)));
       let worst = 0;
       let scale = 0;
@@ -62,7 +81,9 @@ describe('Integrated Gradients', () => {
         scale = Math.max(scale, Math.abs(expected));
       }
       const c = r.completeness;
-      console.log(`quadratic model, ${rule} ${steps} steps, ${baseline}: max attribution error / max ${(worst / scale).toExponential(2)}, completeness ${c.relativeError.toExponential(2)}`);
+      console.log(
+        `quadratic model, ${rule} ${steps} steps, ${baseline}: max attribution error / max ${(worst / scale).toExponential(2)}, completeness ${c.relativeError.toExponential(2)}`,
+      );
       expect(worst / scale).toBeLessThan(1e-4);
       expect(c.relativeError).toBeLessThan(1e-4);
       // the map is the channel sum, so it sums to the total attribution
@@ -81,7 +102,11 @@ describe('Integrated Gradients', () => {
 
   it('on SqueezeNet: completeness within 5 % at 128 steps, and better than at 8 (black and blurred baselines)', async () => {
     const engine = await engineFor('wasm');
-    const cases = [[photos()[1], 'black'], [photos()[10], 'black'], [photos()[4], 'blur']] as const;
+    const cases = [
+      [photos()[1], 'black'],
+      [photos()[10], 'black'],
+      [photos()[4], 'blur'],
+    ] as const;
     const coarse: number[] = [];
     for (const [p, baseline] of cases) {
       const image = imageOf(p.path);
@@ -117,9 +142,13 @@ describe('Integrated Gradients', () => {
     const r = await integratedGradients(engine.model, image, { steps: 2, baseline: image });
     expect(r.data.every((v) => v === 0)).toBe(true);
     expect(r.completeness.relativeError).toBe(0);
-    await expect(integratedGradients(engine.model, image, { baseline: 'white' as never })).rejects.toThrow(/unknown baseline/);
+    await expect(integratedGradients(engine.model, image, { baseline: 'white' as never })).rejects.toThrow(
+      /unknown baseline/,
+    );
     await expect(integratedGradients(engine.model, image, { steps: 2.5 })).rejects.toThrow(RangeError);
-    await expect(integratedGradients(engine.model, image, { baseline: 'blur', blurSigma: -1 })).rejects.toThrow(RangeError);
+    await expect(integratedGradients(engine.model, image, { baseline: 'blur', blurSigma: -1 })).rejects.toThrow(
+      RangeError,
+    );
   });
 
   it('reports progress per batch, cancels between batches, leaks nothing', async () => {
@@ -128,11 +157,27 @@ describe('Integrated Gradients', () => {
     await integratedGradients(engine.model, image, { steps: 1 });
     const before = tf.memory().numTensors;
     const events: Progress[] = [];
-    await integratedGradients(engine.model, image, { steps: 12, batchSize: 5, baseline: 'blur' }, { onProgress: (e) => events.push(e) });
-    expect(events.map((e) => [e.step, e.total])).toEqual([[5, 12], [10, 12], [12, 12]]);
+    await integratedGradients(
+      engine.model,
+      image,
+      { steps: 12, batchSize: 5, baseline: 'blur' },
+      { onProgress: (e) => events.push(e) },
+    );
+    expect(events.map((e) => [e.step, e.total])).toEqual([
+      [5, 12],
+      [10, 12],
+      [12, 12],
+    ]);
     expect(tf.memory().numTensors).toBe(before);
     const abort = new AbortController();
-    await expect(integratedGradients(engine.model, image, { steps: 40 }, { signal: abort.signal, onProgress: () => abort.abort() })).rejects.toThrow(CancelledError);
+    await expect(
+      integratedGradients(
+        engine.model,
+        image,
+        { steps: 40 },
+        { signal: abort.signal, onProgress: () => abort.abort() },
+      ),
+    ).rejects.toThrow(CancelledError);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

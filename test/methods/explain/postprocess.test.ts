@@ -1,6 +1,5 @@
 /** Post-processing of maps, by hand-computed examples. */
 import { describe, expect, it } from 'vitest';
-import { gaussianBlur } from '../../../src/shared/blur.js';
 import {
   minMaxNormalize,
   percentileClip,
@@ -8,8 +7,9 @@ import {
   rankNormalize,
   ranks,
 } from '../../../src/methods/explain/postprocess.js';
-import { quantile } from '../../../src/shared/numeric.js';
 import { reduceChannels } from '../../../src/methods/explain/saliency.js';
+import { gaussianBlur } from '../../../src/shared/blur.js';
+import { quantile } from '../../../src/shared/numeric.js';
 import { rng } from '../../helpers/data.js';
 
 describe('map post-processing', () => {
@@ -55,7 +55,9 @@ describe('map post-processing', () => {
   });
 
   it('blurs with a normalized Gaussian: constants stay, an impulse spreads with variance σ²', () => {
-    expect(gaussianBlur(new Float32Array(64 * 64).fill(7), 64, 64, 1, 3).every((v) => Math.abs(v - 7) < 1e-5)).toBe(true);
+    expect(gaussianBlur(new Float32Array(64 * 64).fill(7), 64, 64, 1, 3).every((v) => Math.abs(v - 7) < 1e-5)).toBe(
+      true,
+    );
     const impulse = new Float32Array(64 * 64);
     impulse[32 * 64 + 32] = 1;
     const b = gaussianBlur(impulse, 64, 64, 1, 2.5);

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, pixelImage, type Model, type PixelImage, type Progress } from '../../../src/methods/common.js';
+import { CancelledError, type Model, type PixelImage, type Progress, pixelImage } from '../../../src/methods/common.js';
 import { gradientTimesInput } from '../../../src/methods/explain/gradient-x-input.js';
-import { explainWith, type AttributionMethod } from '../../../src/methods/explain/saliency.js';
+import { type AttributionMethod, explainWith } from '../../../src/methods/explain/saliency.js';
 import { smoothGrad, smoothGradMap } from '../../../src/methods/explain/smoothgrad.js';
 import { vanilla, vanillaGradient } from '../../../src/methods/explain/vanilla.js';
 import { photos } from '../../helpers/data.js';
@@ -16,7 +16,12 @@ import { engineFor, photoInput } from '../../helpers/engine.js';
 const imageOf = (path: string): PixelImage => pixelImage(photoInput(path).pixels);
 
 /** "Attribution" = the (noisy) image itself: exposes exactly what SmoothGrad feeds the method. */
-const probe: AttributionMethod = { name: 'probe', reduction: 'sum', units: 'pixels', attribute: async (_m, pixels) => tf.clone(pixels) };
+const probe: AttributionMethod = {
+  name: 'probe',
+  reduction: 'sum',
+  units: 'pixels',
+  attribute: async (_m, pixels) => tf.clone(pixels),
+};
 
 function relMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
@@ -106,7 +111,13 @@ describe('SmoothGrad', () => {
       const events: Progress[] = [];
       const before = tf.memory().numTensors;
       const t0 = performance.now();
-      const smooth = await smoothGradMap(engine.model, image, vanillaGradient, { samples: 16, seed: 1 }, { onProgress: (e) => events.push(e) });
+      const smooth = await smoothGradMap(
+        engine.model,
+        image,
+        vanillaGradient,
+        { samples: 16, seed: 1 },
+        { onProgress: (e) => events.push(e) },
+      );
       const ms = performance.now() - t0;
       expect(tf.memory().numTensors).toBe(before);
       expect(events.map((e) => e.step)).toEqual([8, 16]);
@@ -114,7 +125,9 @@ describe('SmoothGrad', () => {
       expect(smooth.data.every(Number.isFinite)).toBe(true);
       expect(smooth.stats.max).toBeGreaterThan(smooth.stats.min);
       const [r0, r1] = [neighbourCorrelation(plain.data), neighbourCorrelation(smooth.data)];
-      console.log(`${p.file}: neighbour correlation vanilla ${r0.toFixed(3)} → SmoothGrad(16) ${r1.toFixed(3)}; ${ms.toFixed(0)} ms for 16 samples`);
+      console.log(
+        `${p.file}: neighbour correlation vanilla ${r0.toFixed(3)} → SmoothGrad(16) ${r1.toFixed(3)}; ${ms.toFixed(0)} ms for 16 samples`,
+      );
       expect(r1).toBeGreaterThan(r0 + 0.04);
     }
   });
@@ -126,7 +139,19 @@ describe('SmoothGrad', () => {
     const before = tf.memory().numTensors;
     const abort = new AbortController();
     const steps: number[] = [];
-    const run = smoothGradMap(engine.model, image, vanillaGradient, { samples: 48 }, { signal: abort.signal, onProgress: (e) => (steps.push(e.step), abort.abort()) });
+    const run = smoothGradMap(
+      engine.model,
+      image,
+      vanillaGradient,
+      { samples: 48 },
+      {
+        signal: abort.signal,
+        onProgress: (e) => {
+          steps.push(e.step);
+          abort.abort();
+        },
+      },
+    );
     await expect(run).rejects.toThrow(CancelledError);
     expect(steps).toEqual([8]);
     expect(tf.memory().numTensors).toBe(before);

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/engine/preprocess.js';
 import { loadWeightsNode } from '../../../src/engine/node-weights.js';
-import { CancelledError, pixelImage, type PixelImage } from '../../../src/methods/common.js';
-import { vanilla } from '../../../src/methods/explain/vanilla.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/engine/preprocess.js';
+import { CancelledError, type PixelImage, pixelImage } from '../../../src/methods/common.js';
 import { SCORE_DESCRIPTIONS } from '../../../src/methods/explain/saliency.js';
+import { vanilla } from '../../../src/methods/explain/vanilla.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 import { referenceForward } from '../../helpers/reference-forward.js';
@@ -53,7 +53,9 @@ describe('vanilla gradient', () => {
       const scale = Math.max(...analytic.map(Math.abs));
       const channelError = Math.max(...numeric.map((n, c) => Math.abs(n - analytic[c]))) / scale;
       const mapError = Math.abs(numericMax - map.data[pixel]) / numericMax;
-      console.log(`pixel (${Math.floor(pixel / 224)}, ${pixel % 224}): map ${map.data[pixel].toExponential(4)} finite-difference max ${numericMax.toExponential(4)}; per-channel error/max ${channelError.toExponential(2)}, map error ${mapError.toExponential(2)}`);
+      console.log(
+        `pixel (${Math.floor(pixel / 224)}, ${pixel % 224}): map ${map.data[pixel].toExponential(4)} finite-difference max ${numericMax.toExponential(4)}; per-channel error/max ${channelError.toExponential(2)}, map error ${mapError.toExponential(2)}`,
+      );
       expect(channelError).toBeLessThan(1e-3);
       expect(mapError).toBeLessThan(1e-3);
     }
@@ -89,7 +91,9 @@ describe('vanilla gradient', () => {
       return (f(1) - f(-1)) / 2e-7 / (255 * IMAGENET_STD[c]);
     });
     const numericMax = Math.max(...numeric.map(Math.abs));
-    console.log(`cross-entropy at its strongest pixel: map ${ce.data[pixel].toExponential(4)}, finite differences ${numericMax.toExponential(4)}; p = ${ce.probability.toFixed(3)}`);
+    console.log(
+      `cross-entropy at its strongest pixel: map ${ce.data[pixel].toExponential(4)}, finite differences ${numericMax.toExponential(4)}; p = ${ce.probability.toFixed(3)}`,
+    );
     expect(Math.abs(numericMax - ce.data[pixel]) / numericMax).toBeLessThan(1e-3);
     expect(Math.exp(-ce.scoreValue)).toBeCloseTo(ce.probability, 4);
     expect(Object.keys(SCORE_DESCRIPTIONS).sort()).toEqual(['crossEntropy', 'l2', 'raw']);
@@ -119,7 +123,7 @@ describe('vanilla gradient', () => {
     // network input) 23 classes have their whole class map negative, hence logit 0.
     const grey = pixelImage(Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => 255 * IMAGENET_MEAN[i % 3]));
     const logits = tf.tidy(() => engine.model.run(tf.zeros([1, 224, 224, 3]) as tf.Tensor4D).logits.dataSync());
-    const dead = logits.findIndex((z) => z === 0);
+    const dead = logits.indexOf(0);
     expect(dead).toBeGreaterThanOrEqual(0);
     const blank = await vanilla(engine.model, grey, { classIndex: dead, head: 'logits' });
     expect(blank.stats.max).toBe(0); // why 'auto' exists
@@ -131,9 +135,12 @@ describe('vanilla gradient', () => {
     const other = await vanilla(engine.model, image, { classIndex: 999 });
     expect([other.classIndex, other.head]).toEqual([999, 'logits']);
     expect(other.stats.max).toBeGreaterThan(0);
-    for (const bad of [-1, 1000, 2.5, NaN]) await expect(vanilla(engine.model, image, { classIndex: bad })).rejects.toThrow(RangeError);
+    for (const bad of [-1, 1000, 2.5, NaN])
+      await expect(vanilla(engine.model, image, { classIndex: bad })).rejects.toThrow(RangeError);
     await expect(vanilla(engine.model, image, { score: 'hinge' as never })).rejects.toThrow(/unknown score/);
-    await expect(vanilla(engine.model, { width: 224, height: 224, data: new Float32Array(10) })).rejects.toThrow(RangeError);
+    await expect(vanilla(engine.model, { width: 224, height: 224, data: new Float32Array(10) })).rejects.toThrow(
+      RangeError,
+    );
   });
 
   it('leaks no tensors and honours a cancelled signal', async () => {

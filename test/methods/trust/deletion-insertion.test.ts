@@ -6,11 +6,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, pixelImage, pixelTensor, seededRandom, type PixelImage, type Progress } from '../../../src/methods/common.js';
+import {
+  CancelledError,
+  type PixelImage,
+  type Progress,
+  pixelImage,
+  pixelTensor,
+  seededRandom,
+} from '../../../src/methods/common.js';
 import { gradCam } from '../../../src/methods/explain/grad-cam.js';
 import { classify } from '../../../src/methods/explain/saliency.js';
 import { vanilla } from '../../../src/methods/explain/vanilla.js';
-import { deletionInsertion, saliencyOrder, substrateImage, trapezoidAuc } from '../../../src/methods/trust/deletion-insertion.js';
+import {
+  deletionInsertion,
+  saliencyOrder,
+  substrateImage,
+  trapezoidAuc,
+} from '../../../src/methods/trust/deletion-insertion.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
@@ -30,7 +42,11 @@ describe('deletion and insertion', () => {
     const map = [0, 0, 1, 1, 0, 0, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.5, 0.5, 0.25, 0.25];
     expect(Array.from(saliencyOrder(map, 0, 2, 4, 4))).toEqual([2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15, 0, 1, 4, 5]);
     // a ragged patch size still covers every pixel once
-    const ragged = saliencyOrder(Float32Array.from({ length: 224 * 224 }, (_, i) => i % 7), 3, 10);
+    const ragged = saliencyOrder(
+      Float32Array.from({ length: 224 * 224 }, (_, i) => i % 7),
+      3,
+      10,
+    );
     expect(new Set(ragged).size).toBe(224 * 224);
     // ties: a constant map gives a seeded random permutation
     const flat = new Float32Array(224 * 224);
@@ -48,7 +64,13 @@ describe('deletion and insertion', () => {
     const map = (await gradCam(engine.model, image)).data;
     const before = tf.memory().numTensors;
     const events: Progress[] = [];
-    const r = await deletionInsertion(engine.model, image, map, { stepFraction: 0.1, batchSize: 4, deletionSubstrate: 'mean' }, { onProgress: (e) => events.push(e) });
+    const r = await deletionInsertion(
+      engine.model,
+      image,
+      map,
+      { stepFraction: 0.1, batchSize: 4, deletionSubstrate: 'mean' },
+      { onProgress: (e) => events.push(e) },
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(r.classIndex).toBe(p.label);
     expect(events.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -69,14 +91,19 @@ describe('deletion and insertion', () => {
     const order = saliencyOrder(map, 0, 8);
     const manual = Float32Array.from(image.data);
     const grey3 = substrateImage(image.data, 'mean');
-    for (let j = 0; j < Math.round(0.3 * 224 * 224); j++) for (let c = 0; c < 3; c++) manual[order[j] * 3 + c] = grey3[order[j] * 3 + c];
+    for (let j = 0; j < Math.round(0.3 * 224 * 224); j++)
+      for (let c = 0; c < 3; c++) manual[order[j] * 3 + c] = grey3[order[j] * 3 + c];
     expect(d.probability[3]).toBeCloseTo(await probOf(engine, manual, p.label), 5);
     expect(d.auc).toBeCloseTo(trapezoidAuc(d.x, d.probability), 12);
     await expect(deletionInsertion(engine.model, image, new Float32Array(5))).rejects.toThrow(RangeError);
     await expect(deletionInsertion(engine.model, image, map, { stepFraction: 0 })).rejects.toThrow(RangeError);
-    await expect(deletionInsertion(engine.model, image, map, { deletionSubstrate: 'white' as never })).rejects.toThrow(/unknown substrate/);
+    await expect(deletionInsertion(engine.model, image, map, { deletionSubstrate: 'white' as never })).rejects.toThrow(
+      /unknown substrate/,
+    );
     const abort = new AbortController();
-    await expect(deletionInsertion(engine.model, image, map, {}, { signal: abort.signal, onProgress: () => abort.abort() })).rejects.toThrow(CancelledError);
+    await expect(
+      deletionInsertion(engine.model, image, map, {}, { signal: abort.signal, onProgress: () => abort.abort() }),
+    ).rejects.toThrow(CancelledError);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -98,9 +125,13 @@ describe('deletion and insertion', () => {
       wins.camDeletion += Number(c.deletion!.auc < r.deletion!.auc);
       wins.camInsertion += Number(c.insertion!.auc > r.insertion!.auc);
       wins.vanillaInsertion += Number(v.insertion!.auc > r.insertion!.auc);
-      rows.push(`${p.file.padEnd(40)} deletion Grad-CAM ${c.deletion!.auc.toFixed(3)} random ${r.deletion!.auc.toFixed(3)} | insertion Grad-CAM ${c.insertion!.auc.toFixed(3)} vanilla ${v.insertion!.auc.toFixed(3)} random ${r.insertion!.auc.toFixed(3)}`);
+      rows.push(
+        `${p.file.padEnd(40)} deletion Grad-CAM ${c.deletion!.auc.toFixed(3)} random ${r.deletion!.auc.toFixed(3)} | insertion Grad-CAM ${c.insertion!.auc.toFixed(3)} vanilla ${v.insertion!.auc.toFixed(3)} random ${r.insertion!.auc.toFixed(3)}`,
+      );
     }
-    console.log(`${rows.join('\n')}\nwins over random order (of 12): ${JSON.stringify(wins)}; ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `${rows.join('\n')}\nwins over random order (of 12): ${JSON.stringify(wins)}; ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     expect(wins.camDeletion).toBeGreaterThanOrEqual(9);
     expect(wins.camInsertion).toBeGreaterThanOrEqual(10);
     expect(wins.vanillaInsertion).toBeGreaterThanOrEqual(9);

@@ -7,27 +7,36 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadWeightsNode } from '../../../src/engine/node-weights.js';
-import { CancelledError, pixelImage, type PixelImage, type Progress } from '../../../src/methods/common.js';
+import { CancelledError, type PixelImage, type Progress, pixelImage } from '../../../src/methods/common.js';
 import { gradCam } from '../../../src/methods/explain/grad-cam.js';
 import { vanilla } from '../../../src/methods/explain/vanilla.js';
-import { CASCADE, modelRandomization, randomizeWeights, type MapFn } from '../../../src/methods/trust/model-randomization.js';
+import {
+  CASCADE,
+  type MapFn,
+  modelRandomization,
+  randomizeWeights,
+} from '../../../src/methods/trust/model-randomization.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
 const imageOf = (path: string): PixelImage => pixelImage(photoInput(path).pixels);
 
-const vanillaMap: MapFn = async (model, image, classIndex, control) => (await vanilla(model, image, { classIndex }, control)).data;
+const vanillaMap: MapFn = async (model, image, classIndex, control) =>
+  (await vanilla(model, image, { classIndex }, control)).data;
 
 /** A "saliency method" that never looks at the model: Sobel gradient magnitude of the grey image. */
 const edgeDetector: MapFn = async (_model, image) => {
   const grey = new Float32Array(224 * 224);
-  for (let i = 0; i < grey.length; i++) grey[i] = (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3;
+  for (let i = 0; i < grey.length; i++)
+    grey[i] = (image.data[3 * i] + image.data[3 * i + 1] + image.data[3 * i + 2]) / 3;
   const at = (y: number, x: number) => grey[Math.min(223, Math.max(0, y)) * 224 + Math.min(223, Math.max(0, x))];
   const out = new Float32Array(224 * 224);
   for (let y = 0; y < 224; y++)
     for (let x = 0; x < 224; x++) {
-      const gx = at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y, x - 1) - at(y + 1, x - 1);
-      const gy = at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y - 1, x) - at(y - 1, x + 1);
+      const gx =
+        at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y, x - 1) - at(y + 1, x - 1);
+      const gy =
+        at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y - 1, x) - at(y - 1, x + 1);
       out[y * 224 + x] = Math.hypot(gx, gy);
     }
   return out;
@@ -41,7 +50,7 @@ function meanStd(v: Float32Array): [number, number] {
 }
 
 describe('model randomization', () => {
-  it('re-draws only the named convs, seeded, with each kernel\'s mean and std', async () => {
+  it("re-draws only the named convs, seeded, with each kernel's mean and std", async () => {
     const engine = await engineFor('wasm');
     const weights = await loadWeightsNode(engine.data);
     const a = randomizeWeights(weights, ['conv25', 'conv22'], 1);
@@ -62,7 +71,18 @@ describe('model randomization', () => {
       expect(Math.abs(dot / a[name].kernel.length / (s0 * s1))).toBeLessThan(0.02);
     }
     expect(() => randomizeWeights(weights, ['conv99'])).toThrow(/conv99: no such conv/);
-    expect(CASCADE.map((s) => s.block)).toEqual(['classifier', 'fire9', 'fire8', 'fire7', 'fire6', 'fire5', 'fire4', 'fire3', 'fire2', 'conv1']);
+    expect(CASCADE.map((s) => s.block)).toEqual([
+      'classifier',
+      'fire9',
+      'fire8',
+      'fire7',
+      'fire6',
+      'fire5',
+      'fire4',
+      'fire3',
+      'fire2',
+      'conv1',
+    ]);
     expect(CASCADE.flatMap((s) => s.convs).sort()).toEqual(Object.keys(weights).sort());
   });
 
@@ -75,11 +95,20 @@ describe('model randomization', () => {
       const before = tf.memory().numTensors;
       const events: Progress[] = [];
       const t0 = performance.now();
-      const r = await modelRandomization(engine.model, weights, image, vanillaMap, {}, { onProgress: (e) => events.push(e) });
+      const r = await modelRandomization(
+        engine.model,
+        weights,
+        image,
+        vanillaMap,
+        {},
+        { onProgress: (e) => events.push(e) },
+      );
       const ms = performance.now() - t0;
       expect(tf.memory().numTensors).toBe(before); // every randomized model disposed
       expect(events.length).toBe(11);
-      console.log(`${p.file} vanilla (${ms.toFixed(0)} ms): ${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}/${s.ssim.toFixed(2)}`).join(', ')}`);
+      console.log(
+        `${p.file} vanilla (${ms.toFixed(0)} ms): ${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}/${s.ssim.toFixed(2)}`).join(', ')}`,
+      );
       console.log(`  verdict: ${r.verdict.message}`);
       expect(r.classIndex).toBe(p.label);
       expect(r.steps.length).toBe(10);
@@ -100,8 +129,16 @@ describe('model randomization', () => {
     expect(r.verdict.correlation).toBe(1);
     expect(r.verdict.message).toMatch(/NOT model-sensitive/);
     // independent mode, and a stricter threshold cannot rescue it either
-    const ind = await modelRandomization(engine.model, weights, imageOf(photos()[3].path), edgeDetector, { mode: 'independent', threshold: 0.99, blocks: 3 });
-    expect(ind.steps.map((s) => s.randomized)).toEqual([['conv25'], ['conv22', 'conv23', 'conv24'], ['conv19', 'conv20', 'conv21']]);
+    const ind = await modelRandomization(engine.model, weights, imageOf(photos()[3].path), edgeDetector, {
+      mode: 'independent',
+      threshold: 0.99,
+      blocks: 3,
+    });
+    expect(ind.steps.map((s) => s.randomized)).toEqual([
+      ['conv25'],
+      ['conv22', 'conv23', 'conv24'],
+      ['conv19', 'conv20', 'conv21'],
+    ]);
     expect(ind.verdict.modelSensitive).toBe(false);
   });
 
@@ -111,16 +148,33 @@ describe('model randomization', () => {
     const image = imageOf(photos()[6].path);
     const camMap: MapFn = async (model, im, classIndex) => (await gradCam(model, im, { classIndex })).data;
     const r = await modelRandomization(engine.model, weights, image, camMap, { blocks: 3, keepMaps: true });
-    console.log(`Grad-CAM: ${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}`).join(', ')}; ${r.verdict.message}`);
+    console.log(
+      `Grad-CAM: ${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}`).join(', ')}; ${r.verdict.message}`,
+    );
     expect(r.verdict.modelSensitive).toBe(true);
     expect(r.verdict.correlation).toBeLessThan(0.4);
     expect(r.steps[2].map!.length).toBe(224 * 224);
-    await expect(modelRandomization(engine.model, weights, image, camMap, { blocks: 2 })).rejects.toThrow(/blocks must be ≥ 3/);
-    await expect(modelRandomization(engine.model, weights, image, camMap, { verdictAfter: 'fire10' as never })).rejects.toThrow(/unknown block/);
-    await expect(modelRandomization(engine.model, weights, image, camMap, { classIndex: 1000 })).rejects.toThrow(RangeError);
+    await expect(modelRandomization(engine.model, weights, image, camMap, { blocks: 2 })).rejects.toThrow(
+      /blocks must be ≥ 3/,
+    );
+    await expect(
+      modelRandomization(engine.model, weights, image, camMap, { verdictAfter: 'fire10' as never }),
+    ).rejects.toThrow(/unknown block/);
+    await expect(modelRandomization(engine.model, weights, image, camMap, { classIndex: 1000 })).rejects.toThrow(
+      RangeError,
+    );
     const before = tf.memory().numTensors;
     const abort = new AbortController();
-    await expect(modelRandomization(engine.model, weights, image, camMap, {}, { signal: abort.signal, onProgress: (e) => e.step === 2 && abort.abort() })).rejects.toThrow(CancelledError);
+    await expect(
+      modelRandomization(
+        engine.model,
+        weights,
+        image,
+        camMap,
+        {},
+        { signal: abort.signal, onProgress: (e) => e.step === 2 && abort.abort() },
+      ),
+    ).rejects.toThrow(CancelledError);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -2,13 +2,14 @@
  * Class visualization on the real network (WASM): from seeded noise to images the network
  * classifies as the requested class with high confidence, checked on the 8-bit version a PNG holds.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import { mkdirSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, type Progress } from '../../../src/methods/common.js';
 import { visualizeClass } from '../../../src/methods/visualize/class-visualization.js';
-import { encodePng } from '../../../src/render/png.js';
 import { differenceImage, differenceStats, magnifiedDifference } from '../../../src/render/difference.js';
+import { encodePng } from '../../../src/render/png.js';
 import { contactSheet } from '../../../src/render/sheet.js';
 import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
@@ -37,7 +38,10 @@ describe('class visualization', () => {
       images.push(r.image);
       labels.push(`${name.split(' ').slice(-1)[0]} ${r.probability8bit.toFixed(2)}`);
       mkdirSync(OUT, { recursive: true });
-      writeFileSync(`${OUT}/class-viz-${c}.png`, await encodePng(r.image, { text: { Description: `${name} p=${r.probability8bit.toFixed(4)}` } }));
+      writeFileSync(
+        `${OUT}/class-viz-${c}.png`,
+        await encodePng(r.image, { text: { Description: `${name} p=${r.probability8bit.toFixed(4)}` } }),
+      );
     }
     writeFileSync(`${OUT}/class-viz-sheet.png`, await encodePng(contactSheet(images, { columns: 4, labels })));
     expect(tf.memory().numTensors).toBe(before);
@@ -47,7 +51,12 @@ describe('class visualization', () => {
     const engine = await engineFor('wasm');
     const before = tf.memory().numTensors;
     const events: Progress[] = [];
-    const a = await visualizeClass(engine.model, 366, { iterations: 12, previewEvery: 5, seed: 7, onProgress: (p) => events.push(p) });
+    const a = await visualizeClass(engine.model, 366, {
+      iterations: 12,
+      previewEvery: 5,
+      seed: 7,
+      onProgress: (p) => events.push(p),
+    });
     expect(events.map((e) => e.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(events.every((e) => e.total === 12)).toBe(true);
     expect(events.filter((e) => e.preview).map((e) => e.step)).toEqual([5, 10, 12]);
@@ -86,7 +95,9 @@ describe('class visualization', () => {
     const stuck = await visualizeClass(engine.model, 580, { ...options, head: 'logits' });
     expect(stuck.history.every((h) => h.score === 0)).toBe(true);
     const auto = await visualizeClass(engine.model, 580, { ...options, head: 'auto' });
-    console.log(`greenhouse from grey, 8 iterations: ReLU'd head p ${stuck.probability.toExponential(2)} (score 0 throughout); auto p ${auto.probability.toFixed(3)}, score ${auto.history[0].score.toFixed(2)} → ${auto.score.toFixed(2)}`);
+    console.log(
+      `greenhouse from grey, 8 iterations: ReLU'd head p ${stuck.probability.toExponential(2)} (score 0 throughout); auto p ${auto.probability.toFixed(3)}, score ${auto.history[0].score.toFixed(2)} → ${auto.score.toFixed(2)}`,
+    );
     expect(auto.history[0].score).toBeLessThan(0); // started on the pre-ReLU logit
     expect(auto.score).toBeGreaterThan(0); // then the reference logit came alive
     expect(auto.probability).toBeGreaterThan(stuck.probability * 100);
@@ -101,7 +112,9 @@ describe('class visualization', () => {
     const pixels = photoInput(golf.path).pixels;
     const init = { width: 224 as const, height: 224 as const, data: Float32Array.from(pixels) };
     const fromPhoto = await visualizeClass(engine.model, 366, { iterations: 20, init, blurEvery: 0 });
-    console.log(`from the golf-ball photo, 20 iterations: gorilla p ${fromPhoto.history[0].probability.toExponential(2)} → ${fromPhoto.probability.toFixed(3)}`);
+    console.log(
+      `from the golf-ball photo, 20 iterations: gorilla p ${fromPhoto.history[0].probability.toExponential(2)} → ${fromPhoto.probability.toFixed(3)}`,
+    );
     expect(fromPhoto.history[0].probability).toBeLessThan(0.01);
     expect(fromPhoto.probability).toBeGreaterThan(0.5);
     // the change, CS231n style: difference around grey, and magnified 10×
@@ -109,7 +122,12 @@ describe('class visualization', () => {
     console.log(`  change: mean |Δ| ${stats.meanAbs.toFixed(2)} px, max ${stats.maxAbs.toFixed(0)}`);
     writeFileSync(
       `${OUT}/golf-ball-to-gorilla.png`,
-      await encodePng(contactSheet([init, fromPhoto.image, differenceImage(init, fromPhoto.image), magnifiedDifference(init, fromPhoto.image)], { columns: 4, labels: ['golf ball', `gorilla ${fromPhoto.probability8bit.toFixed(2)}`, 'difference', 'x10'] })),
+      await encodePng(
+        contactSheet(
+          [init, fromPhoto.image, differenceImage(init, fromPhoto.image), magnifiedDifference(init, fromPhoto.image)],
+          { columns: 4, labels: ['golf ball', `gorilla ${fromPhoto.probability8bit.toFixed(2)}`, 'difference', 'x10'] },
+        ),
+      ),
     );
   });
 });

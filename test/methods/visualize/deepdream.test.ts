@@ -1,10 +1,11 @@
 /** DeepDream on real photos (WASM): the layer objective grows, the picture changes within [0,255]. */
-import * as tf from '@tensorflow/tfjs-core';
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../src/engine/decode-node.js';
 import { disposeResult } from '../../../src/engine/squeezenet.js';
-import { CancelledError, pixelsToInput, type Progress } from '../../../src/methods/common.js';
+import { CancelledError, type Progress, pixelsToInput } from '../../../src/methods/common.js';
 import { deepDream, dreamObjectiveOf, windowOrigins } from '../../../src/methods/visualize/deepdream.js';
 import { differenceStats } from '../../../src/render/difference.js';
 import { encodePng } from '../../../src/render/png.js';
@@ -52,10 +53,20 @@ describe('DeepDream', () => {
 
     const dog = photo224(207);
     const deep = await deepDream(engine.model, dog, { layer: 'fire8', iterations: 12, seed: 2 });
-    console.log(`fire8 on the golden retriever: objective ×${(deep.objectiveAfter / deep.objectiveBefore).toFixed(2)}, ${deep.msPerStep.toFixed(0)} ms/step`);
+    console.log(
+      `fire8 on the golden retriever: objective ×${(deep.objectiveAfter / deep.objectiveBefore).toFixed(2)}, ${deep.msPerStep.toFixed(0)} ms/step`,
+    );
     expect(deep.objectiveAfter / deep.objectiveBefore).toBeGreaterThan(3);
     writeFileSync(`${OUT}/deepdream-dog-fire8.png`, await encodePng(deep.image));
-    writeFileSync(`${OUT}/deepdream-sheet.png`, await encodePng(contactSheet([church, r.image, dog, deep.image], { columns: 4, labels: ['church', 'fire5', 'retriever', 'fire8'] })));
+    writeFileSync(
+      `${OUT}/deepdream-sheet.png`,
+      await encodePng(
+        contactSheet([church, r.image, dog, deep.image], {
+          columns: 4,
+          labels: ['church', 'fire5', 'retriever', 'fire8'],
+        }),
+      ),
+    );
   });
 
   it('dreams on a larger non-square picture through a batch of windows, keeping its size', async () => {
@@ -63,10 +74,18 @@ describe('DeepDream', () => {
     const airliner = photos().find((x) => x.label === 404)!;
     const decoded = decodeImage(readFileSync(airliner.path), airliner.path); // full-size RGBA
     const before = tf.memory().numTensors;
-    const r = await deepDream(engine.model, decoded, { layer: 'fire4', octaves: 2, iterations: 3, maxSide: 320, seed: 3 });
+    const r = await deepDream(engine.model, decoded, {
+      layer: 'fire4',
+      octaves: 2,
+      iterations: 3,
+      maxSide: 320,
+      seed: 3,
+    });
     const expectH = Math.round((decoded.height * 320) / decoded.width);
     expect([r.image.width, r.image.height]).toEqual([320, expectH]);
-    console.log(`airliner ${decoded.width}×${decoded.height} → ${r.image.width}×${r.image.height}: octaves ${JSON.stringify(r.octaves.map((o) => [o.width, o.height, o.windows]))}, objective ×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}, ${r.msPerStep.toFixed(0)} ms/step`);
+    console.log(
+      `airliner ${decoded.width}×${decoded.height} → ${r.image.width}×${r.image.height}: octaves ${JSON.stringify(r.octaves.map((o) => [o.width, o.height, o.windows]))}, objective ×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}, ${r.msPerStep.toFixed(0)} ms/step`,
+    );
     const windows = windowOrigins(r.image.width).length * windowOrigins(r.image.height).length;
     expect(windows).toBeGreaterThan(1);
     expect(r.octaves[1].windows).toBe(windows);
@@ -85,10 +104,19 @@ describe('DeepDream', () => {
         disposeResult(r);
         return v;
       });
-    const r = await deepDream(engine.model, church, { layer: 'classifier', objective: 'mean', channels: [366], octaves: 1, iterations: 10, seed: 4 });
+    const r = await deepDream(engine.model, church, {
+      layer: 'classifier',
+      objective: 'mean',
+      channels: [366],
+      octaves: 1,
+      iterations: 10,
+      seed: 4,
+    });
     const a = preLogit(church);
     const b = preLogit(r.image);
-    console.log(`classifier channel 366 (gorilla), mean objective: pre-ReLU gorilla logit ${a.toFixed(2)} → ${b.toFixed(2)}`);
+    console.log(
+      `classifier channel 366 (gorilla), mean objective: pre-ReLU gorilla logit ${a.toFixed(2)} → ${b.toFixed(2)}`,
+    );
     expect(b).toBeGreaterThan(a + 5);
   });
 
@@ -108,8 +136,12 @@ describe('DeepDream', () => {
     ).rejects.toBeInstanceOf(CancelledError);
     expect(last).toBe(4);
     expect(tf.memory().numTensors).toBe(before);
-    await expect(deepDream(engine.model, photo224(497), { layer: 'fire10' as 'fire9' })).rejects.toThrow(/unknown layer/);
-    await expect(deepDream(engine.model, photo224(497), { layer: 'fire2', channels: [128] })).rejects.toThrow(/channel 128/);
+    await expect(deepDream(engine.model, photo224(497), { layer: 'fire10' as 'fire9' })).rejects.toThrow(
+      /unknown layer/,
+    );
+    await expect(deepDream(engine.model, photo224(497), { layer: 'fire2', channels: [128] })).rejects.toThrow(
+      /channel 128/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

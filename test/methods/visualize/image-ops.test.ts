@@ -5,13 +5,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NUM_CLASSES } from '../../../src/engine/architecture.js';
 import { autoClassScore } from '../../../src/methods/visualize/class-visualization.js';
 import {
+  dreamObjective,
+  gatherWindows,
+  makeWindows,
+  mirrorIndex,
+  scatterWindows,
+  windowOrigins,
+} from '../../../src/methods/visualize/deepdream.js';
+import {
   clipNormalized,
   gaussianBlurTensor,
   gaussianTaps,
   normalizedToPixels,
   roll,
 } from '../../../src/methods/visualize/image-ops.js';
-import { dreamObjective, gatherWindows, makeWindows, mirrorIndex, scatterWindows, windowOrigins } from '../../../src/methods/visualize/deepdream.js';
 import { rng } from '../../helpers/data.js';
 
 beforeAll(async () => {
@@ -21,12 +28,18 @@ beforeAll(async () => {
 
 function randomTensor(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   const r = rng(seed);
-  return tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() * 2 - 1), shape);
+  return tf.tensor4d(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() * 2 - 1),
+    shape,
+  );
 }
 
 describe('roll (jitter)', () => {
   it('shifts content right/down circularly and undoes itself', async () => {
-    const x = tf.tensor4d(Float32Array.from({ length: 12 }, (_, i) => i), [1, 3, 4, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 12 }, (_, i) => i),
+      [1, 3, 4, 1],
+    );
     // rows [0..3], [4..7], [8..11]; roll by dx = 1, dy = 1: last row first, last column first
     expect(Array.from(await roll(x, 1, 1).data())).toEqual([11, 8, 9, 10, 3, 0, 1, 2, 7, 4, 5, 6]);
     const y = randomTensor([1, 10, 12, 3], 1);
@@ -41,7 +54,7 @@ describe('Gaussian blur', () => {
     expect(t.length).toBe(5);
     const raw = [Math.exp(-8), Math.exp(-2), 1, Math.exp(-2), Math.exp(-8)];
     const sum = raw.reduce((a, b) => a + b);
-    raw.forEach((v, i) => expect(t[i]).toBeCloseTo(v / sum, 7));
+    for (const [i, v] of raw.entries()) expect(t[i]).toBeCloseTo(v / sum, 7);
     expect(gaussianTaps(1).length).toBe(9);
   });
 
@@ -53,17 +66,21 @@ describe('Gaussian blur', () => {
     const r = 2;
     const refl = (i: number, n: number) => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
     const tmp = new Float64Array(v.length);
-    for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r] * v[(refl(y + k, h) * w + xx) * c + ch];
-      tmp[(y * w + xx) * c + ch] = s;
-    }
+    for (let y = 0; y < h; y++)
+      for (let xx = 0; xx < w; xx++)
+        for (let ch = 0; ch < c; ch++) {
+          let s = 0;
+          for (let k = -r; k <= r; k++) s += taps[k + r] * v[(refl(y + k, h) * w + xx) * c + ch];
+          tmp[(y * w + xx) * c + ch] = s;
+        }
     const out = new Float64Array(v.length);
-    for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let ch = 0; ch < c; ch++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r] * tmp[(y * w + refl(xx + k, w)) * c + ch];
-      out[(y * w + xx) * c + ch] = s;
-    }
+    for (let y = 0; y < h; y++)
+      for (let xx = 0; xx < w; xx++)
+        for (let ch = 0; ch < c; ch++) {
+          let s = 0;
+          for (let k = -r; k <= r; k++) s += taps[k + r] * tmp[(y * w + refl(xx + k, w)) * c + ch];
+          out[(y * w + xx) * c + ch] = s;
+        }
     const got = await gaussianBlurTensor(x, 0.5).data();
     for (let i = 0; i < out.length; i++) expect(got[i]).toBeCloseTo(out[i], 5);
     // a constant image stays constant, edges included
@@ -75,7 +92,14 @@ describe('Gaussian blur', () => {
 describe('pixel range', () => {
   it('clips normalized values to pixels 0…255 and converts back', async () => {
     const x = tf.tensor4d([-100, 0, 100, 1, 2, 3], [1, 1, 2, 3]);
-    const px = await normalizedToPixels(tf.pad(clipNormalized(x), [[0, 0], [0, 223], [0, 222], [0, 0]]) as tf.Tensor4D);
+    const px = await normalizedToPixels(
+      tf.pad(clipNormalized(x), [
+        [0, 0],
+        [0, 223],
+        [0, 222],
+        [0, 0],
+      ]) as tf.Tensor4D,
+    );
     expect(Array.from(px.data.subarray(0, 3)).map(Math.round)).toEqual([0, 116, 255]); // green 0 ⇒ the mean, 0.456·255
     expect(px.data[3]).toBeCloseTo((1 * 0.229 + 0.485) * 255, 3);
   });
@@ -83,8 +107,18 @@ describe('pixel range', () => {
 
 describe("the 'auto' class score", () => {
   it('uses the reference (ReLU) logit where positive, the pre-ReLU logit where that is 0', async () => {
-    const post = tf.tensor2d([[0, 3, 1], [0, 0, 0]].map((r) => [...r, ...new Array(NUM_CLASSES - 3).fill(0)]));
-    const pre = tf.tensor2d([[-1, 2, -4], [-2, -0.5, -3]].map((r) => [...r, ...new Array(NUM_CLASSES - 3).fill(-1)]));
+    const post = tf.tensor2d(
+      [
+        [0, 3, 1],
+        [0, 0, 0],
+      ].map((r) => [...r, ...new Array(NUM_CLASSES - 3).fill(0)]),
+    );
+    const pre = tf.tensor2d(
+      [
+        [-1, 2, -4],
+        [-2, -0.5, -3],
+      ].map((r) => [...r, ...new Array(NUM_CLASSES - 3).fill(-1)]),
+    );
     const s = autoClassScore(1)({ logits: post, preReluLogits: pre });
     expect(Array.from(await s.value.data())).toEqual([3, -0.5]);
     const dl = await s.dLogits!.array();
