@@ -7,7 +7,7 @@
  */
 import { h, render } from 'preact';
 import browser from 'webextension-polyfill';
-import { isFinal } from '../shared/jobs.js';
+import { isFinal, type JobRecord } from '../shared/jobs.js';
 import { createActions } from './actions.js';
 import { App } from './app.js';
 import { PopupContext } from './context.js';
@@ -24,6 +24,19 @@ store.onJobsChanged((before, after) => {
   const newest = after[after.length - 1];
   if (newest && isFinal(newest.state)) actions.hello(); // the user sees it: clear the badge
 });
+
+/**
+ * Chrome stops an idle worker, and a stopped worker says nothing: a job or run it was doing stays
+ * "running" in storage. So while something is active and no write came for STALL_MS (progress is
+ * written several times a second; a silent download can take up to the fetch timeout), the popup
+ * says hello: that wakes a stopped worker, whose start-up reports what the old one left active.
+ */
+const STALL_MS = 4000;
+const busy = (j: JobRecord) => !isFinal(j.state) || Object.values(j.runs).some((r) => r?.state === 'running');
+setInterval(() => {
+  const now = Date.now();
+  if (store.jobs.value.some((j) => busy(j) && now - j.updatedAt > STALL_MS)) actions.hello();
+}, STALL_MS / 2);
 
 actions.hello();
 render(h(PopupContext.Provider, { value: { store, ui, actions } }, h(App, {})), document.getElementById('app')!);

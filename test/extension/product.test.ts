@@ -13,7 +13,13 @@ import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST } from '../../esbuild.config.js';
 import { MENU_IDS } from '../../src/shared/jobs.js';
-import { type LaunchedExtension, launchExtension, restartServiceWorker } from '../helpers/browser.js';
+import {
+  type LaunchedExtension,
+  launchExtension,
+  restartServiceWorker,
+  stopServiceWorkers,
+  waitForServiceWorker,
+} from '../helpers/browser.js';
 import { type FixtureServers, startFixtureServers } from '../helpers/fixture-server.js';
 import { menuAction, openFixturePage, openPopup, readPopup, screenshot, waitForJob } from '../helpers/product.js';
 
@@ -230,6 +236,17 @@ describe('the service worker being stopped', () => {
     const after = await waitForJob(popup, again);
     expect(after.top1Label).toBe('monarch');
     expect(after.time).toMatch(/model loaded in/); // a fresh worker loaded the engine again
+  });
+
+  it('an open popup notices a stopped worker: the job it was doing is reported without another click', async () => {
+    await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=asleep`);
+    const id = await menuAction(sw, page, '#slow');
+    await waitForJob(popup, id, ['fetching']);
+    await stopServiceWorkers(ext.context); // as Chrome does to an idle worker; nothing restarts it here
+    const view = await waitForJob(popup, id, ['interrupted'], 30_000);
+    expect(view.error).toMatch(/background worker was stopped while this job was running/);
+    servers.release('asleep');
+    sw = await waitForServiceWorker(ext.context, ext.extensionId); // the worker the popup woke
   });
 
   it('keeps finished results when the popup is closed and reopened', async () => {
