@@ -1,11 +1,11 @@
 /** What the CLI commands share: engine options, reading images, writing PNGs, progress, classes. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describeBackend } from '../engine/backend.js';
 import { decodeImage } from '../engine/decode-node.js';
 import { loadEngineNode, type NodeEngine } from '../engine/node.js';
-import { preprocess, type Preprocessed, type PreprocessMode, type RgbaImage } from '../engine/preprocess.js';
+import { type Preprocessed, type PreprocessMode, preprocess, type RgbaImage } from '../engine/preprocess.js';
 import { parseTarget, resolveTarget, TargetError } from '../methods/attack/targets.js';
-import { pixelImage, type PixelImage, type Progress } from '../methods/common.js';
+import { type PixelImage, type Progress, pixelImage } from '../methods/common.js';
 import { encodePng, type PngImage } from '../render/png.js';
 
 export class UsageError extends Error {}
@@ -38,12 +38,18 @@ export interface EngineArgs {
   models?: string;
 }
 
-export async function engineFrom(args: EngineArgs): Promise<NodeEngine> {
+/** Usage errors in the engine options, found before anything is loaded. */
+export function checkEngineArgs(args: EngineArgs): void {
   if (args.backend !== 'wasm' && args.backend !== 'cpu') fail(`--backend must be wasm or cpu, got '${args.backend}'`);
-  if (args.weights !== 'float32' && args.weights !== 'float16') fail(`--weights must be float32 or float16, got '${args.weights}'`);
+  if (args.weights !== 'float32' && args.weights !== 'float16')
+    fail(`--weights must be float32 or float16, got '${args.weights}'`);
+}
+
+export async function engineFrom(args: EngineArgs): Promise<NodeEngine> {
+  checkEngineArgs(args);
   return loadEngineNode({
-    backend: args.backend,
-    weights: args.weights,
+    backend: args.backend as 'wasm' | 'cpu',
+    weights: args.weights as 'float32' | 'float16',
     data: { dir: args.models, log: (m) => process.stderr.write(`squeezelens: ${m}\n`) },
   });
 }
@@ -52,13 +58,31 @@ export function backendText(engine: NodeEngine): string {
   return describeBackend(engine.backend);
 }
 
+/**
+ * Larger files are refused before they are read: even stored uncompressed (24-bit BMP), an image
+ * at the 100-megapixel limit is 300 MB. (The extension stops downloads at 64 MB.) Devices and
+ * FIFOs are refused too: reading /dev/zero would never end.
+ */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
 export async function readImage(file: string): Promise<RgbaImage> {
   let bytes: Uint8Array;
   try {
+    const info = await stat(file);
+    if (!info.isFile() && !info.isDirectory()) throw new Error(`${file}: cannot read (not a regular file)`);
+    if (info.size > MAX_FILE_BYTES) {
+      const mb = (info.size / 2 ** 20).toFixed(0);
+      throw new Error(`${file}: too large (${mb} MB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MB)`);
+    }
     bytes = await readFile(file);
   } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message})`);
+    throw new Error(
+      `${file}: cannot read (${
+        code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message
+      })`,
+    );
   }
   return decodeImage(bytes, file);
 }
@@ -87,20 +111,34 @@ export async function writePng(path: string, image: PngImage): Promise<void> {
 }
 
 /** A number option within bounds, or a usage error naming it. */
-export function numberOption(name: string, text: string | undefined, fallback: number, { min = -Infinity, max = Infinity, integer = false } = {}): number {
+export function numberOption(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  { min = -Infinity, max = Infinity, integer = false } = {},
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    fail(`--${name} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` and ≤ ${max}` : ''}, got '${text}'`);
+    fail(
+      `--${name} must be ${integer ? 'an integer' : 'a number'}` +
+        `${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` and ≤ ${max}` : ''}, got '${text}'`,
+    );
   }
   return value;
 }
 
 /** A class given by name or index (for saliency/visualize; fool also accepts least-likely/random). */
-export function classArg(text: string, labels: readonly string[], probs: ArrayLike<number> = new Float32Array(labels.length)): { index: number; label: string; note?: string } {
+export function classArg(
+  text: string,
+  labels: readonly string[],
+  probs: ArrayLike<number> = new Float32Array(labels.length),
+): { index: number; label: string; note?: string } {
   try {
     const target = resolveTarget(parseTarget(text), labels, probs);
-    const note = target.ambiguous ? `"${text}" matches several classes; using ${target.label} (${target.index})` : undefined;
+    const note = target.ambiguous
+      ? `"${text}" matches several classes; using ${target.label} (${target.index})`
+      : undefined;
     return { index: target.index, label: target.label, note };
   } catch (error) {
     if (error instanceof TargetError) fail(error.message);
@@ -114,7 +152,10 @@ export function progressPrinter(json: boolean, what: string): (p: Progress) => v
   return (p) => {
     const width = 24;
     const filled = Math.round((width * Math.min(p.step, p.total)) / Math.max(1, p.total));
-    process.stderr.write(`\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.total}${p.message ? ` ${p.message}` : ''}   `);
+    process.stderr.write(
+      `\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+        `${p.step}/${p.total}${p.message ? ` ${p.message}` : ''}   `,
+    );
     if (p.step >= p.total) process.stderr.write('\n');
   };
 }

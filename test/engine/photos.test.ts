@@ -9,14 +9,19 @@ import { maxAbsDiff, photos } from '../helpers/data.js';
 import { engineFor, logitsOf, photoInput } from '../helpers/engine.js';
 
 describe('labelled photos', () => {
-  it('all 12 are top-1 correct (decode → resize 256 → centre crop 224 → SqueezeNet, WASM)', async () => {
+  it('11 of 12 are top-1 correct, the golden retriever is "muzzle" as in Chromium and the reference', async () => {
+    // decode → resize 256 → centre crop 224 → SqueezeNet, WASM. The golden-retriever photo is
+    // borderline: muzzle 21.8 % vs golden retriever 21.5 % with libjpeg-turbo's pixels (Chromium,
+    // Pillow, and now the CLI); only jpeg-js's decode, off by ~0.5 levels, made it "correct".
     const engine = await engineFor('wasm');
     expect(photos()).toHaveLength(12);
+    const expected = new Map(photos().map((p) => [p.file, p.label]));
+    expected.set('eli_207_n02099601_golden_retriever.JPEG', 676); // muzzle
     const wrong: string[] = [];
     for (const p of photos()) {
       const result = await engine.classifier.classify(decodeImage(readFileSync(p.path), p.file));
       console.log(`${p.file}: ${result.top[0].label} (${result.top[0].index}) p=${result.top[0].prob.toFixed(3)}`);
-      if (result.top[0].index !== p.label) wrong.push(`${p.file} → ${result.top[0].label}`);
+      if (result.top[0].index !== expected.get(p.file)) wrong.push(`${p.file} → ${result.top[0].label}`);
     }
     expect(wrong).toEqual([]);
   });
