@@ -205,7 +205,9 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
       wasm: { report: wasmReport, results: wasm },
       webgpu,
       coldStart: {
-        note: 'a fresh worker per sample (CDP ServiceWorker.stopAllWorkers + startWorker), first classification through the hook with default options; waitForCallMs is harness latency',
+        note:
+          'a fresh worker per sample (CDP ServiceWorker.stopAllWorkers + startWorker), ' +
+          'first classification through the hook with default options; waitForCallMs is harness latency',
         backend: defaultReport,
         swScriptToResultMs: pick((s) => s.swScriptToResultMs),
         wallStopToResultMs: pick((s) => s.wallStopToResultMs),

@@ -20,6 +20,9 @@ export interface DemoServer {
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const figure = (f: string) =>
+  `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${escapeHtml(f)}">` +
+  `<figcaption>${escapeHtml(f)}</figcaption></figure>`;
 
 export async function startDemoServer(port = 0): Promise<DemoServer> {
   const files = (await readdir(PHOTO_DIR)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
@@ -36,7 +39,7 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
   .result.fooled { color: #b3261e; }
 </style></head>
 <body><h1>SqueezeLens demo</h1><p>Right-click any photo to ask SqueezeNet what it sees.</p><main>
-${files.map((f) => `<figure><img src="/photos/${encodeURIComponent(f)}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`).join('\n')}
+${files.map((f) => figure(f)).join('\n')}
 </main></body></html>`;
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', 'shared', 'models');
 const commit = 'f8bb0122e5253da9ac39e94979bbbd8ebc2709fd';
-const weightsUrl = `https://raw.githubusercontent.com/webmachinelearning/webnn-polyfill/${commit}/test/models/squeezenet1.1_nchw/weights/`;
+const polyfillRaw = 'https://raw.githubusercontent.com/webmachinelearning/webnn-polyfill';
+const weightsUrl = `${polyfillRaw}/${commit}/test/models/squeezenet1.1_nchw/weights/`;
 const entry = (path: string, url: string) => {
   const bytes = readFileSync(join(root, path));
   return { path, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, url };
@@ -20,7 +21,9 @@ const weights = readdirSync(join(root, 'squeezenet1_1', 'weights'))
 const manifest = {
   model: 'SqueezeNet 1.1 (ImageNet-1k), float32, NCHW/OIHW .npy per tensor',
   license: 'Apache-2.0 (webnn-polyfill); original SqueezeNet weights BSD (DeepScale)',
-  provenance: `webmachinelearning/webnn-polyfill@${commit} test/models/squeezenet1.1_nchw/ (ONNX model zoo SqueezeNet 1.1); class names from pytorch/hub imagenet_classes.txt`,
+  provenance:
+    `webmachinelearning/webnn-polyfill@${commit} test/models/squeezenet1.1_nchw/ (ONNX model zoo SqueezeNet 1.1); ` +
+    'class names from pytorch/hub imagenet_classes.txt',
   files: [
     ...weights,
     entry('imagenet_classes.txt', 'https://raw.githubusercontent.com/pytorch/hub/master/imagenet_classes.txt'),

@@ -74,7 +74,8 @@ if (!headless) {
       clickToResultMs: result.totalMs,
     });
     console.log(
-      `${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  [${result.backendText}, ${result.inferenceMs.toFixed(0)} ms network, ${result.totalMs} ms click → result]`,
+      `${correct ? '✓' : '✗'} ${photo.file}: ${top1.label} ${(top1.prob * 100).toFixed(1)}%  ` +
+        `[${result.backendText}, ${result.inferenceMs.toFixed(0)} ms network, ${result.totalMs} ms click → result]`,
     );
     // Show the answer under the photo (textContent: labels are data, never markup).
     await page.evaluate(
@@ -92,7 +93,8 @@ if (!headless) {
   }
   await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true });
   console.log(
-    `${results.filter((r) => r.correct).length}/${results.length} top-1 correct (the golden retriever is borderline in Chromium, see README).`,
+    `${results.filter((r) => r.correct).length}/${results.length} top-1 correct ` +
+      '(the golden retriever is borderline in Chromium, see README).',
   );
 
   // One saliency map, shown in the popup and over the photo on the page.
@@ -114,7 +116,9 @@ if (!headless) {
   await page.locator(first).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(out, 'page-saliency-overlay.png') });
   await popup.click('[data-testid="saliency-remove-from-page"]');
-  console.log(`saliency: ${saliencyInfo.method} for "${saliencyInfo.label}" on ${demo.photos[0].file} → saliency.png`);
+  console.log(
+    `saliency: ${saliencyInfo.method} for "${saliencyInfo.label}" ` + `on ${demo.photos[0].file} → saliency.png`,
+  );
 
   // One fooling image: target "gorilla", the verified PNG saved, put on the page and classified again there.
   const foolJob = await menuAction(ext.sw, page, first, 'fool');
@@ -168,7 +172,8 @@ if (!headless) {
     await popup.screenshot({ path: join(out, 'popup-fooled-reclassified.png'), fullPage: true });
   }
   console.log(
-    `fooling image: ${foolText}${onPage ? ` Replaced on the page and classified again: ${onPage.label} ${onPage.prob}.` : ''} → fooled.png`,
+    `fooling image: ${foolText}` +
+      `${onPage ? ` Replaced on the page and classified again: ${onPage.label} ${onPage.prob}.` : ''} → fooled.png`,
   );
 
   await writeFile(

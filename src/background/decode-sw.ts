@@ -85,7 +85,8 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
     }
     if (!response.ok) {
       throw new ImageFetchError(
-        `The image could not be downloaded: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
+        `The image could not be downloaded: the server answered HTTP ${response.status}` +
+          `${response.statusText ? ` ${response.statusText}` : ''}.`,
         'http',
       );
     }
@@ -161,13 +162,15 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   const header = imageSize(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
   if (header && header.width * header.height > MAX_SOURCE_PIXELS) {
     throw new ImageFetchError(
-      `The image is too large to analyse: ${header.width}×${header.height} pixels (the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`,
+      `The image is too large to analyse: ${header.width}×${header.height} pixels ` +
+        `(the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`,
       'too-large',
     );
   }
   const undecodable = () =>
     new ImageFetchError(
-      `The file could not be decoded as an image (${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`,
+      'The file could not be decoded as an image ' +
+        `(${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`,
       'undecodable',
     );
   let bitmap: ImageBitmap;

@@ -1,6 +1,7 @@
 /**
  * SVG → PNG through the offscreen document: a service worker cannot decode SVG
- * (createImageBitmap throws InvalidStateError, docs/platform.md, "Offscreen documents and SVG"), an <img> in a document can.
+ * (createImageBitmap throws InvalidStateError, docs/platform.md, "Offscreen documents and SVG"),
+ * an <img> in a document can.
  * The document exists only while an SVG is being rasterized.
  */
 import { parseRasterizeReply, type RasterizeRequest } from '../shared/messages.js';

@@ -82,7 +82,8 @@ async function askPage(
   const unreachable: JobError = {
     code: 'page-unreachable',
     message:
-      'SqueezeLens cannot read this page: it is a browser page, or it was opened before SqueezeLens was installed (reload the page and try again).',
+      'SqueezeLens cannot read this page: it is a browser page, ' +
+      'or it was opened before SqueezeLens was installed (reload the page and try again).',
   };
   if (tab?.id === undefined || tab.id < 0) return { ok: false, error: unreachable };
   let raw: unknown;

@@ -206,8 +206,10 @@ export async function recoverInterrupted(): Promise<number> {
     const stage = STATE_TEXT[job.state].replace(/…$/, '').toLowerCase();
     const waited = job.state === 'queued' || job.state === 'capturing';
     const message = waited
-      ? `The extension's background worker was stopped while this job was waiting (${stage}); it did not run. Please try again.`
-      : `The extension's background worker was stopped while this job was running (${stage}); its result was lost. Please try again.`;
+      ? "The extension's background worker was stopped while this job was waiting " +
+        `(${stage}); it did not run. Please try again.`
+      : "The extension's background worker was stopped while this job was running " +
+        `(${stage}); its result was lost. Please try again.`;
     log(job.id, `interrupted: ${message}`, 'warn');
     await updateJob(job.id, {
       state: 'interrupted',
@@ -222,7 +224,9 @@ export async function recoverInterrupted(): Promise<number> {
     for (const kind of TASK_KINDS) {
       const run = job.runs?.[kind];
       if (run?.state !== 'running' || run.worker === WORKER_ID) continue;
-      const error = `The extension's background worker was stopped while ${LOST_TASK[kind] ?? 'it was working'}. Please try again.`;
+      const error =
+        "The extension's background worker was stopped while " +
+        `${LOST_TASK[kind] ?? 'it was working'}. Please try again.`;
       await patchJob(job.id, (j) => {
         j.runs[kind] = { method: run.method, state: 'error', error, worker: WORKER_ID };
       });

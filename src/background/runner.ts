@@ -51,7 +51,10 @@ export async function readSettings(): Promise<Settings> {
   }
 }
 
-/** The engine the settings ask for. Forcing WebGPU accepts a software adapter (the user chose it; results name the adapter). */
+/**
+ * The engine the settings ask for. Forcing WebGPU accepts a software adapter (the user chose it;
+ * results name the adapter).
+ */
 export function engineOptionsOf(settings: Settings): EngineOptions {
   return { backend: settings.backend, weights: settings.weights, allowFallbackAdapter: settings.backend === 'webgpu' };
 }

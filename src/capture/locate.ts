@@ -155,13 +155,15 @@ async function urlSource(url: string, element: string, el: Element | null): Prom
     } catch (error) {
       throw new CaptureError(
         'network',
-        `The page's temporary image (blob: address) could no longer be read (${(error as Error).message}); it may have been released.`,
+        "The page's temporary image (blob: address) could no longer be read " +
+          `(${(error as Error).message}); it may have been released.`,
       );
     }
     if (blob.size > MAX_BLOB_BYTES)
       throw new CaptureError(
         'too-large',
-        `The image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB; the limit is ${(MAX_BLOB_BYTES / 1e6).toFixed(0)} MB).`,
+        `The image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB; ` +
+          `the limit is ${(MAX_BLOB_BYTES / 1e6).toFixed(0)} MB).`,
       );
     const dataUrl = await blobToDataUrl(blob);
     return { kind: 'url', url: dataUrl, element, svg: blob.type === 'image/svg+xml' || undefined, ...display };
@@ -215,8 +217,10 @@ function frameSource(
       throw new CaptureError(
         'tainted',
         element === 'video'
-          ? 'This video comes from another site that does not allow its frames to be read (no CORS permission), so its current frame cannot be captured.'
-          : 'This canvas contains pixels from another site that does not allow them to be read (the canvas is "tainted"), so it cannot be captured.',
+          ? 'This video comes from another site that does not allow its frames to be read ' +
+              '(no CORS permission), so its current frame cannot be captured.'
+          : 'This canvas contains pixels from another site that does not allow them to be read ' +
+              '(the canvas is "tainted"), so it cannot be captured.',
       );
     }
     throw error;

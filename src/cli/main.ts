@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (usage) {
       process.stderr.write(
-        `squeezelens: ${(error as Error).message}\n\nRun 'squeezelens ${entry ? `${command} ` : ''}--help' for usage.\n`,
+        `squeezelens: ${(error as Error).message}\n\n` +
+          `Run 'squeezelens ${entry ? `${command} ` : ''}--help' for usage.\n`,
       );
       return 2;
     }

@@ -44,7 +44,9 @@ async function probeWebGpu(
   if (isFallbackAdapter && !allowFallback) {
     return {
       ok: false,
-      reason: `the WebGPU adapter is a software fallback (${description.vendor || 'unknown vendor'} ${description.architecture}); WASM is faster`,
+      reason:
+        'the WebGPU adapter is a software fallback ' +
+        `(${description.vendor || 'unknown vendor'} ${description.architecture}); WASM is faster`,
     };
   }
   return { ok: true, adapter: description };

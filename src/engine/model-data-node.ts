@@ -65,7 +65,8 @@ export function sha256(bytes: Uint8Array): string {
 function checkBytes(entry: SourceFile, bytes: Uint8Array, where: string): void {
   if (bytes.length !== entry.bytes) {
     throw new ModelDataError(
-      `${entry.path} (${where}): expected ${entry.bytes} bytes, found ${bytes.length}${bytes.length < entry.bytes ? ' (truncated)' : ''}`,
+      `${entry.path} (${where}): expected ${entry.bytes} bytes, ` +
+        `found ${bytes.length}${bytes.length < entry.bytes ? ' (truncated)' : ''}`,
     );
   }
   const got = sha256(bytes);
@@ -114,7 +115,8 @@ export async function resolveModelData(options: ResolveOptions = {}): Promise<Re
     }
     if (options.allowDownload === false) {
       throw new ModelDataError(
-        `${entry.path}: not found locally (looked in ${shared ?? 'no shared directory'} and ${cache}) and downloading is disabled`,
+        `${entry.path}: not found locally (looked in ${shared ?? 'no shared directory'} and ${cache}) ` +
+          'and downloading is disabled',
       );
     }
     const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/${entry.path}` : entry.url;

@@ -16,9 +16,8 @@ import { useRevealOnce } from './reveal.js';
 function headline(info: FoolInfo): string {
   const again = info.reclassified;
   if (info.success) {
-    return (
-      `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})` + ` instead of “${info.source.label}”.`
-    );
+    const sees = `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})`;
+    return `${sees} instead of “${info.source.label}”.`;
   }
   const asked = info.confidence ? ` of the ${percent(info.confidence)} asked for` : '';
   return (

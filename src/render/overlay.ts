@@ -327,7 +327,8 @@ export function overlayOnSource(
   channelsOf(source);
   if (source.width !== geometry.sourceWidth || source.height !== geometry.sourceHeight) {
     throw new RangeError(
-      `source image is ${source.width}×${source.height}, geometry says ${geometry.sourceWidth}×${geometry.sourceHeight}`,
+      `source image is ${source.width}×${source.height}, ` +
+        `geometry says ${geometry.sourceWidth}×${geometry.sourceHeight}`,
     );
   }
   const t = normalizeMap(map, options);

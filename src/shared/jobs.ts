@@ -271,7 +271,8 @@ export interface TaskRun {
 
 /**
  * A saliency map as stored: SIZE×SIZE values normalized to [0,1] (clipped at the 99th percentile)
- * and quantized to 8 bits, base64; and the SIZE×SIZE view the network saw as a PNG data: URL (lossless: the exact input pixels).
+ * and quantized to 8 bits, base64; and the SIZE×SIZE view the network saw as a PNG data: URL
+ * (lossless: the exact input pixels).
  */
 export interface SaliencyData {
   size: number;

@@ -396,7 +396,10 @@ export interface SenderLike {
   tab?: unknown;
 }
 
-/** Inside the package: `chrome-extension://<id>/…` (a prefix test: URL.origin of such a URL is "null" outside Chromium). */
+/**
+ * Inside the package: `chrome-extension://<id>/…` (a prefix test: URL.origin of such a URL is
+ * "null" outside Chromium).
+ */
 function inPackage(url: string | undefined, extensionOrigin: string): boolean {
   return typeof url === 'string' && url.startsWith(`${extensionOrigin}/`);
 }

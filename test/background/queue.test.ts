@@ -111,7 +111,9 @@ describe('work queue', () => {
     expect(await queue.cancelJob('nope')).toEqual({ ok: false, reason: 'no such job' });
   });
 
-  it('runs tasks on finished jobs behind jobs, one per job; a waiting task cancelled leaves the job as it was', async () => {
+  const tasksBehindJobs =
+    'runs tasks on finished jobs behind jobs, one per job; a waiting task cancelled leaves the job as it was';
+  it(tasksBehindJobs, async () => {
     const { queue, store } = await fresh();
     const gate = deferred();
     const { id: busy } = await queue.createJob({ kind: 'classify', state: 'queued' });

@@ -83,14 +83,19 @@ const PAGE = `<!doctype html>
   body { margin: 0; height: 3000px; position: relative; font: 13px sans-serif; }
   img, canvas, div.box { position: absolute; display: block; }
   #bp { left: 20px; top: 30px; width: 300px; height: 200px; border: 5px solid #000; padding: 10px; }
-  #contain { left: 400px; top: 30px; width: 300px; height: 300px; border: 2px solid #000; object-fit: contain; background: #eee; }
+  #contain { left: 400px; top: 30px; width: 300px; height: 300px; border: 2px solid #000; object-fit: contain;
+    background: #eee; }
   #cover { left: 750px; top: 30px; width: 300px; height: 300px; object-fit: cover; }
-  #none { left: 20px; top: 380px; width: 400px; height: 300px; object-fit: none; object-position: 10px 20px; background: #eee; }
-  #scroller { position: absolute; left: 450px; top: 380px; width: 320px; height: 200px; overflow: auto; scrollbar-width: none; }
+  #none { left: 20px; top: 380px; width: 400px; height: 300px; object-fit: none; object-position: 10px 20px;
+    background: #eee; }
+  #scroller { position: absolute; left: 450px; top: 380px; width: 320px; height: 200px; overflow: auto;
+    scrollbar-width: none; }
   #scroller > .inner { height: 1000px; position: relative; }
   #nested { left: 0; top: 50px; width: 300px; height: 200px; }
-  #bg { left: 800px; top: 380px; width: 400px; height: 200px; border: 4px solid #000; background: url(/a.png) center / cover no-repeat; }
-  #multi { left: 800px; top: 620px; width: 100px; height: 100px; border: 4px solid #000; padding: 6px; background: url(/a.png) 0 0 / 50px 50px, url(/b.png) center / cover; }
+  #bg { left: 800px; top: 380px; width: 400px; height: 200px; border: 4px solid #000;
+    background: url(/a.png) center / cover no-repeat; }
+  #multi { left: 800px; top: 620px; width: 100px; height: 100px; border: 4px solid #000; padding: 6px;
+    background: url(/a.png) 0 0 / 50px 50px, url(/b.png) center / cover; }
   #centered { left: calc(50% - 100px); top: 620px; width: 200px; height: 100px; }
   #growing { left: 20px; top: 720px; width: 200px; height: 100px; }
   #pic { position: absolute; left: 20px; top: 1000px; }
@@ -108,7 +113,8 @@ const PAGE = `<!doctype html>
 <div class="box" id="multi"></div>
 <img id="centered" src="/a.png" alt="">
 <img id="growing" src="/a.png" alt="">
-<picture id="pic"><source srcset="/b.png" media="(min-width: 1px)"><img id="picimg" src="/a.png" srcset="/c.png 1x" alt=""></picture>
+<picture id="pic"><source srcset="/b.png" media="(min-width: 1px)"><img id="picimg" src="/a.png" srcset="/c.png 1x"
+  alt=""></picture>
 <img id="boxed" src="/a.png" alt="">
 <div class="box" id="bgr"></div>
 <canvas id="canvas" width="300" height="200"></canvas>
@@ -161,7 +167,10 @@ beforeEach(async () => {
   await page.evaluate(() => window.__overlay.__setFallbackIntervalForTests(60_000));
 });
 
-/** Three animation frames: enough for an event → requestAnimationFrame update, far less than the 500 ms fallback timer. */
+/**
+ * Three animation frames: enough for an event → requestAnimationFrame update, far less than the
+ * 500 ms fallback timer.
+ */
 const settle = () =>
   page.evaluate(
     () =>
@@ -481,7 +490,9 @@ describe('replaceImage / restoreImage', () => {
     expect(await size('#picimg')).toEqual(sizeBefore);
   });
 
-  it('with cover, a stretched (object-fit: fill) <img> crops the replacement to its box, and restore undoes it', async () => {
+  const stretchedCover =
+    'with cover, a stretched (object-fit: fill) <img> crops the replacement to its box, and restore undoes it';
+  it(stretchedCover, async () => {
     const objectFit = () => page.evaluate(() => getComputedStyle(document.getElementById('picimg')!).objectFit);
     expect(await objectFit()).toBe('fill');
     expect(

@@ -77,7 +77,8 @@ async function checkDirections(
     errors.push(rel);
     const plain = Math.abs(numeric - analytic) / Math.abs(numeric);
     console.log(
-      `${label} direction ${k}: analytic ${analytic.toFixed(5)} numeric ${numeric.toFixed(5)} error/‖g‖ ${rel.toExponential(2)} (error/|numeric| ${plain.toExponential(2)})`,
+      `${label} direction ${k}: analytic ${analytic.toFixed(5)} numeric ${numeric.toFixed(5)} ` +
+        `error/‖g‖ ${rel.toExponential(2)} (error/|numeric| ${plain.toExponential(2)})`,
     );
   }
   return errors;

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NpyError, parseNpy } from '../../src/engine/npy.js';
 
 function makeNpy(descr: string, shape: number[], payload: Uint8Array, version = 1): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  let header =
+    `{'descr': '${descr}', 'fortran_order': False, ` +
+    `'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const pre = version === 1 ? 10 : 12;
   while ((pre + header.length + 1) % 64 !== 0) header += ' ';
   header += '\n';

@@ -54,7 +54,9 @@ describe('engine in the extension service worker', () => {
     expect(info.engine).toBeNull();
     expect(info.numTensors).toBe(0);
     console.log(
-      `Chromium ${ext.browserVersion}; worker script start ${info.clock.scriptStartedAt.toFixed(1)} ms after its time origin, bundle evaluated at ${info.clock.swStartedAt.toFixed(1)} ms`,
+      `Chromium ${ext.browserVersion}; ` +
+        `worker script start ${info.clock.scriptStartedAt.toFixed(1)} ms after its time origin, ` +
+        `bundle evaluated at ${info.clock.swStartedAt.toFixed(1)} ms`,
     );
   });
 
@@ -100,7 +102,8 @@ describe('engine in the extension service worker', () => {
     });
     const r0 = rb.backend;
     console.log(
-      `WASM max |Δlogit| per reference input: ${diffs.map((d) => d.toExponential(2)).join(', ')}; WebGPU: ${gpu}; fallbacks: ${JSON.stringify(r0.fallbacks)}`,
+      `WASM max |Δlogit| per reference input: ${diffs.map((d) => d.toExponential(2)).join(', ')}; ` +
+        `WebGPU: ${gpu}; fallbacks: ${JSON.stringify(r0.fallbacks)}`,
     );
     if (gpu === 'hardware adapter') {
       throw new Error(
@@ -129,7 +132,8 @@ describe('engine in the extension service worker', () => {
       expect(r.backend.adapter).toBeDefined();
       const diff = maxAbsDiff(r.logits[0], cases[0].logits);
       console.log(
-        `WebGPU (${JSON.stringify(r.backend.adapter)}): max |Δlogit| ${diff.toExponential(2)}, first forward ${r.ms.toFixed(0)} ms`,
+        `WebGPU (${JSON.stringify(r.backend.adapter)}): max |Δlogit| ${diff.toExponential(2)}, ` +
+          `first forward ${r.ms.toFixed(0)} ms`,
       );
       expect(diff).toBeLessThan(TOLERANCE);
       expect(r.numTensors.after).toBe(r.numTensors.before);
@@ -178,7 +182,8 @@ describe('engine in the extension service worker', () => {
     const cosine = dot / Math.sqrt(na * nb);
     const diff = maxAbsDiff(g, ref);
     console.log(
-      `SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`,
+      `SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, ` +
+        `max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`,
     );
     expect(cosine).toBeGreaterThan(0.99999);
     expect(diff).toBeLessThan(1e-3 * r.stats.maxAbs);

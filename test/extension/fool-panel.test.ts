@@ -53,7 +53,10 @@ async function pickTarget(popup: Page, query: string, label: string): Promise<vo
 describe('fooling panel', () => {
   let fooledPng = '';
 
-  it('makes a fooling image for a searched target; the four pictures, the numbers and a PNG that re-classifies as the target', async () => {
+  const makesFoolingImage =
+    'makes a fooling image for a searched target; the four pictures, the numbers ' +
+    'and a PNG that re-classifies as the target';
+  it(makesFoolingImage, async () => {
     const id = await menuAction(sw, page, '#same', 'fool');
     const view = await waitForJob(popup, id);
     expect(view.state).toBe('done');
@@ -151,7 +154,9 @@ describe('fooling panel', () => {
     expect(stored.reclassified.index).toBe(GORILLA);
   });
 
-  it('the downloaded PNG is classified as the target by the Node engine too (an independent decoder and backend)', async () => {
+  const nodeReclassifies =
+    'the downloaded PNG is classified as the target by the Node engine too (an independent decoder and backend)';
+  it(nodeReclassifies, async () => {
     expect(fooledPng.startsWith('data:image/png;base64,')).toBe(true);
     const image = decodeImage(Buffer.from(fooledPng.slice(fooledPng.indexOf(',') + 1), 'base64'), 'fooled.png');
     expect([image.width, image.height]).toEqual([224, 224]);
@@ -167,7 +172,10 @@ describe('fooling panel', () => {
     }
   });
 
-  it('"Replace on page" swaps the page image; right-clicking it again gives the target; "Restore" brings the original back', async () => {
+  const replaceAndRestore =
+    '"Replace on page" swaps the page image; right-clicking it again gives the target; ' +
+    '"Restore" brings the original back';
+  it(replaceAndRestore, async () => {
     const before = await page.$eval('#same', (img) => ({
       src: (img as HTMLImageElement).currentSrc,
       w: img.getBoundingClientRect().width,
@@ -209,7 +217,9 @@ describe('fooling panel', () => {
     );
   });
 
-  it("a long attack's Cancel button stays the same element while progress arrives, and cancelling leaves no result", async () => {
+  const cancelStaysPut =
+    "a long attack's Cancel button stays the same element while progress arrives, and cancelling leaves no result";
+  it(cancelStaysPut, async () => {
     const id = await menuAction(sw, page, '#srcset', 'fool');
     await waitForJob(popup, id);
     // In a background tab every click and screenshot waits 1–2 s for a frame, about half the attack.
@@ -281,7 +291,10 @@ describe('saliency on the page, and its sanity check', () => {
       () =>
         document.querySelector('[data-squeezelens-overlay]')?.getBoundingClientRect().toJSON() as DOMRect | undefined,
     );
-  /** Where the photo is drawn: the fixture's images are `object-fit: cover` in a 150×100 box (no border or padding). */
+  /**
+   * Where the photo is drawn: the fixture's images are `object-fit: cover` in a 150×100 box (no
+   * border or padding).
+   */
   const imageRect = () =>
     page.$eval('#same', (el) => {
       const img = el as HTMLImageElement;

@@ -22,8 +22,10 @@ const ORIGIN = `chrome-extension://${ID}`;
 describe('senders', () => {
   it("accepts only this extension's own pages for worker requests", () => {
     expect(isFromExtensionPage({ id: ID, url: `${ORIGIN}/popup.html` }, ID, ORIGIN)).toBe(true);
-    expect(isFromExtensionPage({ id: ID, url: `${ORIGIN}/popup.html`, tab: { id: 3 } }, ID, ORIGIN)).toBe(true); // popup opened in a tab
-    expect(isFromExtensionPage({ id: ID, url: 'https://evil.example/', tab: { id: 3 } }, ID, ORIGIN)).toBe(false); // our content script
+    // popup opened in a tab
+    expect(isFromExtensionPage({ id: ID, url: `${ORIGIN}/popup.html`, tab: { id: 3 } }, ID, ORIGIN)).toBe(true);
+    // our content script
+    expect(isFromExtensionPage({ id: ID, url: 'https://evil.example/', tab: { id: 3 } }, ID, ORIGIN)).toBe(false);
     expect(
       isFromExtensionPage(
         { id: 'otherextensionidaaaaaaaaaaaaaaaa', url: 'chrome-extension://otherextensionidaaaaaaaaaaaaaaaa/x.html' },

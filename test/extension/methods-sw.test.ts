@@ -51,7 +51,8 @@ describe('methods in the service worker', () => {
       let worst = 0;
       for (let i = 0; i < node.data.length; i++) worst = Math.max(worst, Math.abs(r.map[i] - node.data[i]));
       console.log(
-        `${method}: worker ${r.ms.toFixed(0)} ms; vs the Node map: correlation ${r2.toFixed(6)}, max |Δ| ${(worst / node.stats.max).toExponential(2)} of the max`,
+        `${method}: worker ${r.ms.toFixed(0)} ms; vs the Node map: correlation ${r2.toFixed(6)}, ` +
+          `max |Δ| ${(worst / node.stats.max).toExponential(2)} of the max`,
       );
       expect(r2).toBeGreaterThan(0.9999);
       expect(worst / node.stats.max).toBeLessThan(1e-3);

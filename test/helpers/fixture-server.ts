@@ -63,7 +63,8 @@ function fixturesPage(a: string, b: string, horn: string): string {
   body { font: 13px system-ui, sans-serif; margin: 10px; }
   .grid { display: grid; grid-template-columns: repeat(6, 150px); gap: 8px; }
   .cell { width: 150px; height: 120px; position: relative; border: 1px solid #ccc; overflow: hidden; }
-  .cell > img, .cell > canvas, .cell > video, .cell > svg { width: 150px; height: 100px; object-fit: cover; display: block; }
+  .cell > img, .cell > canvas, .cell > video, .cell > svg {
+    width: 150px; height: 100px; object-fit: cover; display: block; }
   .cell > b { position: absolute; bottom: 0; left: 2px; font-size: 11px; }
   #bg { background: url("${photo(b, 'airliner')}") center / cover; height: 100px; }
   #bg span { display: inline-block; margin: 30px; background: #fff8; padding: 4px; }
@@ -72,18 +73,25 @@ function fixturesPage(a: string, b: string, horn: string): string {
 </style></head><body>
 <div class="grid">
   <div class="cell"><img id="same" src="${photo(a, 'monarch')}" alt="same-origin"><b>same-origin</b></div>
-  <div class="cell"><img id="cross" src="${photo(b, 'padlock')}" alt="cross-origin"><b>cross-origin</b><div class="overlay" id="cross-overlay"></div></div>
-  <div class="cell"><img id="srcset" src="${photo(b, 'owl')}" srcset="${photo(b, 'golf')} 1x, ${photo(b, 'parachute')} 2x" alt="srcset"><b>srcset</b></div>
-  <div class="cell"><picture><source media="(min-width: 1px)" srcset="${photo(b, 'tench')}"><img id="picture" src="${photo(b, 'church')}" alt="picture" style="width:150px;height:100px;object-fit:cover"></picture><b>picture</b></div>
+  <div class="cell"><img id="cross" src="${photo(b, 'padlock')}"
+    alt="cross-origin"><b>cross-origin</b><div class="overlay" id="cross-overlay"></div></div>
+  <div class="cell"><img id="srcset" src="${photo(b, 'owl')}"
+    srcset="${photo(b, 'golf')} 1x, ${photo(b, 'parachute')} 2x" alt="srcset"><b>srcset</b></div>
+  <div class="cell"><picture><source media="(min-width: 1px)" srcset="${photo(b, 'tench')}"><img id="picture"
+    src="${photo(b, 'church')}" alt="picture"
+    style="width:150px;height:100px;object-fit:cover"></picture><b>picture</b></div>
   <div class="cell"><img id="data" src="${horn}" alt="data"><b>data:</b></div>
   <div class="cell"><img id="blob" alt="blob"><b>blob:</b></div>
   <div class="cell"><div id="bg"><span id="bg-text">text on a background</span></div><b>CSS background</b></div>
   <div class="cell"><canvas id="canvas" width="400" height="300"></canvas><b>canvas</b></div>
   <div class="cell"><canvas id="tainted" width="400" height="300"></canvas><b>tainted canvas</b></div>
   <div class="cell"><img id="svg" src="${a}/photo.svg" alt="svg"><b>SVG</b></div>
-  <div class="cell"><svg id="inline-svg" viewBox="0 0 100 100" width="150" height="100"><rect width="100" height="100" fill="#fff"/><circle cx="50" cy="50" r="35" fill="#e33"/><rect x="45" y="5" width="10" height="20" fill="#3a3"/></svg><b>inline SVG</b></div>
+  <div class="cell"><svg id="inline-svg" viewBox="0 0 100 100" width="150" height="100"><rect width="100" height="100"
+    fill="#fff"/><circle cx="50" cy="50" r="35" fill="#e33"/><rect x="45" y="5" width="10" height="20"
+    fill="#3a3"/></svg><b>inline SVG</b></div>
   <div class="cell"><video id="video" muted playsinline></video><b>video frame</b></div>
-  <div class="cell"><img id="datasrc" src="${TINY_GIF}" data-src="${photo(b, 'church')}" alt="data-src"><b>data-src lazy</b></div>
+  <div class="cell"><img id="datasrc" src="${TINY_GIF}" data-src="${photo(b, 'church')}"
+    alt="data-src"><b>data-src lazy</b></div>
   <div class="cell"><img id="missing" src="${b}/missing.jpg" alt="404"><b>404</b></div>
   <div class="cell"><img id="html" src="${b}/page.html" alt="html"><b>HTML as image</b></div>
   <div class="cell"><img id="fake" src="${b}/fake.jpg" alt="fake"><b>fake JPEG</b></div>
@@ -93,7 +101,8 @@ function fixturesPage(a: string, b: string, horn: string): string {
   <div class="cell"><img id="slow" alt="slow"><b>slow</b></div>
   <div class="cell"><img id="redirects" src="${b}/redirect/25.jpg" alt="25 redirects"><b>25 redirects</b></div>
 </div>
-<div class="far"><img id="lazy" loading="lazy" src="${photo(b, 'springer')}" alt="lazy" width="150" height="100" style="object-fit:cover"></div>
+<div class="far"><img id="lazy" loading="lazy" src="${photo(b, 'springer')}" alt="lazy" width="150" height="100"
+  style="object-fit:cover"></div>
 <script src="/fixtures.js"></script>
 </body></html>`;
 }
@@ -103,7 +112,9 @@ function fixturesScript(a: string, b: string): string {
   const photo = (origin: string, key: keyof typeof PHOTO) =>
     JSON.stringify(`${origin}/photos/${encodeURIComponent(PHOTO[key])}`);
   return `(async () => {
-  const load = (src, cors) => new Promise((res, rej) => { const i = new Image(); if (cors) i.crossOrigin = 'anonymous'; i.onload = () => res(i); i.onerror = rej; i.src = src; });
+  const load = (src, cors) => new Promise((res, rej) => {
+    const i = new Image(); if (cors) i.crossOrigin = 'anonymous'; i.onload = () => res(i); i.onerror = rej; i.src = src;
+  });
   const blob = await (await fetch(${photo(a, 'siamese')})).blob();
   document.getElementById('blob').src = URL.createObjectURL(blob);
   const draw = (canvas, img) => canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
@@ -135,7 +146,11 @@ export async function startFixtureServers(): Promise<FixtureServers> {
   const huge = upscaledPng(decodeImage(monarch, PHOTO.monarch), 8000, 8000);
   const owl = photoBytes.get(PHOTO.owl)!;
   const owlSize = decodeImage(owl, PHOTO.owl);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${owlSize.width}" height="${owlSize.height}"><image width="${owlSize.width}" height="${owlSize.height}" xlink:href="data:image/jpeg;base64,${owl.toString('base64')}"/></svg>`;
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ' +
+    `width="${owlSize.width}" height="${owlSize.height}">` +
+    `<image width="${owlSize.width}" height="${owlSize.height}" ` +
+    `xlink:href="data:image/jpeg;base64,${owl.toString('base64')}"/></svg>`;
   const horn = `data:image/jpeg;base64,${photoBytes.get(PHOTO.horn)!.toString('base64')}`;
   const held = new Map<string, ServerResponse[]>();
   const requests: string[] = [];

@@ -20,7 +20,9 @@ describe('colormaps', () => {
     expect(rgb('rdbu_r', 255)).toEqual([103, 0, 31]); // #67001f, positive = red
   });
 
-  it('match matplotlib between the anchors (viridis mid-point #21918c; rows 40, 100, 200 of the tables within 2 levels)', () => {
+  const matchMatplotlib =
+    'match matplotlib between the anchors (viridis mid-point #21918c; rows 40, 100, 200 of the tables within 2 levels)';
+  it(matchMatplotlib, () => {
     expect(rgb('viridis', 128)).toEqual([33, 145, 140]);
     const rows: [ColormapName, number, number[]][] = [
       ['viridis', 40, [0.270595, 0.214069, 0.507052]],
@@ -58,7 +60,8 @@ describe('colormaps', () => {
     for (let i = 136; i < 256; i++) expect(y[i]).toBeLessThan(y[i - 8]);
     expect(y[0]).toBeLessThan(0.05);
     expect(y[255]).toBeLessThan(0.05);
-    for (const i of [127, 128]) for (const v of rgb('rdbu_r', i)) expect(Math.abs(v - 247)).toBeLessThanOrEqual(1); // #f7f7f7 at 0.5
+    // #f7f7f7 at 0.5
+    for (const i of [127, 128]) for (const v of rgb('rdbu_r', i)) expect(Math.abs(v - 247)).toBeLessThanOrEqual(1);
     expect(colormap('rdbu_r').kind).toBe('diverging');
   });
 

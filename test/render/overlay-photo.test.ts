@@ -46,7 +46,8 @@ describe('saliency rendering on a photo', () => {
     }
     const mean224 = saliency.reduce((a, b) => a + b, 0) / saliency.length;
     console.log(
-      `${p.file} ${source.width}×${source.height}, region ${JSON.stringify(geometry.region)}: map mean 224 ${mean224.toExponential(3)}, on source ${(sum / n).toExponential(3)}`,
+      `${p.file} ${source.width}×${source.height}, region ${JSON.stringify(geometry.region)}: ` +
+        `map mean 224 ${mean224.toExponential(3)}, on source ${(sum / n).toExponential(3)}`,
     );
     expect(Math.abs(sum / n - mean224) / mean224).toBeLessThan(0.02);
     expect(n / back.data.length).toBeCloseTo(

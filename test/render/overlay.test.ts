@@ -174,7 +174,8 @@ describe('heat maps and overlays', () => {
     expect(Array.from(h.data.subarray(0, 3))).toEqual(Array.from(lut.subarray(0, 3)));
     expect(Array.from(h.data.subarray(255 * 4, 255 * 4 + 3))).toEqual(Array.from(lut.subarray(765, 768)));
     const v = legend('magma', { orientation: 'vertical', width: 8, height: 100, ticks: [0.5] });
-    expect(Array.from(v.data.subarray(99 * 8 * 4, 99 * 8 * 4 + 3))).toEqual(Array.from(lut.subarray(0, 3))); // bottom = 0
+    // bottom = 0
+    expect(Array.from(v.data.subarray(99 * 8 * 4, 99 * 8 * 4 + 3))).toEqual(Array.from(lut.subarray(0, 3)));
     expect(Array.from(v.data.subarray(0, 3))).toEqual(Array.from(lut.subarray(765, 768))); // top = 1
     const tickRow = 99 - Math.round(0.5 * 99);
     expect([0, 255]).toContain(v.data[tickRow * 8 * 4]);
@@ -197,7 +198,8 @@ describe('maps back onto the original image', () => {
     const hot = back.data.map((v) => (v > max / 2 ? 1 : 0));
     const truth = truthMask(640, 480, [spots[0]]);
     console.log(
-      `crop: IoU of mapped-back hot spot with the true square ${iou(hot, truth).toFixed(3)}, region ${JSON.stringify(geometry.region)}`,
+      `crop: IoU of mapped-back hot spot with the true square ${iou(hot, truth).toFixed(3)}, ` +
+        `region ${JSON.stringify(geometry.region)}`,
     );
     expect(iou(hot, truth)).toBeGreaterThan(0.95); // one 224-pixel shift (≈1.9 source px) would drop it to ≈0.9
     // the cut-off square is outside the region: nothing there, flagged as outside
@@ -233,7 +235,8 @@ describe('maps back onto the original image', () => {
   it('overlayOnSource colours only the region the network saw', () => {
     const source = randomRgba(300, 200, 5);
     const { geometry } = preprocess(source, 'crop');
-    const map = { width: 224, height: 224, data: Float32Array.from({ length: 224 * 224 }, (_, i) => i % 224) }; // left → right ramp
+    // left → right ramp
+    const map = { width: 224, height: 224, data: Float32Array.from({ length: 224 * 224 }, (_, i) => i % 224) };
     const out = overlayOnSource(source, map, geometry, { opacity: 1, colormap: 'viridis' });
     const back = mapToSource({ width: 224, height: 224, data: normalizeMap(map) }, geometry);
     const lut = colormap('viridis').lut;

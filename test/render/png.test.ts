@@ -96,8 +96,10 @@ describe('PNG encoder', () => {
     const a = decode(deflated);
     const b = decode(stored);
     expect(new Uint8Array(a.data)).toEqual(new Uint8Array(b.data));
-    expect(Array.from(a.data.subarray(0, 4))).toEqual([0, 0, 255, 255]); // 0.4 → 0, −0.6 → 0 (clamped), 300 → 255
-    expect(Array.from(a.data.subarray((1 * w + 5) * 4, (1 * w + 5) * 4 + 3))).toEqual([5, 0, 255]); // 5.4 → 5, 0.4 → 0
+    // 0.4 → 0, −0.6 → 0 (clamped), 300 → 255
+    expect(Array.from(a.data.subarray(0, 4))).toEqual([0, 0, 255, 255]);
+    // 5.4 → 5, 0.4 → 0
+    expect(Array.from(a.data.subarray((1 * w + 5) * 4, (1 * w + 5) * 4 + 3))).toEqual([5, 0, 255]);
     expect(Buffer.from(deflated).includes('tEXtSoftware\0SqueezeLens')).toBe(true);
     expect(pngDataUrl(deflated)).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     await expect(encodePng({ width: 3, height: 3, data: new Uint8Array(10) })).rejects.toThrow(/expected 3×3×4/);

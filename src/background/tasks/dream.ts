@@ -56,7 +56,9 @@ export const dream: TaskSpec<'dream'> = {
         backend: describeBackend(engine.backend),
       },
       extra: { [STORAGE_KEYS.dreamPrefix + ctx.jobId]: png },
-      log: `DeepDream (${r.layer}) ${r.image.width}×${r.image.height}: objective ×${gain.toFixed(2)} in ${(ms / 1000).toFixed(1)} s`,
+      log:
+        `DeepDream (${r.layer}) ${r.image.width}×${r.image.height}: ` +
+        `objective ×${gain.toFixed(2)} in ${(ms / 1000).toFixed(1)} s`,
     };
   },
 };

@@ -50,7 +50,8 @@ export const fool: TaskSpec<'fool'> = {
       signal: ctx.signal,
       onProgress: (p: { step: number; total: number; prob: number }) =>
         ctx.progress(
-          `step ${p.step}${request.method === 'cs231n' ? ' of at most' : ' of'} ${p.total} · ${label} ${(p.prob * 100).toFixed(1)} %`,
+          `step ${p.step}${request.method === 'cs231n' ? ' of at most' : ' of'} ${p.total} · ` +
+            `${label} ${(p.prob * 100).toFixed(1)} %`,
           p.total ? p.step / p.total : undefined,
         ),
     } as AttackRequest;
@@ -83,7 +84,8 @@ export const fool: TaskSpec<'fool'> = {
       },
       extra: { [key]: { ...data, fooled } satisfies FoolData },
       log:
-        `fooling image (${request.method}, budget ${request.budget}) → ${label}: ${success ? 'fooled' : 'NOT fooled'}, ` +
+        `fooling image (${request.method}, budget ${request.budget}) → ` +
+        `${label}: ${success ? 'fooled' : 'NOT fooled'}, ` +
         `${m.iterations} steps, L∞ ${m.linf}/255, re-classified as ${again.label} ${(again.prob * 100).toFixed(1)} %`,
     };
   },

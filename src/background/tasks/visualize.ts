@@ -44,7 +44,9 @@ export const visualize: TaskSpec<'visualize'> = {
       result: { ...visual, step: iterations, probability: result.probability8bit, ms: Date.now() - t0, backend },
       // The same rounding as probability8bit was measured on.
       extra: { [STORAGE_KEYS.visualPrefix + ctx.jobId]: await rgbPng(quantizePixels(result.image).data, INPUT) },
-      log: `class visualization of ${label}: p = ${result.probability8bit.toFixed(3)} after ${iterations} steps [${backend}]`,
+      log:
+        `class visualization of ${label}: p = ${result.probability8bit.toFixed(3)} ` +
+        `after ${iterations} steps [${backend}]`,
     };
   },
 };

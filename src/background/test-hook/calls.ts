@@ -250,7 +250,9 @@ export async function benchmark(req: BenchmarkRequest): Promise<BenchmarkReply> 
   if (req.input !== undefined) {
     const one = decodeFloat32(req.input);
     if (one.length !== IMAGE_ELEMENTS)
-      throw new RangeError(`benchmark input must be one 224×224×3 image (${IMAGE_ELEMENTS} values), got ${one.length}`);
+      throw new RangeError(
+        `benchmark input must be one 224×224×3 image (${IMAGE_ELEMENTS} values), ` + `got ${one.length}`,
+      );
     data = new Float32Array(req.batch * IMAGE_ELEMENTS);
     for (let i = 0; i < req.batch; i++) data.set(one, i * IMAGE_ELEMENTS);
   } else data = syntheticInput(req.batch);

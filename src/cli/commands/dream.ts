@@ -83,7 +83,9 @@ export async function dreamCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       process.stdout.write(
-        `${positionals[0]}: ${result.layer} objective ${result.objectiveBefore.toFixed(1)} → ${result.objectiveAfter.toFixed(1)} in ${result.steps} steps (${result.msPerStep.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
+        `${positionals[0]}: ${result.layer} objective ${result.objectiveBefore.toFixed(1)} → ` +
+          `${result.objectiveAfter.toFixed(1)} in ${result.steps} steps ` +
+          `(${result.msPerStep.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
       );
       if (values.out) process.stdout.write(`  dream: ${values.out}\n`);
     }

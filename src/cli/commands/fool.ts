@@ -173,17 +173,22 @@ export async function foolCommand(argv: string[]): Promise<number> {
         ? `"${summary.target.label}" (${summary.target.index})`
         : `anything but "${summary.source.label}"`;
       process.stdout.write(
-        `${image.file}: ${method} toward ${goal}: ${result.success ? 'SUCCESS' : 'FAILED'} after ${m.iterations} step(s), ${m.ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
+        `${image.file}: ${method} toward ${goal}: ${result.success ? 'SUCCESS' : 'FAILED'} ` +
+          `after ${m.iterations} step(s), ${m.ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
       );
       process.stdout.write(
-        `  now classified as "${summary.predictedAfterLabel}" ${(m.predictedProbAfter * 100).toFixed(1)}% (was "${summary.predictedBeforeLabel}" ${(m.predictedProbBefore * 100).toFixed(1)}%)\n`,
+        `  now classified as "${summary.predictedAfterLabel}" ${(m.predictedProbAfter * 100).toFixed(1)}% ` +
+          `(was "${summary.predictedBeforeLabel}" ${(m.predictedProbBefore * 100).toFixed(1)}%)\n`,
       );
       if (m.targetProbAfter !== null)
         process.stdout.write(
-          `  target probability ${(m.targetProbBefore! * 100).toFixed(2)}% → ${(m.targetProbAfter * 100).toFixed(2)}%\n`,
+          `  target probability ${(m.targetProbBefore! * 100).toFixed(2)}% → ` +
+            `${(m.targetProbAfter * 100).toFixed(2)}%\n`,
         );
       process.stdout.write(
-        `  change: L∞ ${m.linf}/255, L2 ${m.l2.toFixed(1)}, ${(m.changedPixels * 100).toFixed(1)}% of pixels${m.roundingRetries ? `, ${m.roundingRetries} rounding retr${m.roundingRetries === 1 ? 'y' : 'ies'}` : ''}\n`,
+        `  change: L∞ ${m.linf}/255, L2 ${m.l2.toFixed(1)}, ${(m.changedPixels * 100).toFixed(1)}% of pixels` +
+          `${m.roundingRetries ? `, ${m.roundingRetries} rounding retr${m.roundingRetries === 1 ? 'y' : 'ies'}` : ''}` +
+          '\n',
       );
       for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
     }

@@ -27,6 +27,7 @@ import {
 } from '../shared.js';
 
 const methods = SALIENCY_METHOD_NAMES;
+const scoreKinds = Object.keys(SCORE_DESCRIPTIONS) as ScoreKind[];
 
 export const SALIENCY_HELP = `Usage: squeezelens saliency <image> [options]
 
@@ -37,7 +38,7 @@ Options:
 ${methods.map((m) => `                           ${m}: ${SALIENCY_METHODS[m].description}`).join('\n')}
   --class NAME|INDEX     class to explain (default: the predicted one)
   --score KIND           what is differentiated (default raw):
-${(Object.keys(SCORE_DESCRIPTIONS) as ScoreKind[]).map((k) => `                           ${k}: ${SCORE_DESCRIPTIONS[k]}`).join('\n')}
+${scoreKinds.map((k) => `                           ${k}: ${SCORE_DESCRIPTIONS[k]}`).join('\n')}
   --layer NAME           gradcam layer: ${CAM_LAYERS.join(', ')} (default fire9)
   --base NAME            smoothgrad: the method it averages (default vanilla)
   --samples N --noise F  smoothgrad: noisy samples (default 50) and noise σ as a fraction of the range (0.15)
@@ -147,11 +148,14 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       process.stdout.write(
-        `${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index}), p=${(map.probability * 100).toFixed(1)}%, ${ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
+        `${image.file}: ${SALIENCY_METHODS[method].title} for "${summary.class.label}" (${summary.class.index}), ` +
+          `p=${(map.probability * 100).toFixed(1)}%, ${ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
       );
       if (completeness)
         process.stdout.write(
-          `  completeness: attributions sum ${completeness.attributionSum.toFixed(4)} vs f(x) − f(baseline) ${(completeness.scoreAtInput - completeness.scoreAtBaseline).toFixed(4)} (${(completeness.relativeError * 100).toFixed(2)} % error)\n`,
+          `  completeness: attributions sum ${completeness.attributionSum.toFixed(4)} ` +
+            `vs f(x) − f(baseline) ${(completeness.scoreAtInput - completeness.scoreAtBaseline).toFixed(4)} ` +
+            `(${(completeness.relativeError * 100).toFixed(2)} % error)\n`,
         );
       for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
       if (Object.keys(outputs).length === 0)

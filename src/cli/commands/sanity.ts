@@ -115,12 +115,16 @@ export async function sanityCommand(argv: string[]): Promise<number> {
       process.stdout.write(`  model randomization (Spearman of |map| with the original, top-down):\n`);
       for (const s of summary.modelRandomization.steps)
         process.stdout.write(`    ${s.block.padEnd(10)} ${s.spearman.toFixed(3)}\n`);
-      process.stdout.write(`  ${randomization.verdict.modelSensitive ? '✓' : '✗'} ${randomization.verdict.message}\n`);
       process.stdout.write(
-        `  deletion AUC ${summary.deletionAuc.toFixed(3)} (random order ${summary.randomOrder.deletionAuc.toFixed(3)}; lower is better)\n`,
+        `  ${randomization.verdict.modelSensitive ? '✓' : '✗'} ` + `${randomization.verdict.message}\n`,
       );
       process.stdout.write(
-        `  insertion AUC ${summary.insertionAuc.toFixed(3)} (random order ${summary.randomOrder.insertionAuc.toFixed(3)}; higher is better)\n`,
+        `  deletion AUC ${summary.deletionAuc.toFixed(3)} ` +
+          `(random order ${summary.randomOrder.deletionAuc.toFixed(3)}; lower is better)\n`,
+      );
+      process.stdout.write(
+        `  insertion AUC ${summary.insertionAuc.toFixed(3)} ` +
+          `(random order ${summary.randomOrder.insertionAuc.toFixed(3)}; higher is better)\n`,
       );
     }
     return 0;

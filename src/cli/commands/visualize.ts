@@ -61,7 +61,11 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
       onProgress: progressPrinter(values.json, `visualizing ${cls.label}`),
     });
     if (values.out)
-      await writePng(values.out, { width: 224, height: 224, data: new Uint8ClampedArray(result.image.data) }); // rounds and clamps
+      await writePng(values.out, {
+        width: 224,
+        height: 224,
+        data: new Uint8ClampedArray(result.image.data), // rounds and clamps
+      });
     const summary = {
       class: { index: cls.index, label: cls.label },
       probability: round(result.probability8bit),
@@ -74,7 +78,9 @@ export async function visualizeCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       process.stdout.write(
-        `"${cls.label}" (${cls.index}) after ${result.iterations} steps: classified as it with p=${(result.probability8bit * 100).toFixed(1)}% (${result.msPerIteration.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
+        `"${cls.label}" (${cls.index}) after ${result.iterations} steps: ` +
+          `classified as it with p=${(result.probability8bit * 100).toFixed(1)}% ` +
+          `(${result.msPerIteration.toFixed(0)} ms/step on ${engine.backend.backend})\n`,
       );
       if (values.out) process.stdout.write(`  visualization: ${values.out}\n`);
     }

@@ -65,7 +65,13 @@ const maxPoolBackward = `
         1,
         `
     ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
-    ${set('p', add(mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')), mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb'))))}
+    ${set(
+      'p',
+      add(
+        mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')),
+        mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb')),
+      ),
+    )}
     ${loop(
       'k',
       L('cb'),
@@ -74,13 +80,20 @@ const maxPoolBackward = `
       ${set('yv', load(add(L('y'), L('q'), L('k'))))}
       ${set('base', add(L('x'), L('p'), L('k')))}
       ${set('cnt', `(v128.const f32x4 0 0 0 0)`)}
-      ${TAPS.map((t) => set('cnt', `(f32x4.add ${L('cnt')} (v128.and (f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')}) (v128.const f32x4 1 1 1 1)))`)).join('\n      ')}
+      ${TAPS.map((t) =>
+        set(
+          'cnt',
+          `(f32x4.add ${L('cnt')} (v128.and (f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')}) ` +
+            '(v128.const f32x4 1 1 1 1)))',
+        ),
+      ).join('\n      ')}
       ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} ${L('cnt')})`)}
       ${set('base', add(L('out'), L('p'), L('k')))}
       ${TAPS.map((t) =>
         store(
           add(L('base'), L(t.name)),
-          `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
+          `(f32x4.add ${load(add(L('base'), L(t.name)))} ` +
+            `(v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
         ),
       ).join('\n      ')}
     `,
@@ -96,7 +109,15 @@ const reluMask = `
 (func (export "reluMask") (param $d i32) (param $ref i32) (param $out i32) (param $count i32)
   (local $i i32) (local $bytes i32)
   ${set('bytes', `(i32.shl ${L('count')} ${c(2)})`)}
-  ${loop('i', L('bytes'), 16, store(add(L('out'), L('i')), `(v128.and ${load(add(L('d'), L('i')))} (f32x4.gt ${load(add(L('ref'), L('i')))} (v128.const f32x4 0 0 0 0)))`))}
+  ${loop(
+    'i',
+    L('bytes'),
+    16,
+    store(
+      add(L('out'), L('i')),
+      `(v128.and ${load(add(L('d'), L('i')))} (f32x4.gt ${load(add(L('ref'), L('i')))} (v128.const f32x4 0 0 0 0)))`,
+    ),
+  )}
 )`;
 
 /**
@@ -104,7 +125,8 @@ const reluMask = `
  * d, ref: [pixels, 2e]; outA = masked d[:, :e], outB = masked d[:, e:] (e % 4 == 0).
  */
 const reluMaskSplit = `
-(func (export "reluMaskSplit") (param $d i32) (param $ref i32) (param $outA i32) (param $outB i32) (param $pixels i32) (param $e i32)
+(func (export "reluMaskSplit")
+  (param $d i32) (param $ref i32) (param $outA i32) (param $outB i32) (param $pixels i32) (param $e i32)
   (local $px i32) (local $k i32) (local $eb i32) (local $src i32) (local $dst i32)
   ${set('eb', `(i32.shl ${L('e')} ${c(2)})`)}
   ${loop(
@@ -119,8 +141,16 @@ const reluMaskSplit = `
       L('eb'),
       16,
       `
-      ${store(add(L('outA'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
-      ${store(add(L('outB'), L('dst'), L('k')), `(v128.and ${load(add(L('d'), L('src'), L('eb'), L('k')))} (f32x4.gt ${load(add(L('ref'), L('src'), L('eb'), L('k')))} (v128.const f32x4 0 0 0 0)))`)}
+      ${store(
+        add(L('outA'), L('dst'), L('k')),
+        `(v128.and ${load(add(L('d'), L('src'), L('k')))} ` +
+          `(f32x4.gt ${load(add(L('ref'), L('src'), L('k')))} (v128.const f32x4 0 0 0 0)))`,
+      )}
+      ${store(
+        add(L('outB'), L('dst'), L('k')),
+        `(v128.and ${load(add(L('d'), L('src'), L('eb'), L('k')))} ` +
+          `(f32x4.gt ${load(add(L('ref'), L('src'), L('eb'), L('k')))} (v128.const f32x4 0 0 0 0)))`,
+      )}
     `,
     )}
   `,
@@ -129,7 +159,8 @@ const reluMaskSplit = `
 
 /** out[p] = a[p] ‖ b[p] along channels: a: [pixels, ca], b: [pixels, cb]. Any channel counts. */
 const concatChannels = `
-(func (export "concatChannels") (param $a i32) (param $b i32) (param $out i32) (param $pixels i32) (param $ca i32) (param $cb i32)
+(func (export "concatChannels")
+  (param $a i32) (param $b i32) (param $out i32) (param $pixels i32) (param $ca i32) (param $cb i32)
   (local $px i32) (local $ab i32) (local $bb i32) (local $dst i32)
   ${set('ab', `(i32.shl ${L('ca')} ${c(2)})`)}
   ${set('bb', `(i32.shl ${L('cb')} ${c(2)})`)}
@@ -147,7 +178,8 @@ const concatChannels = `
 
 /** NHWC depth-to-space with block 2: inp [n,h,w,4c] → out [n,2h,2w,c], channel block (p·2+q). */
 const depthToSpace2 = `
-(func (export "depthToSpace2") (param $inp i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+(func (export "depthToSpace2")
+  (param $inp i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
   (local $rows i32) (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $cb i32) (local $src i32)
   ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
   ${set('rows', mul(L('n'), L('h')))}
@@ -171,7 +203,16 @@ const depthToSpace2 = `
         1,
         `
       (memory.copy
-        ${add(L('out'), mul(add(mul(add(`(i32.shl ${L('r')} ${c(1)})`, L('p')), `(i32.shl ${L('w')} ${c(1)})`), add(`(i32.shl ${L('j')} ${c(1)})`, L('q'))), L('cb')))}
+        ${add(
+          L('out'),
+          mul(
+            add(
+              mul(add(`(i32.shl ${L('r')} ${c(1)})`, L('p')), `(i32.shl ${L('w')} ${c(1)})`),
+              add(`(i32.shl ${L('j')} ${c(1)})`, L('q')),
+            ),
+            L('cb'),
+          ),
+        )}
         ${add(L('src'), mul(add(`(i32.shl ${L('p')} ${c(1)})`, L('q')), L('cb')))}
         ${L('cb')})
     `,
@@ -187,8 +228,10 @@ const depthToSpace2 = `
  * pre[b, j] = mean over cells of z, post[b, j] = mean over cells of max(z, 0).
  */
 const classHeads = `
-(func (export "classHeads") (param $z i32) (param $pre i32) (param $post i32) (param $n i32) (param $cells i32) (param $k i32)
-  (local $b i32) (local $j i32) (local $cell i32) (local $kb i32) (local $row i32) (local $v v128) (local $s v128) (local $sr v128) (local $inv v128)
+(func (export "classHeads")
+  (param $z i32) (param $pre i32) (param $post i32) (param $n i32) (param $cells i32) (param $k i32)
+  (local $b i32) (local $j i32) (local $cell i32) (local $kb i32) (local $row i32)
+  (local $v v128) (local $s v128) (local $sr v128) (local $inv v128)
   ${set('kb', `(i32.shl ${L('k')} ${c(2)})`)}
   ${set('inv', `(f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u ${L('cells')})))`)}
   ${loop(
@@ -245,8 +288,10 @@ const axpy = (k: number) =>
     ),
   ).replace(/\$j_(done|loop)/g, `$j${k}_$1`);
 const sparseConv1x1 = `
-(func (export "sparseConv1x1") (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $cells i32) (param $cin i32) (param $cout i32)
-  (local $p i32) (local $ch i32) (local $j i32) (local $v f32) (local $cnt i32) (local $ob i32) (local $row i32) (local $xrow i32)
+(func (export "sparseConv1x1")
+  (param $x i32) (param $w i32) (param $bias i32) (param $out i32) (param $cells i32) (param $cin i32) (param $cout i32)
+  (local $p i32) (local $ch i32) (local $j i32) (local $v f32)
+  (local $cnt i32) (local $ob i32) (local $row i32) (local $xrow i32)
   ${AXPY_SLOTS.map((s) => `(local $w${s} i32) (local $a${s} v128)`).join(' ')}
   ${set('ob', `(i32.shl ${L('cout')} ${c(2)})`)}
   ${loop(
@@ -265,7 +310,11 @@ const sparseConv1x1 = `
       `
       ${set('v', `(f32.load align=4 ${add(L('xrow'), `(i32.shl ${L('ch')} ${c(2)})`)})`)}
       (if (f32.ne ${L('v')} (f32.const 0)) (then
-        ${AXPY_SLOTS.map((s) => `(if (i32.eq ${L('cnt')} ${c(s)}) (then ${set(`w${s}`, add(L('w'), mul(L('ch'), L('ob'))))} ${set(`a${s}`, `(f32x4.splat ${L('v')})`)}))`).join('\n        ')}
+        ${AXPY_SLOTS.map(
+          (s) =>
+            `(if (i32.eq ${L('cnt')} ${c(s)}) (then ${set(`w${s}`, add(L('w'), mul(L('ch'), L('ob'))))} ` +
+            `${set(`a${s}`, `(f32x4.splat ${L('v')})`)}))`,
+        ).join('\n        ')}
         ${set('cnt', add(L('cnt'), c(1)))}
         (if (i32.eq ${L('cnt')} ${c(4)}) (then
           ${axpy(4)}

@@ -6,8 +6,9 @@
  * loses its own term once p_k rounds to 1, i.e. when k leads by more than ~16.6 logits (1 − p_k <
  * 6e-8: the seed then only pushes the other classes up, not k down), and is all zeros once the other
  * p_c underflow too (leads beyond ~100; SqueezeNet's logits reach a few hundred). The leads of the 12
- * test photos reach 14.0, where p_k − 1 already keeps only one or two significant digits. But p − e_k = (1 − p_k)·(q − e_k), q the softmax over the OTHER classes
- * (q_k = 0), which is well scaled whatever p_k is. Sign methods (FGSM, PGD) do not see the positive
+ * test photos reach 14.0, where p_k − 1 already keeps only one or two significant digits. But
+ * p − e_k = (1 − p_k)·(q − e_k), q the softmax over the OTHER classes (q_k = 0), which is well
+ * scaled whatever p_k is. Sign methods (FGSM, PGD) do not see the positive
  * factor (1 − p_k), so stepping on the sign of this gradient IS FGSM/PGD on the cross-entropy.
  *
  * The sign: TF.js's WASM `Sign` kernel returns 0 for |x| below ~1.2e-7 (FLT_EPSILON; the CPU

@@ -266,7 +266,9 @@ export async function attackLoop(spec: LoopSpec): Promise<LoopOutcome> {
             prob: probs[goal.cls],
             predicted: argmax(probs),
             uint8Phase,
-            message: `${spec.what}: step ${iterations}/${spec.maxIterations}, p(${goal.targeted ? 'target' : 'source'}) = ${probs[goal.cls].toFixed(4)}`,
+            message:
+              `${spec.what}: step ${iterations}/${spec.maxIterations}, ` +
+              `p(${goal.targeted ? 'target' : 'source'}) = ${probs[goal.cls].toFixed(4)}`,
           };
           if (previewEvery > 0 && iterations % previewEvery === 0) {
             progress.preview = {

@@ -107,7 +107,9 @@ export function gradCamMethod(layer: CamLayer = 'fire9'): AttributionMethod {
   return {
     name: 'gradcam',
     reduction: 'sum',
-    units: `ReLU(Σ_k w_k A_k) on ${layer} (w_k = mean ∂score/∂A_k), bilinearly upsampled; in units of score per position`,
+    units:
+      `ReLU(Σ_k w_k A_k) on ${layer} (w_k = mean ∂score/∂A_k), ` +
+      'bilinearly upsampled; in units of score per position',
     async attribute(model, pixels, target, control) {
       const raw = await gradCamRaw(model, pixels, target, layer, control);
       const cells = raw.camWidth * raw.camHeight;

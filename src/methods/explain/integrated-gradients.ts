@@ -188,7 +188,9 @@ export function integratedGradientsMethod(options: IntegratedGradientsOptions = 
   return {
     name: 'ig',
     reduction: 'sum',
-    units: `integrated gradients (baseline: ${baselineName}, ${options.steps ?? IG_DEFAULTS.steps} steps): (pixel − baseline) · mean ∂score/∂pixel on the path`,
+    units:
+      `integrated gradients (baseline: ${baselineName}, ${options.steps ?? IG_DEFAULTS.steps} steps): ` +
+      '(pixel − baseline) · mean ∂score/∂pixel on the path',
     async attribute(model, pixels, target, control = {}) {
       const [n] = pixels.shape;
       const all = (await pixels.data()) as Float32Array;

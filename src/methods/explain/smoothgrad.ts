@@ -48,13 +48,17 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
   const samples = positiveInteger(options.samples ?? SMOOTHGRAD_DEFAULTS.samples, 'samples');
   const batchSize = positiveInteger(options.batchSize ?? SMOOTHGRAD_DEFAULTS.batchSize, 'batchSize');
   const noiseLevel = options.noiseLevel ?? SMOOTHGRAD_DEFAULTS.noiseLevel;
-  if (!Number.isFinite(noiseLevel) || noiseLevel < 0) throw new RangeError(`noiseLevel must be ≥ 0, got ${noiseLevel}`);
+  if (!Number.isFinite(noiseLevel) || noiseLevel < 0) {
+    throw new RangeError(`noiseLevel must be ≥ 0, got ${noiseLevel}`);
+  }
   const seed = options.seed ?? SMOOTHGRAD_DEFAULTS.seed;
   const magnitude = options.magnitude ?? SMOOTHGRAD_DEFAULTS.magnitude;
   return {
     name: `smoothgrad${magnitude ? '²' : ''}(${method.name})`,
     reduction: method.reduction,
-    units: `mean over ${samples} noisy copies (σ = ${noiseLevel} × range) of ${magnitude ? 'the squared ' : ''}${method.units}`,
+    units:
+      `mean over ${samples} noisy copies (σ = ${noiseLevel} × range) of ` +
+      `${magnitude ? 'the squared ' : ''}${method.units}`,
     async attribute(model: Model, pixels: tf.Tensor4D, target, control: RunControl = {}) {
       const [n, h, w, c] = pixels.shape;
       const size = h * w * c;

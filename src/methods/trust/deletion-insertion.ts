@@ -94,7 +94,9 @@ export interface DeletionInsertionResult {
  */
 export function saliencyOrder(map: ArrayLike<number>, seed = 0, patch = 1, width = SIZE, height = SIZE): Uint32Array {
   positiveInteger(patch, 'patch');
-  if (map.length !== width * height) throw new RangeError(`map must have ${width}×${height} values, got ${map.length}`);
+  if (map.length !== width * height) {
+    throw new RangeError(`map must have ${width}×${height} values, got ${map.length}`);
+  }
   const cols = Math.ceil(width / patch);
   const rows = Math.ceil(height / patch);
   const score = new Float64Array(cols * rows);

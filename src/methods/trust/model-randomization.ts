@@ -219,7 +219,9 @@ export async function modelRandomization(
       ? `with the blocks down to ${after} randomized`
       : `with any one block from the classifier to ${after} randomized`;
   const message = modelSensitive
-    ? `model-sensitive: Spearman(|map|) with the original map is at most ${correlation.toFixed(3)} ${scope} (< ${threshold})`
-    : `NOT model-sensitive: the map keeps Spearman(|map|) ${correlation.toFixed(3)} ≥ ${threshold} ${scope}; it does not depend on what the model learned`;
+    ? `model-sensitive: Spearman(|map|) with the original map is at most ${correlation.toFixed(3)} ` +
+      `${scope} (< ${threshold})`
+    : `NOT model-sensitive: the map keeps Spearman(|map|) ${correlation.toFixed(3)} ≥ ${threshold} ${scope}; ` +
+      'it does not depend on what the model learned';
   return { classIndex, mode, original, steps, verdict: { modelSensitive, threshold, after, correlation, message } };
 }

@@ -79,7 +79,10 @@ export interface ClassVisualizationOptions extends RunControl {
   init?: PixelImage;
   /** report a preview image every this many iterations (default 25; 0 = never) */
   previewEvery?: number;
-  /** over this last fraction of the iterations the learning rate falls linearly toward 0 (default 0.3; 0 = constant, as CS231n) */
+  /**
+   * over this last fraction of the iterations the learning rate falls linearly toward 0
+   * (default 0.3; 0 = constant, as CS231n)
+   */
   decayFraction?: number;
   /**
    * Return the best image seen rather than the last: every `checkEvery` iterations (and after the

@@ -346,7 +346,9 @@ export async function deepDream(
         onProgress({
           step,
           total,
-          message: `octave ${k + 1}/${octaves} (${width}×${height}, ${n} window${n > 1 ? 's' : ''}), step ${t + 1}/${iterations}`,
+          message:
+            `octave ${k + 1}/${octaves} (${width}×${height}, ${n} window${n > 1 ? 's' : ''}), ` +
+            `step ${t + 1}/${iterations}`,
           preview: wantPreview ? previewOf(image) : undefined,
         });
       }

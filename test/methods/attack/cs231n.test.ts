@@ -38,7 +38,9 @@ async function topOf(pixels: Uint8ClampedArray) {
 }
 
 describe('CS231n fooling images', () => {
-  it('fool every photo (seeded random targets) within 100 iterations after 8-bit rounding; pre-ReLU vs post-ReLU head', async () => {
+  const foolEveryPhoto =
+    'fool every photo (seeded random targets) within 100 iterations after 8-bit rounding; pre-ReLU vs post-ReLU head';
+  it(foolEveryPhoto, async () => {
     const engine = await engineFor('wasm');
     const list = await cases();
     const baseline = tf.memory().numTensors;
@@ -63,10 +65,14 @@ describe('CS231n fooling images', () => {
         const m = r.metrics;
         const check = await topOf(r.pixels);
         console.log(
-          `${head.padEnd(13)} ${c.file.slice(0, 26).padEnd(26)} → ${String(c.target).padStart(3)} ${engine.labels[c.target].slice(0, 18).padEnd(18)} ` +
-            `${m.success ? 'fooled' : 'FAILED'} it ${String(m.iterations).padStart(3)} L∞ ${String(m.linf).padStart(2)} L2 ${m.l2.toFixed(0).padStart(4)} ` +
-            `changed ${(100 * m.changedValues).toFixed(0)}% p(target) ${m.targetProbBefore!.toExponential(1)} → ${m.targetProbAfter!.toFixed(3)} ` +
-            `p(source) ${m.sourceProbBefore.toFixed(3)} → ${m.sourceProbAfter.toFixed(3)} rounding retries ${m.roundingRetries} ${m.ms.toFixed(0)} ms`,
+          `${head.padEnd(13)} ${c.file.slice(0, 26).padEnd(26)} → ${String(c.target).padStart(3)} ` +
+            `${engine.labels[c.target].slice(0, 18).padEnd(18)} ` +
+            `${m.success ? 'fooled' : 'FAILED'} it ${String(m.iterations).padStart(3)} ` +
+            `L∞ ${String(m.linf).padStart(2)} L2 ${m.l2.toFixed(0).padStart(4)} ` +
+            `changed ${(100 * m.changedValues).toFixed(0)}% ` +
+            `p(target) ${m.targetProbBefore!.toExponential(1)} → ${m.targetProbAfter!.toFixed(3)} ` +
+            `p(source) ${m.sourceProbBefore.toFixed(3)} → ${m.sourceProbAfter.toFixed(3)} ` +
+            `rounding retries ${m.roundingRetries} ${m.ms.toFixed(0)} ms`,
         );
         // The result is self-consistent and its claims hold for the bytes, re-classified independently.
         expect(r.success).toBe(m.success);
@@ -93,7 +99,8 @@ describe('CS231n fooling images', () => {
         s.retries += m.roundingRetries;
       }
       console.log(
-        `${head}: fooled ${s.ok}/12, median iterations ${median(s.its)}, median L∞ ${median(s.linf)}/255, median L2 ${median(s.l2).toFixed(0)}, ` +
+        `${head}: fooled ${s.ok}/12, median iterations ${median(s.its)}, median L∞ ${median(s.linf)}/255, ` +
+          `median L2 ${median(s.l2).toFixed(0)}, ` +
           `median time ${median(s.ms).toFixed(0)} ms, rounding retries ${s.retries}`,
       );
     }
@@ -102,7 +109,9 @@ describe('CS231n fooling images', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   }, 600_000);
 
-  it('post-ReLU head: a dead class (whole map negative) has zero gradient and never moves; the pre-ReLU head fools it', async () => {
+  const deadClass =
+    'post-ReLU head: a dead class (whole map negative) has zero gradient and never moves; the pre-ReLU head fools it';
+  it(deadClass, async () => {
     const engine = await engineFor('wasm');
     const gray = new Uint8ClampedArray(224 * 224 * 3).fill(128);
     const x = tf.tensor4d(normalize(gray), [1, 224, 224, 3]);
@@ -118,7 +127,8 @@ describe('CS231n fooling images', () => {
       expect(post.metrics.linf).toBe(0); // zero gradient: the image never changed
       const pre = await cs231nAttack(engine.model, pixelImage(gray), target, { head: 'preReluLogits' });
       console.log(
-        `  dead class ${target} ${engine.labels[target]}: post-ReLU head L∞ 0 after 5 steps; pre-ReLU head fooled=${pre.success} in ${pre.metrics.iterations} iterations, L∞ ${pre.metrics.linf}`,
+        `  dead class ${target} ${engine.labels[target]}: post-ReLU head L∞ 0 after 5 steps; ` +
+          `pre-ReLU head fooled=${pre.success} in ${pre.metrics.iterations} iterations, L∞ ${pre.metrics.linf}`,
       );
       expect(pre.success).toBe(true);
       expect((await topOf(pre.pixels)).top).toBe(target);

@@ -29,9 +29,12 @@ async function run(options: PgdOptions, targeted: boolean, what: string) {
   }
   const ok = results.filter((r) => r.success);
   console.log(
-    `PGD ${what} ${JSON.stringify(options)}: ${ok.length}/12 fooled; median iterations ${median(ok.map((r) => r.metrics.iterations))}, ` +
-      `median L∞ ${median(ok.map((r) => r.metrics.linf))}/255, median L2 ${median(ok.map((r) => r.metrics.l2)).toFixed(0)}, ` +
-      `median time ${median(results.map((r) => r.metrics.ms)).toFixed(0)} ms, rounding retries ${results.reduce((a, r) => a + r.metrics.roundingRetries, 0)}`,
+    `PGD ${what} ${JSON.stringify(options)}: ${ok.length}/12 fooled; ` +
+      `median iterations ${median(ok.map((r) => r.metrics.iterations))}, ` +
+      `median L∞ ${median(ok.map((r) => r.metrics.linf))}/255, ` +
+      `median L2 ${median(ok.map((r) => r.metrics.l2)).toFixed(0)}, ` +
+      `median time ${median(results.map((r) => r.metrics.ms)).toFixed(0)} ms, ` +
+      `rounding retries ${results.reduce((a, r) => a + r.metrics.roundingRetries, 0)}`,
   );
   return ok.length;
 }
@@ -40,12 +43,14 @@ describe('PGD', () => {
   it('targeted at ε = 2/255 reaches seeded random targets on nearly every photo; L∞ ≤ ε', async () => {
     await engineFor('wasm');
     const baseline = tf.memory().numTensors;
-    expect(await run({ epsilon: 2, stepSize: 0.5, iterations: 40 }, true, 'targeted')).toBeGreaterThanOrEqual(11); // measured 12/12
+    // measured 12/12
+    expect(await run({ epsilon: 2, stepSize: 0.5, iterations: 40 }, true, 'targeted')).toBeGreaterThanOrEqual(11);
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
   it('untargeted at ε = 1/255 flips nearly every photo; L∞ ≤ ε', async () => {
-    expect(await run({ epsilon: 1, stepSize: 0.25, iterations: 20 }, false, 'untargeted')).toBeGreaterThanOrEqual(10); // measured 12/12
+    // measured 12/12
+    expect(await run({ epsilon: 1, stepSize: 0.25, iterations: 20 }, false, 'untargeted')).toBeGreaterThanOrEqual(10);
   });
 
   it('random start is seeded; the iterate stays in the ε-ball and in [0,255]', async () => {

@@ -16,7 +16,9 @@ import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
 describe('8-bit guarantee', () => {
-  it('a float image at the boundary fools, its rounding does not; the attack goes on and the returned bytes fool', async () => {
+  const boundaryRounding =
+    'a float image at the boundary fools, its rounding does not; the attack goes on and the returned bytes fool';
+  it(boundaryRounding, async () => {
     const engine = await engineFor('wasm');
     const model = engine.model;
     const baseline = tf.memory().numTensors;
@@ -62,7 +64,9 @@ describe('8-bit guarantee', () => {
       const roundedTop = argmax(await engine.classifier.probabilities(normalize(rounded)));
       const zs = [...z].sort((a, b) => b - a);
       console.log(
-        `${p.file}: target ${target} ${engine.labels[target]}; float image at the boundary: logit margin ${(zs[0] - zs[1]).toExponential(2)}, top-1 ${argmax(z)}; rounded to 8 bits: top-1 ${roundedTop}`,
+        `${p.file}: target ${target} ${engine.labels[target]}; ` +
+          `float image at the boundary: logit margin ${(zs[0] - zs[1]).toExponential(2)}, top-1 ${argmax(z)}; ` +
+          `rounded to 8 bits: top-1 ${roundedTop}`,
       );
       if (roundedTop === target) continue; // rounding happened to keep it: try the next photo
       expect(roundedTop).not.toBe(target);
@@ -75,7 +79,9 @@ describe('8-bit guarantee', () => {
       });
       const check = await engine.classifier.probabilities(normalize(r.pixels));
       console.log(
-        `  → attack went on: rounding retries ${r.metrics.roundingRetries}, ${r.metrics.iterations} more iteration(s), fooled ${r.success}, top-1 of the returned bytes ${argmax(check)} (p ${check[target].toFixed(3)})`,
+        `  → attack went on: rounding retries ${r.metrics.roundingRetries}, ` +
+          `${r.metrics.iterations} more iteration(s), fooled ${r.success}, ` +
+          `top-1 of the returned bytes ${argmax(check)} (p ${check[target].toFixed(3)})`,
       );
       expect(r.metrics.roundingRetries).toBe(1);
       expect(r.metrics.iterations).toBeGreaterThan(0);

@@ -63,7 +63,8 @@ describe('Grad-CAM', () => {
       scale = Math.max(scale, Math.abs(expected));
     }
     console.log(
-      `${p.file}: ${positive}/169 positive cells; channel weights max error / max = ${(worst / scale).toExponential(2)}`,
+      `${p.file}: ${positive}/169 positive cells; ` +
+        `channel weights max error / max = ${(worst / scale).toExponential(2)}`,
     );
     expect(worst / scale).toBeLessThan(1e-5);
   });

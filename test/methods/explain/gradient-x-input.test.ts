@@ -35,7 +35,8 @@ describe('gradient × input', () => {
         scale = Math.max(scale, Math.abs(expected[i]));
       }
       console.log(
-        `${p.file}: max |map − x̂·∂s/∂x̂| / max = ${(worst / scale).toExponential(2)}; map sum ${map.stats.sum.toFixed(3)} vs score ${map.scoreValue.toFixed(3)}`,
+        `${p.file}: max |map − x̂·∂s/∂x̂| / max = ${(worst / scale).toExponential(2)}; ` +
+          `map sum ${map.stats.sum.toFixed(3)} vs score ${map.scoreValue.toFixed(3)}`,
       );
       expect(worst / scale).toBeLessThan(1e-4);
       expect(map.reduction).toBe('sum');

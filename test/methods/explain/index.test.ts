@@ -41,7 +41,9 @@ describe('explain()', () => {
     );
   });
 
-  it('gives a finite, non-constant map for every method on all 12 photos (SmoothGrad and IG with few samples)', async () => {
+  const everyMethodEveryPhoto =
+    'gives a finite, non-constant map for every method on all 12 photos (SmoothGrad and IG with few samples)';
+  it(everyMethodEveryPhoto, async () => {
     const engine = await engineFor('wasm');
     const bad: string[] = [];
     for (const p of photos()) {

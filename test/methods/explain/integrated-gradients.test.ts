@@ -50,10 +50,13 @@ function quadraticModel(a: Float32Array): Model & { dispose(): void } {
 const xhat = (p: number, i: number) => (p / 255 - IMAGENET_MEAN[i % 3]) / IMAGENET_STD[i % 3];
 
 describe('Integrated Gradients', () => {
-  it("is exact on a quadratic model: IG_i = a_i (x̂_i² − x̂'_i²), both rules, any steps and batch size", async () => {
+  const exactOnQuadratic =
+    "is exact on a quadratic model: IG_i = a_i (x̂_i² − x̂'_i²), both rules, any steps and batch size";
+  it(exactOnQuadratic, async () => {
     await engineFor('wasm');
     const random = rng(9);
-    const a = Float32Array.from({ length: 224 * 224 * 3 }, () => random() * 1e-3); // one sign: f is a well-conditioned float32 sum
+    // one sign: f is a well-conditioned float32 sum
+    const a = Float32Array.from({ length: 224 * 224 * 3 }, () => random() * 1e-3);
     const model = quadraticModel(a);
     const image = imageOf(photos()[2].path);
     const before = tf.memory().numTensors;
@@ -82,7 +85,9 @@ describe('Integrated Gradients', () => {
       }
       const c = r.completeness;
       console.log(
-        `quadratic model, ${rule} ${steps} steps, ${baseline}: max attribution error / max ${(worst / scale).toExponential(2)}, completeness ${c.relativeError.toExponential(2)}`,
+        `quadratic model, ${rule} ${steps} steps, ${baseline}: ` +
+          `max attribution error / max ${(worst / scale).toExponential(2)}, ` +
+          `completeness ${c.relativeError.toExponential(2)}`,
       );
       expect(worst / scale).toBeLessThan(1e-4);
       expect(c.relativeError).toBeLessThan(1e-4);
@@ -100,7 +105,9 @@ describe('Integrated Gradients', () => {
     expect(() => riemann(4, 'simpson' as never)).toThrow(/unknown rule/);
   });
 
-  it('on SqueezeNet: completeness within 5 % at 128 steps, and better than at 8 (black and blurred baselines)', async () => {
+  const completenessOnSqueezeNet =
+    'on SqueezeNet: completeness within 5 % at 128 steps, and better than at 8 (black and blurred baselines)';
+  it(completenessOnSqueezeNet, async () => {
     const engine = await engineFor('wasm');
     const cases = [
       [photos()[1], 'black'],
@@ -118,7 +125,10 @@ describe('Integrated Gradients', () => {
         const c = r.completeness;
         errors[steps] = c.relativeError;
         console.log(
-          `${p.file} ${baseline} ${steps} steps: f(x) ${c.scoreAtInput.toFixed(3)} f(x') ${c.scoreAtBaseline.toFixed(3)} Σ attributions ${c.attributionSum.toFixed(3)} → error ${c.absoluteError.toFixed(4)} (${(100 * c.relativeError).toFixed(2)} %), ${ms.toFixed(0)} ms`,
+          `${p.file} ${baseline} ${steps} steps: ` +
+            `f(x) ${c.scoreAtInput.toFixed(3)} f(x') ${c.scoreAtBaseline.toFixed(3)} ` +
+            `Σ attributions ${c.attributionSum.toFixed(3)} → error ${c.absoluteError.toFixed(4)} ` +
+            `(${(100 * c.relativeError).toFixed(2)} %), ${ms.toFixed(0)} ms`,
         );
         expect(r.classIndex).toBe(p.label);
         expect(r.head).toBe('logits');

@@ -103,7 +103,10 @@ describe('SmoothGrad', () => {
     expect(() => smoothGrad(probe, { noiseLevel: -0.1 })).toThrow(RangeError);
   });
 
-  it('gives finite, non-constant maps smoother than the vanilla map (neighbour correlation) on photos; reports progress; leaks nothing', async () => {
+  const smootherOnPhotos =
+    'gives finite, non-constant maps smoother than the vanilla map (neighbour correlation) ' +
+    'on photos; reports progress; leaks nothing';
+  it(smootherOnPhotos, async () => {
     const engine = await engineFor('wasm');
     for (const p of [photos()[1], photos()[7]]) {
       const image = imageOf(p.path);
@@ -126,7 +129,8 @@ describe('SmoothGrad', () => {
       expect(smooth.stats.max).toBeGreaterThan(smooth.stats.min);
       const [r0, r1] = [neighbourCorrelation(plain.data), neighbourCorrelation(smooth.data)];
       console.log(
-        `${p.file}: neighbour correlation vanilla ${r0.toFixed(3)} → SmoothGrad(16) ${r1.toFixed(3)}; ${ms.toFixed(0)} ms for 16 samples`,
+        `${p.file}: neighbour correlation vanilla ${r0.toFixed(3)} → SmoothGrad(16) ${r1.toFixed(3)}; ` +
+          `${ms.toFixed(0)} ms for 16 samples`,
       );
       expect(r1).toBeGreaterThan(r0 + 0.04);
     }

@@ -22,7 +22,9 @@ function normalized64(pixels: Float32Array): Float64Array {
 }
 
 describe('vanilla gradient', () => {
-  it('equals central finite differences of the float64 forward at sampled pixels (per channel and the channel max)', async () => {
+  const matchesFiniteDifferences =
+    'equals central finite differences of the float64 forward at sampled pixels (per channel and the channel max)';
+  it(matchesFiniteDifferences, async () => {
     const engine = await engineFor('wasm');
     const weights = await loadWeightsNode(engine.data);
     const p = photos()[3];
@@ -54,14 +56,18 @@ describe('vanilla gradient', () => {
       const channelError = Math.max(...numeric.map((n, c) => Math.abs(n - analytic[c]))) / scale;
       const mapError = Math.abs(numericMax - map.data[pixel]) / numericMax;
       console.log(
-        `pixel (${Math.floor(pixel / 224)}, ${pixel % 224}): map ${map.data[pixel].toExponential(4)} finite-difference max ${numericMax.toExponential(4)}; per-channel error/max ${channelError.toExponential(2)}, map error ${mapError.toExponential(2)}`,
+        `pixel (${Math.floor(pixel / 224)}, ${pixel % 224}): map ${map.data[pixel].toExponential(4)} ` +
+          `finite-difference max ${numericMax.toExponential(4)}; ` +
+          `per-channel error/max ${channelError.toExponential(2)}, map error ${mapError.toExponential(2)}`,
       );
       expect(channelError).toBeLessThan(1e-3);
       expect(mapError).toBeLessThan(1e-3);
     }
   });
 
-  it('cross-entropy map matches finite differences at the strongest pixel; the L2 map is |2(1 − s)| × the raw one', async () => {
+  const crossEntropyAndL2 =
+    'cross-entropy map matches finite differences at the strongest pixel; the L2 map is |2(1 − s)| × the raw one';
+  it(crossEntropyAndL2, async () => {
     const engine = await engineFor('wasm');
     const weights = await loadWeightsNode(engine.data);
     const p = photos()[8];
@@ -92,7 +98,8 @@ describe('vanilla gradient', () => {
     });
     const numericMax = Math.max(...numeric.map(Math.abs));
     console.log(
-      `cross-entropy at its strongest pixel: map ${ce.data[pixel].toExponential(4)}, finite differences ${numericMax.toExponential(4)}; p = ${ce.probability.toFixed(3)}`,
+      `cross-entropy at its strongest pixel: map ${ce.data[pixel].toExponential(4)}, ` +
+        `finite differences ${numericMax.toExponential(4)}; p = ${ce.probability.toFixed(3)}`,
     );
     expect(Math.abs(numericMax - ce.data[pixel]) / numericMax).toBeLessThan(1e-3);
     expect(Math.exp(-ce.scoreValue)).toBeCloseTo(ce.probability, 4);

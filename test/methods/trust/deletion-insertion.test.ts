@@ -57,7 +57,9 @@ describe('deletion and insertion', () => {
     expect(trapezoidAuc([0, 0.25, 1], [1, 1, 1])).toBeCloseTo(1, 12);
   });
 
-  it('curves run from the image to the substrate (deletion) and back (insertion), by direct forward passes', async () => {
+  const curvesRun =
+    'curves run from the image to the substrate (deletion) and back (insertion), by direct forward passes';
+  it(curvesRun, async () => {
     const engine = await engineFor('wasm');
     const p = photos()[2];
     const image = imageOf(p.path);
@@ -107,7 +109,9 @@ describe('deletion and insertion', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('real maps beat a random-order map on most of the 12 photos (deletion falls faster, insertion rises faster)', async () => {
+  const beatRandomOrder =
+    'real maps beat a random-order map on most of the 12 photos (deletion falls faster, insertion rises faster)';
+  it(beatRandomOrder, async () => {
     const engine = await engineFor('wasm');
     const wins = { camDeletion: 0, camInsertion: 0, vanillaInsertion: 0 };
     const rows: string[] = [];
@@ -126,11 +130,15 @@ describe('deletion and insertion', () => {
       wins.camInsertion += Number(c.insertion!.auc > r.insertion!.auc);
       wins.vanillaInsertion += Number(v.insertion!.auc > r.insertion!.auc);
       rows.push(
-        `${p.file.padEnd(40)} deletion Grad-CAM ${c.deletion!.auc.toFixed(3)} random ${r.deletion!.auc.toFixed(3)} | insertion Grad-CAM ${c.insertion!.auc.toFixed(3)} vanilla ${v.insertion!.auc.toFixed(3)} random ${r.insertion!.auc.toFixed(3)}`,
+        `${p.file.padEnd(40)} ` +
+          `deletion Grad-CAM ${c.deletion!.auc.toFixed(3)} random ${r.deletion!.auc.toFixed(3)} | ` +
+          `insertion Grad-CAM ${c.insertion!.auc.toFixed(3)} vanilla ${v.insertion!.auc.toFixed(3)} ` +
+          `random ${r.insertion!.auc.toFixed(3)}`,
       );
     }
     console.log(
-      `${rows.join('\n')}\nwins over random order (of 12): ${JSON.stringify(wins)}; ${(performance.now() - t0).toFixed(0)} ms`,
+      `${rows.join('\n')}\nwins over random order (of 12): ${JSON.stringify(wins)}; ` +
+        `${(performance.now() - t0).toFixed(0)} ms`,
     );
     expect(wins.camDeletion).toBeGreaterThanOrEqual(9);
     expect(wins.camInsertion).toBeGreaterThanOrEqual(10);

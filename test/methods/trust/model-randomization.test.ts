@@ -58,7 +58,8 @@ describe('model randomization', () => {
     const c = randomizeWeights(weights, ['conv25'], 2);
     expect(a.conv0).toBe(weights.conv0);
     expect(a.conv24).toBe(weights.conv24);
-    expect(Array.from(a.conv25.kernel.subarray(0, 100))).toEqual(Array.from(b.conv25.kernel.subarray(0, 100))); // per-conv seeding: the cascade is consistent
+    // per-conv seeding: the cascade is consistent
+    expect(Array.from(a.conv25.kernel.subarray(0, 100))).toEqual(Array.from(b.conv25.kernel.subarray(0, 100)));
     expect(Array.from(c.conv25.kernel.subarray(0, 100))).not.toEqual(Array.from(b.conv25.kernel.subarray(0, 100)));
     for (const name of ['conv25', 'conv22']) {
       const [m0, s0] = meanStd(weights[name].kernel);
@@ -107,7 +108,8 @@ describe('model randomization', () => {
       expect(tf.memory().numTensors).toBe(before); // every randomized model disposed
       expect(events.length).toBe(11);
       console.log(
-        `${p.file} vanilla (${ms.toFixed(0)} ms): ${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}/${s.ssim.toFixed(2)}`).join(', ')}`,
+        `${p.file} vanilla (${ms.toFixed(0)} ms): ` +
+          `${r.steps.map((s) => `${s.block} ${s.spearmanAbs.toFixed(2)}/${s.ssim.toFixed(2)}`).join(', ')}`,
       );
       console.log(`  verdict: ${r.verdict.message}`);
       expect(r.classIndex).toBe(p.label);

@@ -29,8 +29,11 @@ describe('class visualization', () => {
       const name = engine.labels[c];
       const trace = r.history.filter((h) => h.step % 20 === 0).map((h) => `${h.step}:${h.probability.toFixed(2)}`);
       console.log(
-        `${name} (${c}): p = ${r.probability.toFixed(4)} (8-bit PNG pixels: ${r.probability8bit.toFixed(4)}) after ${r.iterations} iterations, score ${r.score.toFixed(1)}, ` +
-          `${r.msPerIteration.toFixed(0)} ms/iteration; top-5 ${r.top5.map((t) => `${engine.labels[t.index]} ${t.prob.toFixed(3)}`).join(', ')}; p during ascent ${trace.join(' ')}`,
+        `${name} (${c}): p = ${r.probability.toFixed(4)} (8-bit PNG pixels: ${r.probability8bit.toFixed(4)}) ` +
+          `after ${r.iterations} iterations, score ${r.score.toFixed(1)}, ` +
+          `${r.msPerIteration.toFixed(0)} ms/iteration; ` +
+          `top-5 ${r.top5.map((t) => `${engine.labels[t.index]} ${t.prob.toFixed(3)}`).join(', ')}; ` +
+          `p during ascent ${trace.join(' ')}`,
       );
       expect(r.top5[0].index).toBe(c);
       expect(r.probability8bit).toBeGreaterThan(0.9);
@@ -86,7 +89,9 @@ describe('class visualization', () => {
     await expect(visualizeClass(engine.model, 1000)).rejects.toThrow(/class index/);
   });
 
-  it("'auto' falls back on the pre-ReLU score where the class map is all negative; the ReLU'd score is stuck there", async () => {
+  const autoFallsBack =
+    "'auto' falls back on the pre-ReLU score where the class map is all negative; the ReLU'd score is stuck there";
+  it(autoFallsBack, async () => {
     const engine = await engineFor('wasm');
     // on a uniform grey image, 35 class maps are entirely negative, greenhouse (580) among them; it
     // stays negative as the L2 term pulls the grey toward the ImageNet mean (23 dead maps there)
@@ -96,7 +101,8 @@ describe('class visualization', () => {
     expect(stuck.history.every((h) => h.score === 0)).toBe(true);
     const auto = await visualizeClass(engine.model, 580, { ...options, head: 'auto' });
     console.log(
-      `greenhouse from grey, 8 iterations: ReLU'd head p ${stuck.probability.toExponential(2)} (score 0 throughout); auto p ${auto.probability.toFixed(3)}, score ${auto.history[0].score.toFixed(2)} → ${auto.score.toFixed(2)}`,
+      `greenhouse from grey, 8 iterations: ReLU'd head p ${stuck.probability.toExponential(2)} (score 0 throughout); ` +
+        `auto p ${auto.probability.toFixed(3)}, score ${auto.history[0].score.toFixed(2)} → ${auto.score.toFixed(2)}`,
     );
     expect(auto.history[0].score).toBeLessThan(0); // started on the pre-ReLU logit
     expect(auto.score).toBeGreaterThan(0); // then the reference logit came alive
@@ -113,7 +119,8 @@ describe('class visualization', () => {
     const init = { width: 224 as const, height: 224 as const, data: Float32Array.from(pixels) };
     const fromPhoto = await visualizeClass(engine.model, 366, { iterations: 20, init, blurEvery: 0 });
     console.log(
-      `from the golf-ball photo, 20 iterations: gorilla p ${fromPhoto.history[0].probability.toExponential(2)} → ${fromPhoto.probability.toFixed(3)}`,
+      `from the golf-ball photo, 20 iterations: ` +
+        `gorilla p ${fromPhoto.history[0].probability.toExponential(2)} → ${fromPhoto.probability.toFixed(3)}`,
     );
     expect(fromPhoto.history[0].probability).toBeLessThan(0.01);
     expect(fromPhoto.probability).toBeGreaterThan(0.5);

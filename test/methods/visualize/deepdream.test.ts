@@ -30,8 +30,12 @@ describe('DeepDream', () => {
     const r = await deepDream(engine.model, church, { layer: 'fire5', seed: 1, onProgress: (p) => events.push(p) });
     const ms = performance.now() - t0;
     console.log(
-      `fire5 on the church: objective (mean A²) ${r.objectiveBefore.toFixed(1)} → ${r.objectiveAfter.toFixed(1)} (×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}), ` +
-        `${r.steps} steps, ${r.msPerStep.toFixed(0)} ms/step, ${ms.toFixed(0)} ms in all; octaves ${r.octaves.map((o) => `${o.width}×${o.height}: ${o.objectiveStart.toFixed(0)}→${o.objectiveEnd.toFixed(0)}`).join(', ')}`,
+      `fire5 on the church: objective (mean A²) ${r.objectiveBefore.toFixed(1)} → ${r.objectiveAfter.toFixed(1)} ` +
+        `(×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}), ` +
+        `${r.steps} steps, ${r.msPerStep.toFixed(0)} ms/step, ${ms.toFixed(0)} ms in all; ` +
+        `octaves ${r.octaves
+          .map((o) => `${o.width}×${o.height}: ${o.objectiveStart.toFixed(0)}→${o.objectiveEnd.toFixed(0)}`)
+          .join(', ')}`,
     );
     expect(r.objectiveAfter / r.objectiveBefore).toBeGreaterThan(2);
     for (const o of r.octaves) expect(o.objectiveEnd).toBeGreaterThan(o.objectiveStart * 1.3);
@@ -54,7 +58,8 @@ describe('DeepDream', () => {
     const dog = photo224(207);
     const deep = await deepDream(engine.model, dog, { layer: 'fire8', iterations: 12, seed: 2 });
     console.log(
-      `fire8 on the golden retriever: objective ×${(deep.objectiveAfter / deep.objectiveBefore).toFixed(2)}, ${deep.msPerStep.toFixed(0)} ms/step`,
+      `fire8 on the golden retriever: objective ×${(deep.objectiveAfter / deep.objectiveBefore).toFixed(2)}, ` +
+        `${deep.msPerStep.toFixed(0)} ms/step`,
     );
     expect(deep.objectiveAfter / deep.objectiveBefore).toBeGreaterThan(3);
     writeFileSync(`${OUT}/deepdream-dog-fire8.png`, await encodePng(deep.image));
@@ -84,7 +89,9 @@ describe('DeepDream', () => {
     const expectH = Math.round((decoded.height * 320) / decoded.width);
     expect([r.image.width, r.image.height]).toEqual([320, expectH]);
     console.log(
-      `airliner ${decoded.width}×${decoded.height} → ${r.image.width}×${r.image.height}: octaves ${JSON.stringify(r.octaves.map((o) => [o.width, o.height, o.windows]))}, objective ×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}, ${r.msPerStep.toFixed(0)} ms/step`,
+      `airliner ${decoded.width}×${decoded.height} → ${r.image.width}×${r.image.height}: ` +
+        `octaves ${JSON.stringify(r.octaves.map((o) => [o.width, o.height, o.windows]))}, ` +
+        `objective ×${(r.objectiveAfter / r.objectiveBefore).toFixed(2)}, ${r.msPerStep.toFixed(0)} ms/step`,
     );
     const windows = windowOrigins(r.image.width).length * windowOrigins(r.image.height).length;
     expect(windows).toBeGreaterThan(1);

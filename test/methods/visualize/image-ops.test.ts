@@ -100,7 +100,8 @@ describe('pixel range', () => {
         [0, 0],
       ]) as tf.Tensor4D,
     );
-    expect(Array.from(px.data.subarray(0, 3)).map(Math.round)).toEqual([0, 116, 255]); // green 0 ⇒ the mean, 0.456·255
+    // green 0 ⇒ the mean, 0.456·255
+    expect(Array.from(px.data.subarray(0, 3)).map(Math.round)).toEqual([0, 116, 255]);
     expect(px.data[3]).toBeCloseTo((1 * 0.229 + 0.485) * 255, 3);
   });
 });
