@@ -169,6 +169,34 @@ describe('Node decode = Chromium decode (the extension path)', () => {
     expect([rotated.width, rotated.height]).toEqual([37, 61]);
   });
 
+  it('a photo too large to decode whole, rotated by EXIF, is bounded in its shown shape (not squashed)', async () => {
+    // 6000×4000 as stored, orientation 6: shown 4000×6000; over the 4096² bound, so decoded smaller.
+    const base64 = await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(6000, 4000);
+      const ctx = canvas.getContext('2d')!;
+      ctx.fillStyle = '#c33';
+      ctx.fillRect(0, 0, 3000, 4000);
+      ctx.fillStyle = '#36c';
+      ctx.fillRect(3000, 0, 3000, 4000);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer());
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    });
+    const rotated = jpegWithOrientation(new Uint8Array(Buffer.from(base64, 'base64')), 6);
+    const shape = await page.evaluate(async (b64) => {
+      const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const image = await window.__decode.decodeImageBlob(new Blob([raw]));
+      return [image.width, image.height, image.originalWidth, image.originalHeight];
+    }, rotated.toString('base64'));
+    const [width, height, originalWidth, originalHeight] = shape;
+    expect([originalWidth, originalHeight]).toEqual([4000, 6000]);
+    expect(width * height).toBeLessThanOrEqual(4096 * 4096);
+    expect(Math.abs(width / height - 4000 / 6000)).toBeLessThan(0.01);
+    const node = nodeDecode(rotated, 'rotated.jpg') as RgbaImage;
+    expect([node.width, node.height]).toEqual([4000, 6000]);
+  });
+
   it('PNG eXIf orientation: honoured before IDAT only, and without an "Exif\\0\\0" prefix', async () => {
     const base = fixture('png-interlaced.png');
     const cases = {
