@@ -277,7 +277,8 @@ describe('damaged weights in the extension package', () => {
   beforeAll(async () => {
     // An unpacked copy with one flipped byte in the float32 weights and truncated float16 ones.
     dir = await mkdtemp(join(tmpdir(), 'squeezelens-damaged-'));
-    await cp(await ensureBuilt(), dir, { recursive: true });
+    // The test build: the calls below go through its hook.
+    await cp(await ensureBuilt({ variant: 'test' }), dir, { recursive: true });
     const bin32 = join(dir, 'models', 'squeezenet1_1.float32.bin');
     const data = await readFile(bin32);
     data[data.length >> 1] ^= 0x40;

@@ -29,7 +29,7 @@ describe('explain()', () => {
         reference: 'black',
       });
       expect(map.method).toBe(expected[name]);
-      expect(map.classIndex).toBe(p.label);
+      expect(map.classIndex).toBe(p.top1);
       expect(map.data.length).toBe(224 * 224);
       expect(map.data.every(Number.isFinite)).toBe(true);
       expect(map.stats.max).toBeGreaterThan(map.stats.min);
