@@ -5,8 +5,11 @@
 import { classifyCommand } from './commands/classify.js';
 import { dreamCommand } from './commands/dream.js';
 import { foolCommand } from './commands/fool.js';
+import { invertCommand } from './commands/invert.js';
 import { saliencyCommand } from './commands/saliency.js';
 import { sanityCommand } from './commands/sanity.js';
+import { stylizeCommand } from './commands/stylize.js';
+import { textureCommand } from './commands/texture.js';
 import { visualizeCommand } from './commands/visualize.js';
 import { UsageError } from './shared.js';
 
@@ -20,6 +23,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   visualize: { run: visualizeCommand, summary: 'what the network thinks a class looks like' },
   dream: { run: dreamCommand, summary: 'DeepDream: amplify what a layer sees in an image' },
   sanity: { run: sanityCommand, summary: 'can a saliency map be trusted? (model randomization, deletion/insertion)' },
+  invert: { run: invertCommand, summary: "feature inversion: an image from one layer's activations" },
+  texture: { run: textureCommand, summary: "texture synthesis: an image with a picture's Gram matrices" },
+  stylize: { run: stylizeCommand, summary: 'style transfer: a picture in the style of another' },
 };
 
 const USAGE = `Usage: squeezelens <command> [options]

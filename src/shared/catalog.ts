@@ -143,3 +143,59 @@ export const DREAM_DEFAULTS = { layer: 'fire5', maxSide: 400 } as const;
  * samples / steps than the panel's own map (it compares rank structure, not detail).
  */
 export const SANITY_DEFAULTS = { after: 'fire8', samples: 16, steps: 32 } as const;
+
+// ---- images from features (synthesize) ---------------------------------------------------------
+
+/** Layers whose activations an image can be inverted from (CS231n: conv1, fire2 … fire9). */
+export const INVERT_LAYERS = ['conv1', 'fire2', 'fire3', 'fire4', 'fire5', 'fire6', 'fire7', 'fire8', 'fire9'] as const;
+export type InvertLayer = (typeof INVERT_LAYERS)[number];
+
+/**
+ * CS231n's optimizer for every synthesis (StyleTransfer notebook): Adam at lr 3.0 on the
+ * normalized image, a fresh Adam at lr 0.1 from iteration 180, 200 iterations, the image clamped to
+ * [−1.5, 1.5] (normalized units) before each of the first 190 forward passes. For other iteration
+ * counts the schedule scales: the rate drops after 90 % of them, the last 5 % run unclamped.
+ */
+export const SYNTHESIS_OPTIMIZER = {
+  iterations: 200,
+  learningRate: 3.0,
+  decayedLearningRate: 0.1,
+  decayFraction: 0.9,
+  clamp: 1.5,
+  unclampedFraction: 0.05,
+} as const;
+
+/** Feature inversion (Mahendran & Vedaldi 2015), CS231n's weights. */
+export const INVERT_DEFAULTS = { layer: 'fire2' as InvertLayer, contentWeight: 6e-2, tvWeight: 2e-2 } as const;
+
+/** The Gram layers of texture synthesis and style transfer (CS231n: features 1, 4, 6, 7). */
+export const STYLE_LAYERS = ['conv1', 'fire3', 'fire4', 'fire5'] as const;
+
+/** Texture synthesis (Gatys et al. 2015): Gram matching only, CS231n's style weights. */
+export const TEXTURE_DEFAULTS = { styleWeights: [20000, 500, 12, 1], tvWeight: 0 } as const;
+
+export const STYLE_PRESETS = ['composition-vii', 'scream', 'starry-night'] as const;
+export type StylePreset = (typeof STYLE_PRESETS)[number];
+
+/** Style transfer (Gatys et al. 2016), CS231n's three settings; content at fire2. */
+export const STYLIZE_PRESETS: Record<
+  StylePreset,
+  { title: string; contentWeight: number; styleWeights: readonly number[]; tvWeight: number }
+> = {
+  'composition-vii': {
+    title: 'Composition VII',
+    contentWeight: 5e-2,
+    styleWeights: [20000, 500, 12, 1],
+    tvWeight: 5e-2,
+  },
+  scream: { title: 'The Scream', contentWeight: 3e-2, styleWeights: [200000, 800, 12, 1], tvWeight: 2e-2 },
+  'starry-night': { title: 'Starry Night', contentWeight: 6e-2, styleWeights: [300000, 1000, 15, 3], tvWeight: 2e-2 },
+};
+
+/** Style transfer defaults: the first preset, content at fire2, style weights × strength. */
+export const STYLIZE_DEFAULTS = {
+  preset: 'composition-vii' as StylePreset,
+  contentLayer: 'fire2',
+  strength: 1,
+  strengthRange: { min: 0, max: 10 },
+} as const;
