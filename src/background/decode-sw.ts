@@ -38,6 +38,14 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB
 
 export type DecodedImage = RgbaImage & { originalWidth: number; originalHeight: number };
 
+/** The decoded size and the file's own, as results report them. */
+export const sizesOf = ({ width, height, originalWidth, originalHeight }: DecodedImage) => ({
+  width,
+  height,
+  originalWidth,
+  originalHeight,
+});
+
 /**
  * Whether an address answers with a redirect. Asked only after a download failed: fetch says just
  * "Failed to fetch" for a redirect loop, and a worker cannot follow redirects itself (a manual

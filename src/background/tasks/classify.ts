@@ -9,7 +9,7 @@ import { INPUT, preprocess } from '../../engine/preprocess.js';
 import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import type { CaptureSource } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
-import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS } from '../decode-sw.js';
+import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS, sizesOf } from '../decode-sw.js';
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
 import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
@@ -75,12 +75,7 @@ export const classify: TaskSpec<'classify'> = {
       result: {
         top,
         geometry,
-        image: {
-          width: image.width,
-          height: image.height,
-          originalWidth: image.originalWidth,
-          originalHeight: image.originalHeight,
-        },
+        image: sizesOf(image),
         backend: r.backend,
         backendText,
         inferenceMs: r.ms,

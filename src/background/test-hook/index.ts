@@ -14,7 +14,7 @@ import type { ScoreHead, ScoreKind } from '../../engine/scores.js';
 import type { AttackRequest } from '../../methods/attack/index.js';
 import type { SaliencyMethodName, SaliencyOptions } from '../../methods/explain/index.js';
 import { float32ToBase64 } from '../../shared/base64.js';
-import { decodeImageBlob, fetchImageBlob } from '../decode-sw.js';
+import { decodeImageBlob, fetchImageBlob, sizesOf } from '../decode-sw.js';
 import {
   type ClassifyResult,
   classifyTensor,
@@ -174,12 +174,7 @@ const hook: SqueezeLensHook = {
     return {
       top: result.top[0],
       geometry,
-      image: {
-        width: image.width,
-        height: image.height,
-        originalWidth: image.originalWidth,
-        originalHeight: image.originalHeight,
-      },
+      image: sizesOf(image),
       backend: result.backend,
       ms: performance.now() - t0,
     };
