@@ -7,7 +7,7 @@
 
 // ---- saliency ----------------------------------------------------------------------------------
 
-export const SALIENCY_METHOD_NAMES = ['vanilla', 'gradxinput', 'smoothgrad', 'ig', 'gradcam'] as const;
+export const SALIENCY_METHOD_NAMES = ['vanilla', 'gradxinput', 'smoothgrad', 'ig', 'gradcam', 'occlusion'] as const;
 export type SaliencyMethodName = (typeof SALIENCY_METHOD_NAMES)[number];
 
 export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
@@ -32,10 +32,41 @@ export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; descr
     title: 'Grad-CAM',
     description: "ReLU of a fire layer's channels weighted by their mean gradient, upsampled (Selvaraju et al. 2017)",
   },
+  occlusion: {
+    title: 'Occlusion',
+    description:
+      'drop in the class probability when a sliding grey patch hides each region (Zeiler & Fergus 2014); no gradients',
+  },
 };
 
 /** The methods the popup's picker offers, in its order. */
-export const PICKER_METHODS: readonly SaliencyMethodName[] = ['vanilla', 'gradxinput', 'gradcam', 'smoothgrad', 'ig'];
+export const PICKER_METHODS: readonly SaliencyMethodName[] = [
+  'vanilla',
+  'gradxinput',
+  'gradcam',
+  'smoothgrad',
+  'ig',
+  'occlusion',
+];
+
+export const OCCLUSION_BASELINES = ['grey', 'black', 'blur'] as const;
+export type OcclusionBaseline = (typeof OCCLUSION_BASELINES)[number];
+
+/**
+ * Occlusion (Zeiler & Fergus 2014): 16 px patches at stride 8 are 27 × 27 = 729 forward passes
+ * (each pixel under 4 patches); grey is the ImageNet mean colour, 0 after normalization. Copies per
+ * model.run: on WASM (Node, 2 busy cores) 729 patches took 21.7 s at batch 8, 22.1 s at 32, 24.8 s
+ * at 16 and 28.1 s at 64 — the forward pass costs ~21 ms an image at any batch (README, Benchmark:
+ * 22.7 ms at batch 1, 172 ms at 8), so batching buys nothing past 8, and 8 keeps cancel and
+ * progress at ~0.2 s. So 16/8 costs ≥ 15 s even on idle cores; 32/32 (49 passes) takes ~1–2 s.
+ */
+export const OCCLUSION_DEFAULTS = {
+  patch: 16,
+  stride: 8,
+  baseline: 'grey' as OcclusionBaseline,
+  blurSigma: 16,
+  batchSize: 8,
+} as const;
 
 /** The map a "Show saliency map" job computes first. */
 export const DEFAULT_SALIENCY_METHOD: SaliencyMethodName = 'vanilla';
@@ -140,9 +171,10 @@ export const DREAM_DEFAULTS = { layer: 'fire5', maxSide: 400 } as const;
 
 /**
  * The popup's model-randomization check: the classifier, fire9 and fire8 are re-drawn; fewer
- * samples / steps than the panel's own map (it compares rank structure, not detail).
+ * samples / steps / occlusion patches than the panel's own map (it compares rank structure, not detail;
+ * occlusion at 32/32 is 49 passes instead of 729).
  */
-export const SANITY_DEFAULTS = { after: 'fire8', samples: 16, steps: 32 } as const;
+export const SANITY_DEFAULTS = { after: 'fire8', samples: 16, steps: 32, patch: 32, stride: 32 } as const;
 
 // ---- images from features (synthesize) ---------------------------------------------------------
 

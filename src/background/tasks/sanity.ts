@@ -24,9 +24,10 @@ export const sanity: TaskSpec<'sanity'> = {
     const { rgb } = await pngPixels(data.view);
     const engine = await ctx.engine();
     const t0 = performance.now();
-    const { samples, steps, after } = SANITY_DEFAULTS;
+    const { samples, steps, after, patch, stride } = SANITY_DEFAULTS;
+    const options = { samples, steps, patch, stride };
     const mapFn: MapFn = async (model, image, cls, c) =>
-      (await explain(model, image, info.method, { classIndex: cls, samples, steps }, c)).data;
+      (await explain(model, image, info.method, { classIndex: cls, ...options }, c)).data;
     const blocks = CASCADE.findIndex((c) => c.block === after) + 1;
     const r = await modelRandomization(
       engine.model,

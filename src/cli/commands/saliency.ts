@@ -8,6 +8,9 @@ import { type ColormapName, isColormapName } from '../../render/colormap.js';
 import { heatmap, maskImage, overlayOnSource } from '../../render/overlay.js';
 import {
   DEFAULT_MASK_KEEP,
+  OCCLUSION_BASELINES,
+  OCCLUSION_DEFAULTS,
+  type OcclusionBaseline,
   SALIENCY_METHOD_NAMES,
   SALIENCY_METHODS,
   type SaliencyMethodName,
@@ -43,7 +46,12 @@ ${scoreKinds.map((k) => `                           ${k}: ${SCORE_DESCRIPTIONS[k
   --base NAME            smoothgrad: the method it averages (default vanilla)
   --samples N --noise F  smoothgrad: noisy samples (default 50) and noise σ as a fraction of the range (0.15)
   --steps N              ig: integration steps (default 50)
-  --baseline black|blur  ig: the reference image (default black)
+  --baseline KIND        ig: black | blur, the reference image (default black);
+                         occlusion: ${OCCLUSION_BASELINES.join(' | ')}, what hides the patch \
+(default ${OCCLUSION_DEFAULTS.baseline})
+  --patch N              occlusion: side of the square patch in pixels (default ${OCCLUSION_DEFAULTS.patch})
+  --stride N             occlusion: step between patches in pixels (default ${OCCLUSION_DEFAULTS.stride}); 16/8 is
+                           729 forward passes, ~15–20 s on WASM; --patch 32 --stride 32 is 49, ~1–2 s
   --seed N               noise seed (default 0)
   --out FILE             the 224×224 heat map (PNG)
   --overlay FILE         the heat map over the original image, on the region the network saw (PNG)
@@ -67,7 +75,9 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
       samples: { type: 'string' },
       noise: { type: 'string' },
       steps: { type: 'string' },
-      baseline: { type: 'string', default: 'black' },
+      baseline: { type: 'string' },
+      patch: { type: 'string' },
+      stride: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
       overlay: { type: 'string' },
@@ -90,8 +100,12 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
     fail(`--layer must be one of ${CAM_LAYERS.join(', ')}, got '${values.layer}'`);
   if (!['vanilla', 'gradxinput', 'ig', 'gradcam'].includes(values.base))
     fail(`--base must be vanilla, gradxinput, ig or gradcam, got '${values.base}'`);
-  if (values.baseline !== 'black' && values.baseline !== 'blur')
-    fail(`--baseline must be black or blur, got '${values.baseline}'`);
+  const occluding = method === 'occlusion';
+  const baseline = values.baseline ?? (occluding ? OCCLUSION_DEFAULTS.baseline : 'black');
+  if (occluding && !OCCLUSION_BASELINES.includes(baseline as OcclusionBaseline))
+    fail(`--baseline must be one of ${OCCLUSION_BASELINES.join(', ')} for occlusion, got '${baseline}'`);
+  if (!occluding && baseline !== 'black' && baseline !== 'blur')
+    fail(`--baseline must be black or blur, got '${baseline}'`);
   if (!isColormapName(values.colormap))
     fail(`--colormap must be inferno, viridis, magma or gray, got '${values.colormap}'`);
   const keep = numberOption('keep', values.keep, DEFAULT_MASK_KEEP, { min: 0.001, max: 1 });
@@ -102,7 +116,10 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
     samples: numberOption('samples', values.samples, 50, { min: 1, max: 1000, integer: true }),
     noiseLevel: numberOption('noise', values.noise, 0.15, { min: 0, max: 1 }),
     steps: numberOption('steps', values.steps, 50, { min: 1, max: 2000, integer: true }),
-    baseline: values.baseline,
+    baseline: occluding ? undefined : (baseline as 'black' | 'blur'),
+    occlusionBaseline: occluding ? (baseline as OcclusionBaseline) : undefined,
+    patch: numberOption('patch', values.patch, OCCLUSION_DEFAULTS.patch, { min: 1, max: 224, integer: true }),
+    stride: numberOption('stride', values.stride, OCCLUSION_DEFAULTS.stride, { min: 1, max: 224, integer: true }),
     seed: numberOption('seed', values.seed, 0, { min: 0, integer: true }),
   };
   const mode = parseMode(values.preprocess);
@@ -131,6 +148,7 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
         completeness?: { relativeError: number; attributionSum: number; scoreAtInput: number; scoreAtBaseline: number };
       }
     ).completeness;
+    const occluded = map as SaliencyMap & { patch?: number; stride?: number; baseline?: string; patches?: number };
     const summary = {
       file: image.file,
       method: map.method,
@@ -140,6 +158,16 @@ export async function saliencyCommand(argv: string[]): Promise<number> {
       scoreValue: round(map.scoreValue),
       probability: round(map.probability),
       stats: Object.fromEntries(Object.entries(map.stats).map(([k, v]) => [k, round(v as number, 8)])),
+      ...(occluding
+        ? {
+            occlusion: {
+              patch: occluded.patch,
+              stride: occluded.stride,
+              baseline: occluded.baseline,
+              patches: occluded.patches,
+            },
+          }
+        : {}),
       ...(completeness ? { completeness: { ...completeness, relativeError: round(completeness.relativeError) } } : {}),
       backend: engine.backend.backend,
       ms: round(ms, 1),

@@ -1,6 +1,6 @@
 /**
  * One entry point for the CLI and the popup: `explain(model, image, 'vanilla' | 'gradxinput' |
- * 'smoothgrad' | 'ig' | 'gradcam', options, control)`, plus help texts.
+ * 'smoothgrad' | 'ig' | 'gradcam' | 'occlusion', options, control)`, plus help texts.
  */
 import { SALIENCY_METHOD_NAMES, SALIENCY_METHODS, type SaliencyMethodName } from '../../shared/catalog.js';
 import type { Model, PixelImage, RunControl } from '../common.js';
@@ -11,12 +11,16 @@ import {
   integratedGradients,
   integratedGradientsMethod,
 } from './integrated-gradients.js';
+import { type OcclusionBaseline, occlusion } from './occlusion.js';
 import type { AttributionMethod, ExplainOptions, SaliencyMap } from './saliency.js';
 import { type SmoothGradOptions, smoothGradMap } from './smoothgrad.js';
 import { vanilla, vanillaGradient } from './vanilla.js';
 
-/** What SmoothGrad can wrap. */
-export type SmoothableMethodName = Exclude<SaliencyMethodName, 'smoothgrad'>;
+/**
+ * What SmoothGrad can wrap: the per-channel attribution methods. Not occlusion: it has no
+ * gradient to average, and SmoothGrad over it would cost samples × 729 forward passes.
+ */
+export type SmoothableMethodName = Exclude<SaliencyMethodName, 'smoothgrad' | 'occlusion'>;
 
 export interface SaliencyOptions extends ExplainOptions, SmoothGradOptions, IntegratedGradientsOptions {
   /** gradxinput: reference of the input (default 'mean') */
@@ -25,10 +29,20 @@ export interface SaliencyOptions extends ExplainOptions, SmoothGradOptions, Inte
   layer?: CamLayer;
   /** smoothgrad: the method it wraps (default 'vanilla') */
   base?: SmoothableMethodName;
+  /** occlusion: patch side in pixels (default 16) */
+  patch?: number;
+  /** occlusion: step between patches in pixels (default 8) */
+  stride?: number;
+  /** occlusion: what hides the patch (default 'grey'); `baseline` above is IG's */
+  occlusionBaseline?: OcclusionBaseline;
+  /** occlusion: occluded copies per engine call (default 8) */
+  occlusionBatch?: number;
 }
 
 /** The per-channel attribution method behind a name (for wrapping). */
 export function attributionMethod(name: SmoothableMethodName, options: SaliencyOptions = {}): AttributionMethod {
+  if ((name as string) === 'occlusion')
+    throw new RangeError('SmoothGrad cannot wrap occlusion: it has no per-pixel gradient to average');
   switch (name) {
     case 'vanilla':
       return vanillaGradient;
@@ -63,6 +77,22 @@ export async function explain(
       return integratedGradients(model, image, options, control);
     case 'gradcam':
       return gradCam(model, image, options, control);
+    case 'occlusion':
+      return occlusion(
+        model,
+        image,
+        {
+          classIndex: options.classIndex,
+          score: options.score,
+          head: options.head,
+          patch: options.patch,
+          stride: options.stride,
+          baseline: options.occlusionBaseline,
+          blurSigma: options.blurSigma,
+          occlusionBatch: options.occlusionBatch,
+        },
+        control,
+      );
     default:
       throw new RangeError(`unknown method ${String(method)} (use ${SALIENCY_METHOD_NAMES.join(', ')})`);
   }
@@ -92,6 +122,14 @@ export {
   integratedGradients,
   integratedGradientsMethod,
 } from './integrated-gradients.js';
+export {
+  OCCLUSION_BASELINE_DESCRIPTIONS,
+  type OcclusionOptions,
+  type OcclusionResult,
+  occlusion,
+  occlusionFill,
+  patchPositions,
+} from './occlusion.js';
 export * from './postprocess.js';
 export * from './saliency.js';
 export { SMOOTHGRAD_DEFAULTS, type SmoothGradOptions, smoothGrad, smoothGradMap } from './smoothgrad.js';

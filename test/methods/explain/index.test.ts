@@ -19,6 +19,7 @@ describe('explain()', () => {
       smoothgrad: 'smoothgrad(gradcam)',
       ig: 'ig',
       gradcam: 'gradcam',
+      occlusion: 'occlusion',
     };
     for (const name of Object.keys(SALIENCY_METHODS) as SaliencyMethodName[]) {
       const map = await explain(engine.model, image, name, {
@@ -27,6 +28,8 @@ describe('explain()', () => {
         base: 'gradcam',
         layer: 'fire7',
         reference: 'black',
+        patch: 56,
+        stride: 56,
       });
       expect(map.method).toBe(expected[name]);
       expect(map.classIndex).toBe(p.top1);
@@ -49,7 +52,8 @@ describe('explain()', () => {
     for (const p of photos()) {
       const image = pixelImage(photoInput(p.path).pixels);
       for (const name of Object.keys(SALIENCY_METHODS) as SaliencyMethodName[]) {
-        const map = await explain(engine.model, image, name, { samples: 4, steps: 6 });
+        // (Occlusion on a coarse grid: 49 passes, not the default's 729.)
+        const map = await explain(engine.model, image, name, { samples: 4, steps: 6, patch: 32, stride: 32 });
         if (!map.data.every(Number.isFinite) || !(map.stats.max > map.stats.min)) bad.push(`${p.file}: ${name}`);
       }
     }
