@@ -1,26 +1,10 @@
-/** The command line, run as a user would: `squeezelens classify …` in a child process. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/engine/model-data-node.js';
+import { cli } from '../helpers/cli.js';
 import { photos } from '../helpers/data.js';
-
-const run = promisify(execFile);
-const BIN = join(projectRoot(), 'bin', 'squeezelens.mjs');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: projectRoot() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('squeezelens classify', () => {
   it('prints one JSON line per file, and a per-file error without stopping the others', async () => {

@@ -1,26 +1,10 @@
-/** `squeezelens invert | texture | stylize` in a child process, with few iterations, on test photos. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/engine/model-data-node.js';
+import { cli } from '../helpers/cli.js';
 import { photos } from '../helpers/data.js';
-
-const run = promisify(execFile);
-const BIN = join(projectRoot(), 'bin', 'squeezelens.mjs');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: projectRoot() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** The command's JSON line and its PNG (224×224, not one flat colour). */
 async function runJson(args: string[]) {
