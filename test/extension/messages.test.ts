@@ -13,6 +13,7 @@ import {
   parseWorkerRequest,
 } from '../../src/shared/messages.js';
 import { DEFAULT_SETTINGS, parseSettings } from '../../src/shared/settings.js';
+import { jpegWithOrientation } from '../fixtures/decode/variants.js';
 import { PHOTOS } from '../helpers/data.js';
 import { upscaledPng } from '../helpers/huge-png.js';
 
@@ -246,9 +247,16 @@ describe('shapes', () => {
 describe('image size from the header', () => {
   it('reads JPEG and PNG sizes without decoding', () => {
     const jpeg = new Uint8Array(readFileSync(join(PHOTOS, 'eli_323_n02279972_monarch.JPEG')));
-    expect(imageSize(jpeg)).toEqual({ width: 500, height: 351, format: 'jpeg' });
+    expect(imageSize(jpeg)).toEqual({ width: 500, height: 351, format: 'jpeg', orientation: 1 });
+    // EXIF orientation 6 (rotated): the size as shown, width and height swapped.
+    expect(imageSize(jpegWithOrientation(jpeg, 6))).toEqual({
+      width: 351,
+      height: 500,
+      format: 'jpeg',
+      orientation: 6,
+    });
     const png = upscaledPng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) }, 8000, 6000);
-    expect(imageSize(new Uint8Array(png))).toEqual({ width: 8000, height: 6000, format: 'png' });
+    expect(imageSize(new Uint8Array(png))).toEqual({ width: 8000, height: 6000, format: 'png', orientation: 1 });
     expect(imageSize(new TextEncoder().encode('<!doctype html>'))).toBeNull();
     expect(imageSize(new Uint8Array([0xff, 0xd8, 0xff]))).toBeNull();
   });
