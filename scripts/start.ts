@@ -94,7 +94,7 @@ if (!headless) {
   await page.screenshot({ path: join(out, 'demo-page.png'), fullPage: true });
   console.log(
     `${results.filter((r) => r.correct).length}/${results.length} top-1 correct ` +
-      '(the golden retriever is borderline in Chromium, see README).',
+      '(the golden retriever is borderline: muzzle 21.8 % vs 21.5 %, as in the reference network; see README).',
   );
 
   // One saliency map, shown in the popup and over the photo on the page.
