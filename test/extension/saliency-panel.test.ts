@@ -193,19 +193,31 @@ describe('saliency panel', () => {
     const gxi = await canvasStats(popup, id);
     expect(gxi.colours).toBeGreaterThan(1000);
 
-    // SmoothGrad takes seconds: cancel it; the previous map stays. (In front: in a background tab the
-    // screenshot waits 1–2 s for a frame, and SmoothGrad could end before the click.)
+    // SmoothGrad takes seconds: cancel it at once; the previous map stays. (Nothing slow between
+    // "running" and the click: a screenshot there took long enough on CI for SmoothGrad to end first.)
     await popup.bringToFront();
     await popup.selectOption('[data-testid="saliency-method-picker"]', 'smoothgrad');
     await popup.waitForSelector('[data-testid="saliency-running"]', { timeout: 10_000 });
-    await screenshot(popup, 'saliency-running');
     // (A direct click: the panel is re-rendered on every progress update, several times a second,
     // so Playwright's wait for a stable element can outlast the run.)
     await popup.$eval('[data-testid="saliency-cancel"]', (b) => (b as HTMLButtonElement).click());
     await popup.waitForSelector('[data-testid="saliency-running"]', { state: 'detached', timeout: 20_000 });
-    await page.bringToFront();
     expect(await popup.textContent('[data-testid="saliency-method"]')).toBe('Gradient × input');
     expect(await popup.locator('[data-testid="saliency-run-error"]').count()).toBe(0);
+
+    // Run it again and let it finish: the progress screenshot, then the SmoothGrad map.
+    await popup.selectOption('[data-testid="saliency-method-picker"]', 'smoothgrad');
+    await popup.waitForSelector('[data-testid="saliency-running"]', { timeout: 10_000 });
+    await screenshot(popup, 'saliency-running');
+    await popup.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="saliency-method"]')?.textContent === 'SmoothGrad' &&
+        document.querySelector('[data-testid="saliency-canvas"]')?.getAttribute('data-ready') === 'true',
+      null,
+      { timeout: 60_000, polling: 50 },
+    );
+    expect(await popup.locator('[data-testid="saliency-run-error"]').count()).toBe(0);
+    await page.bringToFront();
   });
 
   it('cancelling a saliency job still works', async () => {
