@@ -35,6 +35,9 @@ export function createMenus(): void {
       [MENU_IDS.classify, 'What is this?'],
       [MENU_IDS.saliency, 'Show saliency map'],
       [MENU_IDS.fool, 'Make a fooling image…'],
+      [MENU_IDS.invert, 'Reconstruct from features…'],
+      [MENU_IDS.style, 'Use as style image'],
+      [MENU_IDS.stylize, 'Stylize with the style image'],
     ];
     for (const [id, title] of items) {
       chrome.contextMenus.create({ id, title, contexts: MENU_CONTEXTS, documentUrlPatterns: PAGE_PATTERNS }, () => {
@@ -156,6 +159,8 @@ const HANDLERS: Handlers = {
   'squeezelens/fool': ({ type: _, jobId, ...request }) => startTask(jobId, 'fool', request),
   'squeezelens/dream': (r) => startTask(r.jobId, 'dream', {}),
   'squeezelens/visualize': ({ classIndex, iterations }) => startVisualization({ classIndex, iterations }),
+  'squeezelens/invert': (r) => startTask(r.jobId, 'invert', { layer: r.layer }),
+  'squeezelens/stylize': (r) => startTask(r.jobId, 'stylize', { preset: r.preset, strength: r.strength }),
 };
 
 function handle<T extends WorkerRequest['type']>(

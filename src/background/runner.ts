@@ -6,7 +6,7 @@
  *   its progress goes to `job.runs[kind]`; a cancelled run leaves the job as it was, a failed one
  *   leaves its error there.
  */
-import { DEFAULT_SALIENCY_METHOD } from '../shared/catalog.js';
+import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
 import {
   type ActiveState,
   type JobError,
@@ -144,20 +144,43 @@ async function jobStep<K extends TaskKind>(
     progress: (progress, fraction, patch) => void updateJob(id, { progress, fraction }, undefined, patch),
     preview: (key, png) => void updateJob(id, {}, { [key]: png }),
   };
-  const { ctx } = contextFor(spec, job, signal, settings, sink, () => !signal.aborted);
-  const outcome = await spec.run(ctx, request);
-  signal.throwIfAborted();
+  let ended = false;
+  const live = () => !ended && !signal.aborted;
+  const { ctx, previewKey, wasPreviewed } = contextFor(spec, job, signal, settings, sink, live);
+  // A live preview under the shared `preview:` key is for while it runs: removed once the result
+  // is written (or the task failed). A task with its own prefix (the class visualization)
+  // overwrites its preview with the result.
+  const dropPreview = async () => {
+    ended = true;
+    if (!spec.previewPrefix && wasPreviewed()) await removeKeys([previewKey]);
+  };
+  let outcome: TaskOutcome<K>;
+  try {
+    outcome = await spec.run(ctx, request);
+    signal.throwIfAborted();
+  } catch (error) {
+    await dropPreview();
+    throw error;
+  }
   const next: Partial<JobRecord> = { results: { ...job.results } };
   land(kind, next as JobRecord, outcome);
   Object.assign(next, last ? { state: 'done', progress: undefined, fraction: undefined } : {});
+  ended = true;
   const written = await updateJob(id, next, outcome.extra);
+  await dropPreview();
   log(id, outcome.log);
   return { outcome, job: written ?? { ...job, ...next } };
 }
 
-/** After classification, what a menu job goes on with. */
-const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => ['saliency', TaskRequests['saliency']]>> = {
+/** A task that follows classification in a menu job, with its request. */
+type FollowUp = { [K in TaskKind]: [K, TaskRequests[K]] }[TaskKind];
+
+/** After classification, what a menu job goes on with (on the exact view just classified). */
+const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => FollowUp>> = {
   saliency: (pixels) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels }],
+  style: (pixels) => ['style', { pixels }],
+  invert: (pixels) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels }],
+  stylize: (pixels) => ['stylize', { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels }],
 };
 
 /** The page answered: queue the job's pipeline (classify, then its follow-up). */
@@ -176,7 +199,7 @@ export async function queueMenuJob(
       const follow = FOLLOW_UP[kind];
       const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
       if (follow) {
-        const [next, request] = follow(outcome.pixels!);
+        const [next, request] = follow(outcome.pixels!) as [TaskKind, TaskRequests[TaskKind]];
         await jobStep(next, job, request, signal, settings, true);
       }
       await announce('done');

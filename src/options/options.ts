@@ -1,9 +1,13 @@
 /** Options page: the settings of ../shared/settings.ts, saved to storage.local on every change. */
 import browser from 'webextension-polyfill';
-import { parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
+import { parseSettings, SETTINGS_KEY, type Settings, SYNTHESIS_ITERATION_RANGE } from '../shared/settings.js';
 
 const form = document.getElementById('form') as HTMLFormElement;
 const saved = document.getElementById('saved')!;
+
+const iterationsInput = form.elements.namedItem('synthesisIterations') as HTMLInputElement;
+iterationsInput.min = String(SYNTHESIS_ITERATION_RANGE.min);
+iterationsInput.max = String(SYNTHESIS_ITERATION_RANGE.max);
 
 function show(s: Settings): void {
   for (const name of ['preprocess', 'backend', 'weights'] as const) {
@@ -12,6 +16,7 @@ function show(s: Settings): void {
   }
   (form.elements.namedItem('openPopup') as HTMLInputElement).checked = s.openPopup;
   (form.elements.namedItem('fetchTimeoutSec') as HTMLInputElement).value = String(s.fetchTimeoutSec);
+  iterationsInput.value = String(s.synthesisIterations);
 }
 
 function read(): Settings {
@@ -22,6 +27,7 @@ function read(): Settings {
     weights: data.get('weights'),
     openPopup: (form.elements.namedItem('openPopup') as HTMLInputElement).checked,
     fetchTimeoutSec: Number(data.get('fetchTimeoutSec')),
+    synthesisIterations: Number(data.get('synthesisIterations')),
   });
 }
 

@@ -15,6 +15,8 @@ import { ImagePanel } from './image-panel.js';
 import { SaliencyPanel } from './saliency-panel.js';
 import { ErrorPanel, StatusPanel } from './status-panel.js';
 import { imageOrUndefined } from './stored-values.js';
+import { StyleImageTool, StyleKeptPanel } from './style-image.js';
+import { InvertPanel, StylizePanel } from './synthesis-panel.js';
 import { VisualPanel } from './visual-panel.js';
 import { VisualizeTool } from './visualize-tool.js';
 
@@ -33,6 +35,8 @@ function JobPanels({ job }: { job: JobRecord }) {
   const done = job.state === 'done';
   const thumbnail = done ? imageOrUndefined(store.value(STORAGE_KEYS.thumbPrefix + job.id).value) : undefined;
   const { classify, saliency, visualize } = job.results;
+  // Feature images show while they form (the job's last stage) and once done.
+  const synthesis = done || job.state === 'synthesizing';
   return (
     <>
       <StatusPanel job={job} />
@@ -41,6 +45,9 @@ function JobPanels({ job }: { job: JobRecord }) {
       <ImagePanel job={job} thumbnail={thumbnail} />
       {job.kind === 'saliency' && done && saliency && <SaliencyPanel job={job} info={saliency} />}
       {job.kind === 'fool' && done && classify && <FoolPanel job={job} result={classify} />}
+      {job.kind === 'invert' && synthesis && <InvertPanel job={job} />}
+      {job.kind === 'stylize' && synthesis && <StylizePanel job={job} />}
+      {job.kind === 'style' && done && <StyleKeptPanel job={job} />}
       {classify && <ClassificationPanel result={classify} />}
       {job.kind !== 'visualize' && done && thumbnail && <DreamPanel job={job} />}
     </>
@@ -60,6 +67,7 @@ export function App() {
         {job ? <JobPanels key={job.id} job={job} /> : store.ready.value && <Empty />}
       </main>
       <section id="tools" aria-label="Tools" hidden={!labels}>
+        <StyleImageTool />
         {labels && <VisualizeTool labels={labels} />}
       </section>
       <History currentId={job?.id} />

@@ -26,6 +26,7 @@ export const SHORT_ERROR: Partial<Record<ErrorCode, string>> = {
   'no-image': 'no image there',
   'page-unreachable': 'page not readable',
   engine: 'model not loaded',
+  'no-style': 'no style image chosen',
   cancelled: 'cancelled',
   interrupted: 'interrupted',
   internal: 'internal error',

@@ -12,11 +12,13 @@ import { createActions } from './actions.js';
 import { App } from './app.js';
 import { PopupContext } from './context.js';
 import { SessionStore } from './store.js';
+import { createStyleSource } from './style-source.js';
 import { PopupUi } from './ui-state.js';
 
 const store = new SessionStore(browser.storage);
 const ui = new PopupUi(new URLSearchParams(location.search).get('job'));
 const actions = createActions(browser);
+const style = createStyleSource(browser.storage);
 
 store.onJobsChanged((before, after) => {
   const known = new Set(before.map((j) => j.id));
@@ -39,7 +41,7 @@ setInterval(() => {
 }, STALL_MS / 2);
 
 actions.hello();
-render(h(PopupContext.Provider, { value: { store, ui, actions } }, h(App, {})), document.getElementById('app')!);
+render(h(PopupContext.Provider, { value: { store, ui, actions, style } }, h(App, {})), document.getElementById('app')!);
 // The class names: a file of the extension's own package (no network).
 void store.loadLabels(async () => (await fetch(browser.runtime.getURL('models/imagenet_classes.json'))).json());
 void store.loadJobs();

@@ -5,7 +5,7 @@
  * and a worker that is stopped mid-job leaves a record the next worker marks as interrupted.
  */
 import type { BackendReport } from './backend.js';
-import type { AttackMethod, SaliencyMethodName } from './catalog.js';
+import type { AttackMethod, InvertLayer, SaliencyMethodName, StylePreset } from './catalog.js';
 import type { ClassProb } from './classes.js';
 import type { Geometry } from './image.js';
 
@@ -14,6 +14,10 @@ export const MENU_IDS = {
   classify: 'squeezelens-classify',
   saliency: 'squeezelens-saliency',
   fool: 'squeezelens-fool',
+  /** keep the image as the style image (storage.local), for style transfer and texture synthesis */
+  style: 'squeezelens-style',
+  stylize: 'squeezelens-stylize',
+  invert: 'squeezelens-invert',
 } as const;
 export type MenuId = (typeof MENU_IDS)[keyof typeof MENU_IDS];
 export type MenuJobKind = keyof typeof MENU_IDS;
@@ -38,6 +42,7 @@ export const ACTIVE_STATES = [
   'classifying',
   'explaining',
   'visualizing',
+  'synthesizing',
 ] as const;
 export const FINAL_STATES = ['done', 'error', 'cancelled', 'interrupted'] as const;
 export type ActiveState = (typeof ACTIVE_STATES)[number];
@@ -59,6 +64,7 @@ export type ErrorCode =
   | 'no-image' // nothing image-like under the pointer
   | 'page-unreachable' // no content script in that page (browser page, or opened before install)
   | 'engine' // the model could not be loaded
+  | 'no-style' // style transfer asked for before any picture was kept as the style image
   | 'cancelled'
   | 'interrupted' // the worker was stopped while the job was pending
   | 'internal';
@@ -100,7 +106,17 @@ export interface ClassificationResult {
  * sanity check, a fooling image, DeepDream — or `visualize`, a job of its own with no image. Each
  * has one file in src/background/tasks/, one popup panel and its entries in ./catalog.ts.
  */
-export const TASK_KINDS = ['classify', 'saliency', 'sanity', 'fool', 'dream', 'visualize'] as const;
+export const TASK_KINDS = [
+  'classify',
+  'saliency',
+  'sanity',
+  'fool',
+  'dream',
+  'visualize',
+  'style',
+  'invert',
+  'stylize',
+] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** What each task leaves in the job record when it succeeds (small; images go to their own keys). */
@@ -111,6 +127,9 @@ export interface TaskResults {
   fool: FoolInfo;
   dream: DreamInfo;
   visualize: VisualInfo;
+  style: StyleInfo;
+  invert: InvertInfo;
+  stylize: StylizeInfo;
 }
 
 export interface JobRecord {
@@ -153,7 +172,16 @@ export const STORAGE_KEYS = {
   visualPrefix: 'visual:',
   /** the live preview of a task on a finished job (DeepDream), while it runs: `preview:<id>` (data: URL) */
   previewPrefix: 'preview:',
+  /** the exact 224×224 view the network saw, kept for re-runs (invert, stylize): `view:<id>` (PNG data: URL) */
+  viewPrefix: 'view:',
+  /** feature inversion result: `invert:<id>` (PNG data: URL) */
+  invertPrefix: 'invert:',
+  /** style transfer result: `stylize:<id>` (PNG data: URL) */
+  stylizePrefix: 'stylize:',
 } as const;
+
+/** storage.local key of the style image ("Use as style image"): kept across sessions until cleared. */
+export const STYLE_IMAGE_KEY = 'styleImage';
 
 /** Every per-job key, removed with the job. */
 export const jobKeys = (id: string): string[] =>
@@ -164,6 +192,9 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.dreamPrefix,
     STORAGE_KEYS.visualPrefix,
     STORAGE_KEYS.previewPrefix,
+    STORAGE_KEYS.viewPrefix,
+    STORAGE_KEYS.invertPrefix,
+    STORAGE_KEYS.stylizePrefix,
   ].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
@@ -255,6 +286,85 @@ export interface VisualInfo {
   backend?: string;
 }
 
+/** The style image as kept in storage.local (STYLE_IMAGE_KEY). */
+export interface StyleImage {
+  /** the 224×224 view of the picture the network saw, lossless PNG data: URL */
+  png: string;
+  /** its top-1 class, to name it */
+  label: string;
+  /** where it came from (shortened data: URLs), and when it was kept */
+  url?: string;
+  pageUrl?: string;
+  savedAt: number;
+}
+
+/** Largest stored style image PNG (a 224×224 RGB PNG is at most ~150 KB; base64 4/3 of that). */
+const MAX_STYLE_PNG_CHARS = 1024 * 1024;
+
+/** The stored style image, or null when there is none or it is malformed (never trusted blindly). */
+export function parseStyleImage(v: unknown): StyleImage | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const s = v as Record<string, unknown>;
+  const optionalText = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= 4096);
+  if (
+    typeof s.png !== 'string' ||
+    s.png.length > MAX_STYLE_PNG_CHARS ||
+    !s.png.startsWith('data:image/png;base64,') ||
+    typeof s.label !== 'string' ||
+    s.label.length > 200 ||
+    !optionalText(s.url) ||
+    !optionalText(s.pageUrl) ||
+    typeof s.savedAt !== 'number' ||
+    !Number.isFinite(s.savedAt)
+  )
+    return null;
+  return {
+    png: s.png,
+    label: s.label,
+    url: s.url as string | undefined,
+    pageUrl: s.pageUrl as string | undefined,
+    savedAt: s.savedAt,
+  };
+}
+
+/** "Use as style image": the picture kept (its label; the image itself is in storage.local). */
+export interface StyleInfo {
+  label: string;
+  savedAt: number;
+}
+
+/** The weighted loss terms of one image (methods/synthesize/losses.ts). */
+export interface LossParts {
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+}
+
+/** Loss numbers of a synthesis (start: the initial image; end: the saved 8-bit result). */
+export interface SynthesisNumbers {
+  iterations: number;
+  start: LossParts;
+  end: LossParts;
+  ms: number;
+  msPerIteration: number;
+  /** the backend that ran it */
+  backend: string;
+}
+
+/** Feature inversion (Mahendran & Vedaldi 2015) of the job's 224×224 view. */
+export interface InvertInfo extends SynthesisNumbers {
+  layer: InvertLayer;
+}
+
+/** Style transfer (Gatys et al. 2016) of the job's 224×224 view in the style image's style. */
+export interface StylizeInfo extends SynthesisNumbers {
+  preset: StylePreset;
+  strength: number;
+  /** the style image's label and when it was kept (a later style image makes a re-run differ) */
+  style: { label: string; savedAt: number };
+}
+
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */
 export interface TaskRun {
   /** what runs, as shown (for saliency re-runs: the method name, which the picker shows) */
@@ -293,6 +403,7 @@ export const STATE_TEXT: Record<JobState, string> = {
   classifying: 'Running SqueezeNet…',
   explaining: 'Computing the saliency map…',
   visualizing: 'Drawing what SqueezeNet thinks it looks like…',
+  synthesizing: 'Making the image from the network’s features…',
   done: 'Done',
   error: 'Failed',
   cancelled: 'Cancelled',
@@ -304,4 +415,7 @@ export const KIND_TEXT: Record<JobKind, string> = {
   saliency: 'Saliency map',
   fool: 'Fooling image',
   visualize: 'Class visualization',
+  style: 'Style image',
+  stylize: 'Style transfer',
+  invert: 'Reconstruction from features',
 };

@@ -4,7 +4,8 @@
  *   service worker → content script (tabs.sendMessage, one frame):  capture
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
  *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency, fool,
- *                                                                    sanity, dream, visualize
+ *                                                                    sanity, dream, visualize,
+ *                                                                    invert, stylize
  *   popup → content script (tabs.sendMessage, the job's frame):      show-overlay, remove-overlay,
  *                                                                    replace-image, restore-image
  *
@@ -18,8 +19,13 @@ import {
   ATTACK_METHODS,
   type AttackMethod,
   FOOL_CONFIDENCES,
+  INVERT_LAYERS,
+  type InvertLayer,
   PICKER_METHODS,
   type SaliencyMethodName,
+  STYLE_PRESETS,
+  STYLIZE_DEFAULTS,
+  type StylePreset,
   VISUALIZE_ITERATIONS,
   validBudget,
 } from './catalog.js';
@@ -127,6 +133,22 @@ export interface VisualizeRequest {
   iterations: number;
 }
 
+/** Reconstruct a finished inversion job's view from another layer's activations. */
+export interface InvertRequest {
+  type: 'squeezelens/invert';
+  jobId: string;
+  layer: InvertLayer;
+}
+
+/** Style a finished style-transfer job's view again (another preset or strength, or a new style image). */
+export interface StylizeRequest {
+  type: 'squeezelens/stylize';
+  jobId: string;
+  preset: StylePreset;
+  /** multiplies the preset's style weights, within STYLIZE_DEFAULTS.strengthRange */
+  strength: number;
+}
+
 /** What the worker answers to fool / sanity / dream / visualize / saliency: accepted, or why not. */
 export interface TaskReply {
   ok: boolean;
@@ -142,7 +164,9 @@ export type WorkerRequest =
   | FoolRequest
   | SanityRequest
   | DreamRequest
-  | VisualizeRequest;
+  | VisualizeRequest
+  | InvertRequest
+  | StylizeRequest;
 
 /** The worker's answer to each request. */
 export interface WorkerReplies {
@@ -153,6 +177,8 @@ export interface WorkerReplies {
   'squeezelens/sanity': TaskReply;
   'squeezelens/dream': TaskReply;
   'squeezelens/visualize': TaskReply;
+  'squeezelens/invert': TaskReply;
+  'squeezelens/stylize': TaskReply;
 }
 
 // ---- popup → content script (the frame a job's image came from) ------------------------------
@@ -373,6 +399,23 @@ export function parseWorkerRequest(v: unknown): WorkerRequest | null {
       return null;
     return { type: v.type, classIndex: classIndex as number, iterations: iterations as number };
   }
+  if (
+    v.type === 'squeezelens/invert' &&
+    onlyKeys(v, ['type', 'jobId', 'layer']) &&
+    isJobId(v.jobId) &&
+    (INVERT_LAYERS as readonly unknown[]).includes(v.layer)
+  )
+    return { type: v.type, jobId: v.jobId, layer: v.layer as InvertLayer };
+  if (
+    v.type === 'squeezelens/stylize' &&
+    onlyKeys(v, ['type', 'jobId', 'preset', 'strength']) &&
+    isJobId(v.jobId) &&
+    (STYLE_PRESETS as readonly unknown[]).includes(v.preset) &&
+    typeof v.strength === 'number' &&
+    v.strength >= STYLIZE_DEFAULTS.strengthRange.min &&
+    v.strength <= STYLIZE_DEFAULTS.strengthRange.max
+  )
+    return { type: v.type, jobId: v.jobId, preset: v.preset as StylePreset, strength: v.strength };
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
   if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId))
     return { type: 'squeezelens/cancel', jobId: v.jobId };

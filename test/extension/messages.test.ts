@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageSize } from '../../src/background/image-size.js';
+import { parseStyleImage } from '../../src/shared/jobs.js';
 import {
   isFromExtensionPage,
   isFromWorker,
@@ -241,6 +242,36 @@ describe('shapes', () => {
       fetchTimeoutSec: 1,
     });
     expect(parseSettings({ backend: 'webgpu' }).backend).toBe('webgpu');
+    // Synthesis steps: whole numbers, clamped to the range the options page offers.
+    expect(parseSettings({ synthesisIterations: 5 }).synthesisIterations).toBe(30);
+    expect(parseSettings({ synthesisIterations: 9999 }).synthesisIterations).toBe(400);
+    expect(parseSettings({ synthesisIterations: 50.5 }).synthesisIterations).toBe(200);
+    expect(parseSettings({ synthesisIterations: 60 }).synthesisIterations).toBe(60);
+  });
+  it('invert and stylize requests: a known layer or preset, a strength in range, nothing else', () => {
+    expect(parseWorkerRequest({ type: 'squeezelens/invert', jobId: 'j-1', layer: 'fire6' })).toEqual({
+      type: 'squeezelens/invert',
+      jobId: 'j-1',
+      layer: 'fire6',
+    });
+    expect(parseWorkerRequest({ type: 'squeezelens/invert', jobId: 'j-1', layer: 'classifier' })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/invert', jobId: 'j-1', layer: 'fire6', iterations: 9 })).toBeNull();
+    const stylize = { type: 'squeezelens/stylize', jobId: 'j-1', preset: 'scream', strength: 2 };
+    expect(parseWorkerRequest(stylize)).toEqual(stylize);
+    expect(parseWorkerRequest({ ...stylize, preset: 'monet' })).toBeNull();
+    expect(parseWorkerRequest({ ...stylize, strength: -1 })).toBeNull();
+    expect(parseWorkerRequest({ ...stylize, strength: 11 })).toBeNull();
+    expect(parseWorkerRequest({ ...stylize, strength: Number.NaN })).toBeNull();
+    expect(parseWorkerRequest({ ...stylize, strength: '2' })).toBeNull();
+  });
+  it('the stored style image is read only when well formed', () => {
+    const good = { png: 'data:image/png;base64,AAAA', label: 'owl', savedAt: 1, url: 'https://a/b.jpg' };
+    expect(parseStyleImage(good)).toEqual({ ...good, pageUrl: undefined });
+    expect(parseStyleImage({ ...good, png: 'javascript:alert(1)' })).toBeNull();
+    expect(parseStyleImage({ ...good, png: `data:image/png;base64,${'A'.repeat(2 * 1024 * 1024)}` })).toBeNull();
+    expect(parseStyleImage({ ...good, savedAt: 'yesterday' })).toBeNull();
+    expect(parseStyleImage({ ...good, label: 5 })).toBeNull();
+    expect(parseStyleImage(null)).toBeNull();
   });
 });
 

@@ -7,9 +7,22 @@ import type { TaskKind } from '../../shared/jobs.js';
 import { classify } from './classify.js';
 import { dream } from './dream.js';
 import { fool } from './fool.js';
+import { invert } from './invert.js';
 import { saliency } from './saliency.js';
 import { sanity } from './sanity.js';
+import { style } from './style.js';
+import { stylize } from './stylize.js';
 import type { TaskSpec } from './types.js';
 import { visualize } from './visualize.js';
 
-export const TASKS = { classify, saliency, sanity, fool, dream, visualize } satisfies { [K in TaskKind]: TaskSpec<K> };
+export const TASKS = {
+  classify,
+  saliency,
+  sanity,
+  fool,
+  dream,
+  visualize,
+  style,
+  invert,
+  stylize,
+} satisfies { [K in TaskKind]: TaskSpec<K> };

@@ -3,7 +3,7 @@
  * job's own pipeline (classify, visualize; a saliency map right after classification) or as work on
  * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
  */
-import type { SaliencyMethodName } from '../../shared/catalog.js';
+import type { InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
 import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
 import type { CaptureSource, FoolRequest } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
@@ -18,6 +18,11 @@ export interface TaskRequests {
   fool: Omit<FoolRequest, 'type' | 'jobId'>;
   dream: Record<string, never>;
   visualize: { classIndex: number; iterations: number };
+  /** the view just classified (the follow-up of a "Use as style image" job) */
+  style: { pixels: Uint8ClampedArray };
+  /** `pixels`: the view just classified (an inversion job); else the stored `view:<id>` (a re-run) */
+  invert: { layer: InvertLayer; pixels?: Uint8ClampedArray };
+  stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray };
 }
 
 /** What a task's run function gets: the engine, the signal, progress and the job's stored data. */

@@ -1,0 +1,60 @@
+/**
+ * What feature inversion and style transfer share in the worker: the job's exact 224×224 view
+ * (handed over right after classification, or read back from `view:<id>` for a re-run), the
+ * optimizer's progress and preview, and the loss numbers kept in the record.
+ */
+import { describeBackend } from '../../engine/backend.js';
+import { INPUT } from '../../engine/preprocess.js';
+import type { PixelImage, Progress } from '../../methods/common.js';
+import type { LossPoint, SynthesisResult } from '../../methods/synthesize/optimize.js';
+import { type LossParts, STORAGE_KEYS, type SynthesisNumbers } from '../../shared/jobs.js';
+import type { SwEngine } from '../engine-sw.js';
+import { pngPixels, rgbPng } from '../images-sw.js';
+import { GONE, type TaskContext } from './types.js';
+
+/** The view to start from, and the storage entry to write when it is new (the first run). */
+export async function jobView(
+  ctx: TaskContext,
+  pixels: Uint8ClampedArray | undefined,
+): Promise<{ image: PixelImage; extra: Record<string, string> }> {
+  const key = STORAGE_KEYS.viewPrefix + ctx.jobId;
+  if (pixels) return { image: toPixelImage(pixels), extra: { [key]: await rgbPng(pixels, INPUT) } };
+  const view = await ctx.stored<string>(key);
+  if (!view) throw new Error(GONE);
+  return { image: toPixelImage((await pngPixels(view)).rgb), extra: {} };
+}
+
+export function toPixelImage(rgb: Uint8ClampedArray): PixelImage {
+  if (rgb.length !== INPUT * INPUT * 3) throw new Error(`expected a ${INPUT}×${INPUT} view, got ${rgb.length} values`);
+  return { width: INPUT, height: INPUT, data: Float32Array.from(rgb) };
+}
+
+/** The optimizer's progress as the job's progress line, its preview images as the live preview. */
+export function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
+  return (p) => {
+    ctx.progress(`step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined);
+    if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);
+  };
+}
+
+/** How often the optimizer sends a preview: about every 2 s at ~0.5 s a step (style transfer). */
+export const PREVIEW_EVERY = 5;
+
+const lossParts = ({ total, content, style, tv }: LossPoint): LossParts => ({ total, content, style, tv });
+
+export async function synthesisOutcome(
+  result: SynthesisResult,
+  engine: SwEngine,
+): Promise<{ numbers: SynthesisNumbers; png: string }> {
+  return {
+    numbers: {
+      iterations: result.iterations,
+      start: lossParts(result.lossStart),
+      end: lossParts(result.lossEnd),
+      ms: result.ms,
+      msPerIteration: result.msPerIteration,
+      backend: describeBackend(engine.backend),
+    },
+    png: await rgbPng(result.image.data, INPUT),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The style image ("Use as style image", kept in storage.local): in a job that kept it, a line
+ * saying so; in the tools, the current one with a way to clear it.
+ */
+import type { JobRecord } from '../shared/jobs.js';
+import { STORAGE_KEYS } from '../shared/jobs.js';
+import { usePopup } from './context.js';
+import { imageOrUndefined } from './stored-values.js';
+
+export function StyleKeptPanel({ job }: { job: JobRecord }) {
+  const { store } = usePopup();
+  const info = job.results.style;
+  if (!info) return null;
+  const view = imageOrUndefined(store.value(STORAGE_KEYS.viewPrefix + job.id).value);
+  return (
+    <section class="panel panel-style" data-testid="style-kept">
+      <h2>Style image</h2>
+      {view && (
+        <div class="figure">
+          <img class="style-view" src={view} alt="Your style, as the network sees it" />
+        </div>
+      )}
+      <p class="small">
+        {`Kept as your style image (${info.label}). Right-click another picture and choose `}
+        <b>SqueezeLens → Stylize with the style image</b>.
+      </p>
+    </section>
+  );
+}
+
+export function StyleImageTool() {
+  const { style } = usePopup();
+  const current = style.image.value;
+  if (!current) return null;
+  return (
+    <div class="style-tool" data-testid="style-tool">
+      <img src={current.png} alt="Your style choice" />
+      <div class="text small">
+        <div class="muted">Style image</div>
+        <div data-testid="style-label">{current.label}</div>
+      </div>
+      <button type="button" data-testid="style-clear" onClick={() => void style.clear()}>
+        Clear
+      </button>
+    </div>
+  );
+}
