@@ -18,7 +18,7 @@ import {
 } from '../shared/messages.js';
 import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
 import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
-import { queueMenuJob, startTask, startVisualization } from './runner.js';
+import { queueMenuJob, startTask, startTexture, startVisualization } from './runner.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
@@ -161,6 +161,7 @@ const HANDLERS: Handlers = {
   'squeezelens/visualize': ({ classIndex, iterations }) => startVisualization({ classIndex, iterations }),
   'squeezelens/invert': (r) => startTask(r.jobId, 'invert', { layer: r.layer }),
   'squeezelens/stylize': (r) => startTask(r.jobId, 'stylize', { preset: r.preset, strength: r.strength }),
+  'squeezelens/texture': () => startTexture(),
 };
 
 function handle<T extends WorkerRequest['type']>(

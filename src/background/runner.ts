@@ -15,6 +15,7 @@ import {
   type MenuJobKind,
   STORAGE_KEYS,
   type TaskKind,
+  type TaskResults,
 } from '../shared/jobs.js';
 import type { CaptureSource } from '../shared/messages.js';
 import { DEFAULT_SETTINGS, parseSettings, SETTINGS_KEY, type Settings } from '../shared/settings.js';
@@ -212,25 +213,18 @@ export async function queueMenuJob(
   if (queued) await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) });
 }
 
-/** A class visualization: a job with no image, queued like the others. */
-export async function startVisualization(request: TaskRequests['visualize']): Promise<{ ok: true; jobId: string }> {
-  const visual = {
-    classIndex: request.classIndex,
-    label: `class ${request.classIndex}`,
-    iterations: request.iterations,
-    step: 0,
-  };
-  const { id } = await createJob({
-    kind: 'visualize',
-    state: 'queued',
-    results: { visualize: visual },
-    progress: aheadText(workAhead()),
-  });
+/** A job with no page image (class visualization, texture), queued like the others. */
+async function startStandalone<K extends 'visualize' | 'texture'>(
+  kind: K,
+  request: TaskRequests[K],
+  results: Partial<TaskResults>,
+): Promise<{ ok: true; jobId: string }> {
+  const { id } = await createJob({ kind, state: 'queued', results, progress: aheadText(workAhead()) });
   queueJob(id, async (signal) => {
     try {
       const job = (await getJobs()).find((j) => j.id === id);
       if (!job) return;
-      await jobStep('visualize', job, request, signal, await readSettings(), true);
+      await jobStep(kind, job, request, signal, await readSettings(), true);
       await announce('done');
     } catch (error) {
       if (signal.aborted) return;
@@ -239,6 +233,22 @@ export async function startVisualization(request: TaskRequests['visualize']): Pr
     }
   });
   return { ok: true, jobId: id };
+}
+
+/** A class visualization ("What does SqueezeNet think a … looks like?"). */
+export function startVisualization(request: TaskRequests['visualize']): Promise<{ ok: true; jobId: string }> {
+  const visual = {
+    classIndex: request.classIndex,
+    label: `class ${request.classIndex}`,
+    iterations: request.iterations,
+    step: 0,
+  };
+  return startStandalone('visualize', request, { visualize: visual });
+}
+
+/** Texture synthesis from the style image kept in storage.local. */
+export function startTexture(): Promise<{ ok: true; jobId: string }> {
+  return startStandalone('texture', {}, {});
 }
 
 /**

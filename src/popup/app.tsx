@@ -16,7 +16,7 @@ import { SaliencyPanel } from './saliency-panel.js';
 import { ErrorPanel, StatusPanel } from './status-panel.js';
 import { imageOrUndefined } from './stored-values.js';
 import { StyleImageTool, StyleKeptPanel } from './style-image.js';
-import { InvertPanel, StylizePanel } from './synthesis-panel.js';
+import { InvertPanel, StylizePanel, TexturePanel } from './synthesis-panel.js';
 import { VisualPanel } from './visual-panel.js';
 import { VisualizeTool } from './visualize-tool.js';
 
@@ -48,6 +48,7 @@ function JobPanels({ job }: { job: JobRecord }) {
       {job.kind === 'invert' && synthesis && <InvertPanel job={job} />}
       {job.kind === 'stylize' && synthesis && <StylizePanel job={job} />}
       {job.kind === 'style' && done && <StyleKeptPanel job={job} />}
+      {job.kind === 'texture' && synthesis && <TexturePanel job={job} />}
       {classify && <ClassificationPanel result={classify} />}
       {job.kind !== 'visualize' && done && thumbnail && <DreamPanel job={job} />}
     </>

@@ -7,8 +7,9 @@ import { percent, SHORT_ERROR } from './format.js';
 const HISTORY_SHOWN = 6;
 
 function summary(j: JobRecord): string {
-  const { classify, fool, visualize } = j.results;
+  const { classify, fool, visualize, texture } = j.results;
   if (j.state === 'done' && j.kind === 'visualize' && visualize) return `Visualization: ${visualize.label}`;
+  if (j.state === 'done' && texture) return `Texture of ${texture.style.label}`;
   if (j.state === 'done' && fool) {
     return `${fool.source.label} → ${fool.reclassified.label}${fool.success ? '' : ' (not fooled)'}`;
   }

@@ -2,6 +2,7 @@
  * The style image ("Use as style image", kept in storage.local): in a job that kept it, a line
  * saying so; in the tools, the current one with a way to clear it.
  */
+import { useState } from 'preact/hooks';
 import type { JobRecord } from '../shared/jobs.js';
 import { STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
@@ -29,19 +30,35 @@ export function StyleKeptPanel({ job }: { job: JobRecord }) {
 }
 
 export function StyleImageTool() {
-  const { style } = usePopup();
+  const { style, actions } = usePopup();
+  const [problem, setProblem] = useState<string>();
   const current = style.image.value;
   if (!current) return null;
+  const texture = async () => {
+    setProblem(undefined);
+    const reply = await actions.send({ type: 'squeezelens/texture' });
+    if (!reply?.ok) setProblem(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+  };
   return (
-    <div class="style-tool" data-testid="style-tool">
-      <img src={current.png} alt="Your style choice" />
-      <div class="text small">
-        <div class="muted">Style image</div>
-        <div data-testid="style-label">{current.label}</div>
+    <>
+      <div class="style-tool" data-testid="style-tool">
+        <img src={current.png} alt="Your style choice" />
+        <div class="text small">
+          <div class="muted">Style image</div>
+          <div data-testid="style-label">{current.label}</div>
+        </div>
+        <button type="button" data-testid="texture-start" onClick={() => void texture()}>
+          Its texture
+        </button>
+        <button type="button" data-testid="style-clear" onClick={() => void style.clear()}>
+          Clear
+        </button>
       </div>
-      <button type="button" data-testid="style-clear" onClick={() => void style.clear()}>
-        Clear
-      </button>
-    </div>
+      {problem && (
+        <p class="bad" data-testid="texture-start-error">
+          {problem}
+        </p>
+      )}
+    </>
   );
 }

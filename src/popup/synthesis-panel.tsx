@@ -30,7 +30,7 @@ import { useRevealOnce } from './reveal.js';
 import { imageOrUndefined } from './stored-values.js';
 import { TaskStatus } from './task-status.js';
 
-type SynthesisKind = Extract<TaskKind, 'invert' | 'stylize'>;
+type SynthesisKind = Extract<TaskKind, 'invert' | 'stylize' | 'texture'>;
 
 /** Starting a re-run: pending until the worker's run (or its refusal) shows up. */
 function useStart(job: JobRecord, kind: SynthesisKind) {
@@ -96,7 +96,11 @@ function Result({
   const { store } = usePopup();
   const ref = useRef<HTMLDivElement>(null);
   useRevealOnce(ref, `${kind}:${job.id}:${numbers.ms}`, job.updatedAt);
-  const prefix = kind === 'invert' ? STORAGE_KEYS.invertPrefix : STORAGE_KEYS.stylizePrefix;
+  const prefix = {
+    invert: STORAGE_KEYS.invertPrefix,
+    stylize: STORAGE_KEYS.stylizePrefix,
+    texture: STORAGE_KEYS.texturePrefix,
+  }[kind];
   const view = imageOrUndefined(store.value(STORAGE_KEYS.viewPrefix + job.id).value);
   const image = imageOrUndefined(store.value(prefix + job.id).value);
   if (!image) return null;
@@ -107,8 +111,8 @@ function Result({
     <div ref={ref}>
       <div class="fool-grid">
         <figure>
-          {view && <img src={view} alt="What the network saw" data-testid={`${kind}-view`} />}
-          <figcaption>What the network saw</figcaption>
+          {view && <img src={view} alt="Where it started" data-testid={`${kind}-view`} />}
+          <figcaption>{kind === 'texture' ? 'The style image' : 'What the network saw'}</figcaption>
         </figure>
         <figure>
           <img src={image} alt={caption} data-testid={`${kind}-image`} />
@@ -284,6 +288,31 @@ export function StylizePanel({ job }: { job: JobRecord }) {
         </p>
       )}
       <Failure run={run} kind="stylize" what="styled image" />
+    </Panel>
+  );
+}
+
+export function TexturePanel({ job }: { job: JobRecord }) {
+  const info = job.results.texture;
+  const run = job.runs.texture;
+  return (
+    <Panel kind="texture" title="Texture synthesis">
+      <p class="muted small">
+        {'From noise, an image with the style image’s Gram matrices at conv1, fire3, fire4 and fire5 — ' +
+          'which features fire together, wherever they are: its textures without its layout (Gatys et al. 2015).'}
+      </p>
+      <Forming job={job} kind="texture" run={run} title="Synthesizing…" />
+      {info && (
+        <Result
+          job={job}
+          kind="texture"
+          numbers={info}
+          caption={`Texture of ${info.style.label}`}
+          detail="Gram matrices"
+          term="style"
+          file={`squeezelens-texture-${fileSafe(info.style.label)}.png`}
+        />
+      )}
     </Panel>
   );
 }

@@ -21,8 +21,11 @@ export const MENU_IDS = {
 } as const;
 export type MenuId = (typeof MENU_IDS)[keyof typeof MENU_IDS];
 export type MenuJobKind = keyof typeof MENU_IDS;
-/** Menu jobs start from a page image; `visualize` (class visualization) starts from the popup, with no image. */
-export type JobKind = MenuJobKind | 'visualize';
+/**
+ * Menu jobs start from a page image; `visualize` (class visualization) and `texture` (texture
+ * synthesis from the style image) start from the popup, with no page image.
+ */
+export type JobKind = MenuJobKind | 'visualize' | 'texture';
 
 export function jobKindOfMenu(id: unknown): MenuJobKind | null {
   for (const [kind, menuId] of Object.entries(MENU_IDS)) if (menuId === id) return kind as MenuJobKind;
@@ -116,6 +119,7 @@ export const TASK_KINDS = [
   'style',
   'invert',
   'stylize',
+  'texture',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -130,6 +134,7 @@ export interface TaskResults {
   style: StyleInfo;
   invert: InvertInfo;
   stylize: StylizeInfo;
+  texture: TextureInfo;
 }
 
 export interface JobRecord {
@@ -178,6 +183,8 @@ export const STORAGE_KEYS = {
   invertPrefix: 'invert:',
   /** style transfer result: `stylize:<id>` (PNG data: URL) */
   stylizePrefix: 'stylize:',
+  /** texture synthesis result: `texture:<id>` (PNG data: URL) */
+  texturePrefix: 'texture:',
 } as const;
 
 /** storage.local key of the style image ("Use as style image"): kept across sessions until cleared. */
@@ -195,6 +202,7 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.viewPrefix,
     STORAGE_KEYS.invertPrefix,
     STORAGE_KEYS.stylizePrefix,
+    STORAGE_KEYS.texturePrefix,
   ].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
@@ -365,6 +373,11 @@ export interface StylizeInfo extends SynthesisNumbers {
   style: { label: string; savedAt: number };
 }
 
+/** Texture synthesis (Gatys et al. 2015) from the style image: its Gram matrices, from noise. */
+export interface TextureInfo extends SynthesisNumbers {
+  style: { label: string; savedAt: number };
+}
+
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */
 export interface TaskRun {
   /** what runs, as shown (for saliency re-runs: the method name, which the picker shows) */
@@ -418,4 +431,5 @@ export const KIND_TEXT: Record<JobKind, string> = {
   style: 'Style image',
   stylize: 'Style transfer',
   invert: 'Reconstruction from features',
+  texture: 'Texture synthesis',
 };

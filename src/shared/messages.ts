@@ -5,7 +5,7 @@
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
  *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency, fool,
  *                                                                    sanity, dream, visualize,
- *                                                                    invert, stylize
+ *                                                                    invert, stylize, texture
  *   popup → content script (tabs.sendMessage, the job's frame):      show-overlay, remove-overlay,
  *                                                                    replace-image, restore-image
  *
@@ -149,6 +149,11 @@ export interface StylizeRequest {
   strength: number;
 }
 
+/** Start texture synthesis from the style image (a new job without a page image). */
+export interface TextureRequest {
+  type: 'squeezelens/texture';
+}
+
 /** What the worker answers to fool / sanity / dream / visualize / saliency: accepted, or why not. */
 export interface TaskReply {
   ok: boolean;
@@ -166,7 +171,8 @@ export type WorkerRequest =
   | DreamRequest
   | VisualizeRequest
   | InvertRequest
-  | StylizeRequest;
+  | StylizeRequest
+  | TextureRequest;
 
 /** The worker's answer to each request. */
 export interface WorkerReplies {
@@ -179,6 +185,7 @@ export interface WorkerReplies {
   'squeezelens/visualize': TaskReply;
   'squeezelens/invert': TaskReply;
   'squeezelens/stylize': TaskReply;
+  'squeezelens/texture': TaskReply;
 }
 
 // ---- popup → content script (the frame a job's image came from) ------------------------------
@@ -417,6 +424,7 @@ export function parseWorkerRequest(v: unknown): WorkerRequest | null {
   )
     return { type: v.type, jobId: v.jobId, preset: v.preset as StylePreset, strength: v.strength };
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
+  if (v.type === 'squeezelens/texture' && onlyKeys(v, ['type'])) return { type: 'squeezelens/texture' };
   if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId))
     return { type: 'squeezelens/cancel', jobId: v.jobId };
   if (

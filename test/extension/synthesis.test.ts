@@ -55,6 +55,7 @@ interface StoredJob {
   results: Record<string, unknown> & {
     invert?: { layer: string; iterations: number; start: Loss; end: Loss; backend: string };
     stylize?: { preset: string; strength: number; iterations: number; start: Loss; end: Loss };
+    texture?: { iterations: number; start: Loss; end: Loss };
   };
   runs: Record<string, unknown>;
 }
@@ -162,6 +163,33 @@ describe('images from features', () => {
     const image = await pngOf(await stored<string>(`invert:${id}`));
     expect([image.width, image.height]).toEqual([224, 224]);
     expect(await popup.textContent('[data-testid="invert-result"]')).toMatch(/^fire6 · 30 steps · content loss/);
+  });
+
+  it("the style image's texture: a job of its own from the tools, from noise to the style's Gram matrices", async () => {
+    const before = await sw.evaluate(
+      async () => ((await chrome.storage.session.get('jobs')).jobs as { id: string }[]).length,
+    );
+    await popup.click('[data-testid="texture-start"]');
+    const id = await sw.evaluate(async (n) => {
+      for (let i = 0; i < 200; i++) {
+        const jobs = (await chrome.storage.session.get('jobs')).jobs as { id: string; kind: string }[];
+        if (jobs.length > n && jobs[jobs.length - 1].kind === 'texture') return jobs[jobs.length - 1].id;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('no texture job');
+    }, before);
+    const view = await waitForJob(popup, id, ['done', 'error'], 180_000);
+    expect(view.error).toBeNull();
+    await popup.waitForSelector('[data-testid="texture-image"]');
+    const info = (await job(id)).results.texture!;
+    expect(info.iterations).toBe(STEPS);
+    console.log(
+      `texture, ${STEPS} steps: style loss ${info.start.style.toPrecision(4)} → ${info.end.style.toPrecision(4)}`,
+    );
+    expect(info.end.style).toBeLessThan(info.start.style / 3);
+    const image = await pngOf(await stored<string>(`texture:${id}`));
+    expect([image.width, image.height]).toEqual([224, 224]);
+    await screenshot(popup, 'texture');
   });
 
   it('the style image is cleared from the tools', async () => {

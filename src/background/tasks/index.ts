@@ -12,6 +12,7 @@ import { saliency } from './saliency.js';
 import { sanity } from './sanity.js';
 import { style } from './style.js';
 import { stylize } from './stylize.js';
+import { texture } from './texture.js';
 import type { TaskSpec } from './types.js';
 import { visualize } from './visualize.js';
 
@@ -25,4 +26,5 @@ export const TASKS = {
   style,
   invert,
   stylize,
+  texture,
 } satisfies { [K in TaskKind]: TaskSpec<K> };

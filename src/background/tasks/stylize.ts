@@ -6,25 +6,17 @@
  */
 import { stylize as stylizeImage } from '../../methods/synthesize/stylize.js';
 import { STYLIZE_PRESETS } from '../../shared/catalog.js';
-import { parseStyleImage, STORAGE_KEYS, STYLE_IMAGE_KEY } from '../../shared/jobs.js';
-import { ImageFetchError } from '../decode-sw.js';
-import { pngPixels } from '../images-sw.js';
-import { jobView, PREVIEW_EVERY, synthesisOutcome, synthesisProgress, toPixelImage } from './synthesis.js';
+import { STORAGE_KEYS } from '../../shared/jobs.js';
+import { jobView, keptStyle, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
 import type { TaskSpec } from './types.js';
-
-export const NO_STYLE_IMAGE =
-  'There is no style image yet: right-click a picture whose style you like and choose ' +
-  '“SqueezeLens → Use as style image” first.';
 
 export const stylize: TaskSpec<'stylize'> = {
   state: 'synthesizing',
   title: ({ preset }) => `style transfer (${STYLIZE_PRESETS[preset].title})`,
   refuse: (job) => (job.kind !== 'stylize' || job.state !== 'done' ? 'not a finished style-transfer job' : null),
   async run(ctx, { preset, strength, pixels }) {
-    const style = parseStyleImage((await chrome.storage.local.get(STYLE_IMAGE_KEY))[STYLE_IMAGE_KEY]);
-    if (!style) throw new ImageFetchError(NO_STYLE_IMAGE, 'no-style');
+    const { style, pixels: stylePixels } = await keptStyle();
     const { image, extra } = await jobView(ctx, pixels);
-    const stylePixels = toPixelImage((await pngPixels(style.png)).rgb);
     const engine = await ctx.engine();
     const result = await stylizeImage(engine.model, image, stylePixels, {
       preset,

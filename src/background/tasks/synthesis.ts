@@ -7,7 +7,15 @@ import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
 import type { PixelImage, Progress } from '../../methods/common.js';
 import type { LossPoint, SynthesisResult } from '../../methods/synthesize/optimize.js';
-import { type LossParts, STORAGE_KEYS, type SynthesisNumbers } from '../../shared/jobs.js';
+import {
+  type LossParts,
+  parseStyleImage,
+  STORAGE_KEYS,
+  STYLE_IMAGE_KEY,
+  type StyleImage,
+  type SynthesisNumbers,
+} from '../../shared/jobs.js';
+import { ImageFetchError } from '../decode-sw.js';
 import type { SwEngine } from '../engine-sw.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
 import { GONE, type TaskContext } from './types.js';
@@ -27,6 +35,17 @@ export async function jobView(
 export function toPixelImage(rgb: Uint8ClampedArray): PixelImage {
   if (rgb.length !== INPUT * INPUT * 3) throw new Error(`expected a ${INPUT}×${INPUT} view, got ${rgb.length} values`);
   return { width: INPUT, height: INPUT, data: Float32Array.from(rgb) };
+}
+
+export const NO_STYLE_IMAGE =
+  'There is no style image yet: right-click a picture whose style you like and choose ' +
+  '“SqueezeLens → Use as style image” first.';
+
+/** The style image kept by "Use as style image", or a specific error saying how to choose one. */
+export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelImage }> {
+  const style = parseStyleImage((await chrome.storage.local.get(STYLE_IMAGE_KEY))[STYLE_IMAGE_KEY]);
+  if (!style) throw new ImageFetchError(NO_STYLE_IMAGE, 'no-style');
+  return { style, pixels: toPixelImage((await pngPixels(style.png)).rgb) };
 }
 
 /** The optimizer's progress as the job's progress line, its preview images as the live preview. */

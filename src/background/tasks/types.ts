@@ -23,6 +23,7 @@ export interface TaskRequests {
   /** `pixels`: the view just classified (an inversion job); else the stored `view:<id>` (a re-run) */
   invert: { layer: InvertLayer; pixels?: Uint8ClampedArray };
   stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray };
+  texture: Record<string, never>;
 }
 
 /** What a task's run function gets: the engine, the signal, progress and the job's stored data. */
