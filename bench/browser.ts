@@ -25,6 +25,7 @@ import {
 } from '../test/helpers/browser.js';
 import { photos, referenceCases } from '../test/helpers/data.js';
 import { photoInput } from '../test/helpers/engine.js';
+import { benchLatency } from './latency.js';
 import { stats } from './stats.js';
 
 export interface BrowserBenchOptions {
@@ -36,6 +37,9 @@ export interface BrowserBenchOptions {
   coldStarts?: number;
   /** progress lines (default: stderr) */
   log?: (message: string) => void;
+  /** click → answer samples (default 56 warm, 10 cold, 20 saliency; `only: 'latency'` skips the rest) */
+  latency?: { warm: number; cold: number; saliency: number };
+  only?: 'latency';
 }
 
 function compact(b: BenchmarkReply) {
@@ -111,6 +115,14 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
   const ext = await launchExtension();
   try {
     const info = await callHook(ext.sw, 'info');
+    const browserInfo = {
+      name: 'chromium',
+      version: ext.browserVersion,
+      userAgent: info.userAgent,
+      headless: true,
+      flags: ['--enable-unsafe-webgpu'],
+    };
+    if (opts.only === 'latency') return { browser: browserInfo, latency: await benchLatency(ext, log, opts.latency) };
 
     // Settle: right after launch the browser's own start-up work competes for this machine's two
     // cores (measured: batch-1 forward medians of ~46 ms instead of ~29 ms). Load the engine, run
@@ -192,15 +204,10 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
     const pick = (f: (s: ColdStartSample) => number) => stats(samples.map(f));
 
     const methods = await methodsInWorker(ext.sw, log);
+    const latency = await benchLatency(ext, log, opts.latency);
 
     const result = {
-      browser: {
-        name: 'chromium',
-        version: ext.browserVersion,
-        userAgent: info.userAgent,
-        headless: true,
-        flags: ['--enable-unsafe-webgpu'],
-      },
+      browser: browserInfo,
       extensionId: ext.extensionId,
       wasm: { report: wasmReport, results: wasm },
       webgpu,
@@ -225,6 +232,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
         ),
       },
       methods,
+      latency,
       totalSeconds: 0,
     };
     result.totalSeconds = Number(((performance.now() - t0) / 1000).toFixed(1));

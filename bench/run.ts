@@ -87,6 +87,21 @@ if (!values['node-only']) {
   }
 }
 
+/** Issue 11's click goals: warm click → answer p50 ≤ 120 ms, cold ≤ 500 ms, saliency map ≤ 250 ms warm. */
+function latencyGoals(result: unknown) {
+  const l = (result as { latency?: Record<string, { p50Ms: number; p50WithWorkerStartMs?: number }> }).latency;
+  const goal = (goalMs: number, p50?: number) => ({
+    goalMs,
+    p50Ms: p50 ?? null,
+    met: p50 === undefined ? null : p50 <= goalMs,
+  });
+  return {
+    clickWarmP50: goal(120, l?.classifyWarm?.p50Ms),
+    clickColdP50: goal(500, l?.classifyCold?.p50WithWorkerStartMs),
+    saliencyWarmP50: goal(250, l?.saliencyWarm?.p50Ms),
+  };
+}
+
 const find = (
   r: { results: { kind: string; batch: number; ours: { median: number }; stock: { median: number } }[] },
   kind: string,
@@ -109,6 +124,7 @@ const goals = {
     stockMedianMs: grad.stock.median,
     met: grad.ours.median <= 75 && grad.ours.median <= 3 * fwd.ours.median,
   },
+  ...latencyGoals(browser),
   coldStartServiceWorker: (() => {
     const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs
       ?.median;

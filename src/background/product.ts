@@ -19,6 +19,7 @@ import {
 import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
 import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
 import { queueMenuJob, startTask, startTexture, startVisualization } from './runner.js';
+import { beginTimings, endTimings, epochNow, mark } from './timings.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
 export const PAGE_PATTERNS = ['http://*/*', 'https://*/*'];
@@ -125,6 +126,7 @@ export function sourceInfo(source: CaptureSource, pageUrl: string | undefined): 
 export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?: chrome.tabs.Tab): Promise<void> {
   const kind = jobKindOfMenu(info.menuItemId);
   if (!kind) return;
+  const clickAt = epochNow();
   openPopup(); // first, while the click still counts as a user action
   const page = tab?.id !== undefined && tab.id >= 0 ? { tabId: tab.id, frameId: info.frameId ?? 0 } : undefined;
   const pageUrl = info.pageUrl ?? tab?.url;
@@ -134,9 +136,12 @@ export async function onMenuClicked(info: chrome.contextMenus.OnClickData, tab?:
     source: pageUrl ? { element: '?', pageUrl } : undefined,
     page,
   });
+  beginTimings(id, clickAt);
   const reply = await askPage(tab, info, id);
-  if (signal.aborted) return;
+  mark(id, 'captured');
+  if (signal.aborted) return endTimings(id);
   if (!reply.ok) {
+    endTimings(id);
     await failJob(id, reply.error);
     return;
   }

@@ -35,9 +35,10 @@ import {
   WORKER_ID,
   workAhead,
 } from './queue.js';
-import { getJobs, patchJob, removeKeys, updateJob } from './store.js';
+import { getJobs, mutateJobs, patchJob, removeKeys, updateJob } from './store.js';
 import { TASKS } from './tasks/index.js';
 import type { TaskContext, TaskOutcome, TaskRequests, TaskSpec } from './tasks/types.js';
+import { endTimings, mark, timingsOf } from './timings.js';
 
 /** The progress line is written at most 4 times a second (the popup redraws on every write). */
 const PROGRESS_MS = 250;
@@ -139,9 +140,13 @@ async function jobStep<K extends TaskKind>(
 ) {
   const spec = TASKS[kind] as TaskSpec<K>;
   const id = job.id;
-  await updateJob(id, { state: spec.state, progress: undefined, fraction: undefined });
+  // Stage writes are not waited for (each is a storage write of the job list, 5–20 ms): the one
+  // write chain keeps them in order before the result, and the click's answer does not wait.
+  const write = (patch: Partial<JobRecord>) =>
+    void updateJob(id, patch).catch((error: unknown) => log(id, `stage write failed: ${error}`, 'warn'));
+  write({ state: spec.state, progress: undefined, fraction: undefined });
   const sink: Sink = {
-    stage: async (state, progress) => void (await updateJob(id, { state, progress, fraction: undefined })),
+    stage: async (state, progress) => write({ state, progress, fraction: undefined }),
     progress: (progress, fraction, patch) => void updateJob(id, { progress, fraction }, undefined, patch),
     preview: (key, png) => void updateJob(id, {}, { [key]: png }),
   };
@@ -163,14 +168,23 @@ async function jobStep<K extends TaskKind>(
     await dropPreview();
     throw error;
   }
-  const next: Partial<JobRecord> = { results: { ...job.results } };
+  if (kind !== 'classify') mark(id, 'followUp');
+  const next: Partial<JobRecord> = { results: { ...job.results }, timings: timingsOf(id) };
   land(kind, next as JobRecord, outcome);
   Object.assign(next, last ? { state: 'done', progress: undefined, fraction: undefined } : {});
   ended = true;
   const written = await updateJob(id, next, outcome.extra);
   await dropPreview();
   log(id, outcome.log);
+  if (outcome.later) storeLater(id, outcome.later);
   return { outcome, job: written ?? { ...job, ...next } };
+}
+
+/** Stores what a task left for after its answer, if the job still exists by then. */
+function storeLater(id: string, make: () => Promise<Record<string, unknown>>): void {
+  make()
+    .then((extra) => mutateJobs((jobs) => jobs.some((j) => j.id === id), extra))
+    .catch((error: unknown) => log(id, `could not store the thumbnail: ${error}`, 'warn'));
 }
 
 /** A task that follows classification in a menu job, with its request. */
@@ -193,6 +207,7 @@ export async function queueMenuJob(
 ): Promise<void> {
   const ahead = workAhead();
   const queued = queueJob(id, async (signal) => {
+    mark(id, 'started');
     try {
       const settings = await readSettings();
       const first = (await getJobs()).find((j) => j.id === id);
@@ -208,9 +223,12 @@ export async function queueMenuJob(
       if (signal.aborted) return; // cancelJob already recorded it
       const { error: e, state } = toJobError(error);
       await failJob(id, e, state);
+    } finally {
+      endTimings(id);
     }
   });
-  if (queued) await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) });
+  if (!queued) return endTimings(id);
+  await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) });
 }
 
 /** A job with no page image (class visualization, texture), queued like the others. */

@@ -12,6 +12,7 @@ import { DreamPanel } from './dream-panel.js';
 import { FoolPanel } from './fool-panel.js';
 import { History } from './history.js';
 import { ImagePanel } from './image-panel.js';
+import { usePaintMark } from './paint-mark.js';
 import { SaliencyPanel } from './saliency-panel.js';
 import { ErrorPanel, StatusPanel } from './status-panel.js';
 import { imageOrUndefined } from './stored-values.js';
@@ -35,6 +36,7 @@ function JobPanels({ job }: { job: JobRecord }) {
   const done = job.state === 'done';
   const thumbnail = done ? imageOrUndefined(store.value(STORAGE_KEYS.thumbPrefix + job.id).value) : undefined;
   const { classify, saliency, visualize } = job.results;
+  usePaintMark(job.id, classify !== undefined, 'resultAt');
   // Feature images show while they form (the job's last stage) and once done.
   const synthesis = done || job.state === 'synthesizing';
   return (

@@ -12,6 +12,7 @@ import { PICKER_METHODS, SALIENCY_METHODS, type SaliencyMethodName } from '../sh
 import { type JobRecord, type SaliencyData, type SaliencyInfo, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
+import { usePaintMark } from './paint-mark.js';
 import { download, paint } from './pixels.js';
 import { compose, type DecodedSaliency, decodeSaliency } from './saliency-view.js';
 import { SanityButton, SanityResult } from './sanity-check.js';
@@ -131,6 +132,7 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
   }, [choices.colormap]);
   // Ready: the canvas shows the map stored now (not the one before a re-run).
   const ready = decoded !== undefined && decoded.source === raw;
+  usePaintMark(job.id, ready, 'mapAt');
   const set = (change: Partial<ViewChoices>) => (ui.view.value = { ...ui.view.value, ...change });
   const opacity = Math.round(choices.opacity * 100);
   const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';

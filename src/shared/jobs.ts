@@ -137,6 +137,30 @@ export interface TaskResults {
   texture: TextureInfo;
 }
 
+/**
+ * Stages of a menu job, in the order they end: the page answered (capture), the queue started the
+ * job, the image downloaded and decoded, the engine ready, the input preprocessed, the forward
+ * pass read back, then a follow-up (saliency map) computed. (The thumbnail is encoded after the
+ * answer is written: not on the click's path.)
+ */
+export const CLICK_STAGES = [
+  'captured',
+  'started',
+  'fetched',
+  'decoded',
+  'engine',
+  'preprocessed',
+  'forward',
+  'followUp',
+] as const;
+export type ClickStage = (typeof CLICK_STAGES)[number];
+export interface ClickTimings {
+  /** the menu event, epoch ms (sub-millisecond) */
+  clickAt: number;
+  /** ms from the click to the end of each stage */
+  stages: Partial<Record<ClickStage, number>>;
+}
+
 export interface JobRecord {
   id: string;
   kind: JobKind;
@@ -159,6 +183,8 @@ export interface JobRecord {
   error?: JobError;
   /** the state the job was in when it failed, was cancelled or was interrupted */
   failedIn?: JobState;
+  /** where a menu job's time went (ms since the click; written with each result) */
+  timings?: ClickTimings;
 }
 
 /** storage.session keys */

@@ -66,7 +66,7 @@ describe('manifest', () => {
     expect(manifest.options_ui.page).toBe('options.html');
   });
 
-  it('registers the three context-menu items', async () => {
+  it('registers the six context-menu items', async () => {
     // The items exist once onInstalled ran: updating an id that does not exist fails.
     const results = await sw.evaluate(async (ids) => {
       const out: Record<string, string> = {};
@@ -77,7 +77,14 @@ describe('manifest', () => {
       }
       return out;
     }, Object.values(MENU_IDS));
-    expect(results).toEqual({ 'squeezelens-classify': 'ok', 'squeezelens-saliency': 'ok', 'squeezelens-fool': 'ok' });
+    expect(results).toEqual({
+      'squeezelens-classify': 'ok',
+      'squeezelens-saliency': 'ok',
+      'squeezelens-fool': 'ok',
+      'squeezelens-style': 'ok',
+      'squeezelens-stylize': 'ok',
+      'squeezelens-invert': 'ok',
+    });
   });
 
   it('shows an empty popup before any action', async () => {

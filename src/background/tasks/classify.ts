@@ -13,6 +13,7 @@ import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_P
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
 import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
+import { mark } from '../timings.js';
 import type { TaskContext, TaskSpec } from './types.js';
 
 async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settings): Promise<DecodedImage> {
@@ -33,6 +34,7 @@ async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settin
     });
   }
   ctx.signal.throwIfAborted();
+  mark(ctx.jobId, 'fetched');
   await ctx.stage('decoding', `${(blob.size / 1e6).toFixed(2)} MB`);
   if (source.kind === 'url' && (source.svg || (await isSvg(blob)))) {
     blob = await rasterizeSvg({
@@ -53,15 +55,19 @@ export const classify: TaskSpec<'classify'> = {
     const { signal, settings, job } = ctx;
     const image = await toImage(ctx, source, settings);
     signal.throwIfAborted();
+    mark(ctx.jobId, 'decoded');
 
     const loading = !engineLoadStarted();
     const engine = await ctx.engine();
     signal.throwIfAborted();
+    mark(ctx.jobId, 'engine');
 
     await ctx.stage('classifying');
     const { input, geometry, pixels } = preprocess(image, settings.preprocess);
+    mark(ctx.jobId, 'preprocessed');
     const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options });
-    const extra: Record<string, unknown> = { [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) };
+    mark(ctx.jobId, 'forward');
+    const extra: Record<string, unknown> = {};
     // The attack waits for the user's target; keep the exact pixels it will start from.
     if (job.kind === 'fool')
       extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = {
@@ -84,6 +90,7 @@ export const classify: TaskSpec<'classify'> = {
       },
       extra,
       pixels,
+      later: async () => ({ [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) }),
       log: `${top[0].label} ${(top[0].prob * 100).toFixed(1)}% [${backendText}, ${r.ms.toFixed(0)} ms]`,
     };
   },

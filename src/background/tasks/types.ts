@@ -53,6 +53,11 @@ export interface TaskOutcome<K extends TaskKind> {
   log: string;
   /** the 224×224 view the network saw, for a task that follows in the same job */
   pixels?: Uint8ClampedArray;
+  /**
+   * storage entries not needed for the first answer (the thumbnail: a WebP encode, ~20 ms here):
+   * started when the result is written and stored once ready, while the user already sees it
+   */
+  later?: () => Promise<Record<string, unknown>>;
 }
 
 export interface TaskSpec<K extends TaskKind> {
