@@ -46,11 +46,12 @@ export const DIST_FIREFOX_TEST = join(ROOT, 'dist', 'firefox-test');
 /** The add-on's id on Firefox (browser_specific_settings.gecko.id): what AMO and settings key it by. */
 export const GECKO_ID = 'squeezelens@squeezelens.invalid';
 /**
- * Oldest Firefox supported: 140 (the ESR before 153) is the first with `data_collection_permissions`;
- * storage.session (115), action.openPopup from a menu click (127), MV3 event pages and
- * `background.type: "module"` are older.
+ * Oldest Firefox supported: 142, the first with `data_collection_permissions` on both desktop (140)
+ * and Android (142: `web-ext lint` checks the Android version too, and the add-on declares no
+ * separate `gecko_android`). storage.session (115), action.openPopup from a menu click (127), MV3
+ * event pages and `background.type: "module"` are older. ESR 140 users are left out; ESR 153 is in.
  */
-export const GECKO_MIN_VERSION = '140.0';
+export const GECKO_MIN_VERSION = '142.0';
 
 /** Files of the Chrome build that Firefox does not use (no offscreen documents there). */
 const CHROME_ONLY_FILES = ['offscreen.html', 'offscreen.js', 'offscreen.js.map', 'offscreen.js.LEGAL.txt'];
@@ -87,12 +88,19 @@ export function firefoxManifest(chromeManifest: Manifest): Manifest {
   return out;
 }
 
-/** dist/firefox (or dist/firefox-test) from a finished Chrome build directory. */
-async function deriveFirefox(from: string, to: string): Promise<void> {
+/**
+ * dist/firefox (or dist/firefox-test) from a finished Chrome build directory: the same pages and
+ * data, the Firefox manifest, and background.js bundled from `entry` for Firefox.
+ */
+async function deriveFirefox(from: string, to: string, entry: string): Promise<void> {
   await rm(to, { recursive: true, force: true });
   await cp(from, to, { recursive: true, filter: (src) => !CHROME_ONLY_FILES.includes(relative(from, src)) });
   const manifest = JSON.parse(await readFile(join(from, 'manifest.json'), 'utf8')) as Manifest;
   await writeFile(join(to, 'manifest.json'), `${JSON.stringify(firefoxManifest(manifest), null, 2)}\n`);
+  await bundleBackground(entry, to, 'firefox');
+  const background = await readFile(join(to, 'background.js'), 'utf8');
+  if (/\boffscreen\.(createDocument|closeDocument|Reason)\b/.test(background))
+    throw new Error(`${relative(ROOT, to)}/background.js uses chrome.offscreen, which Firefox does not have`);
 }
 const MODELS_BUILD = join(ROOT, 'build', 'models');
 const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
@@ -178,7 +186,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
   await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });
 
-  await deriveFirefox(DIST, DIST_FIREFOX);
+  await deriveFirefox(DIST, DIST_FIREFOX, join(ROOT, 'src', 'background', 'index.ts'));
+  if ((await readFile(join(DIST_FIREFOX, 'background.js'), 'utf8')).includes('__squeezelens'))
+    throw new Error('the shipped Firefox background.js contains the test hook (__squeezelens)');
 
   const bundleBytes = (await stat(join(DIST, 'background.js'))).size;
   const ms = performance.now() - t0;
@@ -196,8 +206,7 @@ export async function buildTest(options: BuildOptions = {}): Promise<BuildResult
   await rm(DIST_TEST, { recursive: true, force: true });
   await cp(DIST, DIST_TEST, { recursive: true });
   await bundleBackground(join(ROOT, 'src', 'background', 'test-hook', 'index.ts'), DIST_TEST);
-  await deriveFirefox(DIST, DIST_FIREFOX_TEST);
-  await bundleBackground(join(ROOT, 'src', 'background', 'test-hook', 'firefox.ts'), DIST_FIREFOX_TEST);
+  await deriveFirefox(DIST, DIST_FIREFOX_TEST, join(ROOT, 'src', 'background', 'test-hook', 'firefox.ts'));
   const bundleBytes = (await stat(join(DIST_TEST, 'background.js'))).size;
   const ms = performance.now() - t0;
   log(
@@ -206,15 +215,19 @@ export async function buildTest(options: BuildOptions = {}): Promise<BuildResult
   return { dir: DIST_TEST, bundleBytes, ms };
 }
 
-async function bundleBackground(entry: string, dir: string): Promise<void> {
+type Browser = 'chrome' | 'firefox';
+/** esbuild targets: Chrome's = minimum_chrome_version, Firefox's = GECKO_MIN_VERSION. */
+const TARGET: Record<Browser, string> = { chrome: 'chrome120', firefox: `firefox${parseInt(GECKO_MIN_VERSION, 10)}` };
+
+async function bundleBackground(entry: string, dir: string, browser: Browser = 'chrome'): Promise<void> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [entry],
     outfile: join(dir, 'background.js'),
     bundle: true,
-    format: 'esm', // "type": "module" service worker
+    format: 'esm', // "type": "module" service worker (Firefox: module event page)
     platform: 'browser', // honours the TF.js packages' "browser" maps (fs, worker_threads… → empty)
-    target: 'chrome120', // = minimum_chrome_version
+    target: TARGET[browser],
     minify: true, // less to parse on every service-worker start (cold start)
     sourcemap: 'linked',
     sourcesContent: false,
@@ -225,6 +238,8 @@ async function bundleBackground(entry: string, dir: string): Promise<void> {
     supported: { 'top-level-await': false },
     define: {
       'process.env.NODE_ENV': '"production"',
+      // src/background/offscreen-client.ts: Firefox's bundle has no offscreen-document path.
+      'process.env.SQUEEZELENS_BROWSER': JSON.stringify(browser),
     },
   });
   if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);

@@ -45,7 +45,14 @@ async function blobOf(reply: RasterizeReply | null): Promise<Blob> {
 }
 
 export async function rasterizeSvg(request: Omit<RasterizeRequest, 'type' | 'target'>): Promise<Blob> {
-  if (hasOwnDom()) return blobOf(await rasterize(request));
+  // esbuild.config.ts defines process.env.SQUEEZELENS_BROWSER ('chrome' / 'firefox'): in the
+  // Firefox bundle this branch is dead and esbuild drops it and viaOffscreenDocument (no
+  // `chrome.offscreen` in the Firefox package for `web-ext lint` to flag).
+  if (process.env.SQUEEZELENS_BROWSER !== 'firefox' && !hasOwnDom()) return viaOffscreenDocument(request);
+  return blobOf(await rasterize(request));
+}
+
+async function viaOffscreenDocument(request: Omit<RasterizeRequest, 'type' | 'target'>): Promise<Blob> {
   users++;
   try {
     await ensureDocument();
