@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST_FIREFOX, GECKO_ID } from '../../esbuild.config.js';
+import { DIST_FIREFOX, GECKO_ID, GECKO_MIN_VERSION } from '../../esbuild.config.js';
 import { MENU_IDS } from '../../src/shared/jobs.js';
 import {
   callHook,
@@ -65,7 +65,7 @@ describe('the Firefox package', () => {
     expect(manifest.minimum_chrome_version).toBeUndefined();
     expect(manifest.browser_specific_settings.gecko).toEqual({
       id: GECKO_ID,
-      strict_min_version: '140.0',
+      strict_min_version: GECKO_MIN_VERSION,
       data_collection_permissions: { required: ['none'] },
     });
     expect(manifest.content_security_policy.extension_pages).toBe(
