@@ -65,7 +65,13 @@ export async function waitForExtensionPage(
   throw new Error(`no extension tab appeared within ${timeoutMs} ms`);
 }
 
-export async function launchFirefox(options: { dir?: string } = {}): Promise<LaunchedFirefox> {
+export async function launchFirefox(
+  options: {
+    dir?: string;
+    /** Firefox preferences, e.g. { 'extensions.background.idle.timeout': 3000 } */
+    prefs?: Record<string, unknown>;
+  } = {},
+): Promise<LaunchedFirefox> {
   const dir =
     options.dir ??
     ((await ensureBuilt({ variant: 'test', log: (m) => console.log(`[build] ${m}`) })) && DIST_FIREFOX_TEST);
@@ -74,6 +80,7 @@ export async function launchFirefox(options: { dir?: string } = {}): Promise<Lau
     executablePath: FIREFOX,
     headless: true,
     protocolTimeout: 180_000,
+    extraPrefsFirefox: options.prefs,
   });
   try {
     const addonId = await browser.installExtension(dir);
