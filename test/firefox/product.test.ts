@@ -90,6 +90,8 @@ describe('the Firefox package', () => {
         menus,
         // The background is an event page with a DOM (SVG is rasterized there), no WebGPU here.
         backgroundHasDocument: typeof bg?.document?.createElement === 'function',
+        // What the menu listener calls to open the popup on the job (src/background/product.ts).
+        openPopup: typeof (bg as unknown as { chrome: typeof chrome } | null)?.chrome.action.openPopup,
         gpu: 'gpu' in navigator,
       };
     }, Object.values(MENU_IDS));
@@ -101,6 +103,7 @@ describe('the Firefox package', () => {
       'squeezelens-fool': 'ok',
     });
     expect(state.backgroundHasDocument).toBe(true);
+    expect(state.openPopup).toBe('function');
     expect(state.gpu).toBe(false);
   });
 
