@@ -1,16 +1,22 @@
 /**
- * `npm run build`: assembles the unpacked extension in dist/extension/ (what ships), and
- * `buildTest()` its test twin in dist/extension-test/: the same files, except that background.js is
- * bundled from src/background/test-hook/index.ts, which adds the hook tests and benchmarks drive
- * (`self.__squeezelens`). The shipped background.js must not contain the hook, and the popup must
- * not contain TF.js: the build fails otherwise.
+ * `npm run build`: assembles the unpacked extension for Chrome in dist/extension/ and for Firefox in
+ * dist/firefox/ (what ships), and `buildTest()` their test twins in dist/extension-test/ and
+ * dist/firefox-test/: the same files, except that background.js is bundled from
+ * src/background/test-hook/index.ts (Firefox: ./test-hook/firefox.ts), which adds the hook tests and
+ * benchmarks drive (`self.__squeezelens`). The shipped background.js must not contain the hook, and
+ * the popup must not contain TF.js: the build fails otherwise.
+ *
+ * Firefox gets the same files and its own manifest, generated from manifest.json (the Chrome one) by
+ * firefoxManifest(): an event page (`background.scripts`) instead of a service worker, its
+ * `browser_specific_settings.gecko`, no `offscreen` permission (its event page has a DOM, see
+ * src/background/offscreen-client.ts) and no `key`; offscreen.{html,js} are left out.
  *
  *   background.js (+ .map)  src/background/index.ts bundled as one ES module (module service worker)
  *   content.js              src/capture/content.ts, one classic script (content scripts are not modules)
  *   popup.{html,js,css}     src/popup/       the action popup
  *   options.{html,js}       src/options/     the options page
  *   offscreen.{html,js}     src/offscreen/   rasterizes SVG for the worker (which cannot decode it)
- *   manifest.json           copied from the project root
+ *   manifest.json           copied from the project root (Chrome); firefoxManifest() of it (Firefox)
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
  *   models/*                build/models/* (packed weights + labels), built first if missing
@@ -34,6 +40,68 @@ import { loadSimdKernelsNode } from './src/engine/kernels/assemble-node.js';
 export const ROOT = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(ROOT, 'dist', 'extension');
 export const DIST_TEST = join(ROOT, 'dist', 'extension-test');
+export const DIST_FIREFOX = join(ROOT, 'dist', 'firefox');
+export const DIST_FIREFOX_TEST = join(ROOT, 'dist', 'firefox-test');
+
+/** The add-on's id on Firefox (browser_specific_settings.gecko.id): what AMO and settings key it by. */
+export const GECKO_ID = 'squeezelens@squeezelens.invalid';
+/**
+ * Oldest Firefox supported: 142, the first with `data_collection_permissions` on both desktop (140)
+ * and Android (142: `web-ext lint` checks the Android version too, and the add-on declares no
+ * separate `gecko_android`). storage.session (115), action.openPopup from a menu click (127), MV3
+ * event pages and `background.type: "module"` are older. ESR 140 users are left out; ESR 153 is in.
+ */
+export const GECKO_MIN_VERSION = '142.0';
+
+/** Files of the Chrome build that Firefox does not use (no offscreen documents there). */
+const CHROME_ONLY_FILES = ['offscreen.html', 'offscreen.js', 'offscreen.js.map', 'offscreen.js.LEGAL.txt'];
+
+type Manifest = Record<string, unknown> & { permissions?: string[]; background?: Record<string, unknown> };
+
+/**
+ * The Firefox manifest, made from the Chrome one. One manifest with both background keys would also
+ * load in both (Chrome 121+ ignores `scripts` when `service_worker` is there, Firefox the reverse), but
+ * each browser would still get keys it does not know (`key`, `minimum_chrome_version`, `offscreen` on
+ * Firefox, which `web-ext lint` flags; `browser_specific_settings` on Chrome, which warns): generated
+ * per browser, each store package says only what its browser reads.
+ */
+export function firefoxManifest(chromeManifest: Manifest): Manifest {
+  const { background } = chromeManifest;
+  if (background?.service_worker !== 'background.js')
+    throw new Error('manifest.json: expected background.service_worker "background.js"');
+  const out: Manifest = {};
+  // Same keys in the same order, less Chrome's own.
+  for (const [key, value] of Object.entries(chromeManifest)) {
+    if (key === 'key' || key === 'minimum_chrome_version') continue;
+    if (key === 'background') out.background = { scripts: ['background.js'], type: 'module' };
+    else if (key === 'permissions') out.permissions = (value as string[]).filter((p) => p !== 'offscreen');
+    else out[key] = value;
+  }
+  out.browser_specific_settings = {
+    gecko: {
+      id: GECKO_ID,
+      strict_min_version: GECKO_MIN_VERSION,
+      // Nothing is collected or transmitted: the only requests are for the image the user picks.
+      data_collection_permissions: { required: ['none'] },
+    },
+  };
+  return out;
+}
+
+/**
+ * dist/firefox (or dist/firefox-test) from a finished Chrome build directory: the same pages and
+ * data, the Firefox manifest, and background.js bundled from `entry` for Firefox.
+ */
+async function deriveFirefox(from: string, to: string, entry: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  await cp(from, to, { recursive: true, filter: (src) => !CHROME_ONLY_FILES.includes(relative(from, src)) });
+  const manifest = JSON.parse(await readFile(join(from, 'manifest.json'), 'utf8')) as Manifest;
+  await writeFile(join(to, 'manifest.json'), `${JSON.stringify(firefoxManifest(manifest), null, 2)}\n`);
+  await bundleBackground(entry, to, 'firefox');
+  const background = await readFile(join(to, 'background.js'), 'utf8');
+  if (/\boffscreen\.(createDocument|closeDocument|Reason)\b/.test(background))
+    throw new Error(`${relative(ROOT, to)}/background.js uses chrome.offscreen, which Firefox does not have`);
+}
 const MODELS_BUILD = join(ROOT, 'build', 'models');
 const WASM_DIR = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
@@ -66,7 +134,10 @@ export const BUILD_INPUTS = [
 export interface BuildOptions {
   /** log progress (default true when run directly) */
   log?: (message: string) => void;
-  /** 'test': dist/extension-test, with the test hook (default 'product': dist/extension) */
+  /**
+   * 'test': dist/extension-test and dist/firefox-test, with the test hook (default 'product':
+   * dist/extension and dist/firefox)
+   */
   variant?: 'product' | 'test';
 }
 
@@ -115,9 +186,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
   await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });
 
+  await deriveFirefox(DIST, DIST_FIREFOX, join(ROOT, 'src', 'background', 'index.ts'));
+  if ((await readFile(join(DIST_FIREFOX, 'background.js'), 'utf8')).includes('__squeezelens'))
+    throw new Error('the shipped Firefox background.js contains the test hook (__squeezelens)');
+
   const bundleBytes = (await stat(join(DIST, 'background.js'))).size;
   const ms = performance.now() - t0;
-  log(`built ${relative(ROOT, DIST)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`);
+  log(
+    `built ${relative(ROOT, DIST)} and ${relative(ROOT, DIST_FIREFOX)} in ${ms.toFixed(0)} ms (background.js ${(bundleBytes / 1e6).toFixed(2)} MB)`,
+  );
   return { dir: DIST, bundleBytes, ms };
 }
 
@@ -129,21 +206,28 @@ export async function buildTest(options: BuildOptions = {}): Promise<BuildResult
   await rm(DIST_TEST, { recursive: true, force: true });
   await cp(DIST, DIST_TEST, { recursive: true });
   await bundleBackground(join(ROOT, 'src', 'background', 'test-hook', 'index.ts'), DIST_TEST);
+  await deriveFirefox(DIST, DIST_FIREFOX_TEST, join(ROOT, 'src', 'background', 'test-hook', 'firefox.ts'));
   const bundleBytes = (await stat(join(DIST_TEST, 'background.js'))).size;
   const ms = performance.now() - t0;
-  log(`built ${relative(ROOT, DIST_TEST)} (with the test hook) in ${ms.toFixed(0)} ms`);
+  log(
+    `built ${relative(ROOT, DIST_TEST)} and ${relative(ROOT, DIST_FIREFOX_TEST)} (with the test hook) in ${ms.toFixed(0)} ms`,
+  );
   return { dir: DIST_TEST, bundleBytes, ms };
 }
 
-async function bundleBackground(entry: string, dir: string): Promise<void> {
+type Browser = 'chrome' | 'firefox';
+/** esbuild targets: Chrome's = minimum_chrome_version, Firefox's = GECKO_MIN_VERSION. */
+const TARGET: Record<Browser, string> = { chrome: 'chrome120', firefox: `firefox${parseInt(GECKO_MIN_VERSION, 10)}` };
+
+async function bundleBackground(entry: string, dir: string, browser: Browser = 'chrome'): Promise<void> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [entry],
     outfile: join(dir, 'background.js'),
     bundle: true,
-    format: 'esm', // "type": "module" service worker
+    format: 'esm', // "type": "module" service worker (Firefox: module event page)
     platform: 'browser', // honours the TF.js packages' "browser" maps (fs, worker_threads… → empty)
-    target: 'chrome120', // = minimum_chrome_version
+    target: TARGET[browser],
     minify: true, // less to parse on every service-worker start (cold start)
     sourcemap: 'linked',
     sourcesContent: false,
@@ -154,6 +238,8 @@ async function bundleBackground(entry: string, dir: string): Promise<void> {
     supported: { 'top-level-await': false },
     define: {
       'process.env.NODE_ENV': '"production"',
+      // src/background/offscreen-client.ts: Firefox's bundle has no offscreen-document path.
+      'process.env.SQUEEZELENS_BROWSER': JSON.stringify(browser),
     },
   });
   if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
@@ -218,12 +304,14 @@ async function newestMtime(path: string): Promise<number> {
 
 /** True when the build of this variant is missing or older than any build input. */
 export async function isStale(variant: BuildOptions['variant'] = 'product'): Promise<boolean> {
-  const dir = variant === 'test' ? DIST_TEST : DIST;
-  const out = await stat(join(dir, 'background.js')).catch(() => null);
-  if (!out) return true;
-  if (!existsSync(join(dir, 'manifest.json'))) return true;
-  for (const input of BUILD_INPUTS) {
-    if ((await newestMtime(join(ROOT, input))) > out.mtimeMs) return true;
+  const dirs = variant === 'test' ? [DIST_TEST, DIST_FIREFOX_TEST] : [DIST, DIST_FIREFOX];
+  for (const dir of dirs) {
+    const out = await stat(join(dir, 'background.js')).catch(() => null);
+    if (!out) return true;
+    if (!existsSync(join(dir, 'manifest.json'))) return true;
+    for (const input of BUILD_INPUTS) {
+      if ((await newestMtime(join(ROOT, input))) > out.mtimeMs) return true;
+    }
   }
   return false;
 }

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Everything SqueezeLens needs on a fresh Debian/Ubuntu machine: Chromium (the extension runs and
-# is tested in it) and the npm dependencies. Safe to run again: it skips what is already there.
+# Everything SqueezeLens needs on a fresh Debian/Ubuntu machine: Chromium and Firefox ESR (the
+# extension runs and is tested in both) and the npm dependencies. Safe to run again: it skips what
+# is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Chromium (apt)…"
+# Debian packages for the browsers that are missing: chromium → /usr/bin/chromium,
+# firefox-esr → /usr/bin/firefox-esr.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} (apt)…"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-      echo "setup: Chromium is missing and this user cannot install it; run as root: apt-get install -y chromium" >&2
+      echo "setup: ${missing[*]} missing and this user cannot install it; run as root: apt-get install -y ${missing[*]}" >&2
       exit 1
     fi
   fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # npm ci on a fresh checkout, in CI, or when the lock file changed since the last install.
@@ -22,4 +28,4 @@ if [ ! -d node_modules ] || [ "${CI:-}" = "true" ] || [ package-lock.json -nt no
   echo "setup: installing npm dependencies (npm ci)…"
   npm ci --no-audit --no-fund
 fi
-echo "setup: ready (node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1))"
+echo "setup: ready (node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(/usr/bin/firefox-esr --version 2>/dev/null | head -1))"

@@ -1,11 +1,19 @@
 /**
- * SVG → PNG through the offscreen document: a service worker cannot decode SVG
+ * SVG → PNG where the background has a DOM to draw it in: a service worker cannot decode SVG
  * (createImageBitmap throws InvalidStateError, docs/platform.md, "Offscreen documents and SVG"),
  * an <img> in a document can.
- * The document exists only while an SVG is being rasterized.
+ *
+ * - Chrome (a service worker, no DOM): through the offscreen document, which exists only while an
+ *   SVG is being rasterized.
+ * - Firefox (an event page, with a DOM; no offscreen documents): in the page itself.
  */
-import { parseRasterizeReply, type RasterizeRequest } from '../shared/messages.js';
+
+import { rasterize } from '../offscreen/rasterize.js';
+import { parseRasterizeReply, type RasterizeReply, type RasterizeRequest } from '../shared/messages.js';
 import { ImageFetchError } from './decode-sw.js';
+
+/** An event page (Firefox) has a document; a service worker (Chrome) has none. */
+export const hasOwnDom = (): boolean => typeof document !== 'undefined' && typeof Image === 'function';
 
 const OFFSCREEN_URL = 'offscreen.html';
 let creating: Promise<void> | null = null;
@@ -26,7 +34,25 @@ async function ensureDocument(): Promise<void> {
   await creating;
 }
 
+async function blobOf(reply: RasterizeReply | null): Promise<Blob> {
+  if (!reply)
+    throw new ImageFetchError(
+      'The SVG image could not be rasterized (no answer from the offscreen document).',
+      'internal',
+    );
+  if (!reply.ok) throw new ImageFetchError(reply.error.message, reply.error.code);
+  return await (await fetch(reply.dataUrl)).blob();
+}
+
 export async function rasterizeSvg(request: Omit<RasterizeRequest, 'type' | 'target'>): Promise<Blob> {
+  // esbuild.config.ts defines process.env.SQUEEZELENS_BROWSER ('chrome' / 'firefox'): in the
+  // Firefox bundle this branch is dead and esbuild drops it and viaOffscreenDocument (no
+  // `chrome.offscreen` in the Firefox package for `web-ext lint` to flag).
+  if (process.env.SQUEEZELENS_BROWSER !== 'firefox' && !hasOwnDom()) return viaOffscreenDocument(request);
+  return blobOf(await rasterize(request));
+}
+
+async function viaOffscreenDocument(request: Omit<RasterizeRequest, 'type' | 'target'>): Promise<Blob> {
   users++;
   try {
     await ensureDocument();
@@ -35,14 +61,7 @@ export async function rasterizeSvg(request: Omit<RasterizeRequest, 'type' | 'tar
       target: 'offscreen',
       ...request,
     } satisfies RasterizeRequest);
-    const reply = parseRasterizeReply(raw);
-    if (!reply)
-      throw new ImageFetchError(
-        'The SVG image could not be rasterized (no answer from the offscreen document).',
-        'internal',
-      );
-    if (!reply.ok) throw new ImageFetchError(reply.error.message, reply.error.code);
-    return await (await fetch(reply.dataUrl)).blob();
+    return await blobOf(parseRasterizeReply(raw));
   } finally {
     if (--users === 0) await chrome.offscreen.closeDocument().catch(() => {});
   }
