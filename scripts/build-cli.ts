@@ -70,7 +70,7 @@ export async function buildCli(options: { log?: (message: string) => void } = {}
   const pkg = await readPackageJson();
   const outfile = await cliBundlePath();
   const kernels = await assembleSimdKernels();
-  if (!WebAssembly.validate(kernels)) throw new Error('the assembled SIMD kernels do not validate');
+  if (!WebAssembly.validate(new Uint8Array(kernels))) throw new Error('the assembled SIMD kernels do not validate');
   const kernelsBase64 = Buffer.from(kernels).toString('base64');
 
   const prebuiltKernels: esbuild.Plugin = {
