@@ -10,7 +10,18 @@
  * the rest of `npm test`: a package that does not install is a release that does not work.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -206,5 +217,30 @@ describe('the packed command line', () => {
     expect(error).toContain(join(tmp, 'empty-cache'));
     expect(error).toContain('--models DIR');
     expect(stderr).not.toMatch(/\n\s+at /); // a crash would print a stack
+  });
+
+  it('warns, in a checkout, when src/ is newer than the bundle `npx squeezelens` runs there', async () => {
+    // A checkout in miniature: package.json, src/, the bundle under dist/cli, the installed packages.
+    const checkout = join(tmp, 'checkout');
+    mkdirSync(join(checkout, 'dist', 'cli'), { recursive: true });
+    mkdirSync(join(checkout, 'src', 'cli'), { recursive: true });
+    writeFileSync(join(checkout, 'package.json'), JSON.stringify({ name: 'squeezelens', version: pkg.version }));
+    writeFileSync(join(checkout, 'src', 'cli', 'main.ts'), '// edited after the build\n');
+    symlinkSync(join(app, 'node_modules'), join(checkout, 'node_modules'));
+    const bundle = join(checkout, 'dist', 'cli', 'squeezelens.mjs');
+    cpSync(join(app, 'node_modules', 'squeezelens', 'dist', 'cli', 'squeezelens.mjs'), bundle);
+    const version = async () => run(process.execPath, [bundle, '--version'], { cwd: checkout, env: userEnv() });
+
+    const past = new Date(Date.now() - 3600_000);
+    utimesSync(bundle, past, past);
+    const stale = await version();
+    expect(stale.stdout).toBe(`${pkg.version}\n`);
+    expect(stale.stderr).toBe(
+      'squeezelens: warning: src/cli/main.ts is newer than the bundle dist/cli/squeezelens.mjs: ' +
+        "run 'npm run build:cli', or 'node bin/squeezelens.mjs' to run the sources\n",
+    );
+    const future = new Date(Date.now() + 3600_000);
+    utimesSync(bundle, future, future);
+    expect((await version()).stderr).toBe('');
   });
 });
