@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../engine/model-data-node.js';
+import { isBatchWorker, runWorker, setWorkerEntry } from './batch.js';
 import { main } from './main.js';
 
 /**
@@ -33,10 +34,18 @@ function warnIfStaleBundle(): void {
   }
 }
 
-try {
-  warnIfStaleBundle();
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`squeezelens: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+if (isBatchWorker()) {
+  // A batch worker thread (src/cli/batch.ts) started from this same entry script.
+  await runWorker();
+} else {
+  try {
+    warnIfStaleBundle();
+    // Workers start from the script that started this process: bin/squeezelens.mjs in a checkout
+    // (which registers tsx in the worker too), the bundle when installed.
+    setWorkerEntry(process.argv[1]);
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`squeezelens: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
 }
