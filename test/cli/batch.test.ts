@@ -132,4 +132,43 @@ describe('squeezelens classify on many files', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(new RegExp(`^squeezelens: error: \\S+: missing from the model directory ${missing}\\n$`));
   });
+
+  it('saliency on a directory: one summary and one PNG per image, {name} in the output paths, in order', async () => {
+    const dir = join(tmp, 'saliency-in');
+    const out = join(tmp, 'saliency-out');
+    mkdirSync(dir);
+    mkdirSync(out);
+    const some = [photos()[2], photos()[9]]; // Siamese cat, French horn
+    for (const p of some) symlinkSync(p.path, join(dir, p.file));
+    const bad = join(tmp, 'saliency-bad.png');
+    writeFileSync(bad, '');
+    const args = ['saliency', '--json', '--method', 'gradcam', dir, bad, '--jobs', '2'];
+    const { code, stdout } = await cli([...args, '--out', join(out, '{name}.map.png')]);
+    expect(code).toBe(1);
+    const results = lines(stdout) as unknown as {
+      file: string;
+      class?: { index: number };
+      outputs?: { map: string };
+    }[];
+    expect(results.map((r) => r.file)).toEqual([...some.map((p) => join(dir, p.file)), bad]);
+    expect(results.slice(0, 2).map((r) => r.class!.index)).toEqual(some.map((p) => p.top1));
+    for (const [i, p] of some.entries()) {
+      const map = join(out, `${p.file.replace(/\.[^.]+$/, '')}.map.png`);
+      expect(results[i].outputs).toEqual({ map });
+      expect(existsSync(map)).toBe(true);
+    }
+    expect(results[2]).toEqual({ file: bad, error: `${bad}: empty file` });
+    // Several images and a path without {name}, or two images with the same name: usage errors, nothing run.
+    expect(await cli([...args, '--out', join(out, 'map.png')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--out must contain \{name\} with several images/),
+    });
+    const twin = join(tmp, 'twin');
+    mkdirSync(twin);
+    symlinkSync(some[0].path, join(twin, some[0].file));
+    expect(await cli([...args, twin, '--overlay', join(out, '{name}.png')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--overlay: .* and .* would both write .*Siamese_cat\.png/),
+    });
+  });
 });

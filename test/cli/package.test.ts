@@ -140,7 +140,8 @@ describe('the packed command line', () => {
     // difference in decoding or in the engine between the two builds would show here first.
     const photo = photos().find((p) => p.file.includes('golden_retriever'))!;
     const png = join(ROOT, 'test', 'fixtures', 'decode', 'png-alpha.png'); // pngjs, not jSquash
-    const installed = await npx(['classify', '--json', '--models', MODELS, photo.path, png]);
+    // --jobs 2: the bundle's worker threads (started from the installed entry script), not just its main thread
+    const installed = await npx(['classify', '--json', '--jobs', '2', '--models', MODELS, photo.path, png]);
     const dev = await cli(['classify', '--json', photo.path, png]);
     expect(installed.stderr).toBe('');
     expect(installed.code).toBe(0);
