@@ -4,15 +4,16 @@
  * on a terminal.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expandInputs, globToRegExp } from '../../src/cli/batch.js';
 import { BIN, cli } from '../helpers/cli.js';
 import { photos } from '../helpers/data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'squeezelens-batch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A tree to expand: nested directories, mixed case extensions, a hidden file, a text file. */
 function tree(): string {
