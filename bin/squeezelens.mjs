@@ -1,12 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so the CLI is always the code in src/.
+// Runs the TypeScript sources directly (tsx), so in a checkout the CLI is always the code in src/.
+// Not shipped: the package's `bin` is the bundle `npm run build:cli` makes (no tsx at run time).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`squeezelens: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await import('../src/cli/bin.ts');

@@ -11,7 +11,7 @@ import { sanityCommand } from './commands/sanity.js';
 import { stylizeCommand } from './commands/stylize.js';
 import { textureCommand } from './commands/texture.js';
 import { visualizeCommand } from './commands/visualize.js';
-import { UsageError } from './shared.js';
+import { packageVersion, UsageError } from './shared.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   classify: { run: classifyCommand, summary: 'top-5 ImageNet classes of images' },
@@ -35,7 +35,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Run 'squeezelens <command> --help' for a command's options.
+Run 'squeezelens <command> --help' for a command's options, 'squeezelens --version' for the version.
 Examples:
   squeezelens classify --json photo.jpg
   squeezelens saliency photo.jpg --method smoothgrad --out map.png --overlay overlay.png --json
@@ -47,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const entry = COMMANDS[command];
   try {

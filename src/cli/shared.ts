@@ -1,7 +1,10 @@
 /** What the CLI commands share: engine options, reading images, writing PNGs, progress, classes. */
+import { readFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describeBackend } from '../engine/backend.js';
 import { decodeImage } from '../engine/decode-node.js';
+import { projectRoot } from '../engine/model-data-node.js';
 import { loadEngineNode, type NodeEngine } from '../engine/node.js';
 import { type Preprocessed, type PreprocessMode, preprocess, type RgbaImage } from '../engine/preprocess.js';
 import { parseTarget, resolveTarget, TargetError } from '../methods/attack/targets.js';
@@ -9,6 +12,11 @@ import { type PixelImage, type Progress, pixelImage } from '../methods/common.js
 import { encodePng, type PngImage } from '../render/png.js';
 
 export class UsageError extends Error {}
+
+/** The version is package.json's (one place), read where the code runs: a checkout or the installed package. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 export function fail(message: string): never {
   throw new UsageError(message);

@@ -121,13 +121,18 @@ export async function resolveModelData(options: ResolveOptions = {}): Promise<Re
     }
     const url = baseUrl ? `${baseUrl.replace(/\/$/, '')}/${entry.path}` : entry.url;
     options.log?.(`downloading ${entry.path} from ${url}`);
+    // Said when a download fails, the first thing a fresh install without network meets: where we looked, what to do.
+    const hint =
+      ` (no model data in ${shared ?? 'a shared directory'} or the cache ${cache}; ` +
+      'a local copy can be given with --models DIR or SQUEEZELENS_MODELS_DIR)';
     let response: Response;
     try {
       response = await fetchImpl(url);
     } catch (error) {
-      throw new ModelDataError(`${entry.path}: download from ${url} failed: ${(error as Error).message}`);
+      throw new ModelDataError(`${entry.path}: download from ${url} failed: ${(error as Error).message}${hint}`);
     }
-    if (!response.ok) throw new ModelDataError(`${entry.path}: download from ${url} failed: HTTP ${response.status}`);
+    if (!response.ok)
+      throw new ModelDataError(`${entry.path}: download from ${url} failed: HTTP ${response.status}${hint}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     checkBytes(entry, bytes, url);
     await mkdir(dirname(path), { recursive: true });
