@@ -11,8 +11,9 @@
  * objective on the coefficients. The engine's backward pass starts at the layer (`layerScore`), so
  * a step at fire6 skips the classifier's backward pass.
  *
- * Per step: coefficients → RGB (TF.js) → download → warp (JS) → network + gradient at the view's
- * pixels → download → the warp's adjoint (JS) → back through the parameterization (TF.js) → Adam.
+ * Per step: coefficients → colour planes (TF.js) → download → RGB and warp (JS) → network +
+ * gradient at the view's pixels → download → the warp's and the colours' adjoints (JS) → back
+ * through the Fourier products (TF.js) → Adam.
  *
  * The objective is taken before the layer's ReLU (`layerScore.preRelu`, as Lucid visualizes
  * `…_pre_relu` layers): after it, a channel that is zero everywhere on the view has no gradient at
@@ -171,60 +172,49 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
   try {
     for (let t = 0; t < steps; t++) {
       throwIfCancelled(signal, what);
-      const rgb = renderSpectrum(basis, p);
+      const rgb = await renderSpectrum(basis, p);
+      if (t === 0) objectiveStart = await channelValue(model, to8bit(rgb), layer, channel, neuron);
+      const warp = makeWarp(randomAffine(random, options.transforms));
+      const view = warpImage(rgb, warp, 0.5).map((x) => 255 * x);
+      const out = tf.tidy(() => {
+        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore });
+        return { g: inputGradToPixelGrad(r.gradients.input!), value: r.score! };
+      });
+      let gView: Float32Array;
       try {
-        const rgbData = (await rgb.data()) as Float32Array;
-        if (t === 0) objectiveStart = await channelValue(model, to8bit(rgbData), layer, channel, neuron);
-        const warp = makeWarp(randomAffine(random, options.transforms));
-        const view = warpImage(rgbData, warp, 0.5).map((x) => 255 * x);
-        const out = tf.tidy(() => {
-          const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore });
-          return { g: inputGradToPixelGrad(r.gradients.input!), value: r.score! };
-        });
-        let gView: Float32Array;
-        try {
-          gView = (await out.g.data()) as Float32Array;
-          history.push(((await out.value.data()) as Float32Array)[0]);
-        } finally {
-          tf.dispose([out.g, out.value]);
-        }
-        // d/d(rgb) = 255 · d/d(pixel): the view is 255 · warp(rgb)
-        const gRgb = warpAdjoint(gView, warp).map((x) => 255 * x);
-        const [mPrev, vPrev, pPrev] = [m, v, p];
-        const next = tf.tidy(() => {
-          const g = renderAdjoint(basis, rgb, tf.tensor3d(gRgb, [INPUT, INPUT, 3]));
-          const m1 = tf.add(tf.mul(mPrev, beta1), tf.mul(g, 1 - beta1));
-          const v1 = tf.add(tf.mul(vPrev, beta2), tf.mul(tf.square(g), 1 - beta2));
-          const mHat = tf.div(m1, 1 - beta1 ** (t + 1));
-          const vHat = tf.div(v1, 1 - beta2 ** (t + 1));
-          // ascent: the objective is maximized
-          const p1 = tf.add(pPrev, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr));
-          return { m1, v1, p1 } as { m1: tf.Tensor2D; v1: tf.Tensor2D; p1: tf.Tensor2D };
-        });
-        [m, v, p] = [next.m1, next.v1, next.p1];
-        tf.dispose([mPrev, vPrev, pPrev]);
-        if (onProgress) {
-          const wantPreview = previewEvery > 0 && (t + 1) % previewEvery === 0;
-          onProgress({
-            step: t + 1,
-            total: steps,
-            message: `${layer}:${channel}${neuron ? ' (neuron)' : ''} objective ${history[t].toPrecision(4)}`,
-            preview: wantPreview ? { width: INPUT, height: INPUT, data: rgbData.map((x) => 255 * x) } : undefined,
-          });
-        }
+        gView = (await out.g.data()) as Float32Array;
+        history.push(((await out.value.data()) as Float32Array)[0]);
       } finally {
-        rgb.dispose();
+        tf.dispose([out.g, out.value]);
+      }
+      // d/d(rgb) = 255 · d/d(pixel): the view is 255 · warp(rgb)
+      const gRgb = warpAdjoint(gView, warp).map((x) => 255 * x);
+      const [mPrev, vPrev, pPrev] = [m, v, p];
+      const next = tf.tidy(() => {
+        const g = renderAdjoint(basis, rgb, gRgb);
+        const m1 = tf.add(tf.mul(mPrev, beta1), tf.mul(g, 1 - beta1));
+        const v1 = tf.add(tf.mul(vPrev, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const mHat = tf.div(m1, 1 - beta1 ** (t + 1));
+        const vHat = tf.div(v1, 1 - beta2 ** (t + 1));
+        // ascent: the objective is maximized
+        const p1 = tf.add(pPrev, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr));
+        return { m1, v1, p1 } as { m1: tf.Tensor2D; v1: tf.Tensor2D; p1: tf.Tensor2D };
+      });
+      [m, v, p] = [next.m1, next.v1, next.p1];
+      tf.dispose([mPrev, vPrev, pPrev]);
+      if (onProgress) {
+        const wantPreview = previewEvery > 0 && (t + 1) % previewEvery === 0;
+        onProgress({
+          step: t + 1,
+          total: steps,
+          message: `${layer}:${channel}${neuron ? ' (neuron)' : ''} objective ${history[t].toPrecision(4)}`,
+          preview: wantPreview ? { width: INPUT, height: INPUT, data: rgb.map((x) => 255 * x) } : undefined,
+        });
       }
       await yieldToEventLoop();
     }
     const ms = performance.now() - started;
-    const finalRgb = renderSpectrum(basis, p);
-    let data: Float32Array;
-    try {
-      data = ((await finalRgb.data()) as Float32Array).map((x) => 255 * x);
-    } finally {
-      finalRgb.dispose();
-    }
+    const data = (await renderSpectrum(basis, p)).map((x) => 255 * x);
     const pixels = Uint8ClampedArray.from(data); // rounds and clamps: the bytes a PNG holds
     const objectiveEnd = await channelValue(model, pixels, layer, channel, neuron);
     if (steps === 0) objectiveStart = objectiveEnd;

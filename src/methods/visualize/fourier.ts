@@ -15,10 +15,11 @@
  * the 1/4 keeps sigmoid inputs small at the start. Lucid's values: initial sd 0.01, decay 1, the
  * colour matrix below (its `color_correlation_svd_sqrt`, columns normalized to a largest norm of 1).
  *
- * The inverse DFT is two real matrix products (TF.js has no FFT kernel on WASM; at 224×224 the
- * products cost ~100 M multiply-adds, a third of one forward pass), and the engine's hand-written
- * backward pass ends at the pixels, so the way back to the coefficients is written out too
- * (`renderAdjoint`: the transposed products, tested against the forward map by ⟨Rp, g⟩ = ⟨p, Rᵀg⟩).
+ * The inverse DFT is real matrix products (TF.js has no FFT kernel on WASM; at 224×224 they cost
+ * ~100 M multiply-adds, a third of one forward pass), the colour step and sigmoid run in JS on the
+ * downloaded planes (the warp needs them there anyway). The engine's hand-written backward pass
+ * ends at the pixels, so the way back to the coefficients is written out too (`renderAdjoint`: the
+ * transposed maps, tested against the forward ones by ⟨Rp, g⟩ = ⟨p, Rᵀg⟩).
  *
  * Layout: the coefficients are one [2·H, 3·K] tensor, K = W/2 + 1 frequencies along x: rows 0…H−1
  * are the real parts A[ky, c·K + kx], rows H…2H−1 the imaginary parts B. numpy's irfft2 semantics:
@@ -66,42 +67,45 @@ export function spectrumScale(decay = 1): Float32Array {
 
 /** The constant tensors of one parameterization; `dispose` when done. */
 export interface FourierBasis {
-  /** [[Cy, −Sy], [Sy, Cy]]: the inverse DFT along y on [A; B], [2H, 2H] */
-  my: tf.Tensor2D;
-  /** [Cx; −Sx] with the rfft weights c_kx and 1/(HW): the inverse real DFT along x, [2K, W] */
-  mx: tf.Tensor2D;
+  /** the inverse DFT along y on [A; B]: P = [Cy, −Sy]·[A; B] and Q = [Sy, Cy]·[A; B], each [H, 2H] */
+  yReal: tf.Tensor2D;
+  yImag: tf.Tensor2D;
+  /** the inverse real DFT along x with the rfft weights c_kx and 1/(HW): img = P·Cx + Q·(−Sx), [K, W] each */
+  xCos: tf.Tensor2D;
+  xSin: tf.Tensor2D;
   /**
-   * Their transposes, for the adjoint: stored, because a transposed operand makes TF.js's WASM
-   * matMul ~15× slower (346 vs 22 ms for the 448×448 by 448×339 product, measured).
+   * The transposes, for the adjoint: stored, because a transposed operand makes TF.js's WASM matMul
+   * ~15× slower (346 vs 22 ms for a 448×448 by 448×339 product, measured).
    */
-  myT: tf.Tensor2D;
-  mxT: tf.Tensor2D;
+  yRealT: tf.Tensor2D;
+  yImagT: tf.Tensor2D;
+  xCosT: tf.Tensor2D;
+  xSinT: tf.Tensor2D;
   /** spectrumScale for [A; B] in the layout above, [2H, 3K] */
   scale: tf.Tensor2D;
-  /** the colour matrix, [3, 3], and its transpose (z = img · colorᵀ) */
-  color: tf.Tensor2D;
-  colorT: tf.Tensor2D;
   dispose(): void;
 }
 
 export function fourierBasis(decay = 1): FourierBasis {
-  const my = new Float32Array(2 * H * 2 * H);
+  const yReal = new Float32Array(H * 2 * H);
+  const yImag = new Float32Array(H * 2 * H);
   for (let y = 0; y < H; y++)
     for (let k = 0; k < H; k++) {
       const a = (2 * Math.PI * ((y * k) % H)) / H;
       const [c, s] = [Math.cos(a), Math.sin(a)];
-      my[y * 2 * H + k] = c; //        P = Cy·A − Sy·B
-      my[y * 2 * H + H + k] = -s;
-      my[(H + y) * 2 * H + k] = s; //  Q = Sy·A + Cy·B
-      my[(H + y) * 2 * H + H + k] = c;
+      yReal[y * 2 * H + k] = c; // P = Cy·A − Sy·B
+      yReal[y * 2 * H + H + k] = -s;
+      yImag[y * 2 * H + k] = s; //  Q = Sy·A + Cy·B
+      yImag[y * 2 * H + H + k] = c;
     }
-  const mx = new Float32Array(2 * FREQS_X * W);
+  const xCos = new Float32Array(FREQS_X * W);
+  const xSin = new Float32Array(FREQS_X * W);
   for (let k = 0; k < FREQS_X; k++) {
     const weight = (k === 0 || 2 * k === W ? 1 : 2) / (H * W);
     for (let x = 0; x < W; x++) {
       const a = (2 * Math.PI * ((k * x) % W)) / W;
-      mx[k * W + x] = weight * Math.cos(a); //               img = P·Cx − Q·Sx
-      mx[(FREQS_X + k) * W + x] = -weight * Math.sin(a);
+      xCos[k * W + x] = weight * Math.cos(a); // img = P·Cx − Q·Sx
+      xSin[k * W + x] = -weight * Math.sin(a);
     }
   }
   const s = spectrumScale(decay);
@@ -109,17 +113,19 @@ export function fourierBasis(decay = 1): FourierBasis {
   for (let r = 0; r < 2 * H; r++)
     for (let c = 0; c < 3; c++)
       scale.set(s.subarray((r % H) * FREQS_X, (r % H) * FREQS_X + FREQS_X), (r * 3 + c) * FREQS_X);
-  const yStep = tf.tensor2d(my, [2 * H, 2 * H]);
-  const xStep = tf.tensor2d(mx, [2 * FREQS_X, W]);
-  const color = tf.tensor2d(COLOR_MATRIX.flat(), [3, 3]);
+  const matrices = {
+    yReal: tf.tensor2d(yReal, [H, 2 * H]),
+    yImag: tf.tensor2d(yImag, [H, 2 * H]),
+    xCos: tf.tensor2d(xCos, [FREQS_X, W]),
+    xSin: tf.tensor2d(xSin, [FREQS_X, W]),
+  };
   const tensors = {
-    my: yStep,
-    mx: xStep,
-    myT: tf.tidy(() => tf.transpose(yStep)) as tf.Tensor2D,
-    mxT: tf.tidy(() => tf.transpose(xStep)) as tf.Tensor2D,
+    ...matrices,
+    yRealT: tf.tidy(() => tf.transpose(matrices.yReal)) as tf.Tensor2D,
+    yImagT: tf.tidy(() => tf.transpose(matrices.yImag)) as tf.Tensor2D,
+    xCosT: tf.tidy(() => tf.transpose(matrices.xCos)) as tf.Tensor2D,
+    xSinT: tf.tidy(() => tf.transpose(matrices.xSin)) as tf.Tensor2D,
     scale: tf.tensor2d(scale, [2 * H, 3 * FREQS_X]),
-    color,
-    colorT: tf.tidy(() => tf.transpose(color)) as tf.Tensor2D,
   };
   return { ...tensors, dispose: () => tf.dispose(Object.values(tensors)) };
 }
@@ -133,49 +139,71 @@ export function randomSpectrum(seed: number, sd = 0.01): tf.Tensor2D {
   );
 }
 
-/** Coefficients → the image in decorrelated colour space, [H, W, 3] (linear). */
-export function fourierImage(basis: FourierBasis, spectrum: tf.Tensor2D): tf.Tensor3D {
+/**
+ * Coefficients → the image in decorrelated colours, as colour planes per row: [3H, W], row y·3 + c
+ * (the layout the products leave it in; no transpose on the way: the colour step is done in JS).
+ */
+export function fourierPlanes(basis: FourierBasis, spectrum: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const pq = tf.matMul(basis.my, tf.mul(spectrum, basis.scale)); // [2H, 3K]: P over Q
-    const [p, q] = tf.split(pq, 2, 0);
-    const rows = (t: tf.Tensor) => tf.reshape(t, [H * 3, FREQS_X]); // row = y·3 + c
-    const img = tf.matMul(tf.concat([rows(p), rows(q)], 1), basis.mx); // [3H, W]
-    return tf.transpose(tf.reshape(img, [H, 3, W]), [0, 2, 1]) as tf.Tensor3D;
+    const scaled = tf.mul(spectrum, basis.scale);
+    const rows = (t: tf.Tensor) => tf.reshape(t, [H * 3, FREQS_X]); // [H, 3K] → row y·3 + c
+    const p = rows(tf.matMul(basis.yReal, scaled));
+    const q = rows(tf.matMul(basis.yImag, scaled));
+    return tf.add(tf.matMul(p, basis.xCos), tf.matMul(q, basis.xSin)) as tf.Tensor2D;
   });
 }
 
-/** Adjoint of `fourierImage`: gradient w.r.t. the image [H, W, 3] → w.r.t. the coefficients. */
-export function fourierImageAdjoint(basis: FourierBasis, gImage: tf.Tensor3D): tf.Tensor2D {
+/** Adjoint of `fourierPlanes`: a gradient on the planes [3H, W] → on the coefficients [2H, 3K]. */
+export function fourierPlanesAdjoint(basis: FourierBasis, gPlanes: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const g = tf.reshape(tf.transpose(gImage, [0, 2, 1]), [H * 3, W]);
-    const gpq = tf.matMul(g, basis.mxT); // [3H, 2K]
-    const [gp, gq] = tf.split(gpq, 2, 1);
     const back = (t: tf.Tensor) => tf.reshape(t, [H, 3 * FREQS_X]);
-    const gScaled = tf.matMul(basis.myT, tf.concat([back(gp), back(gq)], 0));
+    const gp = back(tf.matMul(gPlanes, basis.xCosT));
+    const gq = back(tf.matMul(gPlanes, basis.xSinT));
+    const gScaled = tf.add(tf.matMul(basis.yRealT, gp), tf.matMul(basis.yImagT, gq));
     return tf.mul(gScaled, basis.scale) as tf.Tensor2D;
   });
 }
 
-/** Decorrelated image → RGB in (0, 1): sigmoid(img · colorᵀ), [H, W, 3]. */
-export function toRgb(basis: FourierBasis, img: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() =>
-    tf.sigmoid(tf.reshape(tf.matMul(tf.reshape(img, [H * W, 3]), basis.colorT), [H, W, 3])),
-  ) as tf.Tensor3D;
+/** Planes [3H, W] (decorrelated) → RGB in (0, 1), interleaved [H, W, 3]: sigmoid(colour · planes). */
+export function planesToRgb(planes: Float32Array): Float32Array {
+  const rgb = new Float32Array(H * W * 3);
+  const m = COLOR_MATRIX;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const [a, b, c] = [planes[y * 3 * W + x], planes[(y * 3 + 1) * W + x], planes[(y * 3 + 2) * W + x]];
+      for (let ch = 0; ch < 3; ch++)
+        rgb[(y * W + x) * 3 + ch] = 1 / (1 + Math.exp(-(m[ch][0] * a + m[ch][1] * b + m[ch][2] * c)));
+    }
+  return rgb;
 }
 
-/** Coefficients → RGB in (0, 1), [H, W, 3]. */
-export function renderSpectrum(basis: FourierBasis, spectrum: tf.Tensor2D): tf.Tensor3D {
-  return tf.tidy(() => toRgb(basis, fourierImage(basis, spectrum)));
+/** Adjoint of `planesToRgb` at `rgb` (its output): a gradient on RGB → on the planes. */
+export function planesToRgbAdjoint(rgb: Float32Array, gRgb: Float32Array): Float32Array {
+  const g = new Float32Array(H * W * 3);
+  const m = COLOR_MATRIX;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = (y * W + x) * 3;
+      const gz = [0, 1, 2].map((ch) => gRgb[i + ch] * rgb[i + ch] * (1 - rgb[i + ch]));
+      for (let j = 0; j < 3; j++) g[(y * 3 + j) * W + x] = m[0][j] * gz[0] + m[1][j] * gz[1] + m[2][j] * gz[2];
+    }
+  return g;
+}
+
+/** Coefficients → RGB in (0, 1), interleaved [H, W, 3] (downloads the planes). */
+export async function renderSpectrum(basis: FourierBasis, spectrum: tf.Tensor2D): Promise<Float32Array> {
+  const planes = fourierPlanes(basis, spectrum);
+  try {
+    return planesToRgb((await planes.data()) as Float32Array);
+  } finally {
+    planes.dispose();
+  }
 }
 
 /**
  * The gradient of a function of the RGB image (values in (0,1)) taken back to the coefficients:
  * through the sigmoid (rgb·(1 − rgb), from the rendered `rgb`), the colour matrix and the DFT.
  */
-export function renderAdjoint(basis: FourierBasis, rgb: tf.Tensor3D, gRgb: tf.Tensor3D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const gz = tf.mul(gRgb, tf.mul(rgb, tf.sub(1, rgb)));
-    const gImg = tf.reshape(tf.matMul(tf.reshape(gz, [H * W, 3]), basis.color), [H, W, 3]) as tf.Tensor3D;
-    return fourierImageAdjoint(basis, gImg);
-  });
+export function renderAdjoint(basis: FourierBasis, rgb: Float32Array, gRgb: Float32Array): tf.Tensor2D {
+  return tf.tidy(() => fourierPlanesAdjoint(basis, tf.tensor2d(planesToRgbAdjoint(rgb, gRgb), [3 * H, W])));
 }

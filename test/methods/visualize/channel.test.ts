@@ -20,8 +20,9 @@ import {
   COLOR_MATRIX,
   FREQS_X,
   fourierBasis,
-  fourierImage,
-  fourierImageAdjoint,
+  fourierPlanes,
+  fourierPlanesAdjoint,
+  planesToRgb,
   randomSpectrum,
   renderAdjoint,
   renderSpectrum,
@@ -116,7 +117,7 @@ describe('Fourier parameterization', () => {
     const basis = fourierBasis();
     const spectrum = randomSpectrum(3, 1);
     const scaled = Float64Array.from(tf.tidy(() => tf.mul(spectrum, basis.scale).dataSync()));
-    const img = tf.tidy(() => fourierImage(basis, spectrum).dataSync());
+    const img = tf.tidy(() => fourierPlanes(basis, spectrum).dataSync()); // row y·3 + c
     const K = FREQS_X;
     const random = rng(9);
     let worst = 0;
@@ -133,7 +134,7 @@ describe('Fourier parameterization', () => {
           s += weight * (a * Math.cos(phase) - b * Math.sin(phase));
         }
       s /= N * N;
-      worst = Math.max(worst, Math.abs(img[(y * N + x) * 3 + c] - s));
+      worst = Math.max(worst, Math.abs(img[(y * 3 + c) * N + x] - s));
       size = Math.max(size, Math.abs(s));
     }
     console.log(`Fourier synthesis: largest error ${worst.toExponential(2)} on values up to ${size.toFixed(3)}`);
@@ -142,17 +143,28 @@ describe('Fourier parameterization', () => {
     basis.dispose();
   });
 
+  it('does the colour step as Lucid: sigmoid(colour matrix · decorrelated value)', () => {
+    const planes = Float32Array.from({ length: 3 * N * N }, rng(21)).map((v) => 4 * v - 2);
+    const rgb = planesToRgb(planes);
+    const [y, x] = [17, 200];
+    const v = [0, 1, 2].map((c) => planes[(y * 3 + c) * N + x]);
+    for (let c = 0; c < 3; c++) {
+      const z = COLOR_MATRIX[c][0] * v[0] + COLOR_MATRIX[c][1] * v[1] + COLOR_MATRIX[c][2] * v[2];
+      expect(rgb[(y * N + x) * 3 + c]).toBeCloseTo(1 / (1 + Math.exp(-z)), 6);
+    }
+  });
+
   it('has adjoints equal to the transposed maps: ⟨R p, g⟩ = ⟨p, Rᵀ g⟩', async () => {
     await engineFor('wasm');
     const basis = fourierBasis();
     const p = randomSpectrum(4, 1);
-    const g = tf.tensor3d(
+    const g = tf.tensor2d(
       Float32Array.from({ length: N * N * 3 }, rng(5)).map((v) => v - 0.5),
-      [N, N, 3],
+      [3 * N, N],
     );
     const [lhs, rhs] = tf.tidy(() => [
-      dot(fourierImage(basis, p).dataSync(), g.dataSync()),
-      dot(p.dataSync(), fourierImageAdjoint(basis, g).dataSync()),
+      dot(fourierPlanes(basis, p).dataSync(), g.dataSync()),
+      dot(p.dataSync(), fourierPlanesAdjoint(basis, g).dataSync()),
     ]);
     console.log(`Fourier adjoint: ⟨Rp,g⟩ ${lhs.toPrecision(8)} ⟨p,Rᵀg⟩ ${rhs.toPrecision(8)}`);
     expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.abs(lhs));
@@ -164,24 +176,21 @@ describe('Fourier parameterization', () => {
     await engineFor('wasm');
     const basis = fourierBasis();
     const p = randomSpectrum(6, 0.05);
-    const weights = tf.tensor3d(
-      Float32Array.from({ length: N * N * 3 }, rng(7)).map((v) => v - 0.5),
-      [N, N, 3],
-    );
-    // the sum in float64 (JS): a float32 sum of 150,528 terms is off by more than the difference
-    const w = weights.dataSync();
-    const f = (q: tf.Tensor2D) => tf.tidy(() => dot(renderSpectrum(basis, q).dataSync(), w));
-    const grad = tf.tidy(() => renderAdjoint(basis, renderSpectrum(basis, p), weights).dataSync());
+    const w = Float32Array.from({ length: N * N * 3 }, rng(7)).map((v) => v - 0.5);
+    // sums in float64 (JS): a float32 sum of 150,528 terms is off by more than the difference
+    const f = async (q: tf.Tensor2D) => dot(await renderSpectrum(basis, q), w);
+    const rgb = await renderSpectrum(basis, p);
+    const grad = tf.tidy(() => renderAdjoint(basis, rgb, w).dataSync());
     const random = rng(8);
     const v = Float32Array.from(grad, () => (random() < 0.5 ? -1 : 1));
     const h = 1e-2;
     const vt = tf.tensor2d(v, p.shape as [number, number]);
     const [plus, minus] = [tf.add(p, tf.mul(vt, h)), tf.sub(p, tf.mul(vt, h))] as tf.Tensor2D[];
-    const numeric = (f(plus) - f(minus)) / (2 * h);
+    const numeric = ((await f(plus)) - (await f(minus))) / (2 * h);
     const analytic = dot(grad, v);
     console.log(`render adjoint: analytic ${analytic.toPrecision(6)} numeric ${numeric.toPrecision(6)}`);
     expect(Math.abs(numeric - analytic)).toBeLessThan(1e-2 * Math.sqrt(dot(grad, grad)));
-    tf.dispose([p, weights, vt, plus, minus]);
+    tf.dispose([p, vt, plus, minus]);
     basis.dispose();
   });
 
@@ -192,7 +201,7 @@ describe('Fourier parameterization', () => {
       const a = new Float32Array(2 * N * 3 * FREQS_X);
       a[ky * 3 * FREQS_X + kx] = 1; // red-channel real part
       return tf.tidy(() => {
-        const img = fourierImage(basis, tf.tensor2d(a, [2 * N, 3 * FREQS_X])).dataSync();
+        const img = fourierPlanes(basis, tf.tensor2d(a, [2 * N, 3 * FREQS_X])).dataSync();
         return dot(img, img);
       });
     };
@@ -211,7 +220,7 @@ describe('Fourier parameterization', () => {
     expect(Math.max(...norms)).toBeCloseTo(1, 12);
     const basis = fourierBasis();
     const p = randomSpectrum(1, 0.5);
-    const rgb = Float32Array.from(tf.tidy(() => renderSpectrum(basis, p).dataSync()));
+    const rgb = await renderSpectrum(basis, p);
     expect(rgb.reduce((m, v) => Math.min(m, v), 1)).toBeGreaterThan(0);
     expect(rgb.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(1);
     tf.dispose(p);
