@@ -2,6 +2,7 @@
  * `squeezelens` command line, on the same engine and methods as the extension.
  *   squeezelens classify | saliency | fool | visualize | dream | sanity …  (--help on each)
  */
+import { channelCommand } from './commands/channel.js';
 import { classifyCommand } from './commands/classify.js';
 import { dreamCommand } from './commands/dream.js';
 import { foolCommand } from './commands/fool.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   invert: { run: invertCommand, summary: "feature inversion: an image from one layer's activations" },
   texture: { run: textureCommand, summary: "texture synthesis: an image with a picture's Gram matrices" },
   stylize: { run: stylizeCommand, summary: 'style transfer: a picture in the style of another' },
+  channel: { run: channelCommand, summary: 'channel / neuron visualization: what one unit of a layer responds to' },
 };
 
 const USAGE = `Usage: squeezelens <command> [options]

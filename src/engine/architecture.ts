@@ -68,3 +68,10 @@ export const PARAMETER_COUNT = CONVS.reduce(
   (sum, c) => sum + c.kernel * c.kernel * c.inChannels * c.outChannels + c.outChannels,
   0,
 );
+
+/** Channels of a named activation: conv1 64, a fire module 2 × expand, the class map 1000. */
+export function layerChannels(name: LayerName): number {
+  if (name === 'conv1') return 64;
+  if (name === 'classifier' || name === 'classifier_relu') return NUM_CLASSES;
+  return 2 * FIRES.find((f) => f.name === name)!.expand;
+}

@@ -56,6 +56,13 @@ export interface RunOptions {
 export interface LayerScore {
   layer: LayerName;
   fn: (activation: tf.Tensor4D) => { value: tf.Tensor1D; dActivation: tf.Tensor4D };
+  /**
+   * Score the layer before its final ReLU (conv1 and the fire modules; the class map has none):
+   * `fn` gets the pre-activations and the backward pass starts under the ReLU. Activation
+   * maximization needs it: a channel that is zero everywhere after its ReLU has no gradient
+   * (on a grey start image 73 of fire6's 384 channels are, 419 of fire9's 512).
+   */
+  preRelu?: boolean;
 }
 
 export interface RunResult {
@@ -94,6 +101,7 @@ interface FireTrace {
 }
 
 interface Trace {
+  input: tf.Tensor4D;
   conv1: tf.Tensor4D;
   pool1: tf.Tensor4D;
   fires: FireTrace[];
@@ -226,8 +234,8 @@ export class SqueezeNet {
           wantGradients,
         );
       } else if (options.layerScore) {
-        const { layer, fn } = options.layerScore;
-        const act = this.activation(trace, layer);
+        const { layer, fn, preRelu } = options.layerScore;
+        const act = preRelu ? this.preActivation(trace, layer) : this.activation(trace, layer);
         const seed = fn(act);
         if (seed.dActivation.shape.join() !== act.shape.join()) {
           throw new EngineInputError(
@@ -237,7 +245,7 @@ export class SqueezeNet {
         result.score = seed.value;
         result.gradients = this.backward(
           trace,
-          { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {} },
+          { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {}, underRelu: preRelu },
           wantGradients,
         );
       }
@@ -293,7 +301,21 @@ export class SqueezeNet {
     });
     // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
     const classifier = conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias);
-    return { conv1, pool1, fires, pools, classifier };
+    return { input: x, conv1, pool1, fires, pools, classifier };
+  }
+
+  /** A layer's values before its final ReLU (recomputed: the forward pass fuses the ReLU). */
+  private preActivation(trace: Trace, name: LayerName): tf.Tensor4D {
+    if (name === 'classifier' || name === 'classifier_relu') return trace.classifier;
+    const conv = (x: tf.Tensor4D, p: ConvParams, strides: number, pad: 'valid' | 'same') =>
+      tf.fused.conv2d({ x, filter: p.kernel, bias: p.bias, strides, pad });
+    if (name === 'conv1') return conv(trace.input, this.conv0, 2, 'valid');
+    const k = FIRES.findIndex((f) => f.name === name);
+    const { squeezed } = trace.fires[k];
+    return tf.concat(
+      [conv(squeezed, this.fires[k].expand1, 1, 'valid'), conv(squeezed, this.fires[k].expand3, 1, 'same')],
+      3,
+    );
   }
 
   private activation(trace: Trace, name: LayerName): tf.Tensor4D {
@@ -358,19 +380,19 @@ export class SqueezeNet {
       const name = STAGES[stage];
       if (want.has(name)) out[name] = d;
       if (stage >= deepest) return out;
-      d = this.stepDown(trace, name, d);
+      d = this.stepDown(trace, name, d, !(start.underRelu && stage === start.stage));
     }
   }
 
   /** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output. */
-  private stepDown(trace: Trace, stage: GradientTarget, d: tf.Tensor4D): tf.Tensor4D {
-    if (stage === 'classifier_relu') return reluMask(d, trace.classifier);
+  private stepDown(trace: Trace, stage: GradientTarget, d: tf.Tensor4D, throughRelu = true): tf.Tensor4D {
+    if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier) : d;
     if (stage === 'classifier') return tf.conv2d(d, this.classifierBack, 1, 'valid');
     if (stage === 'conv1') {
       // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
       // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
       const phases = tf.conv2d(
-        tf.pad(reluMask(d, trace.conv1), [
+        tf.pad(throughRelu ? reluMask(d, trace.conv1) : d, [
           [0, 0],
           [1, 1],
           [1, 1],
@@ -387,7 +409,8 @@ export class SqueezeNet {
     const k = FIRES.findIndex((f) => f.name === stage);
     const f = this.fires[k];
     const ft = trace.fires[k];
-    const [d1, d3] = reluMaskSplit(d, ft.output); // output = [ReLU(expand1) ‖ ReLU(expand3)]
+    // output = [ReLU(expand1) ‖ ReLU(expand3)]
+    const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
     const dSqueezed = tf.add(
       tf.conv2d(d1, f.expand1Back, 1, 'valid'),
       tf.conv2d(d3, f.expand3Back, 1, 'same'),
@@ -413,4 +436,6 @@ interface Start {
   d: tf.Tensor4D;
   /** gradients already produced above the start (classifier_relu for head scores) */
   emitted: RunResult['gradients'];
+  /** `d` is the gradient under the start stage's ReLU (LayerScore.preRelu) */
+  underRelu?: boolean;
 }

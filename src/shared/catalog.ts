@@ -231,3 +231,44 @@ export const STYLIZE_DEFAULTS = {
   strength: 1,
   strengthRange: { min: 0, max: 10 },
 } as const;
+
+// ---- channel visualization and fooling from noise (issue 9) ------------------------------------
+
+/** Layers whose channels can be visualized: conv1, the fire modules, the class map before its ReLU. */
+export const CHANNEL_LAYERS = [
+  'conv1',
+  'fire2',
+  'fire3',
+  'fire4',
+  'fire5',
+  'fire6',
+  'fire7',
+  'fire8',
+  'fire9',
+  'classifier',
+] as const;
+export type ChannelLayer = (typeof CHANNEL_LAYERS)[number];
+
+/**
+ * Channel / neuron visualization (activation maximization: Yosinski et al. 2015; Olah et al. 2017,
+ * "Feature Visualization"). Lucid's defaults: Adam lr 0.05 on Fourier coefficients scaled by
+ * 1/frequency (decay 1), initial sd 0.01, decorrelated colours, and its standard transforms (see
+ * src/methods/visualize/transforms.ts); Lucid runs 512 steps, issue 9 budgets 256. The atlas is the
+ * first 16 channels of a layer.
+ */
+export const CHANNEL_DEFAULTS = {
+  layer: 'fire6' as ChannelLayer,
+  steps: 256,
+  learningRate: 0.05,
+  decay: 1,
+  initSd: 0.01,
+  atlas: 16,
+  previewEvery: 32,
+} as const;
+
+/**
+ * Fooling images from noise (Nguyen et al. 2015, the gradient-ascent variant): from seeded uniform
+ * noise, steps of L2 length lr (pixels) up the target's log-probability, no regularizer, until the
+ * 8-bit image is the target with ≥ 99 %.
+ */
+export const FROM_NOISE_DEFAULTS = { minProb: 0.99, lr: 50, maxIterations: 300 } as const;

@@ -70,17 +70,33 @@ function concat(a: Map3, b: Map3): Map3 {
   return { h: a.h, w: a.w, c: a.c + b.c, d: out };
 }
 
-/** One image, NHWC 224·224·3 → { logits (post-ReLU average), preReluLogits, fire outputs }. */
+function relu(x: Map3): Map3 {
+  return { ...x, d: x.d.map((v) => Math.max(0, v)) };
+}
+
+/**
+ * One image, NHWC 224·224·3 → { logits (post-ReLU average), preReluLogits, fire outputs, and
+ * conv1 and the fire outputs before their final ReLU }.
+ */
 export function referenceForward(
   weights: ModelWeights,
   input: ArrayLike<number>,
-): { logits: Float64Array; preReluLogits: Float64Array; fires: Record<string, Float64Array> } {
+): {
+  logits: Float64Array;
+  preReluLogits: Float64Array;
+  fires: Record<string, Float64Array>;
+  preRelu: Record<string, Float64Array>;
+} {
   const fires: Record<string, Float64Array> = {};
-  let x: Map3 = conv({ h: 224, w: 224, c: 3, d: Float64Array.from(input) }, weights.conv0, 2, 0, true);
-  x = maxPool(x);
+  const preRelu: Record<string, Float64Array> = {};
+  let x: Map3 = conv({ h: 224, w: 224, c: 3, d: Float64Array.from(input) }, weights.conv0, 2, 0, false);
+  preRelu.conv1 = x.d;
+  x = maxPool(relu(x));
   for (const f of FIRES) {
     const s = conv(x, weights[`conv${f.conv}`], 1, 0, true);
-    x = concat(conv(s, weights[`conv${f.conv + 1}`], 1, 0, true), conv(s, weights[`conv${f.conv + 2}`], 1, 1, true));
+    x = concat(conv(s, weights[`conv${f.conv + 1}`], 1, 0, false), conv(s, weights[`conv${f.conv + 2}`], 1, 1, false));
+    preRelu[f.name] = x.d;
+    x = relu(x);
     fires[f.name] = x.d;
     if (f.poolAfter) x = maxPool(x);
   }
@@ -93,5 +109,5 @@ export function referenceForward(
       pre[c] += z.d[p * 1000 + c] / cells;
       logits[c] += Math.max(0, z.d[p * 1000 + c]) / cells;
     }
-  return { logits, preReluLogits: pre, fires };
+  return { logits, preReluLogits: pre, fires, preRelu };
 }

@@ -1,7 +1,7 @@
 /** squeezelens dream <image> [--layer fire5] [--out dream.png] */
 import { parseArgs } from 'node:util';
-import { isLayerName, LAYER_NAMES, type LayerName } from '../../engine/architecture.js';
-import { deepDream } from '../../methods/visualize/deepdream.js';
+import { isLayerName, LAYER_NAMES, type LayerName, layerChannels } from '../../engine/architecture.js';
+import { type DreamObjective, deepDream } from '../../methods/visualize/deepdream.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
 import {
   ENGINE_HELP,
@@ -24,6 +24,9 @@ several octaves, with jitter). Works on the whole image (longer side up to 512 p
 
 Options:
   --layer NAME           ${DREAM_LAYERS.join(', ')} (default ${DREAM_DEFAULTS.layer})
+  --channel N[,N…]       steer the dream to these channels of the layer (the "controllable dream";
+                         repeatable); the objective is then their mean activation
+  --objective l2|mean    l2: mean of activation² (default without --channel); mean: mean activation
   --octaves N            scales (default 3)
   --iterations N         steps per octave (default 10)
   --seed N               jitter seed (default 0)
@@ -37,6 +40,8 @@ export async function dreamCommand(argv: string[]): Promise<number> {
     options: {
       ...ENGINE_OPTIONS,
       layer: { type: 'string', default: DREAM_DEFAULTS.layer },
+      channel: { type: 'string', multiple: true },
+      objective: { type: 'string' },
       octaves: { type: 'string' },
       iterations: { type: 'string' },
       seed: { type: 'string' },
@@ -50,6 +55,15 @@ export async function dreamCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) fail('dream takes exactly one image file');
   if (!isLayerName(values.layer) || values.layer.startsWith('classifier'))
     fail(`--layer must be conv1 or fire2…fire9, got '${values.layer}'`);
+  const available = layerChannels(values.layer);
+  const channels = (values.channel ?? [])
+    .flatMap((text) => text.split(','))
+    .map((text) => numberOption('channel', text, 0, { min: 0, integer: true }));
+  for (const c of channels)
+    if (c >= available)
+      fail(`--channel ${c} is out of range: ${values.layer} has ${available} channels (0–${available - 1})`);
+  const objective = (values.objective ?? (channels.length ? 'mean' : 'l2')) as DreamObjective;
+  if (objective !== 'l2' && objective !== 'mean') fail(`--objective must be l2 or mean, got '${values.objective}'`);
   const octaves = numberOption('octaves', values.octaves, 3, { min: 1, max: 8, integer: true });
   const iterations = numberOption('iterations', values.iterations, 10, { min: 1, max: 500, integer: true });
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
@@ -58,6 +72,8 @@ export async function dreamCommand(argv: string[]): Promise<number> {
     const source = await readImage(positionals[0]);
     const result = await deepDream(engine.model, source, {
       layer: values.layer as LayerName,
+      channels: channels.length ? channels : undefined,
+      objective,
       octaves,
       iterations,
       seed,
@@ -72,6 +88,8 @@ export async function dreamCommand(argv: string[]): Promise<number> {
     const summary = {
       file: positionals[0],
       layer: result.layer,
+      channels: channels.length ? channels : null,
+      objective,
       objectiveBefore: round(result.objectiveBefore, 4),
       objectiveAfter: round(result.objectiveAfter, 4),
       steps: result.steps,

@@ -1,6 +1,7 @@
 /** squeezelens fool <image> --target NAME [--method cs231n|fgsm|pgd] [--out fooled.png] … */
 import { parseArgs } from 'node:util';
-import { type AttackRequest, attackSummary, runAttack } from '../../methods/attack/index.js';
+import { foolFromNoise, noiseBytes } from '../../methods/attack/from-noise.js';
+import { type AttackRequest, attackSummary, classifyUint8, runAttack } from '../../methods/attack/index.js';
 import { parseTarget, resolveTarget, TargetError } from '../../methods/attack/targets.js';
 import { differenceImage, magnifiedDifference } from '../../render/difference.js';
 import {
@@ -9,6 +10,7 @@ import {
   type AttackMethod,
   DEFAULT_FOOL_CONFIDENCE,
   FOOL_MARGIN,
+  FROM_NOISE_DEFAULTS,
   pgdStepSize,
 } from '../../shared/catalog.js';
 import {
@@ -25,6 +27,7 @@ import {
 } from '../shared.js';
 
 export const FOOL_HELP = `Usage: squeezelens fool <image> [options]
+       squeezelens fool --from-noise --target T [--out noise.png] [options]
 
 Make a fooling image: visually the same, classified as something else. The result is the 8-bit
 224×224 image the network sees, verified after rounding: saving it and classifying it again gives
@@ -55,6 +58,11 @@ Options:
   --diff FILE            the difference (mid-grey = unchanged) (PNG)
   --diff10 FILE          the difference magnified 10× (PNG)
   --preprocess crop|fit  as for classify (default crop)
+  --from-noise           no image: start from seeded uniform noise (--seed) and climb log p(target)
+                         with no regularizer until the 8-bit image is the target with
+                         ≥ --min-prob (default here ${FROM_NOISE_DEFAULTS.minProb}); steps of L2 length --lr (default
+                         ${FROM_NOISE_DEFAULTS.lr}), at most --iterations (default ${FROM_NOISE_DEFAULTS.maxIterations}) (Nguyen et al. 2015). The result
+                         still looks like noise: compare \`squeezelens visualize --class T\`.
 ${ENGINE_HELP}`;
 
 export async function foolCommand(argv: string[]): Promise<number> {
@@ -77,12 +85,14 @@ export async function foolCommand(argv: string[]): Promise<number> {
       diff: { type: 'string' },
       diff10: { type: 'string' },
       preprocess: { type: 'string', default: 'crop' },
+      'from-noise': { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(`${FOOL_HELP}\n`);
     return 0;
   }
+  if (values['from-noise']) return fromNoise(values, positionals);
   if (positionals.length !== 1) fail('fool takes exactly one image file');
   const method = values.method as AttackMethod;
   if (!ATTACK_METHODS.includes(method))
@@ -191,6 +201,100 @@ export async function foolCommand(argv: string[]): Promise<number> {
           '\n',
       );
       for (const [kind, path] of Object.entries(outputs)) process.stdout.write(`  ${kind}: ${path}\n`);
+    }
+    return result.success ? 0 : 1;
+  } finally {
+    engine.model.dispose();
+  }
+}
+
+interface FoolValues {
+  json: boolean;
+  backend: string;
+  weights: string;
+  models?: string;
+  target?: string;
+  method: string;
+  iterations?: string;
+  lr?: string;
+  seed?: string;
+  margin?: string;
+  'min-prob'?: string;
+  out?: string;
+  diff?: string;
+  diff10?: string;
+  epsilon?: string;
+}
+
+/** fool --from-noise: a fooling image that starts from noise (methods/attack/from-noise.ts). */
+async function fromNoise(values: FoolValues, positionals: string[]): Promise<number> {
+  if (positionals.length) fail(`--from-noise takes no image (got '${positionals[0]}')`);
+  if (values.target === undefined) fail('--from-noise needs --target (a class name or index, least-likely or random)');
+  if (values.method !== 'cs231n') fail('--from-noise has its own method: leave out --method');
+  for (const option of ['diff', 'diff10', 'epsilon'] as const)
+    if (values[option] !== undefined) fail(`--${option} does not apply to --from-noise (there is no original)`);
+  const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
+  const minProb = numberOption('min-prob', values['min-prob'], FROM_NOISE_DEFAULTS.minProb, { min: 0, max: 0.999 });
+  const margin = numberOption('margin', values.margin, FOOL_MARGIN, { min: 0, max: 50 });
+  const lr = numberOption('lr', values.lr, FROM_NOISE_DEFAULTS.lr, { min: 0.001, max: 10000 });
+  const maxIterations = numberOption('iterations', values.iterations, FROM_NOISE_DEFAULTS.maxIterations, {
+    min: 1,
+    max: 10000,
+    integer: true,
+  });
+  const engine = await engineFrom(values);
+  try {
+    const noise = await classifyUint8(engine.model, noiseBytes(seed));
+    let target: number;
+    try {
+      const resolved = resolveTarget(parseTarget(values.target, seed), engine.labels, noise.probs);
+      target = resolved.index;
+      if (resolved.ambiguous)
+        process.stderr.write(
+          `squeezelens: "${values.target}" matches several classes; using ${resolved.label} (${resolved.index})\n`,
+        );
+    } catch (error) {
+      if (error instanceof TargetError) fail(error.message);
+      throw error;
+    }
+    const result = await foolFromNoise(engine.model, target, {
+      seed,
+      minProb,
+      margin,
+      lr,
+      maxIterations,
+      backend: engine.backend.backend,
+      onProgress: progressPrinter(values.json, 'fooling from noise'),
+    });
+    if (values.out) await writePng(values.out, { width: 224, height: 224, data: result.pixels });
+    const label = (index: number) => ({ index, label: engine.labels[index] });
+    const summary = {
+      fromNoise: true,
+      seed,
+      target: label(target),
+      success: result.success,
+      minProb,
+      targetProb: round(result.targetProb),
+      predicted: { ...label(result.predicted), prob: round(result.probs[result.predicted]) },
+      targetProbStart: round(result.targetProbStart),
+      predictedStart: label(result.predictedStart),
+      iterations: result.iterations,
+      roundingRetries: result.roundingRetries,
+      ms: round(result.ms, 1),
+      backend: engine.backend.backend,
+      outputs: values.out ? { fooled: values.out } : {},
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else {
+      process.stdout.write(
+        `noise (seed ${seed}) toward "${engine.labels[target]}" (${target}): ${result.success ? 'SUCCESS' : 'FAILED'} ` +
+          `after ${result.iterations} step(s), ${result.ms.toFixed(0)} ms on ${engine.backend.backend}\n`,
+      );
+      process.stdout.write(
+        `  target probability ${(result.targetProbStart * 100).toFixed(3)}% → ${(result.targetProb * 100).toFixed(2)}% ` +
+          `(8-bit image, re-classified)\n`,
+      );
+      if (values.out) process.stdout.write(`  fooled: ${values.out}\n`);
     }
     return result.success ? 0 : 1;
   } finally {

@@ -43,6 +43,7 @@ import {
   checkMinProb,
   classifyUint8,
   finishResult,
+  type LoopSpec,
   originalBytes,
   project,
   uint8Bounds,
@@ -67,6 +68,14 @@ export interface Cs231nOptions extends AttackControl {
    * float iterate); clipped to [0,255]. Distances are still measured from the original.
    */
   start?: PixelImage;
+}
+
+/**
+ * The step x ← project(x + lr · g / ‖g‖₂): lr pixels of L2 length whatever the gradient's size (a
+ * zero gradient, e.g. a dead post-ReLU score, gives a zero step), then back into the bounds.
+ */
+export function l2Step(lr: number): LoopSpec['step'] {
+  return (x, g, lo, hi) => project(tf.add(x, tf.mul(g, tf.div(lr, tf.maximum(tf.norm(g), 1e-12)))), lo, hi);
 }
 
 export async function cs231nAttack(
@@ -97,8 +106,7 @@ export async function cs231nAttack(
     score: classScore([target], 'raw', head),
     ascend: true,
     maxIterations,
-    // lr · g / ‖g‖₂ (a zero gradient, e.g. a dead post-ReLU score, gives a zero step), then [0,255].
-    step: (x, g, lo, hi) => project(tf.add(x, tf.mul(g, tf.div(lr, tf.maximum(tf.norm(g), 1e-12)))), lo, hi),
+    step: l2Step(lr),
     control: options,
   });
   return finishResult({ method: 'cs231n', target, source, original, before, outcome, t0, backend: options.backend });
