@@ -47,6 +47,16 @@ export class MaxFlowGraph {
   private readonly inSink: Uint8Array;
   private readonly stamp: Int32Array;
   private readonly distance: Int32Array;
+  /** capacity of each arc as added (for `reset`) */
+  private readonly capacity: Float64Array;
+  // Active nodes: a FIFO ring; a node is in it at most once (queued flag).
+  private readonly active: Int32Array;
+  private readonly queued: Uint8Array;
+  private activeHead = 0;
+  private activeTail = 0;
+  // Orphans: a stack; a node is an orphan at most once at a time (its parent is ORPHAN meanwhile).
+  private readonly orphans: Int32Array;
+  private orphanCount = 0;
 
   /**
    * @param nodeCount number of (non-terminal) nodes
@@ -66,6 +76,26 @@ export class MaxFlowGraph {
     this.inSink = new Uint8Array(nodeCount);
     this.stamp = new Int32Array(nodeCount);
     this.distance = new Int32Array(nodeCount);
+    this.capacity = new Float64Array(2 * edgeCapacity);
+    this.active = new Int32Array(nodeCount + 1);
+    this.queued = new Uint8Array(nodeCount);
+    this.orphans = new Int32Array(nodeCount);
+  }
+
+  /**
+   * Starts again on the same edges (their capacities as added), with no terminal capacities and
+   * no flow: GrabCut re-cuts one grid with new colour models each round, and re-linking 600,000
+   * arcs cost more than the cut.
+   */
+  reset(): void {
+    this.residual.set(this.capacity.subarray(0, this.arcCount));
+    this.terminal.fill(0);
+    this.parent.fill(FREE);
+    this.inSink.fill(0);
+    this.stamp.fill(0);
+    this.distance.fill(0);
+    this.flowValue = 0;
+    this.solved = false;
   }
 
   /** Adds capacity source → node and node → sink (both ≥ 0; added to what the node already has). */
@@ -90,10 +120,12 @@ export class MaxFlowGraph {
     this.arcCount += 2;
     this.head[a] = v;
     this.residual[a] = forward;
+    this.capacity[a] = forward;
     this.nextArc[a] = this.firstArc[u];
     this.firstArc[u] = a;
     this.head[a + 1] = u;
     this.residual[a + 1] = backward;
+    this.capacity[a + 1] = backward;
     this.nextArc[a + 1] = this.firstArc[v];
     this.firstArc[v] = a + 1;
   }
@@ -103,35 +135,11 @@ export class MaxFlowGraph {
     if (this.solved) return this.flowValue;
     this.solved = true;
     const n = this.nodeCount;
-    const { head, nextArc, firstArc, residual, terminal, parent, inSink, stamp, distance } = this;
-    // Active nodes: a FIFO ring; a node is in it at most once (queued flag).
-    const active = new Int32Array(n + 1);
-    const queued = new Uint8Array(n);
-    let activeHead = 0;
-    let activeTail = 0;
-    const activate = (i: number) => {
-      if (queued[i]) return;
-      queued[i] = 1;
-      active[activeTail] = i;
-      activeTail = activeTail === n ? 0 : activeTail + 1;
-    };
-    const nextActive = (): number => {
-      while (activeHead !== activeTail) {
-        const i = active[activeHead];
-        activeHead = activeHead === n ? 0 : activeHead + 1;
-        queued[i] = 0;
-        if (parent[i] !== FREE) return i;
-      }
-      return -1;
-    };
-    // Orphans: a stack; a node is an orphan at most once at a time (its parent is ORPHAN meanwhile).
-    const orphans = new Int32Array(n);
-    let orphanCount = 0;
-    const makeOrphan = (i: number) => {
-      parent[i] = ORPHAN;
-      orphans[orphanCount++] = i;
-    };
-
+    const { head, nextArc, firstArc, residual, terminal, parent, inSink, stamp, distance, orphans } = this;
+    this.activeHead = 0;
+    this.activeTail = 0;
+    this.queued.fill(0);
+    this.orphanCount = 0;
     for (let i = 0; i < n; i++) {
       if (terminal[i] > 0) {
         inSink[i] = 0;
@@ -141,14 +149,14 @@ export class MaxFlowGraph {
       parent[i] = TERMINAL;
       stamp[i] = 0;
       distance[i] = 1;
-      activate(i);
+      this.activate(i);
     }
 
     let time = 0;
     let current = -1;
     for (;;) {
       // ---- growth: from an active node, until an arc joins the two trees
-      const i = current !== -1 && parent[current] !== FREE ? current : nextActive();
+      const i = current !== -1 && parent[current] !== FREE ? current : this.nextActive();
       current = -1;
       if (i === -1) break;
       let bridge = -1; // arc from an S node to a T node with residual capacity
@@ -161,7 +169,7 @@ export class MaxFlowGraph {
             parent[j] = a ^ 1;
             stamp[j] = stamp[i];
             distance[j] = distance[i] + 1;
-            activate(j);
+            this.activate(j);
           } else if (inSink[j]) {
             bridge = a;
             break;
@@ -181,7 +189,7 @@ export class MaxFlowGraph {
             parent[j] = a ^ 1;
             stamp[j] = stamp[i];
             distance[j] = distance[i] + 1;
-            activate(j);
+            this.activate(j);
           } else if (!inSink[j]) {
             bridge = a ^ 1;
             break;
@@ -224,14 +232,14 @@ export class MaxFlowGraph {
           terminal[k] -= bottleneck;
           if (terminal[k] <= 0) {
             terminal[k] = 0;
-            makeOrphan(k);
+            this.makeOrphan(k);
           }
           break;
         }
         residual[a] += bottleneck;
         residual[a ^ 1] -= bottleneck;
         const up = head[a];
-        if (residual[a ^ 1] <= 0) makeOrphan(k);
+        if (residual[a ^ 1] <= 0) this.makeOrphan(k);
         k = up;
       }
       for (let k = head[bridge]; ; ) {
@@ -240,22 +248,22 @@ export class MaxFlowGraph {
           terminal[k] += bottleneck;
           if (terminal[k] >= 0) {
             terminal[k] = 0;
-            makeOrphan(k);
+            this.makeOrphan(k);
           }
           break;
         }
         residual[a ^ 1] += bottleneck;
         residual[a] -= bottleneck;
         const up = head[a];
-        if (residual[a] <= 0) makeOrphan(k);
+        if (residual[a] <= 0) this.makeOrphan(k);
         k = up;
       }
       this.flowValue += bottleneck;
 
       // ---- adoption: each orphan finds a new parent in its tree or becomes free (stamps equal to
       // `time` mark distances checked during this adoption)
-      while (orphanCount > 0) {
-        const o = orphans[--orphanCount];
+      while (this.orphanCount > 0) {
+        const o = orphans[--this.orphanCount];
         const sinkSide = inSink[o] === 1;
         let best = -1;
         let bestDistance = INFINITE_DISTANCE;
@@ -310,8 +318,8 @@ export class MaxFlowGraph {
           if (inSink[j] !== inSink[o]) continue;
           const a = parent[j];
           if (a === FREE) continue;
-          if ((sinkSide ? residual[a0] : residual[a0 ^ 1]) > 0) activate(j);
-          if (a >= 0 && head[a] === o) makeOrphan(j);
+          if ((sinkSide ? residual[a0] : residual[a0 ^ 1]) > 0) this.activate(j);
+          if (a >= 0 && head[a] === o) this.makeOrphan(j);
         }
       }
     }
@@ -327,6 +335,28 @@ export class MaxFlowGraph {
     const out = new Uint8Array(this.nodeCount);
     for (let i = 0; i < this.nodeCount; i++) out[i] = this.parent[i] !== FREE && !this.inSink[i] ? 1 : 0;
     return out;
+  }
+
+  private activate(i: number): void {
+    if (this.queued[i]) return;
+    this.queued[i] = 1;
+    this.active[this.activeTail] = i;
+    this.activeTail = this.activeTail === this.nodeCount ? 0 : this.activeTail + 1;
+  }
+
+  private nextActive(): number {
+    while (this.activeHead !== this.activeTail) {
+      const i = this.active[this.activeHead];
+      this.activeHead = this.activeHead === this.nodeCount ? 0 : this.activeHead + 1;
+      this.queued[i] = 0;
+      if (this.parent[i] !== FREE) return i;
+    }
+    return -1;
+  }
+
+  private makeOrphan(i: number): void {
+    this.parent[i] = ORPHAN;
+    this.orphans[this.orphanCount++] = i;
   }
 
   private checkNode(node: number): void {

@@ -100,6 +100,27 @@ describe('max-flow (Boykov–Kolmogorov)', () => {
     }
   });
 
+  it('after reset(), solves the same edges with new terminal capacities (GrabCut rounds) exactly', () => {
+    for (let seed = 2001; seed <= 2200; seed++) {
+      const p = randomProblem(seed, true);
+      const g = new MaxFlowGraph(p.n, p.edges.length);
+      for (let i = 0; i < p.n; i++) g.addTerminal(i, p.source[i], p.sink[i]);
+      for (const [u, v, f, b] of p.edges) g.addEdge(u, v, f, b);
+      g.maxFlow();
+      const random = rng(seed + 7);
+      const q: Problem = {
+        ...p,
+        source: p.source.map(() => Math.floor(random() * 11)),
+        sink: p.sink.map(() => Math.floor(random() * 11)),
+      };
+      g.reset();
+      for (let i = 0; i < q.n; i++) g.addTerminal(i, q.source[i], q.sink[i]);
+      expect(g.maxFlow(), `seed ${seed}`).toBe(bruteForce(q).min);
+      const side = g.sourceSide();
+      expect(cutCapacity(q, (i) => side[i] === 1)).toBe(bruteForce(q).min);
+    }
+  });
+
   it('handles the textbook cases: no edges, a chain, a saturated middle arc', () => {
     const none = new MaxFlowGraph(3, 0);
     none.addTerminal(0, 5, 2); // 2 straight through, node stays with the source
