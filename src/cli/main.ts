@@ -8,6 +8,7 @@ import { foolCommand } from './commands/fool.js';
 import { invertCommand } from './commands/invert.js';
 import { saliencyCommand } from './commands/saliency.js';
 import { sanityCommand } from './commands/sanity.js';
+import { segmentCommand } from './commands/segment.js';
 import { stylizeCommand } from './commands/stylize.js';
 import { textureCommand } from './commands/texture.js';
 import { visualizeCommand } from './commands/visualize.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   invert: { run: invertCommand, summary: "feature inversion: an image from one layer's activations" },
   texture: { run: textureCommand, summary: "texture synthesis: an image with a picture's Gram matrices" },
   stylize: { run: stylizeCommand, summary: 'style transfer: a picture in the style of another' },
+  segment: { run: segmentCommand, summary: 'cut the object out along its saliency map (GrabCut seeded by saliency)' },
 };
 
 const USAGE = `Usage: squeezelens <command> [options]
