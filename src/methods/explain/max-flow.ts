@@ -130,6 +130,37 @@ export class MaxFlowGraph {
     this.firstArc[v] = a + 1;
   }
 
+  /**
+   * Many undirected edges at once (capacity w[e] both ways between u[e] and v[e]), checked once:
+   * a 320×240 grid has 300,000 of them.
+   */
+  addEdges(u: Int32Array, v: Int32Array, w: Float64Array): void {
+    const m = u.length;
+    if (v.length !== m || w.length !== m) throw new RangeError('edge arrays differ in length');
+    if (this.arcCount + 2 * m > this.head.length) throw new RangeError(`more than ${this.head.length / 2} edges`);
+    if (this.solved) throw new Error('the graph was already solved');
+    const { head, nextArc, firstArc, residual, capacity, nodeCount } = this;
+    for (let e = 0; e < m; e++) {
+      const a = u[e];
+      const b = v[e];
+      const c = w[e];
+      if (!(a >= 0 && a < nodeCount && b >= 0 && b < nodeCount && a !== b && c >= 0))
+        throw new RangeError(`invalid edge ${a} → ${b} (${c})`);
+      const arc = this.arcCount;
+      this.arcCount += 2;
+      head[arc] = b;
+      residual[arc] = c;
+      capacity[arc] = c;
+      nextArc[arc] = firstArc[a];
+      firstArc[a] = arc;
+      head[arc + 1] = a;
+      residual[arc + 1] = c;
+      capacity[arc + 1] = c;
+      nextArc[arc + 1] = firstArc[b];
+      firstArc[b] = arc + 1;
+    }
+  }
+
   /** Computes the maximum flow (= the minimum cut's capacity). Call once, after the graph is built. */
   maxFlow(): number {
     if (this.solved) return this.flowValue;

@@ -103,8 +103,10 @@ export function segmentFromSaliency(image: AnyImage, saliency: ScalarMap, option
   const onGrid = mapToSource(smoothed, geometry, { width: gw, height: gh });
 
   // ---- seeds: percentiles of the map over the part of the grid the network saw
-  const seen: number[] = [];
-  for (let i = 0; i < n; i++) if (onGrid.inside[i]) seen.push(onGrid.data[i]);
+  let inside = 0;
+  for (let i = 0; i < n; i++) inside += onGrid.inside[i];
+  const seen = new Float32Array(inside);
+  for (let i = 0, k = 0; i < n; i++) if (onGrid.inside[i]) seen[k++] = onGrid.data[i];
   if (seen.length === 0) throw new SegmentError('the saliency map covers no pixel of the image');
   const above = quantile(seen, o.foregroundPercentile / 100);
   const below = quantile(seen, o.backgroundPercentile / 100);
@@ -141,7 +143,7 @@ export function segmentFromSaliency(image: AnyImage, saliency: ScalarMap, option
 
   // ---- GrabCut rounds, on one graph: the Potts links stay, the terminal arcs change
   const graph = new MaxFlowGraph(n, pairs.count);
-  for (let e = 0; e < pairs.count; e++) graph.addEdge(pairs.a[e], pairs.b[e], pairs.weight[e], pairs.weight[e]);
+  graph.addEdges(pairs.a, pairs.b, pairs.weight);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = seed[i] === 1 ? 1 : 0;
   let fg: Gmm | undefined;
@@ -258,19 +260,12 @@ interface Pairs {
  * (0 for a flat image: plain Potts).
  */
 export function gridPairs(colours: ArrayLike<number>, w: number, h: number, neighbours: 4 | 8, gamma: number): Pairs {
-  const offsets: [number, number, number][] =
-    neighbours === 8
-      ? [
-          [1, 0, 1],
-          [0, 1, 1],
-          [1, 1, Math.SQRT2],
-          [-1, 1, Math.SQRT2],
-        ]
-      : [
-          [1, 0, 1],
-          [0, 1, 1],
-        ];
-  const max = offsets.length * w * h;
+  // right, down, down-right, down-left (the last two only for 8 neighbours)
+  const dxs = [1, 0, 1, -1];
+  const dys = [0, 1, 1, 1];
+  const dists = [1, 1, Math.SQRT2, Math.SQRT2];
+  const kinds = neighbours === 8 ? 4 : 2;
+  const max = kinds * w * h;
   const a = new Int32Array(max);
   const b = new Int32Array(max);
   const weight = new Float64Array(max);
@@ -279,20 +274,20 @@ export function gridPairs(colours: ArrayLike<number>, w: number, h: number, neig
   let total = 0;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (const [dx, dy, d] of offsets) {
-        const nx = x + dx;
-        const ny = y + dy;
+      for (let k = 0; k < kinds; k++) {
+        const nx = x + dxs[k];
+        const ny = y + dys[k];
         if (nx < 0 || nx >= w || ny >= h) continue;
         const i = y * w + x;
         const j = ny * w + nx;
-        const d2 =
-          (colours[i * 3] - colours[j * 3]) ** 2 +
-          (colours[i * 3 + 1] - colours[j * 3 + 1]) ** 2 +
-          (colours[i * 3 + 2] - colours[j * 3 + 2]) ** 2;
+        const dr = colours[i * 3] - colours[j * 3];
+        const dg = colours[i * 3 + 1] - colours[j * 3 + 1];
+        const db = colours[i * 3 + 2] - colours[j * 3 + 2];
+        const d2 = dr * dr + dg * dg + db * db;
         a[count] = i;
         b[count] = j;
         weight[count] = d2; // colour distance for now
-        dist[count] = d;
+        dist[count] = dists[k];
         total += d2;
         count++;
       }

@@ -100,6 +100,24 @@ describe('max-flow (Boykov–Kolmogorov)', () => {
     }
   });
 
+  it('addEdges (undirected, in bulk) gives the brute-force minimum cut too', () => {
+    for (let seed = 3001; seed <= 3150; seed++) {
+      const p = randomProblem(seed, true);
+      p.edges = p.edges.map(([u, v, f]) => [u, v, f, f]);
+      const g = new MaxFlowGraph(p.n, p.edges.length);
+      for (let i = 0; i < p.n; i++) g.addTerminal(i, p.source[i], p.sink[i]);
+      g.addEdges(
+        Int32Array.from(p.edges, (e) => e[0]),
+        Int32Array.from(p.edges, (e) => e[1]),
+        Float64Array.from(p.edges, (e) => e[2]),
+      );
+      expect(g.maxFlow(), `seed ${seed}`).toBe(bruteForce(p).min);
+    }
+    expect(() => new MaxFlowGraph(2, 1).addEdges(Int32Array.of(0), Int32Array.of(0), Float64Array.of(1))).toThrow(
+      /invalid edge/,
+    );
+  });
+
   it('after reset(), solves the same edges with new terminal capacities (GrabCut rounds) exactly', () => {
     for (let seed = 2001; seed <= 2200; seed++) {
       const p = randomProblem(seed, true);
