@@ -260,6 +260,11 @@ export interface SegmentDefaults {
  * map, background seeds below the 30th, the largest connected component of the cut; GrabCut's
  * colour models and cut (Rother, Kolmogorov & Blake 2004: 5 Gaussians a side, γ = 50, 8 neighbours)
  * iterated up to 5 times; the cut on a grid of ≤ 320 px a side keeps it bounded on large photos.
+ * The map is blurred first (σ 8 of its 224 pixels), which the paper does not do: SqueezeNet's
+ * vanilla maps are speckled, and unblurred their top 5 % were scattered dots — masks of 1.5–17.6 %
+ * of the 12 test photos, mostly fragments; blurred, 10.7–50 %, most of them the object (README).
+ * Rounds: on the photos the mask after 3 rounds overlaps the 10-round one by IoU ≥ 0.96 but for
+ * the monarch (0.92) and the horn (0.48, which changes late); 5 keeps the cost ≤ ~1.7 s CPU.
  */
 export const SEGMENT_DEFAULTS: Readonly<SegmentDefaults> = {
   blur: 8,
