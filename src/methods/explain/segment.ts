@@ -107,7 +107,8 @@ export function segmentFromSaliency(image: AnyImage, saliency: ScalarMap, option
   for (let i = 0; i < n; i++) inside += onGrid.inside[i];
   const seen = new Float32Array(inside);
   for (let i = 0, k = 0; i < n; i++) if (onGrid.inside[i]) seen[k++] = onGrid.data[i];
-  if (seen.length === 0) throw new SegmentError('the saliency map covers no pixel of the image');
+  if (seen.length < 2)
+    throw new SegmentError(`the image is too small to segment (${width}×${height}: no two pixels to seed)`);
   const above = quantile(seen, o.foregroundPercentile / 100);
   const below = quantile(seen, o.backgroundPercentile / 100);
   if (!(above > below))

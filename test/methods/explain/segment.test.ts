@@ -143,6 +143,8 @@ describe('saliency segmentation', () => {
       }),
     ).toThrow(/image is 64×48, geometry says 10×10/);
     expect(() => segmentFromSaliency(image, map, { foregroundPercentile: 20 })).toThrow(/percentiles/);
+    const dot = { width: 1, height: 1, data: Uint8ClampedArray.of(9, 9, 9, 255) };
+    expect(() => segmentFromSaliency(dot, map)).toThrow(/too small to segment \(1×1/);
     expect(() => segmentFromSaliency(image, map, { components: 0 })).toThrow(/components/);
     expect(() => segmentFromSaliency(image, map, { neighbours: 6 as 4 })).toThrow(/neighbours/);
   });
