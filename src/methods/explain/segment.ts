@@ -15,7 +15,10 @@
  * the long side — the image is shrunk (antialiased) when larger — and the mask is brought back to
  * the image's own size by bilinear interpolation at 0.5: the map has only 224×224 values anyway,
  * and the cost stays bounded (a 4000×3000 photo is cut at 320×240). Pixels outside the network's
- * view (the sides a centre crop drops) get no seed; the colour models label them.
+ * view (the sides a centre crop drops) get no seed; the colour models label them. Unlike the paper,
+ * the map is blurred before the percentiles are taken (σ = SEGMENT_DEFAULTS.blur map pixels):
+ * SqueezeNet's vanilla maps are speckled, and their raw top 5 % seeds fragments (catalog.ts says
+ * what was measured).
  */
 
 import { mapToSource } from '../../render/overlay.js';
