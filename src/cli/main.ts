@@ -9,6 +9,7 @@ import { foolCommand } from './commands/fool.js';
 import { invertCommand } from './commands/invert.js';
 import { saliencyCommand } from './commands/saliency.js';
 import { sanityCommand } from './commands/sanity.js';
+import { segmentCommand } from './commands/segment.js';
 import { stylizeCommand } from './commands/stylize.js';
 import { textureCommand } from './commands/texture.js';
 import { visualizeCommand } from './commands/visualize.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   texture: { run: textureCommand, summary: "texture synthesis: an image with a picture's Gram matrices" },
   stylize: { run: stylizeCommand, summary: 'style transfer: a picture in the style of another' },
   channel: { run: channelCommand, summary: 'channel / neuron visualization: what one unit of a layer responds to' },
+  segment: { run: segmentCommand, summary: 'cut the object out along its saliency map (GrabCut seeded by saliency)' },
 };
 
 const USAGE = `Usage: squeezelens <command> [options]

@@ -132,6 +132,7 @@ export {
 } from './occlusion.js';
 export * from './postprocess.js';
 export * from './saliency.js';
+export { type Segmentation, SegmentError, type SegmentOptions, segmentFromSaliency } from './segment.js';
 export { SMOOTHGRAD_DEFAULTS, type SmoothGradOptions, smoothGrad, smoothGradMap } from './smoothgrad.js';
 export { pixelGradient, vanilla, vanillaGradient } from './vanilla.js';
 // The names and help texts live in the TF-free catalog (the popup reads them without TF.js).
