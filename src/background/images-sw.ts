@@ -29,6 +29,13 @@ export async function thumbnail(image: DecodedImage): Promise<string> {
   return blobDataUrl(await canvas.convertToBlob({ type: 'image/webp', quality: 0.85 }));
 }
 
+/** RGBA pixels (row-major, with transparency) as a PNG data: URL. */
+export async function rgbaPng(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): Promise<string> {
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
+  return blobDataUrl(await canvas.convertToBlob({ type: 'image/png' }));
+}
+
 /** RGB pixels (row-major) as a PNG data: URL: lossless, so the exact pixels come back. */
 export async function rgbPng(pixels: ArrayLike<number>, width: number, height = width): Promise<string> {
   const rgba = new Uint8ClampedArray(width * height * 4);
@@ -38,9 +45,7 @@ export async function rgbPng(pixels: ArrayLike<number>, width: number, height = 
     rgba[p * 4 + 2] = pixels[p * 3 + 2];
     rgba[p * 4 + 3] = 255;
   }
-  const canvas = new OffscreenCanvas(width, height);
-  canvas.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
-  return blobDataUrl(await canvas.convertToBlob({ type: 'image/png' }));
+  return rgbaPng(rgba, width, height);
 }
 
 /** The exact RGB pixels of a lossless PNG data: URL (a job's stored 224×224 view, a fooled image). */

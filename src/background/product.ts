@@ -18,7 +18,7 @@ import {
 } from '../shared/messages.js';
 import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
 import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
-import { queueMenuJob, startTask, startTexture, startVisualization } from './runner.js';
+import { queueMenuJob, startChannel, startTask, startTexture, startVisualization } from './runner.js';
 import { beginTimings, endTimings, epochNow, mark } from './timings.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
@@ -39,6 +39,7 @@ export function createMenus(): void {
       [MENU_IDS.invert, 'Reconstruct from features…'],
       [MENU_IDS.style, 'Use as style image'],
       [MENU_IDS.stylize, 'Stylize with the style image'],
+      [MENU_IDS.segment, 'Cut out the object'],
     ];
     for (const [id, title] of items) {
       chrome.contextMenus.create({ id, title, contexts: MENU_CONTEXTS, documentUrlPatterns: PAGE_PATTERNS }, () => {
@@ -167,6 +168,8 @@ const HANDLERS: Handlers = {
   'squeezelens/invert': (r) => startTask(r.jobId, 'invert', { layer: r.layer }),
   'squeezelens/stylize': (r) => startTask(r.jobId, 'stylize', { preset: r.preset, strength: r.strength }),
   'squeezelens/texture': () => startTexture(),
+  'squeezelens/channel': ({ type: _, ...request }) => startChannel(request),
+  'squeezelens/noise': (r) => startTask(r.jobId, 'noise', {}),
 };
 
 function handle<T extends WorkerRequest['type']>(

@@ -6,6 +6,8 @@
  *   its progress goes to `job.runs[kind]`; a cancelled run leaves the job as it was, a failed one
  *   leaves its error there.
  */
+
+import { checkChannel } from '../methods/visualize/channel.js';
 import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
 import {
   type ActiveState,
@@ -196,6 +198,7 @@ const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => Foll
   style: (pixels) => ['style', { pixels }],
   invert: (pixels) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels }],
   stylize: (pixels) => ['stylize', { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels }],
+  segment: (pixels) => ['segment', { pixels }],
 };
 
 /** The page answered: queue the job's pipeline (classify, then its follow-up). */
@@ -232,7 +235,7 @@ export async function queueMenuJob(
 }
 
 /** A job with no page image (class visualization, texture), queued like the others. */
-async function startStandalone<K extends 'visualize' | 'texture'>(
+async function startStandalone<K extends 'visualize' | 'texture' | 'channel'>(
   kind: K,
   request: TaskRequests[K],
   results: Partial<TaskResults>,
@@ -262,6 +265,18 @@ export function startVisualization(request: TaskRequests['visualize']): Promise<
     step: 0,
   };
   return startStandalone('visualize', request, { visualize: visual });
+}
+
+/** A channel / neuron visualization; a channel the layer does not have is refused, saying its range. */
+export async function startChannel(
+  request: TaskRequests['channel'],
+): Promise<{ ok: true; jobId: string } | { ok: false; reason: string }> {
+  try {
+    checkChannel(request.layer, request.channel);
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+  return startStandalone('channel', request, { channel: { ...request, step: 0 } });
 }
 
 /** Texture synthesis from the style image kept in storage.local. */

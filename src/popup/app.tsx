@@ -6,6 +6,7 @@
  * pointer (a Cancel button, a slider being dragged) is never replaced.
  */
 import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import { ChannelPanel, ChannelTool } from './channel-panel.js';
 import { ClassificationPanel } from './classification-panel.js';
 import { usePopup } from './context.js';
 import { DreamPanel } from './dream-panel.js';
@@ -14,6 +15,7 @@ import { History } from './history.js';
 import { ImagePanel } from './image-panel.js';
 import { usePaintMark } from './paint-mark.js';
 import { SaliencyPanel } from './saliency-panel.js';
+import { SegmentPanel } from './segment-panel.js';
 import { ErrorPanel, StatusPanel } from './status-panel.js';
 import { imageOrUndefined } from './stored-values.js';
 import { StyleImageTool, StyleKeptPanel } from './style-image.js';
@@ -35,7 +37,7 @@ function JobPanels({ job }: { job: JobRecord }) {
   const { store } = usePopup();
   const done = job.state === 'done';
   const thumbnail = done ? imageOrUndefined(store.value(STORAGE_KEYS.thumbPrefix + job.id).value) : undefined;
-  const { classify, saliency, visualize } = job.results;
+  const { classify, saliency, visualize, channel, segment } = job.results;
   usePaintMark(job.id, classify !== undefined, 'resultAt');
   // Feature images show while they form (the job's last stage) and once done.
   const synthesis = done || job.state === 'synthesizing';
@@ -51,6 +53,8 @@ function JobPanels({ job }: { job: JobRecord }) {
       {job.kind === 'stylize' && synthesis && <StylizePanel job={job} />}
       {job.kind === 'style' && done && <StyleKeptPanel job={job} />}
       {job.kind === 'texture' && synthesis && <TexturePanel job={job} />}
+      {job.kind === 'channel' && channel && <ChannelPanel job={job} info={channel} />}
+      {job.kind === 'segment' && done && segment && <SegmentPanel job={job} info={segment} />}
       {classify && <ClassificationPanel result={classify} />}
       {job.kind !== 'visualize' && done && thumbnail && <DreamPanel job={job} />}
     </>
@@ -72,6 +76,7 @@ export function App() {
       <section id="tools" aria-label="Tools" hidden={!labels}>
         <StyleImageTool />
         {labels && <VisualizeTool labels={labels} />}
+        <ChannelTool />
       </section>
       <History currentId={job?.id} />
     </>

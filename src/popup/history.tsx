@@ -10,6 +10,7 @@ function summary(j: JobRecord): string {
   const { classify, fool, visualize, texture } = j.results;
   if (j.state === 'done' && j.kind === 'visualize' && visualize) return `Visualization: ${visualize.label}`;
   if (j.state === 'done' && texture) return `Texture of ${texture.style.label}`;
+  if (j.state === 'done' && j.results.channel) return `${j.results.channel.layer} channel ${j.results.channel.channel}`;
   if (j.state === 'done' && fool) {
     return `${fool.source.label} → ${fool.reclassified.label}${fool.success ? '' : ' (not fooled)'}`;
   }

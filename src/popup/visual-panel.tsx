@@ -3,10 +3,93 @@
  * gradient ascent in the worker; the image shows as it forms (`visual:<id>` is rewritten with
  * each preview, then with the result).
  */
+import { useEffect, useState } from 'preact/hooks';
 import { type JobRecord, STORAGE_KEYS, type VisualInfo } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { imageOrUndefined } from './stored-values.js';
+import { TaskStatus } from './task-status.js';
+
+/**
+ * Beside the class visualization, a fooling image from noise for the same class (Nguyen et al.
+ * 2015): unregularized gradient ascent gives noise SqueezeNet is ≥ 99 % sure of — the
+ * visualization's regularizers are what make the left one look like something.
+ */
+function NoiseFool({ job, visual, label }: { job: JobRecord; visual?: string; label: string }) {
+  const { store, actions } = usePopup();
+  const run = job.runs.noise;
+  const info = job.results.noise;
+  const running = run?.state === 'running';
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string>();
+  useEffect(() => setStarting(false), [run?.state, info?.ms]);
+  const noise = imageOrUndefined(
+    store.value((running ? STORAGE_KEYS.previewPrefix : STORAGE_KEYS.noisePrefix) + job.id).value,
+  );
+  const start = async () => {
+    setStarting(true);
+    setError(undefined);
+    const reply = await actions.send({ type: 'squeezelens/noise', jobId: job.id });
+    if (!reply?.ok) {
+      setStarting(false);
+      setError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+    }
+  };
+  return (
+    <div class="noise-fool" data-testid="noise">
+      <button type="button" data-testid="noise-start" disabled={starting || running} onClick={() => void start()}>
+        {info ? 'Another noise image' : `Noise that SqueezeNet calls “${label}”`}
+      </button>
+      {error && (
+        <p class="bad" data-testid="noise-start-error">
+          {error}
+        </p>
+      )}
+      {running && (
+        <TaskStatus run={run} title="Climbing from noise…" onCancel={() => actions.cancel(job.id)} testid="noise" />
+      )}
+      {run?.state === 'error' && (
+        <p class="bad" data-testid="noise-error">
+          {`The noise image could not be made: ${run.error ?? 'unknown error'}`}
+        </p>
+      )}
+      {(info || running) && noise && (
+        <div class="fool-grid">
+          <figure>
+            {visual && <img src={visual} alt={`SqueezeNet's idea of ${label}`} />}
+            <figcaption>Regularized: looks like something</figcaption>
+          </figure>
+          <figure>
+            <img
+              src={noise}
+              alt={`Noise SqueezeNet calls ${label}`}
+              data-testid={running ? 'noise-preview' : 'noise-image'}
+            />
+            <figcaption>No regularizer: noise</figcaption>
+          </figure>
+        </div>
+      )}
+      {info && !running && (
+        <>
+          <p class="meta" data-testid="noise-result">
+            {`${info.success ? 'SqueezeNet is' : 'Only'} ${percent(info.probability)} sure this noise is “${info.label}” ` +
+              `(the saved 8-bit image) · ${info.iterations} steps · ${info.backend}, ${ms(info.ms)}`}
+          </p>
+          {noise && (
+            <a
+              class="button"
+              data-testid="noise-download"
+              href={noise}
+              download={`squeezelens-noise-${fileSafe(info.label)}.png`}
+            >
+              Download PNG
+            </a>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
 
 function resultLine(v: VisualInfo): string {
   const p = percent(v.probability ?? 0);
@@ -58,6 +141,7 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
           Download PNG
         </a>
       )}
+      {final && <NoiseFool job={job} visual={image} label={v.label} />}
       {!done && (
         <p class="muted small" data-testid="visual-step">
           {`step ${v.step} of ${v.iterations}`}

@@ -18,6 +18,8 @@ export const MENU_IDS = {
   style: 'squeezelens-style',
   stylize: 'squeezelens-stylize',
   invert: 'squeezelens-invert',
+  /** the object cut out along its saliency map (segmentation) */
+  segment: 'squeezelens-segment',
 } as const;
 export type MenuId = (typeof MENU_IDS)[keyof typeof MENU_IDS];
 export type MenuJobKind = keyof typeof MENU_IDS;
@@ -25,7 +27,7 @@ export type MenuJobKind = keyof typeof MENU_IDS;
  * Menu jobs start from a page image; `visualize` (class visualization) and `texture` (texture
  * synthesis from the style image) start from the popup, with no page image.
  */
-export type JobKind = MenuJobKind | 'visualize' | 'texture';
+export type JobKind = MenuJobKind | 'visualize' | 'texture' | 'channel';
 
 export function jobKindOfMenu(id: unknown): MenuJobKind | null {
   for (const [kind, menuId] of Object.entries(MENU_IDS)) if (menuId === id) return kind as MenuJobKind;
@@ -120,6 +122,9 @@ export const TASK_KINDS = [
   'invert',
   'stylize',
   'texture',
+  'channel',
+  'noise',
+  'segment',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -135,6 +140,9 @@ export interface TaskResults {
   invert: InvertInfo;
   stylize: StylizeInfo;
   texture: TextureInfo;
+  channel: ChannelInfo;
+  noise: NoiseInfo;
+  segment: SegmentInfo;
 }
 
 /**
@@ -211,6 +219,12 @@ export const STORAGE_KEYS = {
   stylizePrefix: 'stylize:',
   /** texture synthesis result: `texture:<id>` (PNG data: URL) */
   texturePrefix: 'texture:',
+  /** channel visualization result: `channel:<id>` (PNG data: URL) */
+  channelPrefix: 'channel:',
+  /** fooling image from noise of a class visualization job: `noise:<id>` (PNG data: URL) */
+  noisePrefix: 'noise:',
+  /** segmentation: `segment:<id>` (SegmentData) */
+  segmentPrefix: 'segment:',
 } as const;
 
 /** storage.local key of the style image ("Use as style image"): kept across sessions until cleared. */
@@ -229,6 +243,9 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.invertPrefix,
     STORAGE_KEYS.stylizePrefix,
     STORAGE_KEYS.texturePrefix,
+    STORAGE_KEYS.channelPrefix,
+    STORAGE_KEYS.noisePrefix,
+    STORAGE_KEYS.segmentPrefix,
   ].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
@@ -404,6 +421,52 @@ export interface TextureInfo extends SynthesisNumbers {
   style: { label: string; savedAt: number };
 }
 
+/** Channel / neuron visualization (activation maximization): a job of its own, from the popup's tools. */
+export interface ChannelInfo {
+  layer: string;
+  channel: number;
+  neuron: boolean;
+  steps: number;
+  /** done so far (live) */
+  step: number;
+  /** the objective (before the ReLU) of the starting image and of the 8-bit result */
+  objectiveStart?: number;
+  objectiveEnd?: number;
+  ms?: number;
+  backend?: string;
+}
+
+/** A fooling image from noise (Nguyen et al. 2015) for a class visualization's class. */
+export interface NoiseInfo {
+  classIndex: number;
+  label: string;
+  success: boolean;
+  /** the saved 8-bit image's probability for the class */
+  probability: number;
+  iterations: number;
+  ms: number;
+  backend: string;
+}
+
+/** The object cut out along its saliency map (Simonyan et al. 2013 + GrabCut), on the network's view. */
+export interface SegmentInfo {
+  method: SaliencyMethodName;
+  classIndex: number;
+  label: string;
+  foregroundFraction: number;
+  iterations: number;
+  converged: boolean;
+  ms: number;
+}
+
+/** A segmentation's pictures, 224×224 PNG data: URLs: the view, the cut-out (transparent
+ * outside the object) and the page overlay (the background dimmed, the object clear). */
+export interface SegmentData {
+  view: string;
+  cutout: string;
+  overlay: string;
+}
+
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */
 export interface TaskRun {
   /** what runs, as shown (for saliency re-runs: the method name, which the picker shows) */
@@ -458,4 +521,6 @@ export const KIND_TEXT: Record<JobKind, string> = {
   stylize: 'Style transfer',
   invert: 'Reconstruction from features',
   texture: 'Texture synthesis',
+  channel: 'Channel visualization',
+  segment: 'Cut-out of the object',
 };

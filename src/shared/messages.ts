@@ -5,7 +5,8 @@
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
  *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency, fool,
  *                                                                    sanity, dream, visualize,
- *                                                                    invert, stylize, texture
+ *                                                                    invert, stylize, texture,
+ *                                                                    channel, noise
  *   popup → content script (tabs.sendMessage, the job's frame):      show-overlay, remove-overlay,
  *                                                                    replace-image, restore-image
  *
@@ -18,6 +19,9 @@
 import {
   ATTACK_METHODS,
   type AttackMethod,
+  CHANNEL_LAYERS,
+  CHANNEL_STEPS,
+  type ChannelLayer,
   FOOL_CONFIDENCES,
   INVERT_LAYERS,
   type InvertLayer,
@@ -154,6 +158,22 @@ export interface TextureRequest {
   type: 'squeezelens/texture';
 }
 
+/** Start a channel / neuron visualization (a new job without an image). */
+export interface ChannelRequest {
+  type: 'squeezelens/channel';
+  layer: ChannelLayer;
+  /** checked against the layer's channel count by the worker */
+  channel: number;
+  neuron: boolean;
+  steps: number;
+}
+
+/** A fooling image from noise for a finished class visualization's class. */
+export interface NoiseRequest {
+  type: 'squeezelens/noise';
+  jobId: string;
+}
+
 /** What the worker answers to fool / sanity / dream / visualize / saliency: accepted, or why not. */
 export interface TaskReply {
   ok: boolean;
@@ -172,7 +192,9 @@ export type WorkerRequest =
   | VisualizeRequest
   | InvertRequest
   | StylizeRequest
-  | TextureRequest;
+  | TextureRequest
+  | ChannelRequest
+  | NoiseRequest;
 
 /** The worker's answer to each request. */
 export interface WorkerReplies {
@@ -186,6 +208,8 @@ export interface WorkerReplies {
   'squeezelens/invert': TaskReply;
   'squeezelens/stylize': TaskReply;
   'squeezelens/texture': TaskReply;
+  'squeezelens/channel': TaskReply;
+  'squeezelens/noise': TaskReply;
 }
 
 // ---- popup → content script (the frame a job's image came from) ------------------------------
@@ -425,6 +449,27 @@ export function parseWorkerRequest(v: unknown): WorkerRequest | null {
     return { type: v.type, jobId: v.jobId, preset: v.preset as StylePreset, strength: v.strength };
   if (v.type === 'squeezelens/hello' && onlyKeys(v, ['type'])) return { type: 'squeezelens/hello' };
   if (v.type === 'squeezelens/texture' && onlyKeys(v, ['type'])) return { type: 'squeezelens/texture' };
+  if (v.type === 'squeezelens/noise' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId))
+    return { type: v.type, jobId: v.jobId };
+  if (
+    v.type === 'squeezelens/channel' &&
+    onlyKeys(v, ['type', 'layer', 'channel', 'neuron', 'steps']) &&
+    (CHANNEL_LAYERS as readonly unknown[]).includes(v.layer) &&
+    Number.isInteger(v.channel) &&
+    (v.channel as number) >= 0 &&
+    (v.channel as number) < 1000 &&
+    typeof v.neuron === 'boolean' &&
+    Number.isInteger(v.steps) &&
+    (v.steps as number) >= CHANNEL_STEPS.min &&
+    (v.steps as number) <= CHANNEL_STEPS.max
+  )
+    return {
+      type: v.type,
+      layer: v.layer as ChannelLayer,
+      channel: v.channel as number,
+      neuron: v.neuron,
+      steps: v.steps as number,
+    };
   if (v.type === 'squeezelens/cancel' && onlyKeys(v, ['type', 'jobId']) && isJobId(v.jobId))
     return { type: 'squeezelens/cancel', jobId: v.jobId };
   if (

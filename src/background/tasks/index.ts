@@ -4,12 +4,15 @@
  * ../../shared/catalog.ts, and a popup panel (README, "Adding a task").
  */
 import type { TaskKind } from '../../shared/jobs.js';
+import { channel } from './channel.js';
 import { classify } from './classify.js';
 import { dream } from './dream.js';
 import { fool } from './fool.js';
 import { invert } from './invert.js';
+import { noise } from './noise.js';
 import { saliency } from './saliency.js';
 import { sanity } from './sanity.js';
+import { segment } from './segment.js';
 import { style } from './style.js';
 import { stylize } from './stylize.js';
 import { texture } from './texture.js';
@@ -27,4 +30,7 @@ export const TASKS = {
   invert,
   stylize,
   texture,
+  channel,
+  noise,
+  segment,
 } satisfies { [K in TaskKind]: TaskSpec<K> };

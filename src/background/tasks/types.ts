@@ -3,7 +3,7 @@
  * job's own pipeline (classify, visualize; a saliency map right after classification) or as work on
  * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
  */
-import type { InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
+import type { ChannelLayer, InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
 import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
 import type { CaptureSource, FoolRequest } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
@@ -24,6 +24,10 @@ export interface TaskRequests {
   invert: { layer: InvertLayer; pixels?: Uint8ClampedArray };
   stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray };
   texture: Record<string, never>;
+  channel: { layer: ChannelLayer; channel: number; neuron: boolean; steps: number };
+  noise: Record<string, never>;
+  /** the view just classified (the follow-up of a "Cut out the object" job) */
+  segment: { pixels: Uint8ClampedArray };
 }
 
 /** What a task's run function gets: the engine, the signal, progress and the job's stored data. */
