@@ -66,7 +66,7 @@ describe('manifest', () => {
     expect(manifest.options_ui.page).toBe('options.html');
   });
 
-  it('registers the six context-menu items', async () => {
+  it('registers the seven context-menu items', async () => {
     // The items exist once onInstalled ran: updating an id that does not exist fails.
     const results = await sw.evaluate(async (ids) => {
       const out: Record<string, string> = {};
@@ -84,6 +84,7 @@ describe('manifest', () => {
       'squeezelens-style': 'ok',
       'squeezelens-stylize': 'ok',
       'squeezelens-invert': 'ok',
+      'squeezelens-segment': 'ok',
     });
   });
 

@@ -73,7 +73,7 @@ describe('the Firefox package', () => {
     );
   });
 
-  it('installs in Firefox, with the host permissions granted and the six menu items', async () => {
+  it('installs in Firefox, with the host permissions granted and the seven menu items', async () => {
     expect(ext.browserVersion).toMatch(/^firefox\/\d+/);
     expect(ext.addonId).toBe(GECKO_ID);
     const state = await ext.control.evaluate(async (ids) => {
@@ -104,6 +104,7 @@ describe('the Firefox package', () => {
       'squeezelens-style': 'ok',
       'squeezelens-stylize': 'ok',
       'squeezelens-invert': 'ok',
+      'squeezelens-segment': 'ok',
     });
     expect(state.backgroundHasDocument).toBe(true);
     expect(state.openPopup).toBe('function');
