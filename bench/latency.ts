@@ -11,6 +11,7 @@
  * before each click and started again by the harness; the worker's own start-up (script fetch and
  * bundle evaluation, `workerStartMs`) happens before the click here and is reported beside it: a
  * real cold click pays both. `saliencyWarm`: "Show saliency map", to the painted map.
+ * Each click comes 500 ms after the previous answer was shown (an idle worker, as a person's clicks find it).
  * Photos: the 12 labelled test photos, plus generated large PNGs (the photos upscaled) — varied sizes.
  */
 
@@ -58,6 +59,8 @@ function sources(): ImageSource[] {
   }
   return list;
 }
+
+const IDLE_BEFORE_CLICK_MS = 500;
 
 export interface ClickSample {
   image: string;
@@ -142,6 +145,9 @@ async function click(
     img.src = src;
     await img.decode();
   }, `${base}/${source.name}?n=${n}`);
+  // A person does not click four times a second: let the previous job's after-work (its thumbnail
+  // encode and write) finish, so each click is measured on an idle worker.
+  await new Promise((r) => setTimeout(r, IDLE_BEFORE_CLICK_MS));
   const id = await menuAction(sw, page, '#target', kind);
   const attribute = kind === 'saliency' ? 'mapAt' : 'resultAt';
   const shownAt = Number(
