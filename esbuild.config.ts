@@ -11,6 +11,7 @@
  *   options.{html,js}       src/options/     the options page
  *   offscreen.{html,js}     src/offscreen/   rasterizes SVG for the worker (which cannot decode it)
  *   manifest.json           copied from the project root
+ *   _locales/<lang>/messages.json  src/_locales: every string a user sees (src/shared/i18n.ts)
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
  *   models/*                build/models/* (packed weights + labels), built first if missing
@@ -107,6 +108,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   await buildPages();
 
   await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
+  await cp(join(ROOT, 'src', '_locales'), join(DIST, '_locales'), { recursive: true });
   await mkdir(join(DIST, 'wasm'));
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
   await mkdir(join(DIST, 'kernels'));

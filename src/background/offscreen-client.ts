@@ -4,6 +4,7 @@
  * an <img> in a document can.
  * The document exists only while an SVG is being rasterized.
  */
+import { t } from '../shared/i18n.js';
 import { parseRasterizeReply, type RasterizeRequest } from '../shared/messages.js';
 import { ImageFetchError } from './decode-sw.js';
 
@@ -36,11 +37,7 @@ export async function rasterizeSvg(request: Omit<RasterizeRequest, 'type' | 'tar
       ...request,
     } satisfies RasterizeRequest);
     const reply = parseRasterizeReply(raw);
-    if (!reply)
-      throw new ImageFetchError(
-        'The SVG image could not be rasterized (no answer from the offscreen document).',
-        'internal',
-      );
+    if (!reply) throw new ImageFetchError(t('errSvgNoAnswer'), 'internal');
     if (!reply.ok) throw new ImageFetchError(reply.error.message, reply.error.code);
     return await (await fetch(reply.dataUrl)).blob();
   } finally {

@@ -6,7 +6,9 @@
  *   its progress goes to `job.runs[kind]`; a cancelled run leaves the job as it was, a failed one
  *   leaves its error there.
  */
+
 import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
+import { t } from '../shared/i18n.js';
 import {
   type ActiveState,
   type JobError,
@@ -64,7 +66,7 @@ async function loadEngine(settings: Settings) {
   try {
     return await getEngine(engineOptionsOf(settings));
   } catch (error) {
-    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), {
+    throw Object.assign(new ImageFetchError(t('errEngine', (error as Error).message), 'engine'), {
       cause: error,
     });
   }
@@ -76,10 +78,10 @@ async function stored<T>(key: string): Promise<T | undefined> {
 
 function toJobError(error: unknown): { error: JobError; state: JobState } {
   if ((error as DOMException)?.name === 'AbortError')
-    return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
+    return { state: 'cancelled', error: { code: 'cancelled', message: t('errCancelled') } };
   if (error instanceof ImageFetchError) return { state: 'error', error: { code: error.code, message: error.message } };
   const message = (error as Error)?.message ?? String(error);
-  return { state: 'error', error: { code: 'internal', message: `Something went wrong: ${message}` } };
+  return { state: 'error', error: { code: 'internal', message: t('errSomethingWrong', message) } };
 }
 
 /** How a running task reports: to the job itself, or to its run on a finished job. */
@@ -263,13 +265,13 @@ export async function startTask<K extends TaskKind>(
 ): Promise<{ ok: boolean; reason?: string }> {
   const spec = TASKS[kind] as TaskSpec<K>;
   const job = (await getJobs()).find((j) => j.id === jobId);
-  if (!job) return { ok: false, reason: 'no such job (it may have been removed: only the last 20 are kept)' };
+  if (!job) return { ok: false, reason: t('errNoSuchJob') };
   const refusal = spec.refuse?.(job, request) ?? taskBusy(jobId);
   if (refusal) return { ok: false, reason: refusal };
   const method = spec.title(request);
   const ahead = workAhead();
   const running = (progress?: string) => ({ method, state: 'running' as const, progress, worker: WORKER_ID });
-  await patchJob(jobId, (j) => (j.runs[kind] = running(ahead ? `waiting: ${ahead} job(s) ahead` : 'starting…')));
+  await patchJob(jobId, (j) => (j.runs[kind] = running(ahead ? t('progressWaiting', ahead) : t('progressStarting'))));
   queueTask(jobId, kind, async (signal) => {
     let ended = false;
     const live = () => !ended && taskCurrent(jobId, signal);
@@ -294,7 +296,7 @@ export async function startTask<K extends TaskKind>(
     try {
       signal.throwIfAborted();
       const current = (await getJobs()).find((j) => j.id === jobId);
-      if (!current) throw new Error('the job was removed meanwhile');
+      if (!current) throw new Error(t('errJobRemoved'));
       await patchJob(jobId, (j) => (j.runs[kind] = running()));
       const { ctx, previewKey, wasPreviewed } = contextFor(spec, current, signal, await readSettings(), sink, live);
       preview = { key: previewKey, shown: wasPreviewed };

@@ -5,6 +5,7 @@
  * elements between renders (progress arrives several times a second), so the control under the
  * pointer (a Cancel button, a slider being dragged) is never replaced.
  */
+import { t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { ClassificationPanel } from './classification-panel.js';
 import { usePopup } from './context.js';
@@ -23,8 +24,8 @@ import { VisualizeTool } from './visualize-tool.js';
 function Empty() {
   return (
     <p class="empty" data-testid="empty">
-      {'Right-click an image, a canvas, a video or anything with a background picture on a web page and choose '}
-      <b>SqueezeLens → What is this?</b>
+      {t('emptyHint')}
+      <b>{t('emptyMenu')}</b>
     </p>
   );
 }
@@ -67,7 +68,7 @@ export function App() {
         {/* Keyed by job: another job's panels start afresh (their per-job state lives in ui-state). */}
         {job ? <JobPanels key={job.id} job={job} /> : store.ready.value && <Empty />}
       </main>
-      <section id="tools" aria-label="Tools" hidden={!labels}>
+      <section id="tools" aria-label={t('toolsLabel')} hidden={!labels}>
         <StyleImageTool />
         {labels && <VisualizeTool labels={labels} />}
       </section>

@@ -10,7 +10,7 @@ import { CASCADE, type MapFn, modelRandomization } from '../../methods/trust/mod
 import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
 import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels } from '../images-sw.js';
-import { GONE, type TaskSpec } from './types.js';
+import { GONE, stepText, type TaskSpec } from './types.js';
 
 export const sanity: TaskSpec<'sanity'> = {
   state: 'explaining',
@@ -37,8 +37,7 @@ export const sanity: TaskSpec<'sanity'> = {
       { classIndex: info.classIndex, blocks, verdictAfter: after },
       {
         signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+        onProgress: (p) => ctx.progress(stepText(p), p.total ? p.step / p.total : undefined),
       },
     );
     return {
