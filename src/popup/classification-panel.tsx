@@ -20,7 +20,10 @@ function TopItem({ label, index, prob, first }: { label: string; index: number; 
 }
 
 export function ClassificationPanel({ result }: { result: ClassificationResult }) {
-  const load = result.engineLoadMs !== undefined ? t('classifyLoaded', ms(result.engineLoadMs)) : '';
+  const time =
+    result.engineLoadMs !== undefined
+      ? t('classifyNetworkLoaded', [ms(result.inferenceMs), ms(result.engineLoadMs)])
+      : t('classifyNetwork', ms(result.inferenceMs));
   const fallbacks = result.backend.fallbacks.map((f) => t('backendNotUsed', [f.backend, f.reason])).join('\n');
   return (
     <section class="panel panel-classification">
@@ -35,7 +38,7 @@ export function ClassificationPanel({ result }: { result: ClassificationResult }
           {result.backendText}
         </span>
         {' · '}
-        <span data-testid="time">{t('classifyNetwork', [ms(result.inferenceMs), load])}</span>
+        <span data-testid="time">{time}</span>
       </p>
     </section>
   );

@@ -3,9 +3,11 @@
  * the content script of the frame it came from; "Remove from page" takes it away. What the page
  * answered is kept per job (ui-state) while the popup is open.
  */
+
 import { useState } from 'preact/hooks';
 import { encodePng } from '../render/png.js';
 import { pngDataUrl } from '../shared/base64.js';
+import { t } from '../shared/i18n.js';
 import type { JobRecord } from '../shared/jobs.js';
 import type { PageReply } from '../shared/messages.js';
 import { usePopup } from './context.js';
@@ -34,7 +36,7 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
       const message = !reply.ok
         ? { text: reply.reason, bad: true }
         : now
-          ? { text: 'Shown over the image on the page (× on the overlay removes it).', bad: false }
+          ? { text: t('pageShown'), bad: false }
           : undefined;
       state.value = { shown: now, message };
     } finally {
@@ -46,10 +48,10 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
       type="button"
       data-testid={shown ? 'saliency-remove-from-page' : 'saliency-show-on-page'}
       disabled={busy || !known}
-      title={known ? undefined : 'The page of this image is not known'}
+      title={known ? undefined : t('foolPageUnknown')}
       onClick={() => void toggle()}
     >
-      {shown ? 'Remove from page' : 'Show on page'}
+      {shown ? t('pageRemove') : t('pageShow')}
     </button>
   );
 }

@@ -3,6 +3,7 @@
  * gradient ascent in the worker; the image shows as it forms (`visual:<id>` is rewritten with
  * each preview, then with the result).
  */
+import { formatNumber, t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS, type VisualInfo } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
@@ -11,7 +12,7 @@ import { imageOrUndefined } from './stored-values.js';
 function resultLine(v: VisualInfo): string {
   const p = percent(v.probability ?? 0);
   return (
-    `${v.iterations} steps of gradient ascent from noise · SqueezeNet gives this image ${p} “${v.label}”` +
+    t('visualLine', [formatNumber(v.iterations), p, v.label]) +
     `${v.backend ? ` · ${v.backend}` : ''}${v.ms ? `, ${ms(v.ms)}` : ''}`
   );
 }
@@ -23,10 +24,10 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
   const final = done && v.probability !== undefined;
   return (
     <section class="panel panel-visual" data-testid="visual">
-      <h2>What SqueezeNet thinks it looks like</h2>
+      <h2>{t('visualTitle')}</h2>
       <p class="saliency-what">
-        {'Class: '}
-        <b data-testid="visual-class" title={`class ${v.classIndex}`}>
+        {t('visualClass')}
+        <b data-testid="visual-class" title={t('classIndexTitle', v.classIndex)}>
           {v.label}
         </b>
       </p>
@@ -35,14 +36,14 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
           <img
             class="visual-image"
             data-testid="visual-image"
-            alt={`SqueezeNet's idea of ${v.label}`}
+            alt={t('visualAlt', v.label)}
             width={224}
             height={224}
             src={image}
           />
         </div>
       )}
-      {!image && !done && <p class="muted">The image appears here as it forms…</p>}
+      {!image && !done && <p class="muted">{t('visualForming')}</p>}
       {final && (
         <p class="meta" data-testid="visual-result">
           {resultLine(v)}
@@ -55,12 +56,12 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
           href={image}
           download={`squeezelens-class-${fileSafe(v.label)}.png`}
         >
-          Download PNG
+          {t('downloadPng')}
         </a>
       )}
       {!done && (
         <p class="muted small" data-testid="visual-step">
-          {`step ${v.step} of ${v.iterations}`}
+          {t('visualStep', [formatNumber(v.step), formatNumber(v.iterations)])}
         </p>
       )}
     </section>
