@@ -32,7 +32,7 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
         reply = await actions.sendToPage(job, request);
       }
       // A page that has no overlay any more (× clicked on it, reloaded) counts as removed.
-      const now = reply.ok ? !shown : shown && !/no overlay/i.test(reply.reason);
+      const now = reply.ok ? !shown : shown && reply.reason !== t('pageNoOverlay');
       const message = !reply.ok
         ? { text: reply.reason, bad: true }
         : now
