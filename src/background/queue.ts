@@ -177,7 +177,7 @@ export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: str
   if (!controller) {
     const job = (await getJobs()).find((j) => j.id === id);
     if (!job) return { ok: false, reason: t('errNoJob') };
-    if (isFinal(job.state)) return { ok: false, reason: t('errJobEnded', STATE_TEXT[job.state]) };
+    if (isFinal(job.state)) return { ok: false, reason: t('errJobEnded', STATE_TEXT[job.state].toLowerCase()) };
     // Active in storage but unknown here: its worker is gone.
     await recoverInterrupted();
     return { ok: true };
