@@ -101,8 +101,7 @@ export function queueJob(id: string, execute: (signal: AbortSignal) => Promise<v
 }
 
 /** Why this job cannot take another task now, or null. */
-export const taskBusy = (jobId: string): string | null =>
-  tasks.has(jobId) ? 'SqueezeLens is already working on this image; wait for it or cancel it' : null;
+export const taskBusy = (jobId: string): string | null => (tasks.has(jobId) ? t('refuseBusy') : null);
 
 /** Queues a task on a finished job (the caller checked `taskBusy` and wrote its run first). */
 export function queueTask(jobId: string, kind: TaskKind, execute: (signal: AbortSignal) => Promise<void>): void {

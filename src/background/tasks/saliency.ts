@@ -19,7 +19,7 @@ export const saliency: TaskSpec<'saliency'> = {
   state: 'explaining',
   title: ({ method }) => method,
   refuse: (job) =>
-    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? msg('refuseNotSaliency') : null,
   async run(ctx, { method, pixels }) {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
     let view: string | undefined;

@@ -4,10 +4,12 @@
  * at random (cascading, top down); a map that keeps Spearman(|map|) ≥ 0.7 with the original does
  * not depend on what the network learned (the threshold is reasoned in model-randomization.ts).
  */
+
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { CASCADE, type MapFn, modelRandomization } from '../../methods/trust/model-randomization.js';
 import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
+import { t } from '../../shared/i18n.js';
 import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels } from '../images-sw.js';
 import { GONE, stepText, type TaskSpec } from './types.js';
@@ -16,7 +18,7 @@ export const sanity: TaskSpec<'sanity'> = {
   state: 'explaining',
   title: () => 'model randomization',
   refuse: (job) =>
-    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? t('refuseNotSaliency') : null,
   async run(ctx) {
     const info = ctx.job.results.saliency!;
     const data = await ctx.stored<SaliencyData>(STORAGE_KEYS.saliencyPrefix + ctx.jobId);
