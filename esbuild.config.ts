@@ -77,6 +77,17 @@ export interface BuildResult {
   ms: number;
 }
 
+/**
+ * In the extension chrome.i18n reads _locales itself: src/shared/i18n.ts's English fallback (for
+ * Node: tests, the CLI) is left out of the bundles (37 KB, and content.js runs in every page).
+ */
+const NO_ENGLISH_FALLBACK: esbuild.Plugin = {
+  name: 'no-english-fallback',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]_locales[\\/]en[\\/]messages\.json$/ }, () => ({ contents: '{}', loader: 'json' }));
+  },
+};
+
 async function ensureModels(log: (m: string) => void): Promise<void> {
   if (MODEL_FILES.every((f) => existsSync(join(MODELS_BUILD, f)))) return;
   log('build/models is incomplete: running scripts/build-models.ts');
@@ -154,6 +165,7 @@ async function bundleBackground(entry: string, dir: string): Promise<void> {
     logLevel: 'warning',
     // Fail the build on top-level await (kills a module service worker at startup).
     supported: { 'top-level-await': false },
+    plugins: [NO_ENGLISH_FALLBACK],
     define: {
       'process.env.NODE_ENV': '"production"',
     },
@@ -199,6 +211,7 @@ async function buildPages(): Promise<void> {
       jsx: 'automatic',
       jsxImportSource: 'preact',
       metafile: true,
+      plugins: [NO_ENGLISH_FALLBACK],
     });
     if (result.errors.length)
       throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);
