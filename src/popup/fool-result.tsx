@@ -33,8 +33,8 @@ function numbers(info: FoolInfo): string {
     `L2 ${info.l2.toFixed(0)}`,
     t('foolChanged', formatPercent(info.changedPixels, 0)),
     `P(${info.target.label}) ${percent(info.targetProbBefore)} → ${percent(info.targetProbAfter)}`,
-    `${budget}, ${info.confidence ? t('foolStopAt', percent(info.confidence)) : t('foolStopAtTop')}`,
-    `${info.backend}, ${ms(info.ms)}`,
+    t('pair', [budget, info.confidence ? t('foolStopAt', percent(info.confidence)) : t('foolStopAtTop')]),
+    t('pair', [info.backend, ms(info.ms)]),
   ].join(' · ');
 }
 

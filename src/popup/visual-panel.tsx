@@ -11,10 +11,9 @@ import { imageOrUndefined } from './stored-values.js';
 
 function resultLine(v: VisualInfo): string {
   const p = percent(v.probability ?? 0);
-  return (
-    t('visualLine', [formatNumber(v.iterations), p, v.label]) +
-    `${v.backend ? ` · ${v.backend}` : ''}${v.ms ? `, ${ms(v.ms)}` : ''}`
-  );
+  const line = t('visualLine', [formatNumber(v.iterations), p, v.label]);
+  if (!v.backend) return line;
+  return `${line} · ${v.ms ? t('pair', [v.backend, ms(v.ms)]) : v.backend}`;
 }
 
 export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo }) {

@@ -164,6 +164,25 @@ describe('SqueezeLens in Chinese (--lang=zh-CN)', () => {
     expect(options).toEqual([msg('foolStopTop'), '置信度达到 50%', '置信度达到 90%']);
     expect(await overflowing(popup)).toEqual([]);
     await screenshot(popup, 'zh-fool');
+    // A class that does not exist, then gorilla, and the attack (CS231n's, the default).
+    await popup.fill('[data-testid="fool-target-search"]', 'no such thing at all');
+    expect(await popup.textContent('[data-testid="fool-target-results"]')).toBe(
+      '没有与“no such thing at all”匹配的 ImageNet 类别',
+    );
+    await popup.fill('[data-testid="fool-target-search"]', 'gorilla');
+    await popup.click('[data-testid="fool-target-results"] button[data-index="366"]');
+    expect(await popup.textContent('[data-testid="fool-target"]')).toBe('gorilla');
+    await popup.click('[data-testid="fool-start"]');
+    await popup.waitForSelector('[data-testid="fool-result"]', { timeout: 90_000 });
+    await popup.waitForSelector('[data-testid="fool-difference-10x"][data-ready="true"]');
+    expect(await popup.textContent('[data-testid="fool-result"]')).toMatch(/^骗过了：SqueezeNet 现在看到的是“gorilla”/);
+    expect(await popup.textContent('[data-testid="fool-numbers"]')).toMatch(
+      /\d+ 步 · L∞ \d+\/255 · L2 \d+ · \d+% 的像素被改动/,
+    );
+    await popup.setViewportSize({ width: 380, height: 900 });
+    expect(await overflowing(popup)).toEqual([]);
+    await screenshot(popup, 'zh-fool-result');
+    await popup.setViewportSize({ width: 380, height: 600 });
   });
 
   it('the options page', async () => {
