@@ -6,7 +6,7 @@
 import { describeBackend } from '../../engine/backend.js';
 import { deepDream } from '../../methods/visualize/deepdream.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
-import { t } from '../../shared/i18n.js';
+import { formatNumber, t, uiLanguage } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
 import { GONE, type TaskSpec } from './types.js';
@@ -33,7 +33,9 @@ export const dream: TaskSpec<'dream'> = {
         signal: ctx.signal,
         onProgress: (p) => {
           ctx.progress(
-            `step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`,
+            p.message && uiLanguage().startsWith('en')
+              ? t('progressWithDetail', [t('progressStep', [p.step, p.total]), p.message])
+              : t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
             p.total ? p.step / p.total : undefined,
           );
           const image = p.preview;

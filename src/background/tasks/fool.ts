@@ -11,7 +11,7 @@ import { type AttackRequest, attackSummary, runAttack } from '../../methods/atta
 import { resolveTarget } from '../../methods/attack/targets.js';
 import { pixelImage } from '../../methods/common.js';
 import { ATTACKS, budgetOptions, FOOL_MARGIN } from '../../shared/catalog.js';
-import { t } from '../../shared/i18n.js';
+import { formatNumber, formatPercent, t } from '../../shared/i18n.js';
 import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { classifyTensor } from '../engine-sw.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
@@ -46,8 +46,13 @@ export const fool: TaskSpec<'fool'> = {
       signal: ctx.signal,
       onProgress: (p: { step: number; total: number; prob: number }) =>
         ctx.progress(
-          `step ${p.step}${request.method === 'cs231n' ? ' of at most' : ' of'} ${p.total} · ` +
-            `${label} ${(p.prob * 100).toFixed(1)} %`,
+          t('progressWithDetail', [
+            t(request.method === 'cs231n' ? 'progressStepAtMost' : 'progressStep', [
+              formatNumber(p.step),
+              formatNumber(p.total),
+            ]),
+            `${label} ${formatPercent(p.prob)}`,
+          ]),
           p.total ? p.step / p.total : undefined,
         ),
     } as AttackRequest;
