@@ -17,6 +17,7 @@
  *   options.{html,js}       src/options/     the options page
  *   offscreen.{html,js}     src/offscreen/   rasterizes SVG for the worker (which cannot decode it)
  *   manifest.json           copied from the project root (Chrome); firefoxManifest() of it (Firefox)
+ *   _locales/<lang>/messages.json  src/_locales: every string a user sees (src/shared/i18n.ts)
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
  *   models/*                build/models/* (packed weights + labels), built first if missing
@@ -147,6 +148,17 @@ export interface BuildResult {
   ms: number;
 }
 
+/**
+ * In the extension chrome.i18n reads _locales itself: src/shared/i18n.ts's English fallback (for
+ * Node: tests, the CLI) is left out of the bundles (37 KB, and content.js runs in every page).
+ */
+const NO_ENGLISH_FALLBACK: esbuild.Plugin = {
+  name: 'no-english-fallback',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]_locales[\\/]en[\\/]messages\.json$/ }, () => ({ contents: '{}', loader: 'json' }));
+  },
+};
+
 async function ensureModels(log: (m: string) => void): Promise<void> {
   if (MODEL_FILES.every((f) => existsSync(join(MODELS_BUILD, f)))) return;
   log('build/models is incomplete: running scripts/build-models.ts');
@@ -178,6 +190,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   await buildPages();
 
   await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
+  await cp(join(ROOT, 'src', '_locales'), join(DIST, '_locales'), { recursive: true });
   await mkdir(join(DIST, 'wasm'));
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
   await mkdir(join(DIST, 'kernels'));
@@ -236,6 +249,7 @@ async function bundleBackground(entry: string, dir: string, browser: Browser = '
     logLevel: 'warning',
     // Fail the build on top-level await (kills a module service worker at startup).
     supported: { 'top-level-await': false },
+    plugins: [NO_ENGLISH_FALLBACK],
     define: {
       'process.env.NODE_ENV': '"production"',
       // src/background/offscreen-client.ts: Firefox's bundle has no offscreen-document path.
@@ -283,6 +297,7 @@ async function buildPages(): Promise<void> {
       jsx: 'automatic',
       jsxImportSource: 'preact',
       metafile: true,
+      plugins: [NO_ENGLISH_FALLBACK],
     });
     if (result.errors.length)
       throw new Error(`esbuild failed for ${page.entry}: ${result.errors.map((e) => e.text).join('; ')}`);

@@ -8,6 +8,7 @@
  */
 
 import type { RgbaImage } from '../engine/preprocess.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import type { ErrorCode } from '../shared/jobs.js';
 import { imageSize } from './image-size.js';
 
@@ -69,12 +70,9 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
   const fail = (error: unknown): never => {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
     if (timeout.signal.aborted)
-      throw new ImageFetchError(
-        `The image server did not answer within ${((opts.timeoutMs ?? 0) / 1000).toFixed(0)} s.`,
-        'timeout',
-      );
+      throw new ImageFetchError(t('errTimeout', ((opts.timeoutMs ?? 0) / 1000).toFixed(0)), 'timeout');
     if (error instanceof ImageFetchError) throw error;
-    throw new ImageFetchError(`The image could not be downloaded (${(error as Error).message}).`, 'network');
+    throw new ImageFetchError(t('errNetwork', (error as Error).message), 'network');
   };
   try {
     let response: Response;
@@ -83,34 +81,24 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
       response = await fetch(url, { credentials: 'omit', signal });
     } catch (error) {
       if (!signal.aborted && (await redirects(url, signal))) {
-        throw new ImageFetchError(
-          'The image could not be downloaded: its address redirects, and following the redirects failed ' +
-            '(too many redirects — browsers stop after 20 — or a redirect to an address that cannot be reached).',
-          'network',
-        );
+        throw new ImageFetchError(t('errRedirects'), 'network');
       }
       return fail(error);
     }
     if (!response.ok) {
-      throw new ImageFetchError(
-        `The image could not be downloaded: the server answered HTTP ${response.status}` +
-          `${response.statusText ? ` ${response.statusText}` : ''}.`,
-        'http',
-      );
+      const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+      throw new ImageFetchError(t('errHttp', status), 'http');
     }
     const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type && !type.startsWith('image/') && type !== 'application/octet-stream' && type !== 'binary/octet-stream') {
       await response.body?.cancel().catch(() => {});
-      throw new ImageFetchError(`The address did not return an image: the server sent ${type}.`, 'not-image');
+      throw new ImageFetchError(t('errNotImage', type), 'not-image');
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     const total = Number.isFinite(declared) && declared > 0 ? declared : null;
     if (total !== null && total > MAX_IMAGE_BYTES) {
       await response.body?.cancel().catch(() => {});
-      throw new ImageFetchError(
-        `The image is too large to analyse: ${mb(total)} (the limit is ${mb(MAX_IMAGE_BYTES)}).`,
-        'too-large',
-      );
+      throw new ImageFetchError(t('errTooLargeBytes', [mb(total), mb(MAX_IMAGE_BYTES)]), 'too-large');
     }
     // Read as a stream: the limit holds even when the server declares nothing or lies.
     const chunks: Uint8Array[] = [];
@@ -124,10 +112,7 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
           received += value.byteLength;
           if (received > MAX_IMAGE_BYTES) {
             await reader.cancel().catch(() => {});
-            throw new ImageFetchError(
-              `The image is too large to analyse: more than ${mb(MAX_IMAGE_BYTES)}.`,
-              'too-large',
-            );
+            throw new ImageFetchError(t('errTooLargeStream', mb(MAX_IMAGE_BYTES)), 'too-large');
           }
           chunks.push(value);
           opts.onBytes?.(received, total);
@@ -170,15 +155,13 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   const header = imageSize(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
   if (header && header.width * header.height > MAX_SOURCE_PIXELS) {
     throw new ImageFetchError(
-      `The image is too large to analyse: ${header.width}×${header.height} pixels ` +
-        `(the limit is ${MAX_SOURCE_PIXELS / 1e6} megapixels).`,
+      t('errTooLargePixels', [header.width, header.height, formatNumber(MAX_SOURCE_PIXELS / 1e6)]),
       'too-large',
     );
   }
   const undecodable = () =>
     new ImageFetchError(
-      'The file could not be decoded as an image ' +
-        `(${blob.type || 'unknown type'}, ${blob.size.toLocaleString('en')} bytes).`,
+      t('errUndecodable', [blob.type || t('errUnknownType'), formatNumber(blob.size)]),
       'undecodable',
     );
   let bitmap: ImageBitmap;
@@ -226,7 +209,7 @@ export function bitmapToRgba(
   const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new ImageFetchError('no 2D canvas available to read the image', 'internal');
+  if (!ctx) throw new ImageFetchError(t('errNoCanvas'), 'internal');
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   const data = ctx.getImageData(0, 0, width, height).data;

@@ -9,6 +9,7 @@
  */
 
 import { rasterize } from '../offscreen/rasterize.js';
+import { t } from '../shared/i18n.js';
 import { parseRasterizeReply, type RasterizeReply, type RasterizeRequest } from '../shared/messages.js';
 import { ImageFetchError } from './decode-sw.js';
 
@@ -35,11 +36,7 @@ async function ensureDocument(): Promise<void> {
 }
 
 async function blobOf(reply: RasterizeReply | null): Promise<Blob> {
-  if (!reply)
-    throw new ImageFetchError(
-      'The SVG image could not be rasterized (no answer from the offscreen document).',
-      'internal',
-    );
+  if (!reply) throw new ImageFetchError(t('errSvgNoAnswer'), 'internal');
   if (!reply.ok) throw new ImageFetchError(reply.error.message, reply.error.code);
   return await (await fetch(reply.dataUrl)).blob();
 }

@@ -5,6 +5,7 @@
  * work is queued in ./runner.ts.
  */
 import browser, { type Runtime } from 'webextension-polyfill';
+import { t } from '../shared/i18n.js';
 import { type JobError, jobKindOfMenu, MENU_IDS, type SourceInfo } from '../shared/jobs.js';
 import {
   type CaptureReply,
@@ -33,13 +34,13 @@ const MENU_CONTEXTS = ['page', 'frame', 'link', 'image', 'video', 'selection', '
 export function createMenus(): void {
   chrome.contextMenus.removeAll(() => {
     const items: [string, string][] = [
-      [MENU_IDS.classify, 'What is this?'],
-      [MENU_IDS.saliency, 'Show saliency map'],
-      [MENU_IDS.fool, 'Make a fooling image…'],
-      [MENU_IDS.invert, 'Reconstruct from features…'],
-      [MENU_IDS.style, 'Use as style image'],
-      [MENU_IDS.stylize, 'Stylize with the style image'],
-      [MENU_IDS.segment, 'Cut out the object'],
+      [MENU_IDS.classify, t('menuClassify')],
+      [MENU_IDS.saliency, t('menuSaliency')],
+      [MENU_IDS.fool, t('menuFool')],
+      [MENU_IDS.invert, t('menuInvert')],
+      [MENU_IDS.style, t('menuStyle')],
+      [MENU_IDS.stylize, t('menuStylize')],
+      [MENU_IDS.segment, t('menuSegment')],
     ];
     for (const [id, title] of items) {
       chrome.contextMenus.create({ id, title, contexts: MENU_CONTEXTS, documentUrlPatterns: PAGE_PATTERNS }, () => {
@@ -86,9 +87,7 @@ async function askPage(
   const pageUrl = info.frameUrl ?? info.pageUrl ?? tab?.url ?? '';
   const unreachable: JobError = {
     code: 'page-unreachable',
-    message:
-      'SqueezeLens cannot read this page: it is a browser page, ' +
-      'or it was opened before SqueezeLens was installed (reload the page and try again).',
+    message: t('errPageUnreachable'),
   };
   if (tab?.id === undefined || tab.id < 0) return { ok: false, error: unreachable };
   let raw: unknown;
@@ -111,7 +110,7 @@ async function askPage(
   return (
     parseCaptureReply(raw) ?? {
       ok: false,
-      error: { code: 'internal', message: 'The page answered with a malformed capture; nothing was analysed.' },
+      error: { code: 'internal', message: t('errMalformedCapture') },
     }
   );
 }

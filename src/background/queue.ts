@@ -8,6 +8,7 @@
  * A worker that Chrome stops takes its memory with it: the next worker finds jobs and runs still
  * marked active by another worker instance and reports them as interrupted (recoverInterrupted).
  */
+import { type MessageKey, t } from '../shared/i18n.js';
 import {
   isFinal,
   type JobError,
@@ -64,7 +65,7 @@ const tasks = new Map<string, { kind: TaskKind; controller: AbortController }>()
 /** How many pieces of work are ahead of one queued now. */
 export const workAhead = (): number => queue.length + (running ? 1 : 0);
 
-export const aheadText = (n: number): string | undefined => (n ? `${n} job(s) ahead` : undefined);
+export const aheadText = (n: number): string | undefined => (n ? t('progressAhead', n) : undefined);
 
 /** Records a new job (its pipeline is queued later, with `queueJob`). */
 export async function createJob(
@@ -93,15 +94,14 @@ export function queueJob(id: string, execute: (signal: AbortSignal) => Promise<v
         jobs.delete(id);
       }
     },
-    waiting: (n) => updateJob(id, { progress: aheadText(n) ?? 'next' }),
+    waiting: (n) => updateJob(id, { progress: aheadText(n) ?? t('progressNext') }),
   });
   void pump();
   return true;
 }
 
 /** Why this job cannot take another task now, or null. */
-export const taskBusy = (jobId: string): string | null =>
-  tasks.has(jobId) ? 'SqueezeLens is already working on this image; wait for it or cancel it' : null;
+export const taskBusy = (jobId: string): string | null => (tasks.has(jobId) ? t('refuseBusy') : null);
 
 /** Queues a task on a finished job (the caller checked `taskBusy` and wrote its run first). */
 export function queueTask(jobId: string, kind: TaskKind, execute: (signal: AbortSignal) => Promise<void>): void {
@@ -120,7 +120,7 @@ export function queueTask(jobId: string, kind: TaskKind, execute: (signal: Abort
     waiting: (n) =>
       patchJob(jobId, (j) => {
         const run = j.runs[kind];
-        if (run?.state === 'running') run.progress = n ? `waiting: ${n} job(s) ahead` : 'next';
+        if (run?.state === 'running') run.progress = n ? t('progressWaiting', n) : t('progressNext');
       }),
   });
   void pump();
@@ -175,8 +175,8 @@ export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: str
   const controller = jobs.get(id);
   if (!controller) {
     const job = (await getJobs()).find((j) => j.id === id);
-    if (!job) return { ok: false, reason: 'no such job' };
-    if (isFinal(job.state)) return { ok: false, reason: `the job already ended (${job.state})` };
+    if (!job) return { ok: false, reason: t('errNoJob') };
+    if (isFinal(job.state)) return { ok: false, reason: t('errJobEnded', STATE_TEXT[job.state].toLowerCase()) };
     // Active in storage but unknown here: its worker is gone.
     await recoverInterrupted();
     return { ok: true };
@@ -184,16 +184,16 @@ export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: str
   controller.abort(cancelled());
   const i = queue.findIndex((q) => q.controller === controller);
   if (i >= 0) queue.splice(i, 1);
-  await failJob(id, { code: 'cancelled', message: 'Cancelled.' }, 'cancelled');
+  await failJob(id, { code: 'cancelled', message: t('errCancelled') }, 'cancelled');
   return { ok: true };
 }
 
 /** What a stopped worker's task was doing, for the message that says it was lost. */
-const LOST_TASK: Partial<Record<TaskKind, string>> = {
-  saliency: 'the map was being computed',
-  fool: 'the fooling image was being made',
-  sanity: 'the map was being checked',
-  dream: 'the dream was being made',
+const LOST_TASK: Partial<Record<TaskKind, MessageKey>> = {
+  saliency: 'lostSaliency',
+  fool: 'lostFool',
+  sanity: 'lostSanity',
+  dream: 'lostDream',
 };
 
 /** Marks jobs and runs left active by a stopped worker as interrupted (run at startup and on demand). */
@@ -205,11 +205,7 @@ export async function recoverInterrupted(): Promise<number> {
     n++;
     const stage = STATE_TEXT[job.state].replace(/…$/, '').toLowerCase();
     const waited = job.state === 'queued' || job.state === 'capturing';
-    const message = waited
-      ? "The extension's background worker was stopped while this job was waiting " +
-        `(${stage}); it did not run. Please try again.`
-      : "The extension's background worker was stopped while this job was running " +
-        `(${stage}); its result was lost. Please try again.`;
+    const message = t(waited ? 'errInterruptedWaiting' : 'errInterruptedRunning', stage);
     log(job.id, `interrupted: ${message}`, 'warn');
     await updateJob(job.id, {
       state: 'interrupted',
@@ -224,9 +220,7 @@ export async function recoverInterrupted(): Promise<number> {
     for (const kind of TASK_KINDS) {
       const run = job.runs?.[kind];
       if (run?.state !== 'running' || run.worker === WORKER_ID) continue;
-      const error =
-        "The extension's background worker was stopped while " +
-        `${LOST_TASK[kind] ?? 'it was working'}. Please try again.`;
+      const error = t('errTaskLost', t(LOST_TASK[kind] ?? 'lostOther'));
       await patchJob(job.id, (j) => {
         j.runs[kind] = { method: run.method, state: 'error', error, worker: WORKER_ID };
       });

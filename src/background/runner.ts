@@ -7,8 +7,9 @@
  *   leaves its error there.
  */
 
-import { checkChannel } from '../methods/visualize/channel.js';
+import { layerChannels } from '../engine/architecture.js';
 import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
+import { t } from '../shared/i18n.js';
 import {
   type ActiveState,
   type JobError,
@@ -67,7 +68,7 @@ async function loadEngine(settings: Settings) {
   try {
     return await getEngine(engineOptionsOf(settings));
   } catch (error) {
-    throw Object.assign(new ImageFetchError(`SqueezeNet could not be loaded: ${(error as Error).message}`, 'engine'), {
+    throw Object.assign(new ImageFetchError(t('errEngine', (error as Error).message), 'engine'), {
       cause: error,
     });
   }
@@ -79,10 +80,10 @@ async function stored<T>(key: string): Promise<T | undefined> {
 
 function toJobError(error: unknown): { error: JobError; state: JobState } {
   if ((error as DOMException)?.name === 'AbortError')
-    return { state: 'cancelled', error: { code: 'cancelled', message: 'Cancelled.' } };
+    return { state: 'cancelled', error: { code: 'cancelled', message: t('errCancelled') } };
   if (error instanceof ImageFetchError) return { state: 'error', error: { code: error.code, message: error.message } };
   const message = (error as Error)?.message ?? String(error);
-  return { state: 'error', error: { code: 'internal', message: `Something went wrong: ${message}` } };
+  return { state: 'error', error: { code: 'internal', message: t('errSomethingWrong', message) } };
 }
 
 /** How a running task reports: to the job itself, or to its run on a finished job. */
@@ -271,11 +272,8 @@ export function startVisualization(request: TaskRequests['visualize']): Promise<
 export async function startChannel(
   request: TaskRequests['channel'],
 ): Promise<{ ok: true; jobId: string } | { ok: false; reason: string }> {
-  try {
-    checkChannel(request.layer, request.channel);
-  } catch (error) {
-    return { ok: false, reason: (error as Error).message };
-  }
+  const count = layerChannels(request.layer);
+  if (request.channel >= count) return { ok: false, reason: t('channelRange', [request.layer, count, count - 1]) };
   return startStandalone('channel', request, { channel: { ...request, step: 0 } });
 }
 
@@ -296,13 +294,13 @@ export async function startTask<K extends TaskKind>(
 ): Promise<{ ok: boolean; reason?: string }> {
   const spec = TASKS[kind] as TaskSpec<K>;
   const job = (await getJobs()).find((j) => j.id === jobId);
-  if (!job) return { ok: false, reason: 'no such job (it may have been removed: only the last 20 are kept)' };
+  if (!job) return { ok: false, reason: t('errNoSuchJob') };
   const refusal = spec.refuse?.(job, request) ?? taskBusy(jobId);
   if (refusal) return { ok: false, reason: refusal };
   const method = spec.title(request);
   const ahead = workAhead();
   const running = (progress?: string) => ({ method, state: 'running' as const, progress, worker: WORKER_ID });
-  await patchJob(jobId, (j) => (j.runs[kind] = running(ahead ? `waiting: ${ahead} job(s) ahead` : 'starting…')));
+  await patchJob(jobId, (j) => (j.runs[kind] = running(ahead ? t('progressWaiting', ahead) : t('progressStarting'))));
   queueTask(jobId, kind, async (signal) => {
     let ended = false;
     const live = () => !ended && taskCurrent(jobId, signal);
@@ -327,7 +325,7 @@ export async function startTask<K extends TaskKind>(
     try {
       signal.throwIfAborted();
       const current = (await getJobs()).find((j) => j.id === jobId);
-      if (!current) throw new Error('the job was removed meanwhile');
+      if (!current) throw new Error(t('errJobRemoved'));
       await patchJob(jobId, (j) => (j.runs[kind] = running()));
       const { ctx, previewKey, wasPreviewed } = contextFor(spec, current, signal, await readSettings(), sink, live);
       preview = { key: previewKey, shown: wasPreviewed };

@@ -7,7 +7,9 @@
  * the page (no window.postMessage), and accepts requests only from this extension's worker and
  * pages.
  */
+
 import browser, { type Runtime } from 'webextension-polyfill';
+import { t } from '../shared/i18n.js';
 import {
   isFromWorker,
   type PageReply,
@@ -39,22 +41,18 @@ function remember(jobId: string, element: Element): void {
   while (captured.size > MAX_REMEMBERED) captured.delete(captured.keys().next().value!);
 }
 
-const GONE = 'The image is no longer on this page (the page changed or was reloaded since it was analysed).';
+const GONE = t('pageGone');
 
 function onPageRequest(request: PageRequest): PageReply {
   const element = captured.get(request.jobId)?.deref();
   switch (request.type) {
     case 'squeezelens/remove-overlay':
-      return removeOverlay(request.jobId)
-        ? { ok: true }
-        : { ok: false, reason: 'There is no overlay of this job on the page.' };
+      return removeOverlay(request.jobId) ? { ok: true } : { ok: false, reason: t('pageNoOverlay') };
     case 'squeezelens/restore-image':
-      return restoreImage(request.jobId)
-        ? { ok: true }
-        : { ok: false, reason: 'The image on the page was not replaced by this job.' };
+      return restoreImage(request.jobId) ? { ok: true } : { ok: false, reason: t('pageNotReplaced') };
     case 'squeezelens/show-overlay':
       if (!element?.isConnected) return { ok: false, reason: GONE };
-      showOverlay(request.jobId, element, request.png, request.geometry, { label: 'SqueezeLens saliency' });
+      showOverlay(request.jobId, element, request.png, request.geometry, { label: t('overlayLabel') });
       return { ok: true };
     case 'squeezelens/replace-image':
       if (!element?.isConnected) return { ok: false, reason: GONE };

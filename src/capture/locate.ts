@@ -13,7 +13,9 @@
  * they are read here and sent as data: URLs. Pixels of another site drawn into a canvas or played
  * by a video cannot be read (the canvas is "tainted"): that is reported, not worked around.
  */
+
 import { dataUrl as bytesDataUrl } from '../shared/base64.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import type { JobError } from '../shared/jobs.js';
 import { type CaptureReply, type CaptureRequest, type CaptureSource, MAX_CAPTURE_CHARS } from '../shared/messages.js';
 
@@ -153,23 +155,17 @@ async function urlSource(url: string, element: string, el: Element | null): Prom
     try {
       blob = await (await fetch(url)).blob();
     } catch (error) {
-      throw new CaptureError(
-        'network',
-        "The page's temporary image (blob: address) could no longer be read " +
-          `(${(error as Error).message}); it may have been released.`,
-      );
+      throw new CaptureError('network', t('capBlobGone', (error as Error).message));
     }
     if (blob.size > MAX_BLOB_BYTES)
       throw new CaptureError(
         'too-large',
-        `The image is too large to analyse (${(blob.size / 1e6).toFixed(0)} MB; ` +
-          `the limit is ${(MAX_BLOB_BYTES / 1e6).toFixed(0)} MB).`,
+        t('capBlobTooLarge', [formatNumber(blob.size / 1e6, 0), formatNumber(MAX_BLOB_BYTES / 1e6, 0)]),
       );
     const dataUrl = await blobToDataUrl(blob);
     return { kind: 'url', url: dataUrl, element, svg: blob.type === 'image/svg+xml' || undefined, ...display };
   }
-  if (!/^(https?:|data:)/i.test(url))
-    throw new CaptureError('no-image', `SqueezeLens cannot read images from ${url.split(':')[0]}: addresses.`);
+  if (!/^(https?:|data:)/i.test(url)) throw new CaptureError('no-image', t('capScheme', url.split(':')[0]));
   return { kind: 'url', url, element, svg: looksSvg(url) || undefined, ...display };
 }
 
@@ -178,12 +174,7 @@ function blobToDataUrl(blob: Blob): Promise<string> {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
     reader.onerror = () =>
-      reject(
-        new CaptureError(
-          'network',
-          `The page's temporary image could not be read (${reader.error?.message ?? 'unknown error'}).`,
-        ),
-      );
+      reject(new CaptureError('network', t('capBlobUnreadable', reader.error?.message ?? t('errUnknown'))));
     reader.readAsDataURL(blob);
   });
 }
@@ -214,32 +205,19 @@ function frameSource(
     }
   } catch (error) {
     if ((error as DOMException).name === 'SecurityError') {
-      throw new CaptureError(
-        'tainted',
-        element === 'video'
-          ? 'This video comes from another site that does not allow its frames to be read ' +
-              '(no CORS permission), so its current frame cannot be captured.'
-          : 'This canvas contains pixels from another site that does not allow them to be read ' +
-              '(the canvas is "tainted"), so it cannot be captured.',
-      );
+      throw new CaptureError('tainted', element === 'video' ? t('capVideoTainted') : t('capCanvasTainted'));
     }
     throw error;
   }
   if (dataUrl.length > MAX_CAPTURE_CHARS)
-    throw new CaptureError(
-      'too-large',
-      `The ${element} is too large to send for analysis (${(dataUrl.length / 1e6).toFixed(0)} MB as PNG).`,
-    );
+    throw new CaptureError('too-large', t('capTooLarge', [element, formatNumber(dataUrl.length / 1e6, 0)]));
   return { kind: 'pixels', dataUrl, element, width: w, height: h };
 }
 
 function videoFrame(video: HTMLVideoElement): CaptureSource {
   // HAVE_CURRENT_DATA: a frame is available at the current position.
   if (video.readyState < 2 || !video.videoWidth || !video.videoHeight) {
-    throw new CaptureError(
-      'no-frame',
-      'The video has no frame to capture yet (it has not loaded); play it or wait until it shows a picture.',
-    );
+    throw new CaptureError('no-frame', t('capNoFrame'));
   }
   return frameSource(video, video.videoWidth, video.videoHeight, 'video');
 }
@@ -253,8 +231,7 @@ function inlineSvg(svg: SVGSVGElement): CaptureSource {
   if (!clone.getAttribute('xmlns')) clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   const text = new XMLSerializer().serializeToString(clone);
   const url = bytesDataUrl('image/svg+xml', new TextEncoder().encode(text));
-  if (url.length > MAX_CAPTURE_CHARS)
-    throw new CaptureError('too-large', 'This SVG is too large to send for analysis.');
+  if (url.length > MAX_CAPTURE_CHARS) throw new CaptureError('too-large', t('capSvgTooLarge'));
   return {
     kind: 'url',
     url,
@@ -279,7 +256,7 @@ export async function capture(
         ok: false,
         error: {
           code: 'no-image',
-          message: 'There is no image, canvas, video, SVG or CSS background image under the pointer.',
+          message: t('capNothing'),
         },
       };
     }
@@ -290,7 +267,7 @@ export async function capture(
     if (error instanceof CaptureError) return { ok: false, error: { code: error.code, message: error.message } };
     return {
       ok: false,
-      error: { code: 'internal', message: `Reading the element failed: ${(error as Error).message}` },
+      error: { code: 'internal', message: t('capFailed', (error as Error).message) },
     };
   }
 }

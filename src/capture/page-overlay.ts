@@ -10,6 +10,7 @@
  * <style> elements or innerHTML, because a page's Content-Security-Policy may block inline
  * <style> but never CSSOM writes.
  */
+import { t } from '../shared/i18n.js';
 import type { OverlayGeometry } from '../shared/messages.js';
 import { computePlacement, type Placement } from './css-geometry.js';
 
@@ -22,7 +23,7 @@ export interface OverlayHandle {
 /** The attribute that names a host element; tests find overlays by it. */
 const OVERLAY_ATTRIBUTE = 'data-squeezelens-overlay';
 const HOST_TAG = 'squeezelens-overlay';
-const CLOSE_LABEL = 'Remove SqueezeLens overlay';
+const CLOSE_LABEL = t('overlayClose');
 /** Layout shifts that fire no event we listen to (fonts, lazy content above) are caught by this. */
 const FALLBACK_INTERVAL_MS = 500;
 let fallbackIntervalMs = FALLBACK_INTERVAL_MS;

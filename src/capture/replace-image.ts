@@ -4,6 +4,7 @@
  * remembers every attribute and inline style it changed so restoreImage can put them back.
  * Supports <img> (with srcset and <picture>) and elements with a CSS background image.
  */
+import { t } from '../shared/i18n.js';
 import type { PageReply } from '../shared/messages.js';
 import { isHtml, splitTopLevel } from './css-geometry.js';
 
@@ -66,23 +67,18 @@ function cssUrl(url: string): string {
 }
 
 function unsupportedReason(element: Element): string | null {
-  if (!element.isConnected) return 'The element is no longer in the page, so there is nothing to replace.';
+  if (!element.isConnected) return t('replaceGone');
   if (isHtml(element, 'canvas')) {
-    return (
-      'This is a <canvas>: the page draws its pixels with script and would paint over a replacement, ' +
-      'so SqueezeLens cannot swap it.'
-    );
+    return t('replaceCanvas');
   }
   if (isHtml(element, 'video')) {
-    return 'This is a <video>: it shows a stream of frames, which SqueezeLens cannot replace with one image.';
+    return t('replaceVideo');
   }
   if (element.namespaceURI === 'http://www.w3.org/2000/svg') {
-    return 'This is SVG graphics, drawn from shapes rather than from one image, so SqueezeLens cannot swap its pixels.';
+    return t('replaceSvg');
   }
   if (isHtml(element, 'iframe') || isHtml(element, 'object') || isHtml(element, 'embed')) {
-    return (
-      'This is an embedded document; its image belongs to another page, ' + 'which SqueezeLens cannot change from here.'
-    );
+    return t('replaceEmbedded');
   }
   return null;
 }
@@ -133,7 +129,7 @@ export function replaceImage(
   options: { cover?: boolean } = {},
 ): PageReply {
   if (!/^data:image\//i.test(dataUrl)) {
-    return { ok: false, reason: 'The replacement must be an inline data:image/… URL.' };
+    return { ok: false, reason: t('replaceNotData') };
   }
   const unsupported = unsupportedReason(element);
   if (unsupported) return { ok: false, reason: unsupported };
@@ -143,9 +139,7 @@ export function replaceImage(
   if (isHtml(element, 'img')) {
     replaceImg(r, element as HTMLImageElement, dataUrl, options.cover ?? false);
   } else if (!(element instanceof HTMLElement) || !replaceBackground(r, element, dataUrl)) {
-    const reason =
-      `This <${element.localName}> shows no image of its own (it is not an <img> and has no CSS ` +
-      'background image), so there is nothing to replace.';
+    const reason = t('replaceNoImage', element.localName);
     return { ok: false, reason };
   }
   replacements.set(key, r);

@@ -3,8 +3,10 @@
  * when a backend fails to initialize, and TF.js would otherwise quietly carry on with whatever
  * it had: we record why each candidate was refused and report the backend that actually runs.
  */
+
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from '../shared/backend.js';
+import { t } from '../shared/i18n.js';
 
 export type { BackendName, BackendReport };
 
@@ -98,10 +100,10 @@ export async function selectBackend(options: SelectOptions): Promise<BackendRepo
 
 export function describeBackend(report: BackendReport): string {
   let text: string = report.backend;
-  if (report.backend === 'wasm') text += report.simd ? ' (SIMD, 1 thread)' : ' (no SIMD, 1 thread)';
+  if (report.backend === 'wasm') text = t(report.simd ? 'backendWasm' : 'backendWasmNoSimd', text);
   if (report.adapter)
-    text += report.adapter.isFallbackAdapter
-      ? ' (software adapter)'
-      : ` (${report.adapter.vendor} ${report.adapter.architecture})`.replace(/\s+\)/, ')');
+    text = report.adapter.isFallbackAdapter
+      ? t('backendSoftware', text)
+      : `${text} (${report.adapter.vendor} ${report.adapter.architecture})`.replace(/\s+\)/, ')');
   return text;
 }

@@ -1,6 +1,12 @@
 /** Options page: the settings of ../shared/settings.ts, saved to storage.local on every change. */
 import browser from 'webextension-polyfill';
+import { type MessageKey, t, uiLanguage } from '../shared/i18n.js';
 import { parseSettings, SETTINGS_KEY, type Settings, SYNTHESIS_ITERATION_RANGE } from '../shared/settings.js';
+
+// Every text on the page comes from _locales (data-i18n="<key>" on the element that shows it).
+document.documentElement.lang = uiLanguage();
+for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]'))
+  el.textContent = t(el.dataset.i18n as MessageKey);
 
 const form = document.getElementById('form') as HTMLFormElement;
 const saved = document.getElementById('saved')!;
@@ -36,6 +42,6 @@ form.addEventListener('change', async () => {
   const s = read();
   await browser.storage.local.set({ [SETTINGS_KEY]: s });
   show(s);
-  saved.textContent = 'Saved.';
+  saved.textContent = t('optionsSaved');
   setTimeout(() => (saved.textContent = ''), 1500);
 });

@@ -4,6 +4,7 @@
  * (tabs.sendMessage: show/remove the overlay, replace/restore the image). Each answers a value, never
  * throws: an unreachable worker or page becomes a reason to show.
  */
+import { t } from '../shared/i18n.js';
 import type { JobRecord } from '../shared/jobs.js';
 import type { PageReply, PageRequest, TaskReply, WorkerRequest } from '../shared/messages.js';
 
@@ -41,16 +42,16 @@ export function createActions(api: MessagingLike): Actions {
 }
 
 async function sendToPage(api: MessagingLike, job: JobRecord, request: PageRequest): Promise<PageReply> {
-  if (!job.page) return { ok: false, reason: 'The page this image came from is not known.' };
+  if (!job.page) return { ok: false, reason: t('pageUnknown') };
   let reply: unknown;
   try {
     reply = await api.tabs.sendMessage(job.page.tabId, request, { frameId: job.page.frameId });
   } catch {
-    return { ok: false, reason: 'The page is not there any more (its tab was closed, reloaded or navigated away).' };
+    return { ok: false, reason: t('pageGoneTab') };
   }
   const r = reply as { ok?: unknown; reason?: unknown } | undefined;
   if (!r || typeof r.ok !== 'boolean') {
-    return { ok: false, reason: 'The page did not answer (it may have been reloaded or closed).' };
+    return { ok: false, reason: t('pageNoAnswer') };
   }
-  return r.ok ? { ok: true } : { ok: false, reason: String(r.reason ?? 'The page refused.') };
+  return r.ok ? { ok: true } : { ok: false, reason: String(r.reason ?? t('pageRefused')) };
 }

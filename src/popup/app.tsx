@@ -5,6 +5,7 @@
  * elements between renders (progress arrives several times a second), so the control under the
  * pointer (a Cancel button, a slider being dragged) is never replaced.
  */
+import { t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { ChannelPanel, ChannelTool } from './channel-panel.js';
 import { ClassificationPanel } from './classification-panel.js';
@@ -26,8 +27,8 @@ import { VisualizeTool } from './visualize-tool.js';
 function Empty() {
   return (
     <p class="empty" data-testid="empty">
-      {'Right-click an image, a canvas, a video or anything with a background picture on a web page and choose '}
-      <b>SqueezeLens → What is this?</b>
+      {t('emptyHint')}
+      <b>{t('emptyMenu')}</b>
     </p>
   );
 }
@@ -73,7 +74,7 @@ export function App() {
         {/* Keyed by job: another job's panels start afresh (their per-job state lives in ui-state). */}
         {job ? <JobPanels key={job.id} job={job} /> : store.ready.value && <Empty />}
       </main>
-      <section id="tools" aria-label="Tools" hidden={!labels}>
+      <section id="tools" aria-label={t('toolsLabel')} hidden={!labels}>
         <StyleImageTool />
         {labels && <VisualizeTool labels={labels} />}
         <ChannelTool />

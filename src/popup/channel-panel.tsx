@@ -5,6 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, CHANNEL_STEPS, type ChannelLayer } from '../shared/catalog.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import { type ChannelInfo, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
@@ -22,26 +23,23 @@ export function ChannelTool() {
   const start = async () => {
     const c = Number(channel);
     const n = Number(steps);
-    if (!Number.isInteger(c) || c < 0) return setError('The channel must be a whole number from 0.');
+    if (!Number.isInteger(c) || c < 0) return setError(t('channelBadIndex'));
     if (!Number.isInteger(n) || n < CHANNEL_STEPS.min || n > CHANNEL_STEPS.max)
-      return setError(`Steps must be a whole number from ${CHANNEL_STEPS.min} to ${CHANNEL_STEPS.max}.`);
+      return setError(t('vizSteps', [CHANNEL_STEPS.min, CHANNEL_STEPS.max]));
     setError(undefined);
     setBusy(true);
     const reply = await actions.send({ type: 'squeezelens/channel', layer, channel: c, neuron, steps: n });
     setBusy(false);
     if (reply?.ok && reply.jobId) ui.pinned.value = reply.jobId;
-    else setError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+    else setError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
   };
   return (
     <details class="tool" data-testid="channel-tool">
-      <summary>What does one channel respond to?</summary>
-      <p class="muted small">
-        {'Grows an image that excites one channel of a layer as much as possible (Olah et al. 2017; ' +
-          'Lucid’s Fourier colour parameterization and transforms).'}
-      </p>
+      <summary>{t('channelToolTitle')}</summary>
+      <p class="muted small">{t('channelToolAbout')}</p>
       <div class="synthesis-form">
         <label>
-          Layer{' '}
+          {t('channelLayer')}{' '}
           <select
             data-testid="channel-layer"
             value={layer}
@@ -55,7 +53,7 @@ export function ChannelTool() {
           </select>
         </label>
         <label>
-          Channel{' '}
+          {t('channelIndex')}{' '}
           <input
             type="number"
             data-testid="channel-index"
@@ -72,10 +70,10 @@ export function ChannelTool() {
             checked={neuron}
             onChange={(e) => setNeuron(e.currentTarget.checked)}
           />
-          {' centre neuron'}
+          {` ${t('channelNeuron')}`}
         </label>
         <label>
-          Steps{' '}
+          {t('channelSteps')}{' '}
           <input
             type="number"
             data-testid="channel-steps"
@@ -86,7 +84,7 @@ export function ChannelTool() {
           />
         </label>
         <button type="button" data-testid="channel-start" disabled={busy} onClick={() => void start()}>
-          Visualize
+          {t('channelStart')}
         </button>
       </div>
       {error && (
@@ -106,10 +104,10 @@ export function ChannelPanel({ job, info }: { job: JobRecord; info: ChannelInfo 
   const image = imageOrUndefined(
     store.value((done ? STORAGE_KEYS.channelPrefix : STORAGE_KEYS.previewPrefix) + job.id).value,
   );
-  const what = `${info.layer} ${info.neuron ? 'centre neuron of channel' : 'channel'} ${info.channel}`;
+  const what = t(info.neuron ? 'channelWhatNeuron' : 'channelWhat', [info.layer, info.channel]);
   return (
     <section class="panel panel-channel" data-testid="channel" ref={ref}>
-      <h2>What one channel responds to</h2>
+      <h2>{t('channelPanelTitle')}</h2>
       <p class="saliency-what">
         <b data-testid="channel-what">{what}</b>
       </p>
@@ -118,12 +116,15 @@ export function ChannelPanel({ job, info }: { job: JobRecord; info: ChannelInfo 
           <img class="visual-image" data-testid={done ? 'channel-image' : 'channel-preview'} alt={what} src={image} />
         </div>
       )}
-      {!image && !done && <p class="muted">The picture appears here as it forms…</p>}
+      {!image && !done && <p class="muted">{t('visualForming')}</p>}
       {done && (
         <>
           <p class="meta" data-testid="channel-result">
-            {`${info.steps} steps · activation ${info.objectiveStart!.toFixed(1)} → ${info.objectiveEnd!.toFixed(1)}` +
-              `${info.backend ? ` · ${info.backend}` : ''}${info.ms ? `, ${ms(info.ms)}` : ''}`}
+            {t('channelLine', [
+              info.steps,
+              formatNumber(info.objectiveStart!, 1),
+              formatNumber(info.objectiveEnd!, 1),
+            ]) + `${info.backend ? ` · ${info.backend}` : ''}${info.ms ? `, ${ms(info.ms)}` : ''}`}
           </p>
           {image && (
             <a
@@ -132,7 +133,7 @@ export function ChannelPanel({ job, info }: { job: JobRecord; info: ChannelInfo 
               href={image}
               download={`squeezelens-${info.layer}-${info.neuron ? 'neuron' : 'channel'}-${info.channel}.png`}
             >
-              Download PNG
+              {t('downloadPng')}
             </a>
           )}
         </>

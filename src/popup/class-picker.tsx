@@ -3,8 +3,10 @@
  * label, whole word, prefix, substring, or an index) as buttons under a search box; Enter picks
  * the first. The query can be kept by the caller (the fooling form keeps it per job).
  */
+
 import { useState } from 'preact/hooks';
 import { searchClasses } from '../shared/classes.js';
+import { t } from '../shared/i18n.js';
 
 const SHOWN = 6;
 
@@ -50,17 +52,22 @@ export function ClassPicker({ labels, testid, placeholder, query: kept, onQuery,
       <ul
         class="class-results"
         data-testid={`${testid}-results`}
-        aria-label="Matching classes"
+        aria-label={t('pickerMatching')}
         hidden={!typed && !matches.length}
       >
         {matches.map((m) => (
           <li key={m.index}>
-            <button type="button" title={`class ${m.index}`} data-index={m.index} onClick={() => pick(m.index)}>
+            <button
+              type="button"
+              title={t('classIndexTitle', m.index)}
+              data-index={m.index}
+              onClick={() => pick(m.index)}
+            >
               {m.label}
             </button>
           </li>
         ))}
-        {typed && !matches.length && <li class="none">{`No ImageNet class matches “${typed}”`}</li>}
+        {typed && !matches.length && <li class="none">{t('pickerNone', typed)}</li>}
       </ul>
     </div>
   );

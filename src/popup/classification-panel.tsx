@@ -1,11 +1,12 @@
 /** The top-5 with bars, the backend and the timings. */
+import { t } from '../shared/i18n.js';
 import type { ClassificationResult } from '../shared/jobs.js';
 import { ms, percent } from './format.js';
 
 function TopItem({ label, index, prob, first }: { label: string; index: number; prob: number; first: boolean }) {
   return (
     <li>
-      <span class="label" title={`class ${index}`} data-testid={first ? 'top1-label' : undefined}>
+      <span class="label" title={t('classIndexTitle', index)} data-testid={first ? 'top1-label' : undefined}>
         {label}
       </span>
       <span class="prob" data-testid={first ? 'top1-prob' : undefined}>
@@ -19,11 +20,14 @@ function TopItem({ label, index, prob, first }: { label: string; index: number; 
 }
 
 export function ClassificationPanel({ result }: { result: ClassificationResult }) {
-  const load = result.engineLoadMs !== undefined ? ` · model loaded in ${ms(result.engineLoadMs)}` : '';
-  const fallbacks = result.backend.fallbacks.map((f) => `${f.backend} not used: ${f.reason}`).join('\n');
+  const time =
+    result.engineLoadMs !== undefined
+      ? t('classifyNetworkLoaded', [ms(result.inferenceMs), ms(result.engineLoadMs)])
+      : t('classifyNetwork', ms(result.inferenceMs));
+  const fallbacks = result.backend.fallbacks.map((f) => t('backendNotUsed', [f.backend, f.reason])).join('\n');
   return (
     <section class="panel panel-classification">
-      <h2>What SqueezeNet sees</h2>
+      <h2>{t('classifyTitle')}</h2>
       <ol class="top5" data-testid="top5">
         {result.top.map((p, i) => (
           <TopItem key={p.index} label={p.label} index={p.index} prob={p.prob} first={i === 0} />
@@ -34,7 +38,7 @@ export function ClassificationPanel({ result }: { result: ClassificationResult }
           {result.backendText}
         </span>
         {' · '}
-        <span data-testid="time">{`${ms(result.inferenceMs)} network${load}`}</span>
+        <span data-testid="time">{time}</span>
       </p>
     </section>
   );

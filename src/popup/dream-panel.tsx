@@ -2,7 +2,9 @@
  * DeepDream of a job's image: start it, follow it (the dream so far is swapped into one <img> in
  * place, so Cancel stays the same element), then the dream, its numbers and a download.
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { t } from '../shared/i18n.js';
 import { type DreamInfo, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
@@ -13,25 +15,24 @@ import { TaskStatus } from './task-status.js';
 function DreamResult({ job, info, src }: { job: JobRecord; info: DreamInfo; src: string }) {
   const ref = useRef<HTMLImageElement>(null);
   useRevealOnce(ref, `dream:${job.id}:${info.ms}`, job.updatedAt);
-  const line =
-    `${info.layer} · ${info.width}×${info.height} · objective ×${info.objectiveGain.toFixed(2)} · ` +
-    `${info.backend}, ${ms(info.ms)}`;
+  const line = t('dreamLine', [
+    info.layer,
+    info.width,
+    info.height,
+    info.objectiveGain.toFixed(2),
+    info.backend,
+    ms(info.ms),
+  ]);
   return (
     <>
       <div class="figure">
-        <img
-          ref={ref}
-          class="dream-image"
-          data-testid="dream-image"
-          alt="The dream: what fire5 sees, amplified"
-          src={src}
-        />
+        <img ref={ref} class="dream-image" data-testid="dream-image" alt={t('dreamAlt')} src={src} />
       </div>
       <p class="meta" data-testid="dream-result">
         {line}
       </p>
       <a class="button" data-testid="dream-download" href={src} download="squeezelens-deepdream.png">
-        Download PNG
+        {t('downloadPng')}
       </a>
     </>
   );
@@ -54,29 +55,31 @@ export function DreamPanel({ job }: { job: JobRecord }) {
     setStartError(undefined);
     const reply = await actions.send({ type: 'squeezelens/dream', jobId: job.id });
     if (!reply?.ok) {
-      setStartError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+      setStartError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
       setStarting(false);
     }
   };
   return (
     <section class="panel panel-dream" data-testid="dream">
-      <h2>DeepDream</h2>
-      <p class="muted small">Amplifies whatever the fire5 layer already sees in the image (Mordvintsev et al. 2015).</p>
+      <h2>{t('dreamTitle')}</h2>
+      <p class="muted small">{t('dreamAbout')}</p>
       <button type="button" data-testid="dream-start" disabled={starting || running} onClick={() => void start()}>
-        {info ? 'Dream again' : 'DeepDream this image'}
+        {info ? t('dreamAgain') : t('dreamStart')}
       </button>
       {startError && (
         <p class="bad" data-testid="dream-start-error">
           {startError}
         </p>
       )}
-      {running && <TaskStatus run={run} title="Dreaming…" onCancel={() => actions.cancel(job.id)} testid="dream" />}
+      {running && (
+        <TaskStatus run={run} title={t('dreamRunning')} onCancel={() => actions.cancel(job.id)} testid="dream" />
+      )}
       {running && (
         <div class="figure">
           <img
             class="dream-preview"
             data-testid="dream-preview"
-            alt="The dream so far"
+            alt={t('dreamSoFarAlt')}
             hidden={!preview}
             src={preview}
           />
@@ -84,7 +87,7 @@ export function DreamPanel({ job }: { job: JobRecord }) {
       )}
       {run?.state === 'error' && (
         <p class="bad" data-testid="dream-error">
-          {`The dream could not be made: ${run.error ?? 'unknown error'}`}
+          {t('dreamFailed', run.error ?? t('errUnknown'))}
         </p>
       )}
       {info && dream && <DreamResult job={job} info={info} src={dream} />}

@@ -3,9 +3,11 @@
  * random), a method, its budget and when to stop; the worker runs the attack with progress and
  * Cancel; then the result (./fool-result.tsx). The form is kept per job while the popup is open.
  */
+
 import type { Signal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ATTACK_METHODS, ATTACKS, type AttackMethod, FOOL_CONFIDENCES, validBudget } from '../shared/catalog.js';
+import { formatNumber, formatPercent, t } from '../shared/i18n.js';
 import { type ClassificationResult, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import { ClassPicker } from './class-picker.js';
 import { usePopup } from './context.js';
@@ -17,7 +19,7 @@ import type { FoolForm } from './ui-state.js';
 const budgetProblem = (method: AttackMethod, text: string): string | undefined => {
   const b = ATTACKS[method].budget;
   if (text !== '' && validBudget(method, Number(text))) return undefined;
-  return `The budget must be between ${b.min} and ${b.max}${b.integer ? ' (a whole number)' : ''}.`;
+  return t(b.integer ? 'foolBudgetRangeWhole' : 'foolBudgetRange', [formatNumber(b.min), formatNumber(b.max)]);
 };
 
 function TargetRow({ form }: { form: Signal<FoolForm> }) {
@@ -25,28 +27,28 @@ function TargetRow({ form }: { form: Signal<FoolForm> }) {
   const set = (change: Partial<FoolForm>) => (form.value = { ...form.value, ...change });
   return (
     <div class="target-row">
-      <span class="muted">Target</span>
+      <span class="muted">{t('foolTarget')}</span>
       <span class={target ? 'chip' : 'chip empty'} data-testid="fool-target">
-        {target ? (targetLabel ?? '') : 'no target yet'}
+        {target ? (targetLabel ?? '') : t('foolNoTarget')}
       </span>
       <button
         type="button"
         data-testid="fool-least-likely"
-        title="The class SqueezeNet finds least likely for this image"
-        onClick={() => set({ target: { kind: 'least-likely' }, targetLabel: 'the least likely class' })}
+        title={t('foolLeastLikelyTitle')}
+        onClick={() => set({ target: { kind: 'least-likely' }, targetLabel: t('foolLeastLikelyLabel') })}
       >
-        Least likely
+        {t('foolLeastLikely')}
       </button>
       <button
         type="button"
         data-testid="fool-random"
-        title="A random class other than the current answer"
+        title={t('foolRandomTitle')}
         onClick={() => {
           const seed = Math.floor(Math.random() * 2 ** 31);
-          set({ target: { kind: 'random', seed }, targetLabel: 'a random class' });
+          set({ target: { kind: 'random', seed }, targetLabel: t('foolRandomLabel') });
         }}
       >
-        Random
+        {t('foolRandom')}
       </button>
     </div>
   );
@@ -60,16 +62,18 @@ function AttackControls({ form }: { form: Signal<FoolForm> }) {
   const invalid = budgetProblem(method, budget) !== undefined;
   // Marks the field (:invalid) while what is typed is not a budget the worker accepts.
   useLayoutEffect(() => {
-    budgetInput.current?.setCustomValidity(invalid ? `between ${spec.min} and ${spec.max}` : '');
+    budgetInput.current?.setCustomValidity(
+      invalid ? t('foolBudgetBetween', [formatNumber(spec.min), formatNumber(spec.max)]) : '',
+    );
   }, [invalid, spec]);
   return (
     <>
       <div class="fool-controls">
         <label>
-          <span class="muted">Method</span>
+          <span class="muted">{t('foolMethod')}</span>
           <select
             data-testid="fool-method"
-            aria-label="Attack method"
+            aria-label={t('foolMethodLabel')}
             value={method}
             onChange={(e) => {
               const m = e.currentTarget.value as AttackMethod;
@@ -84,12 +88,12 @@ function AttackControls({ form }: { form: Signal<FoolForm> }) {
           </select>
         </label>
         <label>
-          <span class="muted">Budget</span>
+          <span class="muted">{t('foolBudget')}</span>
           <input
             ref={budgetInput}
             type="number"
             data-testid="fool-budget"
-            aria-label="Budget"
+            aria-label={t('foolBudget')}
             min={spec.min}
             max={spec.max}
             step={spec.integer ? 1 : 0.5}
@@ -98,17 +102,17 @@ function AttackControls({ form }: { form: Signal<FoolForm> }) {
           />
           <span class="muted">{spec.unit}</span>
         </label>
-        <label title="How sure SqueezeNet must be of the target before the attack stops">
-          <span class="muted">Stop when</span>
+        <label title={t('foolStopTitle')}>
+          <span class="muted">{t('foolStopWhen')}</span>
           <select
             data-testid="fool-confidence"
-            aria-label="Stop when"
+            aria-label={t('foolStopWhen')}
             value={String(confidence)}
             onChange={(e) => set({ confidence: Number(e.currentTarget.value) })}
           >
             {FOOL_CONFIDENCES.map((c) => (
               <option key={c} value={String(c)}>
-                {c === 0 ? 'it is the top answer' : `it is ${c * 100} % sure`}
+                {c === 0 ? t('foolStopTop') : t('foolStopSure', formatPercent(c, 0))}
               </option>
             ))}
           </select>
@@ -143,7 +147,7 @@ function StartButton({ job, form }: { job: JobRecord; form: Signal<FoolForm> }) 
       budget: Number(f.budget),
       confidence: f.confidence,
     });
-    const startError = reply?.ok ? undefined : `Could not start: ${reply?.reason ?? 'the extension did not answer'}`;
+    const startError = reply?.ok ? undefined : t('couldNotStart', reply?.reason ?? t('errNoAnswer'));
     form.value = { ...form.value, startError };
     if (!reply?.ok) setStarting(false);
   };
@@ -153,10 +157,10 @@ function StartButton({ job, form }: { job: JobRecord; form: Signal<FoolForm> }) 
       class="primary"
       data-testid="fool-start"
       disabled={starting || run?.state === 'running' || !target}
-      title={target ? '' : 'Choose a target first'}
+      title={target ? '' : t('foolChooseTarget')}
       onClick={() => void start()}
     >
-      {job.results.fool ? 'Make another' : 'Make fooling image'}
+      {job.results.fool ? t('foolAnother') : t('foolMake')}
     </button>
   );
 }
@@ -166,13 +170,13 @@ function AttackRun({ job }: { job: JobRecord }) {
   const { actions } = usePopup();
   const run = job.runs.fool;
   if (run?.state === 'running') {
-    const title = `Making the fooling image (${run.method})…`;
+    const title = t('foolRunning', run.method);
     return <TaskStatus run={run} title={title} onCancel={() => actions.cancel(job.id)} testid="fool" />;
   }
   if (run?.state === 'error') {
     return (
       <p class="bad" data-testid="fool-run-error">
-        {`The fooling image could not be made: ${run.error ?? 'unknown error'}`}
+        {t('foolFailed', run.error ?? t('errUnknown'))}
       </p>
     );
   }
@@ -190,24 +194,24 @@ export function FoolPanel({ job, result }: { job: JobRecord; result: Classificat
   const set = (change: Partial<FoolForm>) => (form.value = { ...form.value, ...change });
   return (
     <section class="panel panel-fool" data-testid="fool">
-      <h2>Make a fooling image</h2>
+      <h2>{t('foolTitle')}</h2>
       <p class="hint">
-        {'SqueezeNet sees '}
+        {t('foolSees')}
         <b>{result.top[0].label}</b>
-        {'. Change the image, invisibly, so that it sees something else:'}
+        {t('foolSeesAfter')}
       </p>
       <TargetRow form={form} />
       {labels ? (
         <ClassPicker
           labels={labels}
           testid="fool-target"
-          placeholder="Search the 1000 classes (e.g. gorilla)"
+          placeholder={t('foolSearch')}
           query={query}
           onQuery={(q) => set({ query: q })}
           onPick={(index) => set({ target: { kind: 'index', index }, targetLabel: labels[index] })}
         />
       ) : (
-        <p class="muted">Loading the class names…</p>
+        <p class="muted">{t('loadingClasses')}</p>
       )}
       <AttackControls form={form} />
       <StartButton job={job} form={form} />

@@ -4,9 +4,11 @@
  * "Replace on page" (the page shows the fooled image: right-click it and SqueezeNet sees the
  * target) / "Restore original on page".
  */
+
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { differenceImage, magnifiedDifference } from '../render/difference.js';
 import { ATTACKS } from '../shared/catalog.js';
+import { formatNumber, formatPercent, t } from '../shared/i18n.js';
 import type { FoolData, FoolInfo, JobRecord } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
@@ -15,28 +17,24 @@ import { useRevealOnce } from './reveal.js';
 
 function headline(info: FoolInfo): string {
   const again = info.reclassified;
-  if (info.success) {
-    const sees = `Fooled: SqueezeNet now sees “${again.label}” (${percent(again.prob)})`;
-    return `${sees} instead of “${info.source.label}”.`;
-  }
-  const asked = info.confidence ? ` of the ${percent(info.confidence)} asked for` : '';
-  return (
-    `Not fooled within the budget: SqueezeNet sees “${again.label}” (${percent(again.prob)}); the target ` +
-    `“${info.target.label}” reached ${percent(info.targetProbAfter)}${asked}. ` +
-    'Try a larger budget, another method, or stopping earlier.'
-  );
+  if (info.success) return t('foolFooled', [again.label, percent(again.prob), info.source.label]);
+  const seen = [again.label, percent(again.prob), info.target.label, percent(info.targetProbAfter)];
+  return info.confidence ? t('foolNotFooledAsked', [...seen, percent(info.confidence)]) : t('foolNotFooled', seen);
 }
 
 function numbers(info: FoolInfo): string {
-  const budget = `${ATTACKS[info.method].short}, budget ${info.budget}${info.method === 'cs231n' ? ' steps' : '/255'}`;
+  const budget = t(info.method === 'cs231n' ? 'foolBudgetSteps' : 'foolBudgetLinf', [
+    ATTACKS[info.method].short,
+    formatNumber(info.budget),
+  ]);
   return [
-    `${info.iterations} step${info.iterations === 1 ? '' : 's'}`,
+    info.iterations === 1 ? t('foolOneStep') : t('foolSteps', formatNumber(info.iterations)),
     `L∞ ${info.linf}/255`,
     `L2 ${info.l2.toFixed(0)}`,
-    `${(info.changedPixels * 100).toFixed(0)} % of pixels changed`,
+    t('foolChanged', formatPercent(info.changedPixels, 0)),
     `P(${info.target.label}) ${percent(info.targetProbBefore)} → ${percent(info.targetProbAfter)}`,
-    `${budget}, ${info.confidence ? `stop at ${percent(info.confidence)}` : 'stop at top-1'}`,
-    `${info.backend}, ${ms(info.ms)}`,
+    t('pair', [budget, info.confidence ? t('foolStopAt', percent(info.confidence)) : t('foolStopAtTop')]),
+    t('pair', [info.backend, ms(info.ms)]),
   ].join(' · ');
 }
 
@@ -62,7 +60,7 @@ function Differences({ data }: { data: FoolData }) {
     <>
       <figure>
         <canvas ref={diff} data-testid="fool-difference" data-ready={ready} width={data.size} height={data.size} />
-        <figcaption>Difference</figcaption>
+        <figcaption>{t('foolDifference')}</figcaption>
       </figure>
       <figure>
         <canvas
@@ -72,7 +70,7 @@ function Differences({ data }: { data: FoolData }) {
           width={data.size}
           height={data.size}
         />
-        <figcaption>Difference ×10</figcaption>
+        <figcaption>{t('foolDifference10')}</figcaption>
       </figure>
     </>
   );
@@ -94,10 +92,7 @@ function ReplaceOnPage({ job, data }: { job: JobRecord; data: FoolData }) {
           cover: job.results.classify?.geometry.mode === 'crop',
         });
     const now = reply.ok ? !replaced : replaced;
-    const text = now
-      ? 'The page now shows the fooled image. Right-click it → SqueezeLens → What is this? ' +
-        'to see what SqueezeNet says.'
-      : 'The page shows the original image again.';
+    const text = now ? t('foolReplaced') : t('foolRestored');
     const pageMessage = reply.ok ? { text, bad: false } : { text: reply.reason, bad: true };
     form.value = { ...form.value, replaced: now, pageMessage };
     setBusy(false);
@@ -107,10 +102,10 @@ function ReplaceOnPage({ job, data }: { job: JobRecord; data: FoolData }) {
       type="button"
       data-testid={replaced ? 'fool-restore' : 'fool-replace'}
       disabled={busy || !job.page}
-      title={job.page ? undefined : 'The page of this image is not known'}
+      title={job.page ? undefined : t('foolPageUnknown')}
       onClick={() => void toggle()}
     >
-      {replaced ? 'Restore original on page' : 'Replace on page'}
+      {replaced ? t('foolRestore') : t('foolReplace')}
     </button>
   );
 }
@@ -133,24 +128,18 @@ export function FoolResult({ job, info, data }: { job: JobRecord; info: FoolInfo
       </p>
       <div class="fool-grid">
         <figure>
-          <img
-            data-testid="fool-original"
-            alt="The original (the 224×224 view SqueezeNet saw)"
-            width={160}
-            height={160}
-            src={data.view}
-          />
-          <figcaption>Original</figcaption>
+          <img data-testid="fool-original" alt={t('foolOriginalAlt')} width={160} height={160} src={data.view} />
+          <figcaption>{t('foolOriginal')}</figcaption>
         </figure>
         <figure>
           <img
             data-testid="fooled-image"
-            alt={`The fooled image, seen as ${again.label}`}
+            alt={t('foolFooledAlt', again.label)}
             width={160}
             height={160}
             src={data.fooled}
           />
-          <figcaption>Fooled</figcaption>
+          <figcaption>{t('foolFooledCaption')}</figcaption>
         </figure>
         <Differences data={data} />
       </div>
@@ -161,11 +150,11 @@ export function FoolResult({ job, info, data }: { job: JobRecord; info: FoolInfo
         <a
           class="button primary"
           data-testid="fool-download"
-          title="The exact 8-bit image that was checked"
+          title={t('foolDownloadTitle')}
           href={data.fooled}
           download={`squeezelens-fooled-${fileSafe(info.target.label)}.png`}
         >
-          Download PNG
+          {t('downloadPng')}
         </a>
         <ReplaceOnPage job={job} data={data} />
       </div>

@@ -1,9 +1,14 @@
 /** How numbers, names and failures read in the popup. */
+import { formatNumber, formatPercent, t } from '../shared/i18n.js';
 import type { ErrorCode } from '../shared/jobs.js';
 
-export const percent = (p: number): string => (p > 0 && p < 0.0005 ? '< 0.1 %' : `${(p * 100).toFixed(1)} %`);
+/** A probability as a percentage in the UI language ("12.3%", "< 0.1%"). */
+export const percent = (p: number): string =>
+  p > 0 && p < 0.0005 ? t('percentBelow', formatPercent(0.001)) : formatPercent(p);
 
-export const ms = (t: number): string => (t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);
+/** A duration in the UI language ("850 ms", "1.2 s"). */
+export const ms = (time: number): string =>
+  time >= 1000 ? t('unitS', formatNumber(time / 1000, 1)) : t('unitMs', formatNumber(Math.round(time)));
 
 /** A label as a file-name part: "tiger shark" → "tiger-shark". */
 export const fileSafe = (s: string): string =>
@@ -15,31 +20,31 @@ export const fileSafe = (s: string): string =>
 
 /** The "Earlier" list's words for a failure. */
 export const SHORT_ERROR: Partial<Record<ErrorCode, string>> = {
-  http: 'download refused',
-  network: 'download failed',
-  timeout: 'timed out',
-  'not-image': 'not an image',
-  undecodable: 'undecodable',
-  'too-large': 'too large',
-  tainted: 'pixels not readable',
-  'no-frame': 'no video frame',
-  'no-image': 'no image there',
-  'page-unreachable': 'page not readable',
-  engine: 'model not loaded',
-  'no-style': 'no style image chosen',
-  cancelled: 'cancelled',
-  interrupted: 'interrupted',
-  internal: 'internal error',
+  http: t('shortHttp'),
+  network: t('shortNetwork'),
+  timeout: t('shortTimeout'),
+  'not-image': t('shortNotImage'),
+  undecodable: t('shortUndecodable'),
+  'too-large': t('shortTooLarge'),
+  tainted: t('shortTainted'),
+  'no-frame': t('shortNoFrame'),
+  'no-image': t('shortNoImage'),
+  'page-unreachable': t('shortPageUnreachable'),
+  engine: t('shortEngine'),
+  'no-style': t('shortNoStyle'),
+  cancelled: t('shortCancelled'),
+  interrupted: t('shortInterrupted'),
+  internal: t('shortInternal'),
 };
 
 /** What was right-clicked, by the capture's element kind. */
 export const ELEMENT_TEXT: Record<string, string> = {
-  img: 'Image',
-  picture: 'Picture',
-  'css-background': 'CSS background',
-  canvas: 'Canvas',
-  video: 'Video frame',
-  svg: 'Inline SVG',
-  'svg-image': 'SVG image',
-  'page-image': 'Image',
+  img: t('elementImg'),
+  picture: t('elementPicture'),
+  'css-background': t('elementCssBackground'),
+  canvas: t('elementCanvas'),
+  video: t('elementVideo'),
+  svg: t('elementSvg'),
+  'svg-image': t('elementSvgImage'),
+  'page-image': t('elementImg'),
 };

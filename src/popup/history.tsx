@@ -1,5 +1,6 @@
 /** "Earlier": the jobs before the one on screen, newest first; a click shows (pins) one. */
-import { isFinal, type JobRecord } from '../shared/jobs.js';
+import { t, uiLanguage } from '../shared/i18n.js';
+import { isFinal, type JobRecord, STATE_TEXT } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { percent, SHORT_ERROR } from './format.js';
 
@@ -8,19 +9,23 @@ const HISTORY_SHOWN = 6;
 
 function summary(j: JobRecord): string {
   const { classify, fool, visualize, texture } = j.results;
-  if (j.state === 'done' && j.kind === 'visualize' && visualize) return `Visualization: ${visualize.label}`;
-  if (j.state === 'done' && texture) return `Texture of ${texture.style.label}`;
-  if (j.state === 'done' && j.results.channel) return `${j.results.channel.layer} channel ${j.results.channel.channel}`;
+  if (j.state === 'done' && j.kind === 'visualize' && visualize) return t('historyVisualization', visualize.label);
+  if (j.state === 'done' && texture) return t('historyTexture', texture.style.label);
+  if (j.state === 'done' && j.results.channel)
+    return t('historyChannel', [j.results.channel.layer, String(j.results.channel.channel)]);
   if (j.state === 'done' && fool) {
-    return `${fool.source.label} → ${fool.reclassified.label}${fool.success ? '' : ' (not fooled)'}`;
+    return t(fool.success ? 'historyFool' : 'historyNotFooled', [fool.source.label, fool.reclassified.label]);
   }
-  if (j.state === 'done' && classify) return `${classify.top[0].label} — ${percent(classify.top[0].prob)}`;
-  const what = isFinal(j.state) ? `Failed: ${SHORT_ERROR[j.error?.code ?? 'internal'] ?? j.state}` : 'Running…';
+  if (j.state === 'done' && classify)
+    return t('historyClassified', [classify.top[0].label, percent(classify.top[0].prob)]);
+  const what = isFinal(j.state)
+    ? t('historyFailed', SHORT_ERROR[j.error?.code ?? 'internal'] ?? STATE_TEXT[j.state])
+    : t('historyRunning');
   const file = j.source?.url?.split(/[/?#]/).filter(Boolean).pop();
-  return file ? `${what} · ${file}` : what;
+  return file ? t('historyWithFile', [what, file]) : what;
 }
 
-const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const time = (at: number) => new Date(at).toLocaleTimeString(uiLanguage(), { hour: '2-digit', minute: '2-digit' });
 
 export function History({ currentId }: { currentId?: string }) {
   const { store, ui } = usePopup();
@@ -29,8 +34,8 @@ export function History({ currentId }: { currentId?: string }) {
     .reverse()
     .slice(0, HISTORY_SHOWN);
   return (
-    <nav id="history" aria-label="Earlier results" hidden={earlier.length === 0}>
-      <h2>Earlier</h2>
+    <nav id="history" aria-label={t('historyLabel')} hidden={earlier.length === 0}>
+      <h2>{t('historyTitle')}</h2>
       <ol>
         {earlier.map((j) => (
           <li key={j.id}>

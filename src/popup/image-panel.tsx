@@ -2,6 +2,7 @@
  * The analysed image (the worker's thumbnail, never a page address: the popup fetches nothing),
  * with the square SqueezeNet looked at framed on it, and a line saying what was right-clicked.
  */
+import { t } from '../shared/i18n.js';
 import type { JobRecord } from '../shared/jobs.js';
 import { ELEMENT_TEXT } from './format.js';
 
@@ -29,8 +30,8 @@ function Thumbnail({ job, src }: { job: JobRecord; src: string }) {
       : null;
   return (
     <div class="figure">
-      <img data-testid="image" alt={result?.top[0]?.label ?? 'the analysed image'} src={src} style={style} />
-      {crop && <div class="crop" title="The part SqueezeNet looked at" style={crop} />}
+      <img data-testid="image" alt={result?.top[0]?.label ?? t('imageAlt')} src={src} style={style} />
+      {crop && <div class="crop" title={t('imageCropTitle')} style={crop} />}
     </div>
   );
 }
@@ -48,7 +49,7 @@ export function ImagePanel({ job, thumbnail }: { job: JobRecord; thumbnail?: str
     <section class="panel panel-image">
       {thumbnail && <Thumbnail job={job} src={thumbnail} />}
       {line !== null && (
-        <p class="source" data-testid="source" title={src?.pageUrl ? `on ${src.pageUrl}` : undefined}>
+        <p class="source" data-testid="source" title={src?.pageUrl ? t('imageOnPage', src.pageUrl) : undefined}>
           {line}
         </p>
       )}

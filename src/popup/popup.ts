@@ -7,6 +7,7 @@
  */
 import { h, render } from 'preact';
 import browser from 'webextension-polyfill';
+import { type MessageKey, t, uiLanguage } from '../shared/i18n.js';
 import { isFinal, type JobRecord } from '../shared/jobs.js';
 import { createActions } from './actions.js';
 import { App } from './app.js';
@@ -14,6 +15,13 @@ import { PopupContext } from './context.js';
 import { SessionStore } from './store.js';
 import { createStyleSource } from './style-source.js';
 import { PopupUi } from './ui-state.js';
+
+// The page's own texts come from _locales too (data-i18n="<key>"), and its language is the UI's.
+document.documentElement.lang = uiLanguage();
+for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+  el.textContent = t(el.dataset.i18n as MessageKey);
+  el.title = el.textContent;
+}
 
 const store = new SessionStore(browser.storage);
 const ui = new PopupUi(new URLSearchParams(location.search).get('job'));

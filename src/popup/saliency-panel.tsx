@@ -4,11 +4,13 @@
  * a legend, a PNG download, "Show on page" and the sanity check. The class label and every
  * message only ever go in as text.
  */
+
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ColormapName } from '../render/colormap.js';
 import { legend } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { PICKER_METHODS, SALIENCY_METHODS, type SaliencyMethodName } from '../shared/catalog.js';
+import { formatPercent, t } from '../shared/i18n.js';
 import { type JobRecord, type SaliencyData, type SaliencyInfo, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
@@ -43,8 +45,8 @@ function useDecoded(raw: unknown): { decoded?: DecodedSaliency; problem?: string
     };
   }, [data]);
   if (raw === NOT_READ) return { decoded };
-  if (!data) return { decoded, problem: 'The saliency map is not stored any more.' };
-  if (failed?.source === data) return { decoded, problem: `The saliency map could not be shown: ${failed.message}` };
+  if (!data) return { decoded, problem: t('salNotStored') };
+  if (failed?.source === data) return { decoded, problem: t('salCannotShow', failed.message) };
   return { decoded };
 }
 
@@ -63,16 +65,16 @@ function MethodPicker({ job, info }: { job: JobRecord; info: SaliencyInfo }) {
     const reply = await actions.send(request);
     if (!reply?.ok) {
       setAsked(undefined);
-      setRefusal(`The map could not be recomputed: ${reply?.reason ?? 'the extension did not answer'}`);
+      setRefusal(t('salCannotRecompute', reply?.reason ?? t('errNoAnswer')));
     }
   };
   return (
     <>
       <label class="method">
-        <span>Method</span>
+        <span>{t('salMethod')}</span>
         <select
           data-testid="saliency-method-picker"
-          aria-label="Saliency method"
+          aria-label={t('salMethodLabel')}
           value={running ? run.method : (asked ?? info.method)}
           disabled={running || job.runs.sanity?.state === 'running'}
           onChange={(e) => void choose(e.currentTarget.value)}
@@ -94,14 +96,14 @@ function RerunLine({ job }: { job: JobRecord }) {
   const { actions } = usePopup();
   const run = job.runs.saliency;
   if (run?.state === 'running') {
-    const title = `Computing ${methodTitle(run.method)}…`;
+    const title = t('salComputing', methodTitle(run.method));
     const cancel = () => actions.cancel(job.id);
     return <TaskStatus run={run} title={title} onCancel={cancel} testid="saliency" class="saliency-run" />;
   }
   if (run?.state === 'error') {
     return (
       <p class="saliency-error" data-testid="saliency-run-error">
-        {`The map could not be computed: ${run.error ?? 'unknown error'}`}
+        {t('salCannotCompute', run.error ?? t('errUnknown'))}
       </p>
     );
   }
@@ -138,10 +140,10 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
   const description = SALIENCY_METHODS[info.method as SaliencyMethodName]?.description ?? '';
   return (
     <section class="panel panel-saliency" data-testid="saliency">
-      <h2>Where SqueezeNet looked</h2>
+      <h2>{t('salTitle')}</h2>
       <p class="saliency-what">
-        {'Pixels that most change the score of '}
-        <b data-testid="saliency-class" title={`class ${info.classIndex}, ${percent(info.probability)}`}>
+        {t('salPixelsFor')}
+        <b data-testid="saliency-class" title={t('salClassTitle', [info.classIndex, percent(info.probability)])}>
           {info.label}
         </b>
       </p>
@@ -154,37 +156,37 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
           width={224}
           height={224}
           role="img"
-          aria-label={`Saliency map for ${info.label}`}
+          aria-label={t('salCanvasLabel', info.label)}
         />
       </div>
       <div class="legend-row">
-        <span>low</span>
+        <span>{t('salLow')}</span>
         <canvas ref={legendCanvas} class="legend" data-testid="saliency-legend" width={224} height={10} />
-        <span>high</span>
+        <span>{t('salHigh')}</span>
       </div>
       {(problem || sanityError) && <p class="saliency-error">{problem ?? sanityError}</p>}
       <RerunLine job={job} />
       <div class="controls">
         <MethodPicker job={job} info={info} />
         <label class="opacity">
-          <span>Overlay</span>
+          <span>{t('salOverlay')}</span>
           <input
             type="range"
             min={0}
             max={100}
             step={1}
-            aria-label="Overlay opacity"
+            aria-label={t('salOpacityLabel')}
             data-testid="saliency-opacity"
             value={opacity}
             onInput={(e) => set({ opacity: Number(e.currentTarget.value) / 100 })}
           />
-          <span class="value">{`${opacity} %`}</span>
+          <span class="value">{formatPercent(opacity / 100, 0)}</span>
         </label>
         <label>
-          <span>Colours</span>
+          <span>{t('salColours')}</span>
           <select
             data-testid="saliency-colormap"
-            aria-label="Colormap"
+            aria-label={t('salColormapLabel')}
             value={choices.colormap}
             onChange={(e) => set({ colormap: e.currentTarget.value as ColormapName })}
           >
@@ -196,23 +198,23 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
           </select>
         </label>
         <div class="checks">
-          <label class="check" title="Blur the map a little (σ = 1.5 px): raw gradients are speckled">
+          <label class="check" title={t('salSmoothTitle')}>
             <input
               type="checkbox"
               data-testid="saliency-smooth"
               checked={choices.smooth}
               onChange={(e) => set({ smooth: e.currentTarget.checked })}
             />
-            <span>Smooth</span>
+            <span>{t('salSmooth')}</span>
           </label>
-          <label class="check" title="Keep the 20 % most salient pixels, dim the rest">
+          <label class="check" title={t('salTopTitle', formatPercent(0.2, 0))}>
             <input
               type="checkbox"
               data-testid="saliency-mask"
               checked={choices.mask}
               onChange={(e) => set({ mask: e.currentTarget.checked })}
             />
-            <span>Top 20 %</span>
+            <span>{t('salTop', formatPercent(0.2, 0))}</span>
           </label>
         </div>
         <button
@@ -221,7 +223,7 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
           data-testid="saliency-download"
           onClick={() => decoded && void savePng(decoded, info, ui.view.value)}
         >
-          Download PNG
+          {t('downloadPng')}
         </button>
         <div class="row">
           <ShowOnPage job={job} decoded={decoded} />
@@ -234,8 +236,8 @@ export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInf
         <span data-testid="saliency-method" title={description}>
           {methodTitle(info.method)}
         </span>
-        {`${info.positivePart ? ' (positive part: evidence for the class)' : ''} · `}
-        <span>{`${ms(info.ms)} · on the 224×224 view the network saw`}</span>
+        {`${info.positivePart ? t('salPositive') : ''} · `}
+        <span>{t('salOnView', ms(info.ms))}</span>
       </p>
     </section>
   );

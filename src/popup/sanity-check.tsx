@@ -3,7 +3,9 @@
  * recomputed with the classifier, fire9 and fire8 re-drawn at random. The flag says whether the
  * map changed (it depends on what the network learned) or not (do not read it as an explanation).
  */
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatNumber, t } from '../shared/i18n.js';
 import type { JobRecord, SaliencyInfo, SanityInfo } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { useRevealOnce } from './reveal.js';
@@ -34,7 +36,7 @@ export function SanityButton({ job, info, onError }: ButtonProps) {
     onError(undefined);
     const reply = await actions.send({ type: 'squeezelens/sanity', jobId: job.id });
     if (!reply?.ok) {
-      onError(`The check could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+      onError(t('sanityCannotStart', reply?.reason ?? t('errNoAnswer')));
       setStarting(false);
     }
   };
@@ -42,11 +44,11 @@ export function SanityButton({ job, info, onError }: ButtonProps) {
     <button
       type="button"
       data-testid="saliency-sanity"
-      title="Model randomization (Adebayo et al. 2018): recompute the map with the top layers randomized"
+      title={t('sanityButtonTitle')}
       disabled={starting || run?.state === 'running' || job.runs.saliency?.state === 'running'}
       onClick={() => void start()}
     >
-      {sanity ? 'Check again' : 'Can I trust this map?'}
+      {sanity ? t('sanityAgain') : t('sanityAsk')}
     </button>
   );
 }
@@ -54,8 +56,8 @@ export function SanityButton({ job, info, onError }: ButtonProps) {
 function SanityFlag({ job, sanity }: { job: JobRecord; sanity: SanityInfo }) {
   const ref = useRef<HTMLParagraphElement>(null);
   useRevealOnce(ref, `sanity:${job.id}:${sanity.ms}`, job.updatedAt);
-  const r = sanity.correlation.toFixed(2);
-  const randomized = 'With the classifier, fire9 and fire8 replaced by random weights, this map';
+  const r = formatNumber(sanity.correlation, 2);
+  const threshold = formatNumber(sanity.threshold);
   return (
     <p
       ref={ref}
@@ -63,11 +65,8 @@ function SanityFlag({ job, sanity }: { job: JobRecord; sanity: SanityInfo }) {
       data-testid="saliency-sanity-flag"
       data-model-sensitive={String(sanity.modelSensitive)}
     >
-      <b>{sanity.modelSensitive ? '✓ Model-sensitive. ' : '⚠ Not model-sensitive. '}</b>
-      {sanity.modelSensitive
-        ? `${randomized} changes (rank correlation ${r} < ${sanity.threshold}): it depends on what the network learned.`
-        : `${randomized} stays the same (rank correlation ${r} ≥ ${sanity.threshold}): it shows the image's ` +
-          'structure more than what the network uses. Do not read it as an explanation.'}
+      <b>{sanity.modelSensitive ? t('sanityOkHead') : t('sanityWarnHead')}</b>
+      {t(sanity.modelSensitive ? 'sanityOk' : 'sanityWarn', [r, threshold])}
     </p>
   );
 }
@@ -77,13 +76,13 @@ export function SanityResult({ job, info }: { job: JobRecord; info: SaliencyInfo
   const { actions } = usePopup();
   const run = job.runs.sanity;
   if (run?.state === 'running') {
-    const title = 'Checking the map (model randomization)…';
+    const title = t('sanityRunning');
     return <TaskStatus run={run} title={title} onCancel={() => actions.cancel(job.id)} testid="sanity" />;
   }
   if (run?.state === 'error') {
     return (
       <p class="saliency-error" data-testid="sanity-error">
-        {`The check failed: ${run.error ?? 'unknown error'}`}
+        {t('sanityFailed', run.error ?? t('errUnknown'))}
       </p>
     );
   }

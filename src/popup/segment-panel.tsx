@@ -4,6 +4,7 @@
  * page", which dims everything but the object over the page's image.
  */
 import { useState } from 'preact/hooks';
+import { formatPercent, t } from '../shared/i18n.js';
 import { type JobRecord, type SegmentData, type SegmentInfo, STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms } from './format.js';
@@ -30,35 +31,35 @@ export function SegmentPanel({ job, info }: { job: JobRecord; info: SegmentInfo 
       : await actions.sendToPage(job, { type: 'squeezelens/show-overlay', jobId: job.id, png: data.overlay, geometry });
     if (reply.ok) {
       setShown(!shown);
-      setMessage(
-        shown ? undefined : { text: 'The object is highlighted on the page (× on it removes it).', bad: false },
-      );
+      setMessage(shown ? undefined : { text: t('segmentShown'), bad: false });
     } else setMessage({ text: reply.reason, bad: true });
   };
   return (
     <section class="panel panel-segment" data-testid="segment">
-      <h2>The object, cut out</h2>
-      <p class="muted small">
-        {'The saliency map’s hottest 5 % seed the object and its coldest 30 % the background; colour models and a ' +
-          'graph cut draw the border (Simonyan et al. 2013, GrabCut).'}
-      </p>
+      <h2>{t('segmentTitle')}</h2>
+      <p class="muted small">{t('segmentAbout')}</p>
       {data ? (
         <div class="fool-grid">
           <figure>
-            <img src={data.view} alt="What the network saw" data-testid="segment-view" />
-            <figcaption>What the network saw</figcaption>
+            <img src={data.view} alt={t('synthNetworkSaw')} data-testid="segment-view" />
+            <figcaption>{t('synthNetworkSaw')}</figcaption>
           </figure>
           <figure>
-            <img src={data.cutout} alt={`The ${info.label}, cut out`} data-testid="segment-cutout" class="checkered" />
-            <figcaption>{`The ${info.label}`}</figcaption>
+            <img
+              src={data.cutout}
+              alt={t('segmentObject', info.label)}
+              data-testid="segment-cutout"
+              class="checkered"
+            />
+            <figcaption>{t('segmentObject', info.label)}</figcaption>
           </figure>
         </div>
       ) : (
-        <p class="muted">The cut-out is not stored any more.</p>
+        <p class="muted">{t('segmentGone')}</p>
       )}
       <p class="meta" data-testid="segment-result">
-        {`${(info.foregroundFraction * 100).toFixed(1)} % of the view · ${info.iterations} GrabCut round(s)` +
-          `${info.converged ? '' : ' (not converged)'} · from the vanilla saliency map, ${ms(info.ms)}`}
+        {t('segmentLine', [formatPercent(info.foregroundFraction), info.iterations, ms(info.ms)]) +
+          (info.converged ? '' : ` ${t('segmentNotConverged')}`)}
       </p>
       {data && (
         <div class="fool-actions">
@@ -68,7 +69,7 @@ export function SegmentPanel({ job, info }: { job: JobRecord; info: SegmentInfo 
             href={data.cutout}
             download={`squeezelens-cutout-${fileSafe(info.label)}.png`}
           >
-            Download PNG
+            {t('downloadPng')}
           </a>
           <button
             type="button"
@@ -76,7 +77,7 @@ export function SegmentPanel({ job, info }: { job: JobRecord; info: SegmentInfo 
             disabled={!job.page || !geometry}
             onClick={() => void toggle()}
           >
-            {shown ? 'Remove from page' : 'Show on page'}
+            {shown ? t('pageRemove') : t('pageShow')}
           </button>
         </div>
       )}

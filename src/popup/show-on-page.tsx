@@ -3,9 +3,11 @@
  * the content script of the frame it came from; "Remove from page" takes it away. What the page
  * answered is kept per job (ui-state) while the popup is open.
  */
+
 import { useState } from 'preact/hooks';
 import { encodePng } from '../render/png.js';
 import { pngDataUrl } from '../shared/base64.js';
+import { t } from '../shared/i18n.js';
 import type { JobRecord } from '../shared/jobs.js';
 import type { PageReply } from '../shared/messages.js';
 import { usePopup } from './context.js';
@@ -30,11 +32,11 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
         reply = await actions.sendToPage(job, request);
       }
       // A page that has no overlay any more (× clicked on it, reloaded) counts as removed.
-      const now = reply.ok ? !shown : shown && !/no overlay/i.test(reply.reason);
+      const now = reply.ok ? !shown : shown && reply.reason !== t('pageNoOverlay');
       const message = !reply.ok
         ? { text: reply.reason, bad: true }
         : now
-          ? { text: 'Shown over the image on the page (× on the overlay removes it).', bad: false }
+          ? { text: t('pageShown'), bad: false }
           : undefined;
       state.value = { shown: now, message };
     } finally {
@@ -46,10 +48,10 @@ export function ShowOnPage({ job, decoded }: { job: JobRecord; decoded?: Decoded
       type="button"
       data-testid={shown ? 'saliency-remove-from-page' : 'saliency-show-on-page'}
       disabled={busy || !known}
-      title={known ? undefined : 'The page of this image is not known'}
+      title={known ? undefined : t('foolPageUnknown')}
       onClick={() => void toggle()}
     >
-      {shown ? 'Remove from page' : 'Show on page'}
+      {shown ? t('pageRemove') : t('pageShow')}
     </button>
   );
 }

@@ -1,4 +1,5 @@
 /** The job's own state: what it is, its stage, progress, and Cancel while it runs. */
+import { t } from '../shared/i18n.js';
 import { isFinal, type JobRecord, KIND_TEXT, STATE_TEXT } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
@@ -9,7 +10,7 @@ function progressOf(job: JobRecord): string {
   if (job.progress) return job.progress;
   if (job.state !== 'done') return '';
   const { classify, visualize } = job.results;
-  if (classify) return `${ms(classify.totalMs)} from click to result`;
+  if (classify) return t('statusTook', ms(classify.totalMs));
   return visualize?.ms ? ms(visualize.ms) : '';
 }
 

@@ -2,7 +2,9 @@
  * The style image ("Use as style image", kept in storage.local): in a job that kept it, a line
  * saying so; in the tools, the current one with a way to clear it.
  */
+
 import { useState } from 'preact/hooks';
+import { t } from '../shared/i18n.js';
 import type { JobRecord } from '../shared/jobs.js';
 import { STORAGE_KEYS } from '../shared/jobs.js';
 import { usePopup } from './context.js';
@@ -15,15 +17,15 @@ export function StyleKeptPanel({ job }: { job: JobRecord }) {
   const view = imageOrUndefined(store.value(STORAGE_KEYS.viewPrefix + job.id).value);
   return (
     <section class="panel panel-style" data-testid="style-kept">
-      <h2>Style image</h2>
+      <h2>{t('styleTitle')}</h2>
       {view && (
         <div class="figure">
-          <img class="style-view" src={view} alt="Your style, as the network sees it" />
+          <img class="style-view" src={view} alt={t('styleViewAlt')} />
         </div>
       )}
       <p class="small">
-        {`Kept as your style image (${info.label}). Right-click another picture and choose `}
-        <b>SqueezeLens → Stylize with the style image</b>.
+        {t('styleKept', info.label)}
+        <b>{t('styleKeptMenu')}</b>
       </p>
     </section>
   );
@@ -37,21 +39,21 @@ export function StyleImageTool() {
   const texture = async () => {
     setProblem(undefined);
     const reply = await actions.send({ type: 'squeezelens/texture' });
-    if (!reply?.ok) setProblem(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+    if (!reply?.ok) setProblem(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
   };
   return (
     <>
       <div class="style-tool" data-testid="style-tool">
-        <img src={current.png} alt="Your style choice" />
+        <img src={current.png} alt={t('styleChoiceAlt')} />
         <div class="text small">
-          <div class="muted">Style image</div>
+          <div class="muted">{t('styleTitle')}</div>
           <div data-testid="style-label">{current.label}</div>
         </div>
         <button type="button" data-testid="texture-start" onClick={() => void texture()}>
-          Its texture
+          {t('styleTexture')}
         </button>
         <button type="button" data-testid="style-clear" onClick={() => void style.clear()}>
-          Clear
+          {t('styleClear')}
         </button>
       </div>
       {problem && (

@@ -4,6 +4,7 @@
  * (the live preview), then the view the network saw beside the result, its numbers, a download,
  * and a way to run it again (another layer; another preset, strength or style image).
  */
+
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
@@ -15,6 +16,7 @@ import {
   STYLIZE_PRESETS,
   type StylePreset,
 } from '../shared/catalog.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import {
   isFinal,
   type JobRecord,
@@ -44,7 +46,7 @@ function useStart(job: JobRecord, kind: SynthesisKind) {
     setError(undefined);
     const reply = await actions.send(request);
     if (!reply?.ok) {
-      setError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+      setError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
       setStarting(false);
     }
   };
@@ -65,7 +67,7 @@ function Forming({ job, kind, run, title }: { job: JobRecord; kind: SynthesisKin
         <img
           class="synthesis-preview"
           data-testid={`${kind}-preview`}
-          alt="The result so far"
+          alt={t('synthSoFar')}
           hidden={!preview}
           src={preview}
         />
@@ -104,15 +106,21 @@ function Result({
   const view = imageOrUndefined(store.value(STORAGE_KEYS.viewPrefix + job.id).value);
   const image = imageOrUndefined(store.value(prefix + job.id).value);
   if (!image) return null;
-  const line =
-    `${detail} · ${numbers.iterations} steps · ${term} loss ${numbers.start[term].toPrecision(3)} → ` +
-    `${numbers.end[term].toPrecision(3)} · ${numbers.backend}, ${ms(numbers.ms)}`;
+  const line = t('synthLine', [
+    detail,
+    formatNumber(numbers.iterations),
+    t(term === 'content' ? 'synthTermContent' : 'synthTermStyle'),
+    numbers.start[term].toPrecision(3),
+    numbers.end[term].toPrecision(3),
+    numbers.backend,
+    ms(numbers.ms),
+  ]);
   return (
     <div ref={ref}>
       <div class="fool-grid">
         <figure>
-          {view && <img src={view} alt="Where it started" data-testid={`${kind}-view`} />}
-          <figcaption>{kind === 'texture' ? 'The style image' : 'What the network saw'}</figcaption>
+          {view && <img src={view} alt={t('synthStartAlt')} data-testid={`${kind}-view`} />}
+          <figcaption>{kind === 'texture' ? t('synthStyleImage') : t('synthNetworkSaw')}</figcaption>
         </figure>
         <figure>
           <img src={image} alt={caption} data-testid={`${kind}-image`} />
@@ -123,7 +131,7 @@ function Result({
         {line}
       </p>
       <a class="button" data-testid={`${kind}-download`} href={image} download={file}>
-        Download PNG
+        {t('downloadPng')}
       </a>
     </div>
   );
@@ -133,7 +141,7 @@ function Failure({ run, kind, what }: { run?: TaskRun; kind: SynthesisKind; what
   if (run?.state !== 'error') return null;
   return (
     <p class="bad" data-testid={`${kind}-error`}>
-      {`The ${what} could not be made: ${run.error ?? 'unknown error'}`}
+      {t('synthFailed', [what, run.error ?? t('errUnknown')])}
     </p>
   );
 }
@@ -154,19 +162,15 @@ export function InvertPanel({ job }: { job: JobRecord }) {
   const busy = starting || run?.state === 'running' || !isFinal(job.state);
   const label = job.results.classify?.top[0]?.label ?? 'image';
   return (
-    <Panel kind="invert" title="Reconstruction from features">
-      <p class="muted small">
-        {'An image grown from noise until its activations at one layer match this picture’s (Mahendran & ' +
-          'Vedaldi 2015): what that layer keeps. Early layers keep colours and edges; deeper ones keep ' +
-          'parts, in shifting places.'}
-      </p>
-      <Forming job={job} kind="invert" run={run} title={`Reconstructing from ${run?.method.split(' ').pop()}…`} />
+    <Panel kind="invert" title={t('invertTitle')}>
+      <p class="muted small">{t('invertAbout')}</p>
+      <Forming job={job} kind="invert" run={run} title={t('invertForming', run?.method.split(' ').pop() ?? '')} />
       {info && (
         <Result
           job={job}
           kind="invert"
           numbers={info}
-          caption={`From ${info.layer}`}
+          caption={t('invertFrom', info.layer)}
           detail={info.layer}
           term="content"
           file={`squeezelens-${fileSafe(label)}-from-${info.layer}.png`}
@@ -175,7 +179,7 @@ export function InvertPanel({ job }: { job: JobRecord }) {
       {isFinal(job.state) && info && (
         <div class="synthesis-form">
           <label>
-            Layer{' '}
+            {t('invertLayer')}{' '}
             <select
               data-testid="invert-layer"
               value={layer}
@@ -195,7 +199,7 @@ export function InvertPanel({ job }: { job: JobRecord }) {
             disabled={busy}
             onClick={() => void start({ type: 'squeezelens/invert', jobId: job.id, layer })}
           >
-            Reconstruct
+            {t('invertStart')}
           </button>
         </div>
       )}
@@ -204,7 +208,7 @@ export function InvertPanel({ job }: { job: JobRecord }) {
           {error}
         </p>
       )}
-      <Failure run={run} kind="invert" what="reconstruction" />
+      <Failure run={run} kind="invert" what={t('synthWhatReconstruction')} />
     </Panel>
   );
 }
@@ -220,18 +224,15 @@ export function StylizePanel({ job }: { job: JobRecord }) {
   const label = job.results.classify?.top[0]?.label ?? 'image';
   const newer = info && current && current.savedAt !== info.style.savedAt;
   return (
-    <Panel kind="stylize" title="Style transfer">
-      <p class="muted small">
-        {'The picture keeps its fire2 activations while taking on the style image’s textures: the Gram ' +
-          'matrices of conv1, fire3, fire4 and fire5 (Gatys et al. 2016, CS231n’s settings).'}
-      </p>
-      <Forming job={job} kind="stylize" run={run} title="Styling…" />
+    <Panel kind="stylize" title={t('stylizeTitle')}>
+      <p class="muted small">{t('stylizeAbout')}</p>
+      <Forming job={job} kind="stylize" run={run} title={t('stylizeForming')} />
       {info && (
         <Result
           job={job}
           kind="stylize"
           numbers={info}
-          caption={`In the style of ${info.style.label}`}
+          caption={t('stylizeCaption', info.style.label)}
           detail={`${STYLIZE_PRESETS[info.preset].title} ×${info.strength}`}
           term="style"
           file={`squeezelens-${fileSafe(label)}-styled.png`}
@@ -239,13 +240,13 @@ export function StylizePanel({ job }: { job: JobRecord }) {
       )}
       {newer && (
         <p class="muted small" data-testid="stylize-newer">
-          {`A new style image was chosen (${current.label}): Stylize again to use it.`}
+          {t('stylizeNewer', current.label)}
         </p>
       )}
       {isFinal(job.state) && info && (
         <div class="synthesis-form">
           <label>
-            Weights{' '}
+            {t('stylizeWeights')}{' '}
             <select
               data-testid="stylize-preset"
               value={preset}
@@ -260,7 +261,7 @@ export function StylizePanel({ job }: { job: JobRecord }) {
             </select>
           </label>
           <label>
-            Style ×{' '}
+            {t('stylizeStrength')}{' '}
             <input
               type="number"
               data-testid="stylize-strength"
@@ -278,7 +279,7 @@ export function StylizePanel({ job }: { job: JobRecord }) {
             disabled={busy || !current || !(strength >= 0 && strength <= STYLIZE_DEFAULTS.strengthRange.max)}
             onClick={() => void start({ type: 'squeezelens/stylize', jobId: job.id, preset, strength })}
           >
-            Stylize again
+            {t('stylizeAgain')}
           </button>
         </div>
       )}
@@ -287,7 +288,7 @@ export function StylizePanel({ job }: { job: JobRecord }) {
           {error}
         </p>
       )}
-      <Failure run={run} kind="stylize" what="styled image" />
+      <Failure run={run} kind="stylize" what={t('synthWhatStyled')} />
     </Panel>
   );
 }
@@ -296,19 +297,16 @@ export function TexturePanel({ job }: { job: JobRecord }) {
   const info = job.results.texture;
   const run = job.runs.texture;
   return (
-    <Panel kind="texture" title="Texture synthesis">
-      <p class="muted small">
-        {'From noise, an image with the style image’s Gram matrices at conv1, fire3, fire4 and fire5 — ' +
-          'which features fire together, wherever they are: its textures without its layout (Gatys et al. 2015).'}
-      </p>
-      <Forming job={job} kind="texture" run={run} title="Synthesizing…" />
+    <Panel kind="texture" title={t('textureTitle')}>
+      <p class="muted small">{t('textureAbout')}</p>
+      <Forming job={job} kind="texture" run={run} title={t('textureForming')} />
       {info && (
         <Result
           job={job}
           kind="texture"
           numbers={info}
-          caption={`Texture of ${info.style.label}`}
-          detail="Gram matrices"
+          caption={t('textureCaption', info.style.label)}
+          detail={t('textureGram')}
           term="style"
           file={`squeezelens-texture-${fileSafe(info.style.label)}.png`}
         />

@@ -5,7 +5,9 @@
  * text and a width here, so the Cancel button stays the same element under the user's pointer
  * (callers must not key this on progress).
  */
+
 import type { ComponentChildren } from 'preact';
+import { t } from '../shared/i18n.js';
 
 export interface Progress {
   progress?: string;
@@ -31,7 +33,7 @@ export function Meter({ fraction }: { fraction?: number }) {
 export function CancelButton({ onCancel, testid }: { onCancel: () => void; testid: string }) {
   return (
     <button type="button" data-testid={testid} onClick={onCancel}>
-      Cancel
+      {t('cancel')}
     </button>
   );
 }

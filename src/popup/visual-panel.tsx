@@ -4,6 +4,7 @@
  * each preview, then with the result).
  */
 import { useEffect, useState } from 'preact/hooks';
+import { formatNumber, t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS, type VisualInfo } from '../shared/jobs.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
@@ -32,13 +33,13 @@ function NoiseFool({ job, visual, label }: { job: JobRecord; visual?: string; la
     const reply = await actions.send({ type: 'squeezelens/noise', jobId: job.id });
     if (!reply?.ok) {
       setStarting(false);
-      setError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+      setError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
     }
   };
   return (
     <div class="noise-fool" data-testid="noise">
       <button type="button" data-testid="noise-start" disabled={starting || running} onClick={() => void start()}>
-        {info ? 'Another noise image' : `Noise that SqueezeNet calls “${label}”`}
+        {info ? t('noiseAgain') : t('noiseStart', label)}
       </button>
       {error && (
         <p class="bad" data-testid="noise-start-error">
@@ -46,34 +47,30 @@ function NoiseFool({ job, visual, label }: { job: JobRecord; visual?: string; la
         </p>
       )}
       {running && (
-        <TaskStatus run={run} title="Climbing from noise…" onCancel={() => actions.cancel(job.id)} testid="noise" />
+        <TaskStatus run={run} title={t('noiseRunning')} onCancel={() => actions.cancel(job.id)} testid="noise" />
       )}
       {run?.state === 'error' && (
         <p class="bad" data-testid="noise-error">
-          {`The noise image could not be made: ${run.error ?? 'unknown error'}`}
+          {t('noiseFailed', run.error ?? t('errUnknown'))}
         </p>
       )}
       {(info || running) && noise && (
         <div class="fool-grid">
           <figure>
-            {visual && <img src={visual} alt={`SqueezeNet's idea of ${label}`} />}
-            <figcaption>Regularized: looks like something</figcaption>
+            {visual && <img src={visual} alt={t('visualAlt', label)} />}
+            <figcaption>{t('noiseLeft')}</figcaption>
           </figure>
           <figure>
-            <img
-              src={noise}
-              alt={`Noise SqueezeNet calls ${label}`}
-              data-testid={running ? 'noise-preview' : 'noise-image'}
-            />
-            <figcaption>No regularizer: noise</figcaption>
+            <img src={noise} alt={t('noiseStart', label)} data-testid={running ? 'noise-preview' : 'noise-image'} />
+            <figcaption>{t('noiseRight')}</figcaption>
           </figure>
         </div>
       )}
       {info && !running && (
         <>
           <p class="meta" data-testid="noise-result">
-            {`${info.success ? 'SqueezeNet is' : 'Only'} ${percent(info.probability)} sure this noise is “${info.label}” ` +
-              `(the saved 8-bit image) · ${info.iterations} steps · ${info.backend}, ${ms(info.ms)}`}
+            {`${t(info.success ? 'noiseLine' : 'noiseLineFailed', [percent(info.probability), info.label, info.iterations])} · ` +
+              `${info.backend}, ${ms(info.ms)}`}
           </p>
           {noise && (
             <a
@@ -82,7 +79,7 @@ function NoiseFool({ job, visual, label }: { job: JobRecord; visual?: string; la
               href={noise}
               download={`squeezelens-noise-${fileSafe(info.label)}.png`}
             >
-              Download PNG
+              {t('downloadPng')}
             </a>
           )}
         </>
@@ -93,10 +90,9 @@ function NoiseFool({ job, visual, label }: { job: JobRecord; visual?: string; la
 
 function resultLine(v: VisualInfo): string {
   const p = percent(v.probability ?? 0);
-  return (
-    `${v.iterations} steps of gradient ascent from noise · SqueezeNet gives this image ${p} “${v.label}”` +
-    `${v.backend ? ` · ${v.backend}` : ''}${v.ms ? `, ${ms(v.ms)}` : ''}`
-  );
+  const line = t('visualLine', [formatNumber(v.iterations), p, v.label]);
+  if (!v.backend) return line;
+  return `${line} · ${v.ms ? t('pair', [v.backend, ms(v.ms)]) : v.backend}`;
 }
 
 export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo }) {
@@ -106,10 +102,10 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
   const final = done && v.probability !== undefined;
   return (
     <section class="panel panel-visual" data-testid="visual">
-      <h2>What SqueezeNet thinks it looks like</h2>
+      <h2>{t('visualTitle')}</h2>
       <p class="saliency-what">
-        {'Class: '}
-        <b data-testid="visual-class" title={`class ${v.classIndex}`}>
+        {t('visualClass')}
+        <b data-testid="visual-class" title={t('classIndexTitle', v.classIndex)}>
           {v.label}
         </b>
       </p>
@@ -118,14 +114,14 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
           <img
             class="visual-image"
             data-testid="visual-image"
-            alt={`SqueezeNet's idea of ${v.label}`}
+            alt={t('visualAlt', v.label)}
             width={224}
             height={224}
             src={image}
           />
         </div>
       )}
-      {!image && !done && <p class="muted">The image appears here as it forms…</p>}
+      {!image && !done && <p class="muted">{t('visualForming')}</p>}
       {final && (
         <p class="meta" data-testid="visual-result">
           {resultLine(v)}
@@ -138,13 +134,13 @@ export function VisualPanel({ job, info: v }: { job: JobRecord; info: VisualInfo
           href={image}
           download={`squeezelens-class-${fileSafe(v.label)}.png`}
         >
-          Download PNG
+          {t('downloadPng')}
         </a>
       )}
       {final && <NoiseFool job={job} visual={image} label={v.label} />}
       {!done && (
         <p class="muted small" data-testid="visual-step">
-          {`step ${v.step} of ${v.iterations}`}
+          {t('visualStep', [formatNumber(v.step), formatNumber(v.iterations)])}
         </p>
       )}
     </section>

@@ -1,6 +1,8 @@
 /** "What does SqueezeNet think a … looks like?": picks a class and starts a visualization job, then shows it. */
+
 import { useState } from 'preact/hooks';
 import { VISUALIZE_ITERATIONS } from '../shared/catalog.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import { ClassPicker } from './class-picker.js';
 import { usePopup } from './context.js';
 
@@ -16,7 +18,7 @@ export function VisualizeTool({ labels }: { labels: readonly string[] }) {
     const n = Number(steps);
     if (chosen === null) return;
     if (!Number.isInteger(n) || n < min || n > max) {
-      setError(`Steps must be a whole number from ${min} to ${max}.`);
+      setError(t('vizSteps', [formatNumber(min), formatNumber(max)]));
       return;
     }
     setError(undefined);
@@ -24,28 +26,26 @@ export function VisualizeTool({ labels }: { labels: readonly string[] }) {
     const reply = await actions.send({ type: 'squeezelens/visualize', classIndex: chosen, iterations: n });
     setBusy(false);
     if (reply?.ok && reply.jobId) ui.pinned.value = reply.jobId;
-    else setError(`Could not start: ${reply?.reason ?? 'the extension did not answer'}`);
+    else setError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
   };
   return (
     <details class="tool" data-testid="visualize-tool">
-      <summary>What does SqueezeNet think a … looks like?</summary>
-      <p class="muted small">
-        Draws an image from noise that SqueezeNet finds as typical of a class as possible (Simonyan et al. 2013).
-      </p>
+      <summary>{t('vizSummary')}</summary>
+      <p class="muted small">{t('vizAbout')}</p>
       <div class="target-row">
-        <span class="muted">Class</span>
+        <span class="muted">{t('vizClass')}</span>
         <span class={chosen === null ? 'chip empty' : 'chip'} data-testid="visualize-class">
-          {chosen === null ? 'no class yet' : labels[chosen]}
+          {chosen === null ? t('vizNoClass') : labels[chosen]}
         </span>
       </div>
-      <ClassPicker labels={labels} testid="visualize" placeholder="Search a class (e.g. gorilla)" onPick={setChosen} />
+      <ClassPicker labels={labels} testid="visualize" placeholder={t('vizSearch')} onPick={setChosen} />
       <div class="fool-controls">
         <label>
-          <span class="muted">Steps</span>
+          <span class="muted">{t('vizStepsLabel')}</span>
           <input
             type="number"
             data-testid="visualize-iterations"
-            aria-label="Steps"
+            aria-label={t('vizStepsLabel')}
             min={min}
             max={max}
             step={10}
@@ -60,7 +60,7 @@ export function VisualizeTool({ labels }: { labels: readonly string[] }) {
           disabled={busy || chosen === null}
           onClick={() => void start()}
         >
-          Visualize
+          {t('vizStart')}
         </button>
       </div>
       {error && (

@@ -4,6 +4,7 @@
  * TF.js (the popup imports it): the methods themselves live in src/methods and read their
  * defaults from here.
  */
+import { t } from './i18n.js';
 
 // ---- saliency ----------------------------------------------------------------------------------
 
@@ -12,30 +13,28 @@ export type SaliencyMethodName = (typeof SALIENCY_METHOD_NAMES)[number];
 
 export const SALIENCY_METHODS: Record<SaliencyMethodName, { title: string; description: string }> = {
   vanilla: {
-    title: 'Vanilla gradient',
-    description: 'max over colour channels of |∂score/∂pixel| (Simonyan et al. 2014)',
+    title: t('mVanilla'),
+    description: t('mVanillaAbout'),
   },
   gradxinput: {
-    title: 'Gradient × input',
-    description: '(pixel − mean colour) · ∂score/∂pixel, summed over channels (signed)',
+    title: t('mGradInput'),
+    description: t('mGradInputAbout'),
   },
   smoothgrad: {
-    title: 'SmoothGrad',
-    description: 'another method averaged over noisy copies of the image (Smilkov et al. 2017)',
+    title: t('mSmoothGrad'),
+    description: t('mSmoothGradAbout'),
   },
   ig: {
-    title: 'Integrated Gradients',
-    description:
-      'path integral of the gradient from a baseline (black or blurred) to the image; sums to f(x) − f(baseline)',
+    title: t('mIg'),
+    description: t('mIgAbout'),
   },
   gradcam: {
-    title: 'Grad-CAM',
-    description: "ReLU of a fire layer's channels weighted by their mean gradient, upsampled (Selvaraju et al. 2017)",
+    title: t('mGradCam'),
+    description: t('mGradCamAbout'),
   },
   occlusion: {
-    title: 'Occlusion',
-    description:
-      'drop in the class probability when a sliding grey patch hides each region (Zeiler & Fergus 2014); no gradients',
+    title: t('mOcclusion'),
+    description: t('mOcclusionAbout'),
   },
 };
 
@@ -91,23 +90,22 @@ export interface BudgetSpec {
 export const ATTACKS: Record<AttackMethod, { title: string; short: string; description: string; budget: BudgetSpec }> =
   {
     cs231n: {
-      title: 'CS231n gradient ascent',
-      short: 'CS231n gradient ascent',
-      description:
-        'Pushes the image toward the target until SqueezeNet picks it; no limit on the change, usually ~15/255.',
-      budget: { min: 1, max: 500, default: 100, integer: true, unit: 'steps at most' },
+      title: t('aCs231n'),
+      short: t('aCs231n'),
+      description: t('aCs231nAbout'),
+      budget: { min: 1, max: 500, default: 100, integer: true, unit: t('aCs231nUnit') },
     },
     pgd: {
-      title: 'PGD (L∞ budget)',
+      title: t('aPgd'),
       short: 'PGD',
-      description: 'Projected gradient descent: every pixel value moves at most ε/255 from the original.',
-      budget: { min: 0.5, max: 32, default: 2, integer: false, unit: '/255 (L∞ budget)' },
+      description: t('aPgdAbout'),
+      budget: { min: 0.5, max: 32, default: 2, integer: false, unit: t('aLinfUnit') },
     },
     fgsm: {
-      title: 'FGSM (one step)',
+      title: t('aFgsm'),
       short: 'FGSM',
-      description: 'One signed-gradient step of size ε/255: fast, often not enough for a target.',
-      budget: { min: 0.5, max: 32, default: 8, integer: false, unit: '/255 (L∞ budget)' },
+      description: t('aFgsmAbout'),
+      budget: { min: 0.5, max: 32, default: 8, integer: false, unit: t('aLinfUnit') },
     },
   };
 
@@ -215,13 +213,18 @@ export const STYLIZE_PRESETS: Record<
   { title: string; contentWeight: number; styleWeights: readonly number[]; tvWeight: number }
 > = {
   'composition-vii': {
-    title: 'Composition VII',
+    title: t('presetComposition'),
     contentWeight: 5e-2,
     styleWeights: [20000, 500, 12, 1],
     tvWeight: 5e-2,
   },
-  scream: { title: 'The Scream', contentWeight: 3e-2, styleWeights: [200000, 800, 12, 1], tvWeight: 2e-2 },
-  'starry-night': { title: 'Starry Night', contentWeight: 6e-2, styleWeights: [300000, 1000, 15, 3], tvWeight: 2e-2 },
+  scream: { title: t('presetScream'), contentWeight: 3e-2, styleWeights: [200000, 800, 12, 1], tvWeight: 2e-2 },
+  'starry-night': {
+    title: t('presetStarry'),
+    contentWeight: 6e-2,
+    styleWeights: [300000, 1000, 15, 3],
+    tvWeight: 2e-2,
+  },
 };
 
 /** Style transfer defaults: the first preset, content at fire2, style weights × strength. */

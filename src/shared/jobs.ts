@@ -4,9 +4,11 @@
  * cannot read it) and follows storage.onChanged, so closing and reopening the popup loses nothing,
  * and a worker that is stopped mid-job leaves a record the next worker marks as interrupted.
  */
+
 import type { BackendReport } from './backend.js';
 import type { AttackMethod, InvertLayer, SaliencyMethodName, StylePreset } from './catalog.js';
 import type { ClassProb } from './classes.js';
+import { t } from './i18n.js';
 import type { Geometry } from './image.js';
 
 /** Context-menu item ids (also the job kinds). */
@@ -497,30 +499,30 @@ export interface SaliencyData {
 export const MAX_JOBS = 20;
 
 export const STATE_TEXT: Record<JobState, string> = {
-  capturing: 'Reading the image from the page…',
-  queued: 'Waiting for the previous job…',
-  fetching: 'Downloading the image…',
-  decoding: 'Decoding the image…',
-  'loading-model': 'Loading SqueezeNet (first use)…',
-  classifying: 'Running SqueezeNet…',
-  explaining: 'Computing the saliency map…',
-  visualizing: 'Drawing what SqueezeNet thinks it looks like…',
-  synthesizing: 'Making the image from the network’s features…',
-  done: 'Done',
-  error: 'Failed',
-  cancelled: 'Cancelled',
-  interrupted: 'Interrupted',
+  capturing: t('stateCapturing'),
+  queued: t('stateQueued'),
+  fetching: t('stateFetching'),
+  decoding: t('stateDecoding'),
+  'loading-model': t('stateLoadingModel'),
+  classifying: t('stateClassifying'),
+  explaining: t('stateExplaining'),
+  visualizing: t('stateVisualizing'),
+  synthesizing: t('stateSynthesizing'),
+  done: t('stateDone'),
+  error: t('stateError'),
+  cancelled: t('stateCancelled'),
+  interrupted: t('stateInterrupted'),
 };
 
 export const KIND_TEXT: Record<JobKind, string> = {
-  classify: 'What is this?',
-  saliency: 'Saliency map',
-  fool: 'Fooling image',
-  visualize: 'Class visualization',
-  style: 'Style image',
-  stylize: 'Style transfer',
-  invert: 'Reconstruction from features',
-  texture: 'Texture synthesis',
-  channel: 'Channel visualization',
-  segment: 'Cut-out of the object',
+  classify: t('kindClassify'),
+  saliency: t('kindSaliency'),
+  fool: t('kindFool'),
+  visualize: t('kindVisualize'),
+  style: t('kindStyle'),
+  stylize: t('kindStylize'),
+  invert: t('kindInvert'),
+  texture: t('kindTexture'),
+  channel: t('kindChannel'),
+  segment: t('kindSegment'),
 };

@@ -100,7 +100,7 @@ describe('fooling panel', () => {
     expect(result.label).toBe('gorilla');
     expect(result.text).toMatch(/^Fooled: SqueezeNet now sees “gorilla”/);
     const numbers = await popup.textContent('[data-testid="fool-numbers"]');
-    expect(numbers).toMatch(/\d+ steps? · L∞ \d+\/255 · L2 \d+ · \d+ % of pixels changed · P\(gorilla\)/);
+    expect(numbers).toMatch(/\d+ steps? · L∞ \d+\/255 · L2 \d+ · \d+\s?% of pixels changed · P\(gorilla\)/);
     await popup.waitForSelector('[data-testid="fool-difference-10x"][data-ready="true"]');
     const pictures = await popup.evaluate(() => {
       const fooled = document.querySelector('[data-testid="fooled-image"]') as HTMLImageElement;
@@ -437,7 +437,7 @@ describe('DeepDream and class visualization from the popup', () => {
     });
     expect(await popup.textContent('[data-testid="visual-class"]')).toBe('tarantula');
     const text = await popup.textContent('[data-testid="visual-result"]');
-    const p = Number(/gives this image ([\d.]+) %/.exec(text!)![1]);
+    const p = Number(/gives this image ([\d.]+)\s?%/.exec(text!)![1]);
     expect(p).toBeGreaterThan(50);
     await screenshot(popup, 'visualize');
   });

@@ -116,7 +116,7 @@ describe('classification of what was right-clicked', () => {
       expect(view.error).toBeNull();
       expect(view.state).toBe('done');
       expect(view.top1Label).toBe(label);
-      expect(view.top1Prob).toMatch(/^\d+\.\d %$/);
+      expect(view.top1Prob).toMatch(/^\d+\.\d\s?%$/);
       expect(view.backend).toMatch(/^wasm \(SIMD, 1 thread\)$/);
       await screenshot(popup, `done-${selector.slice(1)}`);
     });

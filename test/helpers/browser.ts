@@ -39,6 +39,12 @@ export interface LaunchOptions {
   logServiceWorkerConsole?: boolean;
   /** default true; `npm start` opens a visible window when a display exists */
   headless?: boolean;
+  /**
+   * the browser's UI language, e.g. 'zh-CN' (default: the machine's, English here): --lang plus
+   * LANGUAGE for Linux, where Chromium takes its locale from the environment; chrome.i18n follows
+   * it only when the browser ships that locale (Debian: the chromium-l10n package)
+   */
+  lang?: string;
 }
 
 export interface LaunchedExtension {
@@ -81,12 +87,17 @@ export async function launchExtension(options: LaunchOptions = {}): Promise<Laun
     `--load-extension=${dir}`,
   ];
   if (options.webgpu ?? true) args.push('--enable-unsafe-webgpu');
+  if (options.lang) args.push(`--lang=${options.lang}`);
+  const env = options.lang
+    ? { ...process.env, LANGUAGE: options.lang.replace('-', '_'), LANG: `${options.lang.replace('-', '_')}.UTF-8` }
+    : undefined;
   let context: BrowserContext | undefined;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: options.headless ?? true,
       args,
+      ...(env ? { env, locale: options.lang } : {}),
       viewport: options.headless === false ? null : undefined,
     });
     if (options.logServiceWorkerConsole) {

@@ -6,6 +6,7 @@
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
 import { visualizeChannel } from '../../methods/visualize/channel.js';
+import { formatNumber, t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
@@ -26,7 +27,7 @@ export const channel: TaskSpec<'channel'> = {
       signal: ctx.signal,
       onProgress: (p) => {
         ctx.progress(
-          `step ${p.step} of ${p.total}`,
+          t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
           p.step / p.total,
           (j) => (j.results.channel = { ...info, step: p.step }),
         );

@@ -4,8 +4,10 @@
  * reference (Pillow-exact resize, centre crop) and classified. A fooling job also keeps the exact
  * 224×224 view the attack will start from; a saliency job hands it to the map that follows.
  */
+
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT, preprocess } from '../../engine/preprocess.js';
+import { formatNumber, t } from '../../shared/i18n.js';
 import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import type { CaptureSource } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
@@ -25,9 +27,9 @@ async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settin
       signal: ctx.signal,
       timeoutMs: settings.fetchTimeoutSec * 1000,
       onBytes: (received, total) => {
-        const mb = (n: number) => (n / 1e6).toFixed(1);
+        const mb = (n: number) => formatNumber(n / 1e6, 1);
         ctx.progress(
-          total ? `${mb(received)} of ${mb(total)} MB` : `${mb(received)} MB`,
+          total ? t('progressMbOf', [mb(received), mb(total)]) : t('progressMb', mb(received)),
           total ? received / total : undefined,
         );
       },

@@ -2,9 +2,11 @@
  * dream — DeepDream (Mordvintsev et al. 2015) of a job's image: the stored copy (long side ≤ 400 px)
  * is the right size for a popup; the dream shows as it forms (a preview at most once a second).
  */
+
 import { describeBackend } from '../../engine/backend.js';
 import { deepDream } from '../../methods/visualize/deepdream.js';
 import { DREAM_DEFAULTS } from '../../shared/catalog.js';
+import { formatNumber, t, uiLanguage } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
 import { GONE, type TaskSpec } from './types.js';
@@ -13,11 +15,7 @@ export const dream: TaskSpec<'dream'> = {
   state: 'visualizing',
   title: () => 'DeepDream',
   refuse: (job) =>
-    job.kind === 'visualize'
-      ? 'a class visualization has no photo to dream on'
-      : job.state !== 'done'
-        ? 'the image has not been read yet'
-        : null,
+    job.kind === 'visualize' ? t('refuseDreamVisual') : job.state !== 'done' ? t('refuseNotRead') : null,
   async run(ctx) {
     const thumb = await ctx.stored<string>(STORAGE_KEYS.thumbPrefix + ctx.jobId);
     if (!thumb) throw new Error(GONE);
@@ -35,7 +33,9 @@ export const dream: TaskSpec<'dream'> = {
         signal: ctx.signal,
         onProgress: (p) => {
           ctx.progress(
-            `step ${p.step} of ${p.total}${p.message ? ` · ${p.message}` : ''}`,
+            p.message && uiLanguage().startsWith('en')
+              ? t('progressWithDetail', [t('progressStep', [p.step, p.total]), p.message])
+              : t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
             p.total ? p.step / p.total : undefined,
           );
           const image = p.preview;

@@ -11,6 +11,7 @@ import { type AttackRequest, attackSummary, runAttack } from '../../methods/atta
 import { resolveTarget } from '../../methods/attack/targets.js';
 import { pixelImage } from '../../methods/common.js';
 import { ATTACKS, budgetOptions, FOOL_MARGIN } from '../../shared/catalog.js';
+import { formatNumber, formatPercent, t } from '../../shared/i18n.js';
 import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { classifyTensor } from '../engine-sw.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
@@ -26,12 +27,7 @@ async function probabilities(pixels: Uint8ClampedArray): Promise<Float32Array> {
 export const fool: TaskSpec<'fool'> = {
   state: 'explaining',
   title: ({ method }) => ATTACKS[method].short,
-  refuse: (job) =>
-    job.kind !== 'fool'
-      ? 'this is not a fooling job: right-click the image and choose "Make a fooling image…"'
-      : job.state !== 'done'
-        ? 'the image has not been classified yet'
-        : null,
+  refuse: (job) => (job.kind !== 'fool' ? t('refuseNotFool') : job.state !== 'done' ? t('refuseNotClassified') : null),
   async run(ctx, request) {
     const key = STORAGE_KEYS.foolPrefix + ctx.jobId;
     const data = await ctx.stored<FoolData>(key);
@@ -50,8 +46,13 @@ export const fool: TaskSpec<'fool'> = {
       signal: ctx.signal,
       onProgress: (p: { step: number; total: number; prob: number }) =>
         ctx.progress(
-          `step ${p.step}${request.method === 'cs231n' ? ' of at most' : ' of'} ${p.total} · ` +
-            `${label} ${(p.prob * 100).toFixed(1)} %`,
+          t('progressWithDetail', [
+            t(request.method === 'cs231n' ? 'progressStepAtMost' : 'progressStep', [
+              formatNumber(p.step),
+              formatNumber(p.total),
+            ]),
+            `${label} ${formatPercent(p.prob)}`,
+          ]),
           p.total ? p.step / p.total : undefined,
         ),
     } as AttackRequest;

@@ -3,7 +3,9 @@
  * settings in methods/synthesize/invert.ts) of the job's 224×224 view, from seeded noise, at fire2
  * first; the popup's layer picker re-runs it at another layer (what does each layer keep?).
  */
+
 import { invertFeatures } from '../../methods/synthesize/invert.js';
+import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { jobView, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
 import type { TaskSpec } from './types.js';
@@ -11,7 +13,7 @@ import type { TaskSpec } from './types.js';
 export const invert: TaskSpec<'invert'> = {
   state: 'synthesizing',
   title: ({ layer }) => `reconstruction from ${layer}`,
-  refuse: (job) => (job.kind !== 'invert' || job.state !== 'done' ? 'not a finished reconstruction job' : null),
+  refuse: (job) => (job.kind !== 'invert' || job.state !== 'done' ? t('refuseNotInvert') : null),
   async run(ctx, { layer, pixels }) {
     const { image, extra } = await jobView(ctx, pixels);
     const engine = await ctx.engine();

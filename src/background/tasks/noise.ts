@@ -7,6 +7,7 @@
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
 import { foolFromNoise } from '../../methods/attack/from-noise.js';
+import { formatNumber, formatPercent, t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
@@ -15,9 +16,7 @@ export const noise: TaskSpec<'noise'> = {
   state: 'synthesizing',
   title: () => 'fooling image from noise',
   refuse: (job) =>
-    job.kind !== 'visualize' || job.state !== 'done' || !job.results.visualize
-      ? 'not a finished class visualization'
-      : null,
+    job.kind !== 'visualize' || job.state !== 'done' || !job.results.visualize ? t('refuseNotVisualize') : null,
   async run(ctx) {
     const { classIndex, label } = ctx.job.results.visualize!;
     const engine = await ctx.engine();
@@ -29,7 +28,7 @@ export const noise: TaskSpec<'noise'> = {
       signal: ctx.signal,
       onProgress: (p) => {
         ctx.progress(
-          `step ${p.step} · p(${label}) = ${(p.prob * 100).toFixed(1)} %`,
+          t('noiseProgress', [formatNumber(p.step), label, formatPercent(p.prob)]),
           p.total ? p.step / p.total : undefined,
         );
         if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);

@@ -4,20 +4,22 @@
  * normalized to [0,1], clipped at the 99th percentile (a few extreme gradients would wash out the
  * rest), and stored as 8 bits under `saliency:<id>` with the view it explains.
  */
+
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { normalizeMap } from '../../render/overlay.js';
 import { bytesToBase64 } from '../../shared/base64.js';
 import { SALIENCY_METHODS } from '../../shared/catalog.js';
+import { t as msg } from '../../shared/i18n.js';
 import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
-import { GONE, type TaskSpec } from './types.js';
+import { GONE, stepText, type TaskSpec } from './types.js';
 
 export const saliency: TaskSpec<'saliency'> = {
   state: 'explaining',
   title: ({ method }) => method,
   refuse: (job) =>
-    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? msg('refuseNotSaliency') : null,
   async run(ctx, { method, pixels }) {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
     let view: string | undefined;
@@ -29,7 +31,8 @@ export const saliency: TaskSpec<'saliency'> = {
     }
     const engine = await ctx.engine();
     const top = ctx.job.results.classify?.top[0];
-    ctx.progress(`${top ? `${top.label}: ` : ''}${SALIENCY_METHODS[method].title.toLowerCase()}`);
+    const title = SALIENCY_METHODS[method].title.toLowerCase();
+    ctx.progress(top ? msg('progressMethodOf', [top.label, title]) : title);
     const t0 = performance.now();
     const map = await explain(
       engine.model,
@@ -38,8 +41,7 @@ export const saliency: TaskSpec<'saliency'> = {
       {},
       {
         signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+        onProgress: (p) => ctx.progress(stepText(p), p.total ? p.step / p.total : undefined),
       },
     );
     const ms = performance.now() - t0;

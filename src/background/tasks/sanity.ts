@@ -4,19 +4,21 @@
  * at random (cascading, top down); a map that keeps Spearman(|map|) ≥ 0.7 with the original does
  * not depend on what the network learned (the threshold is reasoned in model-randomization.ts).
  */
+
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { CASCADE, type MapFn, modelRandomization } from '../../methods/trust/model-randomization.js';
 import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
+import { t } from '../../shared/i18n.js';
 import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { pngPixels } from '../images-sw.js';
-import { GONE, type TaskSpec } from './types.js';
+import { GONE, stepText, type TaskSpec } from './types.js';
 
 export const sanity: TaskSpec<'sanity'> = {
   state: 'explaining',
   title: () => 'model randomization',
   refuse: (job) =>
-    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? 'not a finished saliency job' : null,
+    job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? t('refuseNotSaliency') : null,
   async run(ctx) {
     const info = ctx.job.results.saliency!;
     const data = await ctx.stored<SaliencyData>(STORAGE_KEYS.saliencyPrefix + ctx.jobId);
@@ -37,8 +39,7 @@ export const sanity: TaskSpec<'sanity'> = {
       { classIndex: info.classIndex, blocks, verdictAfter: after },
       {
         signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.progress(p.message ?? `step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined),
+        onProgress: (p) => ctx.progress(stepText(p), p.total ? p.step / p.total : undefined),
       },
     );
     return {

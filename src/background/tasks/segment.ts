@@ -11,6 +11,7 @@ import { explain } from '../../methods/explain/index.js';
 import { segmentFromSaliency } from '../../methods/explain/segment.js';
 import { cutout } from '../../render/cutout.js';
 import { SEGMENT_SALIENCY_METHOD } from '../../shared/catalog.js';
+import { t } from '../../shared/i18n.js';
 import { type SegmentData, STORAGE_KEYS } from '../../shared/jobs.js';
 import { rgbaPng, rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
@@ -24,10 +25,10 @@ export const segment: TaskSpec<'segment'> = {
   async run(ctx, { pixels }) {
     const engine = await ctx.engine();
     const t0 = performance.now();
-    ctx.progress('saliency map');
+    ctx.progress(t('segmentProgressMap'));
     const map = await explain(engine.model, pixelImage(pixels), SEGMENT_SALIENCY_METHOD, {}, { signal: ctx.signal });
     ctx.signal.throwIfAborted();
-    ctx.progress('cutting along the map (GrabCut)');
+    ctx.progress(t('segmentProgressCut'));
     const view = { width: INPUT, height: INPUT, data: pixels };
     const s = segmentFromSaliency(view, map);
     ctx.signal.throwIfAborted();

@@ -4,8 +4,10 @@
  * "Use as style image" (storage.local). Without one the job fails with a sentence saying how to
  * choose it; the popup re-runs it with another preset or strength (or a newly kept style image).
  */
+
 import { stylize as stylizeImage } from '../../methods/synthesize/stylize.js';
 import { STYLIZE_PRESETS } from '../../shared/catalog.js';
+import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { jobView, keptStyle, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
 import type { TaskSpec } from './types.js';
@@ -13,7 +15,7 @@ import type { TaskSpec } from './types.js';
 export const stylize: TaskSpec<'stylize'> = {
   state: 'synthesizing',
   title: ({ preset }) => `style transfer (${STYLIZE_PRESETS[preset].title})`,
-  refuse: (job) => (job.kind !== 'stylize' || job.state !== 'done' ? 'not a finished style-transfer job' : null),
+  refuse: (job) => (job.kind !== 'stylize' || job.state !== 'done' ? t('refuseNotStylize') : null),
   async run(ctx, { preset, strength, pixels }) {
     const { style, pixels: stylePixels } = await keptStyle();
     const { image, extra } = await jobView(ctx, pixels);

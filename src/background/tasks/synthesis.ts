@@ -3,10 +3,12 @@
  * (handed over right after classification, or read back from `view:<id>` for a re-run), the
  * optimizer's progress and preview, and the loss numbers kept in the record.
  */
+
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
 import type { PixelImage, Progress } from '../../methods/common.js';
 import type { LossPoint, SynthesisResult } from '../../methods/synthesize/optimize.js';
+import { formatNumber, t } from '../../shared/i18n.js';
 import {
   type LossParts,
   parseStyleImage,
@@ -37,9 +39,7 @@ export function toPixelImage(rgb: Uint8ClampedArray): PixelImage {
   return { width: INPUT, height: INPUT, data: Float32Array.from(rgb) };
 }
 
-export const NO_STYLE_IMAGE =
-  'There is no style image yet: right-click a picture whose style you like and choose ' +
-  '“SqueezeLens → Use as style image” first.';
+export const NO_STYLE_IMAGE = t('errNoStyle');
 
 /** The style image kept by "Use as style image", or a specific error saying how to choose one. */
 export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelImage }> {
@@ -51,7 +51,10 @@ export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelIma
 /** The optimizer's progress as the job's progress line, its preview images as the live preview. */
 export function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
   return (p) => {
-    ctx.progress(`step ${p.step} of ${p.total}`, p.total ? p.step / p.total : undefined);
+    ctx.progress(
+      t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
+      p.total ? p.step / p.total : undefined,
+    );
     if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);
   };
 }

@@ -4,6 +4,7 @@
  * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
  */
 import type { ChannelLayer, InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
+import { formatNumber, t, uiLanguage } from '../../shared/i18n.js';
 import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
 import type { CaptureSource, FoolRequest } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
@@ -80,4 +81,13 @@ export interface TaskSpec<K extends TaskKind> {
 }
 
 /** The stored value's reading failed: the job's data was evicted or never written. */
-export const GONE = 'the image of this job is not stored any more';
+export const GONE = t('errGone');
+
+/**
+ * A method's progress as a line: its own English text (from src/methods) in English, else the
+ * step count in the UI language.
+ */
+export function stepText(p: { step: number; total: number; message?: string }): string {
+  if (p.message && uiLanguage().startsWith('en')) return p.message;
+  return t('progressStep', [formatNumber(p.step), formatNumber(p.total)]);
+}

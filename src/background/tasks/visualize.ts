@@ -3,10 +3,12 @@
  * (Simonyan et al. 2013, CS231n settings in methods/visualize/class-visualization.ts). A job of its
  * own with no image; the picture shows as it forms under `visual:<id>`, which then holds the result.
  */
+
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
 import { visualizeClass } from '../../methods/visualize/class-visualization.js';
 import { quantizePixels } from '../../methods/visualize/image-ops.js';
+import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import { rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
@@ -22,7 +24,7 @@ export const visualize: TaskSpec<'visualize'> = {
     const engine = await ctx.engine();
     const label = engine.labels[classIndex];
     const visual = { classIndex, label, iterations, step: 0 };
-    ctx.progress(`${label}: starting`, 0, (j) => (j.results.visualize = visual));
+    ctx.progress(t('progressLabelStarting', label), 0, (j) => (j.results.visualize = visual));
     const result = await visualizeClass(engine.model, classIndex, {
       iterations,
       seed: Date.now() % 100_000,
