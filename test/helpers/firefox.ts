@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DIST_FIREFOX_TEST, ensureBuilt } from '../../esbuild.config.js';
 import type { FirefoxHook } from '../../src/background/test-hook/firefox.js';
-import { type MenuJobKind as JobKind, MENU_IDS } from '../../src/shared/jobs.js';
+import type { MenuJobKind as JobKind } from '../../src/shared/jobs.js';
+import { clickData, mediaOf } from './menu-click.js';
 import { FINAL, type PopupView, SCREENSHOTS } from './product.js';
 
 export const FIREFOX = '/usr/bin/firefox-esr';
@@ -158,20 +159,9 @@ export async function openFixturePage(
   return page;
 }
 
-/** What Firefox passes to menus.onClicked for a right-click on this element. */
+/** What Firefox passes to the menu listener for a right-click on this element. */
 async function clickInfo(page: Page, selector: string, kind: JobKind): Promise<chrome.contextMenus.OnClickData> {
-  const media = await page.$eval(selector, (el) => {
-    if (el instanceof HTMLImageElement) return { mediaType: 'image', srcUrl: el.currentSrc || el.src };
-    if (el instanceof HTMLVideoElement) return { mediaType: 'video', srcUrl: el.currentSrc || el.src };
-    return null;
-  });
-  return {
-    menuItemId: MENU_IDS[kind],
-    editable: false,
-    pageUrl: page.url(),
-    frameId: 0,
-    ...(media ?? {}),
-  } as chrome.contextMenus.OnClickData;
+  return clickData(kind, page.url(), await page.$eval(selector, mediaOf));
 }
 
 /**

@@ -8,7 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { ROOT } from '../../esbuild.config.js';
-import { type MenuJobKind as JobKind, MENU_IDS } from '../../src/shared/jobs.js';
+import type { MenuJobKind as JobKind } from '../../src/shared/jobs.js';
+import { clickData, mediaOf } from './menu-click.js';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
@@ -83,20 +84,9 @@ export async function readPopup(popup: Page): Promise<PopupView> {
   };
 }
 
-/** What Chrome passes to contextMenus.onClicked for a right-click on this element. */
+/** What Chrome passes to the menu listener for a right-click on this element. */
 async function clickInfo(page: Page, selector: string, kind: JobKind): Promise<chrome.contextMenus.OnClickData> {
-  const media = await page.$eval(selector, (el) => {
-    if (el instanceof HTMLImageElement) return { mediaType: 'image', srcUrl: el.currentSrc || el.src };
-    if (el instanceof HTMLVideoElement) return { mediaType: 'video', srcUrl: el.currentSrc || el.src };
-    return null;
-  });
-  return {
-    menuItemId: MENU_IDS[kind],
-    editable: false,
-    pageUrl: page.url(),
-    frameId: 0,
-    ...(media ?? {}),
-  } as chrome.contextMenus.OnClickData;
+  return clickData(kind, page.url(), await page.$eval(selector, mediaOf));
 }
 
 /**

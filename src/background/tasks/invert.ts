@@ -7,7 +7,7 @@
 import { invertFeatures } from '../../methods/synthesize/invert.js';
 import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
-import { jobView, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
+import { jobView, synthesisControl, synthesisOutcome } from './synthesis.js';
 import type { TaskSpec } from './types.js';
 
 export const invert: TaskSpec<'invert'> = {
@@ -19,10 +19,7 @@ export const invert: TaskSpec<'invert'> = {
     const engine = await ctx.engine();
     const result = await invertFeatures(engine.model, image, {
       layer,
-      iterations: ctx.settings.synthesisIterations,
-      previewEvery: PREVIEW_EVERY,
-      signal: ctx.signal,
-      onProgress: synthesisProgress(ctx),
+      ...synthesisControl(ctx),
     });
     ctx.signal.throwIfAborted();
     const { numbers, png } = await synthesisOutcome(result, engine);

@@ -9,7 +9,7 @@ import { stylize as stylizeImage } from '../../methods/synthesize/stylize.js';
 import { STYLIZE_PRESETS } from '../../shared/catalog.js';
 import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
-import { jobView, keptStyle, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
+import { jobView, keptStyle, synthesisControl, synthesisOutcome } from './synthesis.js';
 import type { TaskSpec } from './types.js';
 
 export const stylize: TaskSpec<'stylize'> = {
@@ -23,10 +23,7 @@ export const stylize: TaskSpec<'stylize'> = {
     const result = await stylizeImage(engine.model, image, stylePixels, {
       preset,
       strength,
-      iterations: ctx.settings.synthesisIterations,
-      previewEvery: PREVIEW_EVERY,
-      signal: ctx.signal,
-      onProgress: synthesisProgress(ctx),
+      ...synthesisControl(ctx),
     });
     ctx.signal.throwIfAborted();
     const { numbers, png } = await synthesisOutcome(result, engine);

@@ -49,7 +49,7 @@ export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelIma
 }
 
 /** The optimizer's progress as the job's progress line, its preview images as the live preview. */
-export function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
+function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
   return (p) => {
     ctx.progress(
       t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
@@ -60,7 +60,17 @@ export function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
 }
 
 /** How often the optimizer sends a preview: about every 2 s at ~0.5 s a step (style transfer). */
-export const PREVIEW_EVERY = 5;
+const PREVIEW_EVERY = 5;
+
+/** What every synthesis run takes from its task: the steps the options ask for, preview, cancel, progress. */
+export function synthesisControl(ctx: TaskContext) {
+  return {
+    iterations: ctx.settings.synthesisIterations,
+    previewEvery: PREVIEW_EVERY,
+    signal: ctx.signal,
+    onProgress: synthesisProgress(ctx),
+  };
+}
 
 const lossParts = ({ total, content, style, tv }: LossPoint): LossParts => ({ total, content, style, tv });
 

@@ -7,7 +7,7 @@
  */
 import { synthesizeTexture } from '../../methods/synthesize/texture.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
-import { keptStyle, PREVIEW_EVERY, synthesisOutcome, synthesisProgress } from './synthesis.js';
+import { keptStyle, synthesisControl, synthesisOutcome } from './synthesis.js';
 import type { TaskSpec } from './types.js';
 
 export const texture: TaskSpec<'texture'> = {
@@ -17,11 +17,8 @@ export const texture: TaskSpec<'texture'> = {
     const { style, pixels } = await keptStyle();
     const engine = await ctx.engine();
     const result = await synthesizeTexture(engine.model, pixels, {
-      iterations: ctx.settings.synthesisIterations,
       seed: Date.now() % 100_000,
-      previewEvery: PREVIEW_EVERY,
-      signal: ctx.signal,
-      onProgress: synthesisProgress(ctx),
+      ...synthesisControl(ctx),
     });
     ctx.signal.throwIfAborted();
     const { numbers, png } = await synthesisOutcome(result, engine);
