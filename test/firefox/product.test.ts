@@ -136,7 +136,7 @@ describe('classification in Firefox', () => {
     expect(view.error).toBeNull();
     expect(view.state).toBe('done');
     expect(view.top1Label).toBe('monarch');
-    expect(view.top1Prob).toMatch(/^\d+\.\d %$/);
+    expect(view.top1Prob).toMatch(/^\d+\.\d ?%$/); // Intl in the UI language: "100.0%" in English
     // navigator.gpu is undefined in this Firefox: WASM ran, and the popup says so.
     expect(view.backend).toBe('wasm (SIMD, 1 thread)');
     expect(view.source).toContain(servers.b);
