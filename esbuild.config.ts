@@ -16,7 +16,7 @@
  *   popup.{html,js,css}     src/popup/       the action popup
  *   options.{html,js}       src/options/     the options page
  *   offscreen.{html,js}     src/offscreen/   rasterizes SVG for the worker (which cannot decode it)
- *   manifest.json           copied from the project root (Chrome); firefoxManifest() of it (Firefox)
+ *   manifest.json           the project root's with package.json's version (Chrome); firefoxManifest() of it (Firefox)
  *   _locales/<lang>/messages.json  src/_locales: every string a user sees (src/shared/i18n.ts)
  *   wasm/*.wasm             the three TF.js WASM binaries (setWasmPaths points here: without them
  *                           the backend looks next to background.js and fails)
@@ -176,7 +176,6 @@ async function ensureModels(log: (m: string) => void): Promise<void> {
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
-  await checkManifestVersion();
   await ensureModels(log);
   // Start clean so files removed from the sources do not linger in the package.
   await rm(DIST, { recursive: true, force: true });
@@ -189,7 +188,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
 
   await buildPages();
 
-  await cp(join(ROOT, 'manifest.json'), join(DIST, 'manifest.json'));
+  await writeFile(join(DIST, 'manifest.json'), `${JSON.stringify(await productManifest(), null, 2)}\n`);
   await cp(join(ROOT, 'src', '_locales'), join(DIST, '_locales'), { recursive: true });
   await mkdir(join(DIST, 'wasm'));
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
@@ -338,13 +337,16 @@ export async function ensureBuilt(options: BuildOptions = {}): Promise<string> {
   return variant === 'test' ? DIST_TEST : DIST;
 }
 
-// Keeps the manifest version honest: package.json is the source of truth.
-export async function checkManifestVersion(): Promise<void> {
-  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const manifest = JSON.parse(await readFile(join(ROOT, 'manifest.json'), 'utf8')) as { version: string };
-  if (pkg.version !== manifest.version) {
-    throw new Error(`manifest.json version ${manifest.version} differs from package.json version ${pkg.version}`);
-  }
+/** The version, in one place: package.json's (manifest.json in the repository has none). */
+export async function packageVersion(): Promise<string> {
+  return (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** manifest.json with package.json's version (a manifest.json that states its own is refused). */
+async function productManifest(): Promise<Manifest> {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'manifest.json'), 'utf8')) as Manifest;
+  if ('version' in manifest) throw new Error('manifest.json must not state a version: package.json has it');
+  return { ...manifest, version: await packageVersion() };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -64,6 +64,9 @@ describe('manifest', () => {
     expect(manifest.externally_connectable).toBeUndefined();
     expect(manifest.action.default_popup).toBe('popup.html');
     expect(manifest.options_ui.page).toBe('options.html');
+    // The version has one home, package.json; the build writes it into the manifest.
+    const pkg = JSON.parse(await readFile(join(DIST, '..', '..', 'package.json'), 'utf8'));
+    expect(manifest.version).toBe(pkg.version);
   });
 
   it('registers the seven context-menu items', async () => {
