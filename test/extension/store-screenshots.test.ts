@@ -51,6 +51,7 @@ const photo = (name: string) => `img[alt*="${name}"]`;
 
 /** The page, with the popup (scrolled to `anchor`) over its right side, as one 1280×800 PNG. */
 async function storeShot(name: string, anchor: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
   await popup.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), anchor);
   const pageShot = (await page.screenshot()).toString('base64');
   const popupShot = (await popup.screenshot()).toString('base64');
@@ -76,8 +77,9 @@ async function storeShot(name: string, anchor: string): Promise<void> {
 
 describe('store screenshots (1280×800)', () => {
   it('classification', async () => {
-    const id = await menuAction(sw, page, photo('monarch'), 'classify');
-    expect((await waitForJob(popup, id)).top1Label).toBe('monarch');
+    // (Photos in the left three columns: the popup covers the fourth.)
+    const id = await menuAction(sw, page, photo('padlock'), 'classify');
+    expect((await waitForJob(popup, id)).top1Label).toBe('padlock');
     await storeShot('1-classification', '#view');
   });
 
@@ -88,10 +90,12 @@ describe('store screenshots (1280×800)', () => {
     await popup.click('[data-testid="saliency-show-on-page"]');
     await page.waitForSelector('[data-squeezelens-overlay]', { state: 'attached' });
     await storeShot('2-saliency-on-page', '[data-testid="saliency"]');
+    await popup.click('[data-testid="saliency-remove-from-page"]');
+    await page.waitForSelector('[data-squeezelens-overlay]', { state: 'detached' });
   });
 
   it('a fooling image, replaced on the page', async () => {
-    const id = await menuAction(sw, page, photo('golf_ball'), 'fool');
+    const id = await menuAction(sw, page, photo('airliner'), 'fool');
     await waitForJob(popup, id);
     await popup.fill('[data-testid="fool-target-search"]', 'gorilla');
     await popup.click('[data-testid="fool-target-results"] button:text-is("gorilla")');
@@ -103,9 +107,9 @@ describe('store screenshots (1280×800)', () => {
   });
 
   it('a style transfer', async () => {
-    const style = await menuAction(sw, page, photo('parachute'), 'style');
+    const style = await menuAction(sw, page, photo('church'), 'style');
     await waitForJob(popup, style);
-    const id = await menuAction(sw, page, photo('church'), 'stylize');
+    const id = await menuAction(sw, page, photo('golden_retriever'), 'stylize');
     await waitForJob(popup, id, ['done', 'error'], 240_000);
     await popup.waitForSelector('[data-testid="stylize-image"]');
     await storeShot('4-style-transfer', '[data-testid="stylize"]');
