@@ -59,7 +59,15 @@ export async function waitForExtensionPage(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const [page, href] of await hrefs(browser)) {
-      if (href.startsWith('moz-extension://') && matches(href) && !except.includes(page)) return page;
+      if (href.startsWith('moz-extension://') && matches(href) && !except.includes(page)) {
+        // A new tab can report its extension address while its realm is still the initial
+        // about:blank one (seen once in CI: "browser is not defined" in the next evaluate).
+        await page.waitForFunction(() => location.protocol === 'moz-extension:' && typeof browser !== 'undefined', {
+          timeout: Math.max(1_000, deadline - Date.now()),
+          polling: 50,
+        });
+        return page;
+      }
     }
     await sleep(100);
   }
