@@ -17,8 +17,8 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DIST_FIREFOX_TEST, ensureBuilt } from '../../esbuild.config.js';
 import type { FirefoxHook } from '../../src/background/test-hook/firefox.js';
 import type { MenuJobKind as JobKind } from '../../src/shared/jobs.js';
-import { clickData, mediaOf } from './menu-click.js';
-import { FINAL, type PopupView, SCREENSHOTS } from './product.js';
+import { clickData, mediaOf, POPUP_TEXTS, type PopupView, popupSnapshot, popupView } from './menu-click.js';
+import { FINAL, SCREENSHOTS } from './product.js';
 
 export const FIREFOX = '/usr/bin/firefox-esr';
 
@@ -213,29 +213,7 @@ export async function menuAction(
 }
 
 export async function readPopup(popup: Page): Promise<PopupView> {
-  const raw = await popup.evaluate(() => {
-    const ids = ['top1-label', 'top1-prob', 'backend', 'error', 'notice', 'source', 'time'];
-    const view = document.getElementById('view')!;
-    return {
-      jobId: view.dataset.jobId ?? '',
-      state: view.dataset.state ?? '',
-      errorCode: document.querySelector('[data-testid="error"]')?.getAttribute('data-code') ?? null,
-      texts: ids.map((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null),
-    };
-  });
-  const [top1Label, top1Prob, backend, error, notice, source, time] = raw.texts;
-  return {
-    jobId: raw.jobId,
-    state: raw.state,
-    errorCode: raw.errorCode,
-    top1Label,
-    top1Prob,
-    backend,
-    error,
-    notice,
-    source,
-    time,
-  };
+  return popupView(await popup.evaluate(popupSnapshot, POPUP_TEXTS));
 }
 
 /** Waits until the popup shows job `jobId` in one of `states` (default: any final state). */

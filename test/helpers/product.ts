@@ -9,22 +9,11 @@ import { join } from 'node:path';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { ROOT } from '../../esbuild.config.js';
 import type { MenuJobKind as JobKind } from '../../src/shared/jobs.js';
-import { clickData, mediaOf } from './menu-click.js';
+import { clickData, mediaOf, POPUP_TEXTS, type PopupView, popupSnapshot, popupView } from './menu-click.js';
+
+export type { PopupView };
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-
-export interface PopupView {
-  jobId: string;
-  state: string;
-  top1Label: string | null;
-  top1Prob: string | null;
-  backend: string | null;
-  error: string | null;
-  errorCode: string | null;
-  notice: string | null;
-  source: string | null;
-  time: string | null;
-}
 
 export async function openPopup(context: BrowserContext, extensionId: string): Promise<Page> {
   const popup = await context.newPage();
@@ -58,30 +47,7 @@ export async function openFixturePage(
 }
 
 export async function readPopup(popup: Page): Promise<PopupView> {
-  // No named inner functions in evaluated code (tsx, used by `npm start`, would wrap them in __name).
-  const raw = await popup.evaluate(() => {
-    const ids = ['top1-label', 'top1-prob', 'backend', 'error', 'notice', 'source', 'time'];
-    const view = document.getElementById('view')!;
-    return {
-      jobId: view.dataset.jobId ?? '',
-      state: view.dataset.state ?? '',
-      errorCode: document.querySelector('[data-testid="error"]')?.getAttribute('data-code') ?? null,
-      texts: ids.map((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null),
-    };
-  });
-  const [top1Label, top1Prob, backend, error, notice, source, time] = raw.texts;
-  return {
-    jobId: raw.jobId,
-    state: raw.state,
-    top1Label,
-    top1Prob,
-    backend,
-    error,
-    errorCode: raw.errorCode,
-    notice,
-    source,
-    time,
-  };
+  return popupView(await popup.evaluate(popupSnapshot, POPUP_TEXTS));
 }
 
 /** What Chrome passes to the menu listener for a right-click on this element. */
