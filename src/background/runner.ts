@@ -187,7 +187,7 @@ async function jobStep<K extends TaskKind>(
 function storeLater(id: string, make: () => Promise<Record<string, unknown>>): void {
   make()
     .then((extra) => mutateJobs((jobs) => jobs.some((j) => j.id === id), extra))
-    .catch((error: unknown) => log(id, `could not store the thumbnail: ${error}`, 'warn'));
+    .catch((error: unknown) => log(id, `could not store what follows the answer (the thumbnail): ${error}`, 'warn'));
 }
 
 /** A task that follows classification in a menu job, with its request. */

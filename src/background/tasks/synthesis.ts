@@ -6,7 +6,7 @@
 
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT } from '../../engine/preprocess.js';
-import type { PixelImage, Progress } from '../../methods/common.js';
+import { type PixelImage, type Progress, pixelImage } from '../../methods/common.js';
 import type { LossPoint, SynthesisResult } from '../../methods/synthesize/optimize.js';
 import { formatNumber, t } from '../../shared/i18n.js';
 import {
@@ -28,24 +28,17 @@ export async function jobView(
   pixels: Uint8ClampedArray | undefined,
 ): Promise<{ image: PixelImage; extra: Record<string, string> }> {
   const key = STORAGE_KEYS.viewPrefix + ctx.jobId;
-  if (pixels) return { image: toPixelImage(pixels), extra: { [key]: await rgbPng(pixels, INPUT) } };
+  if (pixels) return { image: pixelImage(pixels), extra: { [key]: await rgbPng(pixels, INPUT) } };
   const view = await ctx.stored<string>(key);
   if (!view) throw new Error(GONE);
-  return { image: toPixelImage((await pngPixels(view)).rgb), extra: {} };
+  return { image: pixelImage((await pngPixels(view)).rgb), extra: {} };
 }
-
-export function toPixelImage(rgb: Uint8ClampedArray): PixelImage {
-  if (rgb.length !== INPUT * INPUT * 3) throw new Error(`expected a ${INPUT}×${INPUT} view, got ${rgb.length} values`);
-  return { width: INPUT, height: INPUT, data: Float32Array.from(rgb) };
-}
-
-export const NO_STYLE_IMAGE = t('errNoStyle');
 
 /** The style image kept by "Use as style image", or a specific error saying how to choose one. */
 export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelImage }> {
   const style = parseStyleImage((await chrome.storage.local.get(STYLE_IMAGE_KEY))[STYLE_IMAGE_KEY]);
-  if (!style) throw new ImageFetchError(NO_STYLE_IMAGE, 'no-style');
-  return { style, pixels: toPixelImage((await pngPixels(style.png)).rgb) };
+  if (!style) throw new ImageFetchError(t('errNoStyle'), 'no-style');
+  return { style, pixels: pixelImage((await pngPixels(style.png)).rgb) };
 }
 
 /** The optimizer's progress as the job's progress line, its preview images as the live preview. */
