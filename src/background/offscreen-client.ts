@@ -10,7 +10,8 @@
 
 import { rasterize } from '../offscreen/rasterize.js';
 import { t } from '../shared/i18n.js';
-import { parseRasterizeReply, type RasterizeReply, type RasterizeRequest } from '../shared/messages.js';
+import type { RasterizeReply, RasterizeRequest } from '../shared/messages.js';
+import { parseRasterizeReply } from '../shared/parse-messages.js';
 import { ImageFetchError } from './decode-sw.js';
 
 /** An event page (Firefox) has a document; a service worker (Chrome) has none. */

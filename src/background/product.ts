@@ -12,11 +12,10 @@ import {
   type CaptureRequest,
   type CaptureSource,
   isFromExtensionPage,
-  parseCaptureReply,
-  parseWorkerRequest,
   type WorkerReplies,
   type WorkerRequest,
 } from '../shared/messages.js';
+import { parseCaptureReply, parseWorkerRequest } from '../shared/parse-messages.js';
 import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
 import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
 import { queueMenuJob, startChannel, startTask, startTexture, startVisualization } from './runner.js';

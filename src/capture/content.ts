@@ -10,13 +10,8 @@
 
 import browser, { type Runtime } from 'webextension-polyfill';
 import { t } from '../shared/i18n.js';
-import {
-  isFromWorker,
-  type PageReply,
-  type PageRequest,
-  parseCaptureRequest,
-  parsePageRequest,
-} from '../shared/messages.js';
+import { isFromWorker, type PageReply, type PageRequest } from '../shared/messages.js';
+import { parseCaptureRequest, parsePageRequest } from '../shared/parse-messages.js';
 import { type ContextClick, capture, recordClick } from './locate.js';
 import { removeOverlay, showOverlay } from './page-overlay.js';
 import { replaceImage, restoreImage } from './replace-image.js';

@@ -3,7 +3,8 @@
  * them (./rasterize.ts does the drawing).
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { isFromExtensionPage, parseRasterizeRequest, type RasterizeReply } from '../shared/messages.js';
+import { isFromExtensionPage, type RasterizeReply } from '../shared/messages.js';
+import { parseRasterizeRequest } from '../shared/parse-messages.js';
 import { rasterize } from './rasterize.js';
 
 const origin = browser.runtime.getURL('').replace(/\/$/, '');

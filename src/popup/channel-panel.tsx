@@ -6,7 +6,8 @@
 import { useRef, useState } from 'preact/hooks';
 import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, CHANNEL_STEPS, type ChannelLayer } from '../shared/catalog.js';
 import { formatNumber, t } from '../shared/i18n.js';
-import { type ChannelInfo, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import type { ChannelInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
 import { useRevealOnce } from './reveal.js';

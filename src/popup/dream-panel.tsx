@@ -5,7 +5,8 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../shared/i18n.js';
-import { type DreamInfo, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import type { DreamInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { ms } from './format.js';
 import { useRevealOnce } from './reveal.js';

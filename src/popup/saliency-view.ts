@@ -8,7 +8,7 @@ import { base64ToBytes } from '../shared/base64.js';
 import { gaussianBlur } from '../shared/blur.js';
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
 import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
-import type { SaliencyData } from '../shared/jobs.js';
+import type { SaliencyData } from '../shared/task-results.js';
 import { decodeDataUrl } from './pixels.js';
 import type { ViewChoices } from './ui-state.js';
 

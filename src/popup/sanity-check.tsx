@@ -6,7 +6,8 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatNumber, t } from '../shared/i18n.js';
-import type { JobRecord, SaliencyInfo, SanityInfo } from '../shared/jobs.js';
+import type { JobRecord } from '../shared/jobs.js';
+import type { SaliencyInfo, SanityInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { useRevealOnce } from './reveal.js';
 import { TaskStatus } from './task-status.js';

@@ -5,7 +5,8 @@
  */
 import { useState } from 'preact/hooks';
 import { formatPercent, t } from '../shared/i18n.js';
-import { type JobRecord, type SegmentData, type SegmentInfo, STORAGE_KEYS } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import type { SegmentData, SegmentInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms } from './format.js';
 

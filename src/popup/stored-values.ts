@@ -2,7 +2,7 @@
  * Checks on the per-job values read from storage.session before they are drawn: the worker wrote
  * them, but a half-written or evicted key must show "not stored any more", not throw in a render.
  */
-import type { FoolData, SaliencyData } from '../shared/jobs.js';
+import type { FoolData, SaliencyData } from '../shared/task-results.js';
 
 export const isImageUrl = (v: unknown): v is string => typeof v === 'string' && v.startsWith('data:image/');
 

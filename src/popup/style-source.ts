@@ -5,7 +5,8 @@
  * the popup. Storage is injected so the logic runs in Node tests.
  */
 import { type ReadonlySignal, signal } from '@preact/signals';
-import { parseStyleImage, STYLE_IMAGE_KEY, type StyleImage } from '../shared/jobs.js';
+import { STYLE_IMAGE_KEY } from '../shared/jobs.js';
+import { parseStyleImage, type StyleImage } from '../shared/task-results.js';
 import type { StorageChangeLike } from './store.js';
 
 export interface LocalStorageLike {

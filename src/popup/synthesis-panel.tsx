@@ -17,15 +17,9 @@ import {
   type StylePreset,
 } from '../shared/catalog.js';
 import { formatNumber, t } from '../shared/i18n.js';
-import {
-  isFinal,
-  type JobRecord,
-  STORAGE_KEYS,
-  type SynthesisNumbers,
-  type TaskKind,
-  type TaskRun,
-} from '../shared/jobs.js';
+import { isFinal, type JobRecord, STORAGE_KEYS, type TaskKind, type TaskRun } from '../shared/jobs.js';
 import type { WorkerRequest } from '../shared/messages.js';
+import type { SynthesisNumbers } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms } from './format.js';
 import { useRevealOnce } from './reveal.js';

@@ -8,7 +8,7 @@
 import { type Signal, signal } from '@preact/signals';
 import type { ColormapName } from '../render/colormap.js';
 import { ATTACKS, type AttackMethod, DEFAULT_FOOL_CONFIDENCE } from '../shared/catalog.js';
-import type { TargetChoice } from '../shared/jobs.js';
+import type { TargetChoice } from '../shared/task-results.js';
 
 export interface ViewChoices {
   opacity: number;

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { formatNumber, t } from '../shared/i18n.js';
-import { type JobRecord, STORAGE_KEYS, type VisualInfo } from '../shared/jobs.js';
+import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
+import type { VisualInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { imageOrUndefined } from './stored-values.js';

@@ -3,17 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageSize } from '../../src/background/image-size.js';
-import { parseStyleImage } from '../../src/shared/jobs.js';
+import { isFromExtensionPage, isFromWorker } from '../../src/shared/messages.js';
 import {
-  isFromExtensionPage,
-  isFromWorker,
   parseCaptureReply,
   parseCaptureRequest,
   parsePageRequest,
   parseRasterizeRequest,
   parseWorkerRequest,
-} from '../../src/shared/messages.js';
+} from '../../src/shared/parse-messages.js';
 import { DEFAULT_SETTINGS, parseSettings } from '../../src/shared/settings.js';
+import { parseStyleImage } from '../../src/shared/task-results.js';
 import { jpegWithOrientation } from '../fixtures/decode/variants.js';
 import { PHOTOS } from '../helpers/data.js';
 import { upscaledPng } from '../helpers/huge-png.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compose, type DecodedSaliency, decodeMap, pageOverlay } from '../../src/popup/saliency-view.js';
 import type { ViewChoices } from '../../src/popup/ui-state.js';
 import { bytesToBase64 } from '../../src/shared/base64.js';
-import type { SaliencyData } from '../../src/shared/jobs.js';
+import type { SaliencyData } from '../../src/shared/task-results.js';
 
 const SIZE = 20;
 

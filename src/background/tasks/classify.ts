@@ -8,9 +8,10 @@
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT, preprocess } from '../../engine/preprocess.js';
 import { formatNumber, t } from '../../shared/i18n.js';
-import { type FoolData, STORAGE_KEYS } from '../../shared/jobs.js';
+import { STORAGE_KEYS } from '../../shared/jobs.js';
 import type { CaptureSource } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
+import type { FoolData } from '../../shared/task-results.js';
 import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS, sizesOf } from '../decode-sw.js';
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
 import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';

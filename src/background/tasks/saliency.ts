@@ -11,7 +11,8 @@ import { normalizeMap } from '../../render/overlay.js';
 import { bytesToBase64 } from '../../shared/base64.js';
 import { SALIENCY_METHODS } from '../../shared/catalog.js';
 import { t as msg } from '../../shared/i18n.js';
-import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
+import { STORAGE_KEYS } from '../../shared/jobs.js';
+import type { SaliencyData } from '../../shared/task-results.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
 import { GONE, stepText, type TaskSpec } from './types.js';
 

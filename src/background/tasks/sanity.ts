@@ -10,7 +10,8 @@ import { explain } from '../../methods/explain/index.js';
 import { CASCADE, type MapFn, modelRandomization } from '../../methods/trust/model-randomization.js';
 import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
 import { t } from '../../shared/i18n.js';
-import { type SaliencyData, STORAGE_KEYS } from '../../shared/jobs.js';
+import { STORAGE_KEYS } from '../../shared/jobs.js';
+import type { SaliencyData } from '../../shared/task-results.js';
 import { pngPixels } from '../images-sw.js';
 import { GONE, stepText, type TaskSpec } from './types.js';
 

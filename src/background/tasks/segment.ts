@@ -12,7 +12,8 @@ import { segmentFromSaliency } from '../../methods/explain/segment.js';
 import { cutout } from '../../render/cutout.js';
 import { SEGMENT_SALIENCY_METHOD } from '../../shared/catalog.js';
 import { t } from '../../shared/i18n.js';
-import { type SegmentData, STORAGE_KEYS } from '../../shared/jobs.js';
+import { STORAGE_KEYS } from '../../shared/jobs.js';
+import type { SegmentData } from '../../shared/task-results.js';
 import { rgbaPng, rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
 

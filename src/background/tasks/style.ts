@@ -4,7 +4,8 @@
  * another picture replaces it), for style transfer ("Stylize with the style image") and texture.
  */
 import { INPUT } from '../../engine/preprocess.js';
-import { STORAGE_KEYS, STYLE_IMAGE_KEY, type StyleImage } from '../../shared/jobs.js';
+import { STORAGE_KEYS, STYLE_IMAGE_KEY } from '../../shared/jobs.js';
+import type { StyleImage } from '../../shared/task-results.js';
 import { rgbPng } from '../images-sw.js';
 import type { TaskSpec } from './types.js';
 

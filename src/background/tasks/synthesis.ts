@@ -9,14 +9,8 @@ import { INPUT } from '../../engine/preprocess.js';
 import { type PixelImage, type Progress, pixelImage } from '../../methods/common.js';
 import type { LossPoint, SynthesisResult } from '../../methods/synthesize/optimize.js';
 import { formatNumber, t } from '../../shared/i18n.js';
-import {
-  type LossParts,
-  parseStyleImage,
-  STORAGE_KEYS,
-  STYLE_IMAGE_KEY,
-  type StyleImage,
-  type SynthesisNumbers,
-} from '../../shared/jobs.js';
+import { STORAGE_KEYS, STYLE_IMAGE_KEY } from '../../shared/jobs.js';
+import { type LossParts, parseStyleImage, type StyleImage, type SynthesisNumbers } from '../../shared/task-results.js';
 import { ImageFetchError } from '../decode-sw.js';
 import type { SwEngine } from '../engine-sw.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
