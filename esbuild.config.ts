@@ -1,6 +1,6 @@
 /**
- * `npm run build`: assembles the unpacked extension for Chrome in dist/extension/ and for Firefox in
- * dist/firefox/ (what ships), and `buildTest()` their test twins in dist/extension-test/ and
+ * `npm run build`: assembles the unpacked extension for Chrome in dist/chrome/ and for Firefox in
+ * dist/firefox/ (what ships), and `buildTest()` their test twins in dist/chrome-test/ and
  * dist/firefox-test/: the same files, except that background.js is bundled from
  * src/background/test-hook/index.ts (Firefox: ./test-hook/firefox.ts), which adds the hook tests and
  * benchmarks drive (`self.__squeezelens`). The shipped background.js must not contain the hook, and
@@ -39,8 +39,8 @@ import * as esbuild from 'esbuild';
 import { loadSimdKernelsNode } from './src/engine/kernels/assemble-node.js';
 
 export const ROOT = dirname(fileURLToPath(import.meta.url));
-export const DIST = join(ROOT, 'dist', 'extension');
-export const DIST_TEST = join(ROOT, 'dist', 'extension-test');
+export const DIST = join(ROOT, 'dist', 'chrome');
+export const DIST_TEST = join(ROOT, 'dist', 'chrome-test');
 export const DIST_FIREFOX = join(ROOT, 'dist', 'firefox');
 export const DIST_FIREFOX_TEST = join(ROOT, 'dist', 'firefox-test');
 
@@ -121,7 +121,7 @@ export const MODEL_FILES = [
 
 /**
  * Everything the build reads (besides node_modules), for staleness checks: if any of these is
- * newer than dist/extension/background.js, the unpacked extension is out of date.
+ * newer than dist/chrome/background.js, the unpacked extension is out of date.
  */
 export const BUILD_INPUTS = [
   'src',
@@ -136,8 +136,8 @@ export interface BuildOptions {
   /** log progress (default true when run directly) */
   log?: (message: string) => void;
   /**
-   * 'test': dist/extension-test and dist/firefox-test, with the test hook (default 'product':
-   * dist/extension and dist/firefox)
+   * 'test': dist/chrome-test and dist/firefox-test, with the test hook (default 'product':
+   * dist/chrome and dist/firefox)
    */
   variant?: 'product' | 'test';
 }
@@ -210,7 +210,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   return { dir: DIST, bundleBytes, ms };
 }
 
-/** dist/extension-test: the product build with background.js bundled from the test-hook entry. */
+/** dist/chrome-test: the product build with background.js bundled from the test-hook entry. */
 export async function buildTest(options: BuildOptions = {}): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();

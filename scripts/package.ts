@@ -1,6 +1,6 @@
 /**
  * `npm run package`: the store packages from one build —
- *   dist/squeezelens-chrome-<version>.zip   (dist/extension: Chrome Web Store, or load unpacked)
+ *   dist/squeezelens-chrome-<version>.zip   (dist/chrome: Chrome Web Store, or load unpacked)
  *   dist/squeezelens-firefox-<version>.zip  (dist/firefox: addons.mozilla.org)
  * The version is package.json's (the build writes it into both manifests). The zips are made by
  * web-ext (already a dev dependency for `web-ext lint`): files at the archive's root, stable order.

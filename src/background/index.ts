@@ -1,5 +1,5 @@
 /**
- * Service-worker entry (bundled to dist/extension/background.js, a module worker): the context
+ * Service-worker entry (bundled to dist/chrome/background.js, a module worker): the context
  * menu, capture, the job queue and the popup's requests, wired by ./product.ts. Listeners must be
  * registered synchronously at startup, and startup must stay instant: nothing here loads the
  * engine, which loads lazily on the first job (docs/platform.md, "Module service workers").

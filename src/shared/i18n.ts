@@ -1,6 +1,6 @@
 /**
  * Every string a user sees goes through `t(key, substitutions?)`: chrome.i18n.getMessage over
- * src/_locales/<lang>/messages.json (copied to dist/extension/_locales by the build). Keys are
+ * src/_locales/<lang>/messages.json (copied to dist/chrome/_locales by the build). Keys are
  * typed from the English file. Where chrome.i18n is absent (Node: tests, the CLI) the English file
  * is read directly, with the same placeholder rules, so shared modules keep working in English.
  *

@@ -1,6 +1,6 @@
 /**
  * Launches Debian's Chromium with the unpacked extension (by default the test build,
- * dist/extension-test, rebuilt first when stale) in a fresh temporary profile, and hands back its
+ * dist/chrome-test, rebuilt first when stale) in a fresh temporary profile, and hands back its
  * service worker.
  *
  * Facts this relies on (docs/platform.md, "Chromium and Playwright", "WebGPU" and "Driving
@@ -29,7 +29,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export interface LaunchOptions {
   /**
-   * unpacked extension directory (default: dist/extension-test — the shipped build plus the test
+   * unpacked extension directory (default: dist/chrome-test — the shipped build plus the test
    * hook — built when missing or stale)
    */
   dir?: string;

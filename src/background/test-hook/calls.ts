@@ -1,7 +1,7 @@
 /**
  * What the test/benchmark hook calls (./index.ts): the methods on an image address, input
  * gradients and timed runs of the worker's engine. Not part of the product: only the test build
- * (dist/extension-test) contains it.
+ * (dist/chrome-test) contains it.
  */
 
 import type { BackendReport } from '../../engine/backend.js';

@@ -1,8 +1,8 @@
 /**
- * The test/benchmark build's service-worker entry (dist/extension-test/background.js): the product
+ * The test/benchmark build's service-worker entry (dist/chrome-test/background.js): the product
  * exactly as shipped (../index.ts), plus a hook, `self.__squeezelens`, that tests and `npm run bench`
  * drive with `worker.evaluate(...)` (module-scope names are not globals). The shipped build
- * (dist/extension) never contains it: esbuild.config.ts checks that.
+ * (dist/chrome) never contains it: esbuild.config.ts checks that.
  */
 // First import: its timestamp is taken before TF.js's module bodies evaluate (see started-at.ts).
 import { scriptStartedAt } from '../started-at.js';
