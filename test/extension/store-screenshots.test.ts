@@ -3,7 +3,9 @@
  * through the real product: the page as the user sees it, with the popup laid over its right side.
  * Four: classification, a saliency map shown on the page, a fooling image replaced on the page,
  * and a style transfer. Written to test-results/store/*.png (docs/store.md lists them); each is
- * checked to be 1280×800 and not blank.
+ * checked to be 1280×800 and not blank. `npm run screenshots` (SQUEEZELENS_README_SHOTS=1) also
+ * writes them as JPEG (quality 80, ~1/5 of the PNG's bytes) to docs/screenshots/, the README's
+ * pictures, which are committed.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { type LaunchedExtension, launchExtension } from '../helpers/browser.js';
 import { menuAction, openPopup, waitForJob } from '../helpers/product.js';
 
 const STORE = join(ROOT, 'test-results', 'store');
+const README_SHOTS = process.env.SQUEEZELENS_README_SHOTS ? join(ROOT, 'docs', 'screenshots') : null;
 const WIDTH = 1280;
 const HEIGHT = 800;
 
@@ -40,6 +43,7 @@ beforeAll(async () => {
   frame = await ext.context.newPage();
   await frame.setViewportSize({ width: WIDTH, height: HEIGHT });
   await mkdir(STORE, { recursive: true });
+  if (README_SHOTS) await mkdir(README_SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -64,6 +68,8 @@ async function storeShot(name: string, anchor: string): Promise<void> {
   await frame.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
   const path = join(STORE, `${name}.png`);
   await writeFile(path, await frame.screenshot());
+  if (README_SHOTS)
+    await writeFile(join(README_SHOTS, `${name}.jpg`), await frame.screenshot({ type: 'jpeg', quality: 80 }));
   const image = decodeImage(new Uint8Array(await readFile(path)), path);
   expect([image.width, image.height]).toEqual([WIDTH, HEIGHT]);
   let min = 255;
