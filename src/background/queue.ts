@@ -68,16 +68,18 @@ export const workAhead = (): number => queue.length + (running ? 1 : 0);
 export const aheadText = (n: number): string | undefined => (n ? t('progressAhead', n) : undefined);
 
 /** Records a new job (its pipeline is queued later, with `queueJob`). */
-export async function createJob(
+export function createJob(
   init: Omit<JobRecord, 'id' | 'createdAt' | 'updatedAt' | 'worker' | 'results' | 'runs'> &
     Partial<Pick<JobRecord, 'results'>>,
-): Promise<{ id: string; signal: AbortSignal }> {
+): { id: string; signal: AbortSignal; written: Promise<void> } {
   const id = newJobId();
   const controller = new AbortController();
   jobs.set(id, controller);
   const now = Date.now();
-  await addJob({ results: {}, ...init, id, createdAt: now, updatedAt: now, worker: WORKER_ID, runs: {} });
-  return { id, signal: controller.signal };
+  // Every later write of this job is queued behind this one, so callers may go on (a menu click
+  // asks the page for the image meanwhile) and wait for `written` only where they must.
+  const written = addJob({ results: {}, ...init, id, createdAt: now, updatedAt: now, worker: WORKER_ID, runs: {} });
+  return { id, signal: controller.signal, written };
 }
 
 /** Queues a job's pipeline; false when the job was cancelled meanwhile. */

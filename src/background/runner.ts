@@ -213,8 +213,8 @@ export async function queueMenuJob(
   const queued = queueJob(id, async (signal) => {
     mark(id, 'started');
     try {
-      const settings = await readSettings();
-      const first = (await getJobs()).find((j) => j.id === id);
+      const [settings, list] = await Promise.all([readSettings(), getJobs()]);
+      const first = list.find((j) => j.id === id);
       if (!first) return;
       const follow = FOLLOW_UP[kind];
       const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
@@ -241,7 +241,8 @@ async function startStandalone<K extends 'visualize' | 'texture' | 'channel'>(
   request: TaskRequests[K],
   results: Partial<TaskResults>,
 ): Promise<{ ok: true; jobId: string }> {
-  const { id } = await createJob({ kind, state: 'queued', results, progress: aheadText(workAhead()) });
+  const { id, written } = createJob({ kind, state: 'queued', results, progress: aheadText(workAhead()) });
+  await written;
   queueJob(id, async (signal) => {
     try {
       const job = (await getJobs()).find((j) => j.id === id);

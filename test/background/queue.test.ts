@@ -57,7 +57,7 @@ describe('work queue', () => {
     let runningNow = 0;
     const ids: Record<string, string> = {};
     for (const name of ['a', 'b', 'c'] as const) {
-      const { id } = await queue.createJob({ kind: 'classify', state: 'queued' });
+      const { id } = queue.createJob({ kind: 'classify', state: 'queued' });
       ids[name] = id;
       queue.queueJob(id, async () => {
         runningNow++;
@@ -86,8 +86,8 @@ describe('work queue', () => {
     const gate = deferred();
     let runningSignal: AbortSignal | undefined;
     let waitingRan = false;
-    const first = await queue.createJob({ kind: 'classify', state: 'queued' });
-    const second = await queue.createJob({ kind: 'saliency', state: 'queued' });
+    const first = queue.createJob({ kind: 'classify', state: 'queued' });
+    const second = queue.createJob({ kind: 'saliency', state: 'queued' });
     queue.queueJob(first.id, async (signal) => {
       runningSignal = signal;
       await gate.promise;
@@ -116,9 +116,9 @@ describe('work queue', () => {
   it(tasksBehindJobs, async () => {
     const { queue, store } = await fresh();
     const gate = deferred();
-    const { id: busy } = await queue.createJob({ kind: 'classify', state: 'queued' });
+    const { id: busy } = queue.createJob({ kind: 'classify', state: 'queued' });
     queue.queueJob(busy, () => gate.promise);
-    const { id } = await queue.createJob({ kind: 'fool', state: 'done' });
+    const { id } = queue.createJob({ kind: 'fool', state: 'done' });
     let ran = false;
     await store.patchJob(id, (j) => (j.runs.fool = { method: 'PGD', state: 'running', worker: queue.WORKER_ID }));
     queue.queueTask(id, 'fool', async () => void (ran = true));
@@ -169,11 +169,11 @@ describe('work queue', () => {
   it('a burst of jobs never evicts one that has not ended; finished ones make room', async () => {
     const { queue, store } = await fresh();
     for (let i = 0; i < 18; i++) {
-      const { id } = await queue.createJob({ kind: 'classify', state: 'queued' });
+      const { id } = queue.createJob({ kind: 'classify', state: 'queued' });
       await store.patchJob(id, (j) => (j.state = 'done'), { [`thumb:${id}`]: 't' });
     }
     const burst: string[] = [];
-    for (let i = 0; i < 25; i++) burst.push((await queue.createJob({ kind: 'classify', state: 'capturing' })).id);
+    for (let i = 0; i < 25; i++) burst.push(queue.createJob({ kind: 'classify', state: 'capturing' }).id);
     const ids = (await store.getJobs()).map((j) => j.id);
     // Every finished job went (their keys too); all 25 waiting jobs are kept.
     expect(ids).toEqual(burst);

@@ -79,4 +79,47 @@ describe('job store', () => {
     expect(ids).not.toContain('first');
     expect([...session.data.keys()].filter((k) => k.endsWith(':first'))).toEqual([]);
   });
+
+  it('saves changes made while a write is in flight together, in order, each caller answered', async () => {
+    const store = await freshStore(1024 * 1024);
+    await store.addJob(job('c', 'queued'));
+    const set = vi.spyOn(session, 'set');
+    const states: JobRecord['state'][] = ['fetching', 'decoding', 'classifying', 'done'];
+    const written = states.map((state) => store.updateJob('c', { state, progress: state }));
+    const answers = await Promise.all(written);
+    expect(answers.map((j) => j?.state)).toEqual(states);
+    // One write for the first change; the three made meanwhile share the next one (was: four writes).
+    expect(set.mock.calls.length).toBeLessThanOrEqual(2);
+    expect((session.data.get('jobs') as JobRecord[])[0]).toMatchObject({ state: 'done', progress: 'done' });
+  });
+
+  it('a key removed after a write is not brought back by a change made after the removal', async () => {
+    const store = await freshStore(1024 * 1024);
+    await store.addJob(job('p', 'explaining'));
+    const first = store.patchJob('p', () => {}, { 'preview:p': 'frame 1' });
+    const removed = store.removeKeys(['preview:p']);
+    const after = store.patchJob('p', (j) => {
+      j.progress = 'after';
+    });
+    await Promise.all([first, removed, after]);
+    expect(session.data.has('preview:p')).toBe(false);
+    expect((await store.getJobs())[0].progress).toBe('after');
+  });
+
+  it('one extra over the quota in a shared write fails alone: the changes beside it are saved', async () => {
+    const store = await freshStore(40 * 1024);
+    await store.addJob(job('big', 'classifying'));
+    await store.addJob(job('small', 'classifying'));
+    const results = await Promise.allSettled([
+      store.updateJob('small', { progress: 'warming up' }),
+      store.updateJob('big', { state: 'done' }, { 'thumb:big': blob(60) }),
+      store.updateJob('small', { state: 'done' }, { 'thumb:small': blob(1) }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/quota/i);
+    expect(session.data.has('thumb:big')).toBe(false);
+    expect(session.data.has('thumb:small')).toBe(true);
+    const stored = session.data.get('jobs') as JobRecord[];
+    expect(stored.find((j) => j.id === 'small')?.state).toBe('done');
+  });
 });
