@@ -127,6 +127,7 @@ export const TASK_KINDS = [
   'channel',
   'noise',
   'segment',
+  'layers',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -145,6 +146,7 @@ export interface TaskResults {
   channel: ChannelInfo;
   noise: NoiseInfo;
   segment: SegmentInfo;
+  layers: LayersInfo;
 }
 
 /**
@@ -227,6 +229,8 @@ export const STORAGE_KEYS = {
   noisePrefix: 'noise:',
   /** segmentation: `segment:<id>` (SegmentData) */
   segmentPrefix: 'segment:',
+  /** "Compare layers" of an inversion job: `layers:<id>` (layer → PNG data: URL) */
+  layersPrefix: 'layers:',
 } as const;
 
 /** storage.local key of the style image ("Use as style image"): kept across sessions until cleared. */
@@ -248,6 +252,7 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.channelPrefix,
     STORAGE_KEYS.noisePrefix,
     STORAGE_KEYS.segmentPrefix,
+    STORAGE_KEYS.layersPrefix,
   ].map((p) => p + id);
 
 /** What a saliency job computed (in the job record; small). */
@@ -408,6 +413,11 @@ export interface SynthesisNumbers {
 /** Feature inversion (Mahendran & Vedaldi 2015) of the job's 224×224 view. */
 export interface InvertInfo extends SynthesisNumbers {
   layer: InvertLayer;
+}
+
+/** "What does each layer keep?": the view inverted from each of COMPARE_LAYERS, content loss per layer. */
+export interface LayersInfo extends Omit<SynthesisNumbers, 'start' | 'end'> {
+  layers: { layer: InvertLayer; start: number; end: number }[];
 }
 
 /** Style transfer (Gatys et al. 2016) of the job's 224×224 view in the style image's style. */
