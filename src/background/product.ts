@@ -165,6 +165,7 @@ const HANDLERS: Handlers = {
   'squeezelens/dream': (r) => startTask(r.jobId, 'dream', {}),
   'squeezelens/visualize': ({ classIndex, iterations }) => startVisualization({ classIndex, iterations }),
   'squeezelens/invert': (r) => startTask(r.jobId, 'invert', { layer: r.layer }),
+  'squeezelens/layers': (r) => startTask(r.jobId, 'layers', {}),
   'squeezelens/stylize': (r) => startTask(r.jobId, 'stylize', { preset: r.preset, strength: r.strength }),
   'squeezelens/texture': () => startTexture(),
   'squeezelens/channel': ({ type: _, ...request }) => startChannel(request),

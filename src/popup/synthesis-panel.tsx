@@ -6,7 +6,7 @@
  */
 
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import {
   INVERT_DEFAULTS,
   INVERT_LAYERS,
@@ -18,34 +18,16 @@ import {
 } from '../shared/catalog.js';
 import { formatNumber, t } from '../shared/i18n.js';
 import { isFinal, type JobRecord, STORAGE_KEYS, type TaskKind, type TaskRun } from '../shared/jobs.js';
-import type { WorkerRequest } from '../shared/messages.js';
 import type { SynthesisNumbers } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms } from './format.js';
+import { CompareLayers } from './layers-panel.js';
 import { useRevealOnce } from './reveal.js';
 import { imageOrUndefined } from './stored-values.js';
 import { TaskStatus } from './task-status.js';
+import { useStart } from './use-start.js';
 
 type SynthesisKind = Extract<TaskKind, 'invert' | 'stylize' | 'texture'>;
-
-/** Starting a re-run: pending until the worker's run (or its refusal) shows up. */
-function useStart(job: JobRecord, kind: SynthesisKind) {
-  const { actions } = usePopup();
-  const run = job.runs[kind];
-  const [starting, setStarting] = useState(false);
-  const [error, setError] = useState<string>();
-  useEffect(() => setStarting(false), [run?.state, job.results[kind]?.ms]);
-  const start = async (request: WorkerRequest) => {
-    setStarting(true);
-    setError(undefined);
-    const reply = await actions.send(request);
-    if (!reply?.ok) {
-      setError(t('couldNotStart', reply?.reason ?? t('errNoAnswer')));
-      setStarting(false);
-    }
-  };
-  return { run, starting, error, start };
-}
 
 /** The picture as it forms: the job's own stage (first run) or a re-run on the finished job. */
 function Forming({ job, kind, run, title }: { job: JobRecord; kind: SynthesisKind; run?: TaskRun; title: string }) {
@@ -153,7 +135,7 @@ export function InvertPanel({ job }: { job: JobRecord }) {
   const info = job.results.invert;
   const { run, starting, error, start } = useStart(job, 'invert');
   const [layer, setLayer] = useState<InvertLayer>(info?.layer ?? INVERT_DEFAULTS.layer);
-  const busy = starting || run?.state === 'running' || !isFinal(job.state);
+  const busy = starting || run?.state === 'running' || job.runs.layers?.state === 'running' || !isFinal(job.state);
   const label = job.results.classify?.top[0]?.label ?? 'image';
   return (
     <Panel kind="invert" title={t('invertTitle')}>
@@ -203,6 +185,7 @@ export function InvertPanel({ job }: { job: JobRecord }) {
         </p>
       )}
       <Failure run={run} kind="invert" what={t('synthWhatReconstruction')} />
+      {info && <CompareLayers job={job} />}
     </Panel>
   );
 }

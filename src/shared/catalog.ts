@@ -195,6 +195,12 @@ export const SYNTHESIS_OPTIMIZER = {
   unclampedFraction: 0.05,
 } as const;
 
+/**
+ * "What does each layer keep?": the layers inverted side by side (issue 9: every other block from
+ * conv1 to fire8, from nearly the photo itself to parts and textures), each from the same noise.
+ */
+export const COMPARE_LAYERS = ['conv1', 'fire2', 'fire4', 'fire6', 'fire8'] as const satisfies readonly InvertLayer[];
+
 /** Feature inversion (Mahendran & Vedaldi 2015), CS231n's weights. */
 export const INVERT_DEFAULTS = { layer: 'fire2' as InvertLayer, contentWeight: 6e-2, tvWeight: 2e-2 } as const;
 

@@ -14,6 +14,7 @@ import type {
   DreamInfo,
   FoolInfo,
   InvertInfo,
+  LayersInfo,
   NoiseInfo,
   SaliencyInfo,
   SanityInfo,
@@ -140,6 +141,7 @@ export const TASK_KINDS = [
   'channel',
   'noise',
   'segment',
+  'layers',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -158,6 +160,7 @@ export interface TaskResults {
   channel: ChannelInfo;
   noise: NoiseInfo;
   segment: SegmentInfo;
+  layers: LayersInfo;
 }
 
 /**
@@ -240,6 +243,8 @@ export const STORAGE_KEYS = {
   noisePrefix: 'noise:',
   /** segmentation: `segment:<id>` (SegmentData) */
   segmentPrefix: 'segment:',
+  /** "Compare layers" of an inversion job: `layers:<id>` (layer → PNG data: URL) */
+  layersPrefix: 'layers:',
 } as const;
 
 /** storage.local key of the style image ("Use as style image"): kept across sessions until cleared. */
@@ -261,6 +266,7 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.channelPrefix,
     STORAGE_KEYS.noisePrefix,
     STORAGE_KEYS.segmentPrefix,
+    STORAGE_KEYS.layersPrefix,
   ].map((p) => p + id);
 
 /** Work on a finished job (a saliency re-run, an attack, a sanity check, DeepDream), in progress or failed. */

@@ -6,7 +6,7 @@
  *   service worker → offscreen document (runtime.sendMessage):       rasterize-svg
  *   popup / options → service worker (runtime.sendMessage):          hello, cancel, saliency, fool,
  *                                                                    sanity, dream, visualize,
- *                                                                    invert, stylize, texture,
+ *                                                                    invert, layers, stylize, texture,
  *                                                                    channel, noise
  *   popup → content script (tabs.sendMessage, the job's frame):      show-overlay, remove-overlay,
  *                                                                    replace-image, restore-image
@@ -128,6 +128,12 @@ export interface InvertRequest {
   layer: InvertLayer;
 }
 
+/** "Compare layers": invert a finished inversion job's view from each of COMPARE_LAYERS, as one task. */
+export interface LayersRequest {
+  type: 'squeezelens/layers';
+  jobId: string;
+}
+
 /** Style a finished style-transfer job's view again (another preset or strength, or a new style image). */
 export interface StylizeRequest {
   type: 'squeezelens/stylize';
@@ -175,6 +181,7 @@ export type WorkerRequest =
   | DreamRequest
   | VisualizeRequest
   | InvertRequest
+  | LayersRequest
   | StylizeRequest
   | TextureRequest
   | ChannelRequest
@@ -190,6 +197,7 @@ export interface WorkerReplies {
   'squeezelens/dream': TaskReply;
   'squeezelens/visualize': TaskReply;
   'squeezelens/invert': TaskReply;
+  'squeezelens/layers': TaskReply;
   'squeezelens/stylize': TaskReply;
   'squeezelens/texture': TaskReply;
   'squeezelens/channel': TaskReply;

@@ -217,7 +217,7 @@ export function parseWorkerRequest(v: unknown): WorkerRequest | null {
     };
   }
   if (
-    (v.type === 'squeezelens/sanity' || v.type === 'squeezelens/dream') &&
+    (v.type === 'squeezelens/sanity' || v.type === 'squeezelens/dream' || v.type === 'squeezelens/layers') &&
     onlyKeys(v, ['type', 'jobId']) &&
     isJobId(v.jobId)
   )

@@ -167,6 +167,11 @@ export interface InvertInfo extends SynthesisNumbers {
   layer: InvertLayer;
 }
 
+/** "What does each layer keep?": the view inverted from each of COMPARE_LAYERS, content loss per layer. */
+export interface LayersInfo extends Omit<SynthesisNumbers, 'start' | 'end'> {
+  layers: { layer: InvertLayer; start: number; end: number }[];
+}
+
 /** Style transfer (Gatys et al. 2016) of the job's 224×224 view in the style image's style. */
 export interface StylizeInfo extends SynthesisNumbers {
   preset: StylePreset;

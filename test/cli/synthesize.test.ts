@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { photos } from '../helpers/data.js';
+import { photoInput } from '../helpers/engine.js';
 
 /** The command's JSON line and its PNG (224×224, not one flat colour). */
 async function runJson(args: string[]) {
@@ -39,6 +40,58 @@ describe('squeezelens invert | texture | stylize', () => {
     expect(s.losses.end.content).toBeLessThan(s.losses.start.content);
   });
 
+  it("invert --layers writes one strip, the picture then each layer, and each layer's content loss", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squeezelens-layers-'));
+    const out = join(dir, 'strip.png');
+    const layers = ['conv1', 'fire2', 'fire4', 'fire6', 'fire8'];
+    // 30 iterations, the extension's least: at 10, lr 3.0 still overshoots and fire2's and fire4's
+    // content losses are above their start (62652 vs 57441, 842600 vs 842580 on the monarch).
+    const { code, stdout, stderr } = await cli([
+      'invert',
+      content,
+      '--layers',
+      layers.join(','),
+      '--iterations',
+      '30',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const s = JSON.parse(stdout.trim());
+    // six 224×224 cells in one row with 4 px gaps around each
+    const png = PNG.sync.read(readFileSync(out));
+    expect([png.width, png.height]).toEqual([6 * 224 + 7 * 4, 224 + 2 * 4]);
+    expect(s.size).toEqual({ width: png.width, height: png.height });
+    expect(s).toMatchObject({ file: content, iterations: 30, backend: 'wasm', outputs: { image: out } });
+    expect(s.layers.map((l: { layer: string }) => l.layer)).toEqual(layers);
+    for (const l of s.layers) {
+      console.log(
+        `${l.layer}: content loss ${l.contentStart} → ${l.contentEnd} (${(l.contentStart / l.contentEnd).toFixed(1)}×)`,
+      );
+      expect(l.contentStart).toBe(l.losses.start.content);
+      expect(l.contentEnd).toBeLessThan(l.contentStart);
+    }
+    // The first cell is exactly the picture the network saw (stretched to 224×224); the others differ from it.
+    const view = photoInput(content, 'fit').pixels;
+    const cell = (k: number) => {
+      const rgb = new Uint8Array(224 * 224 * 3);
+      for (let y = 0; y < 224; y++)
+        for (let x = 0; x < 224; x++)
+          for (let c = 0; c < 3; c++)
+            rgb[(y * 224 + x) * 3 + c] = png.data[((4 + y) * png.width + 4 + k * 228 + x) * 4 + c];
+      return rgb;
+    };
+    expect(cell(0)).toEqual(Uint8Array.from(view));
+    for (let k = 1; k <= 5; k++) {
+      const rgb = cell(k);
+      let diff = 0;
+      for (let i = 0; i < rgb.length; i++) diff += Math.abs(rgb[i] - view[i]);
+      expect(diff / rgb.length).toBeGreaterThan(1);
+    }
+  });
+
   it('texture writes the PNG and a JSON summary', async () => {
     const s = await runJson(['texture', style]);
     expect(s.style).toBe(style);
@@ -60,6 +113,15 @@ describe('squeezelens invert | texture | stylize', () => {
     const layer = await cli(['invert', content, '--layer', 'classifier']);
     expect(layer.code).toBe(2);
     expect(layer.stderr).toMatch(/--layer must be one of conv1, fire2/);
+    const both = await cli(['invert', content, '--layer', 'fire2', '--layers', 'conv1,fire2']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --layer or --layers/);
+    const unknown = await cli(['invert', content, '--layers', 'conv1,fire10']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--layers takes names from conv1, fire2.*got 'fire10'/);
+    const twice = await cli(['invert', content, '--layers', 'conv1,conv1']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/names a layer twice/);
     const help = await cli(['texture', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Gram/);

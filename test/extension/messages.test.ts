@@ -255,6 +255,13 @@ describe('shapes', () => {
     });
     expect(parseWorkerRequest({ type: 'squeezelens/invert', jobId: 'j-1', layer: 'classifier' })).toBeNull();
     expect(parseWorkerRequest({ type: 'squeezelens/invert', jobId: 'j-1', layer: 'fire6', iterations: 9 })).toBeNull();
+    // "Compare layers": the job only (the layers are the catalog's, the steps the options')
+    expect(parseWorkerRequest({ type: 'squeezelens/layers', jobId: 'j-1' })).toEqual({
+      type: 'squeezelens/layers',
+      jobId: 'j-1',
+    });
+    expect(parseWorkerRequest({ type: 'squeezelens/layers', jobId: 'j-1', layers: ['conv1'] })).toBeNull();
+    expect(parseWorkerRequest({ type: 'squeezelens/layers', jobId: 7 })).toBeNull();
     const stylize = { type: 'squeezelens/stylize', jobId: 'j-1', preset: 'scream', strength: 2 };
     expect(parseWorkerRequest(stylize)).toEqual(stylize);
     expect(parseWorkerRequest({ ...stylize, preset: 'monet' })).toBeNull();

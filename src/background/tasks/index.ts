@@ -9,6 +9,7 @@ import { classify } from './classify.js';
 import { dream } from './dream.js';
 import { fool } from './fool.js';
 import { invert } from './invert.js';
+import { layers } from './layers.js';
 import { noise } from './noise.js';
 import { saliency } from './saliency.js';
 import { sanity } from './sanity.js';
@@ -33,4 +34,5 @@ export const TASKS = {
   channel,
   noise,
   segment,
+  layers,
 } satisfies { [K in TaskKind]: TaskSpec<K> };

@@ -47,7 +47,7 @@ function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
 }
 
 /** How often the optimizer sends a preview: about every 2 s at ~0.5 s a step (style transfer). */
-const PREVIEW_EVERY = 5;
+export const PREVIEW_EVERY = 5;
 
 /** What every synthesis run takes from its task: the steps the options ask for, preview, cancel, progress. */
 export function synthesisControl(ctx: TaskContext) {

@@ -23,6 +23,8 @@ export interface TaskRequests {
   style: { pixels: Uint8ClampedArray };
   /** `pixels`: the view just classified (an inversion job); else the stored `view:<id>` (a re-run) */
   invert: { layer: InvertLayer; pixels?: Uint8ClampedArray };
+  /** the five inversions of "Compare layers", on the stored view of a finished inversion job */
+  layers: Record<string, never>;
   stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray };
   texture: Record<string, never>;
   channel: { layer: ChannelLayer; channel: number; neuron: boolean; steps: number };

@@ -1,14 +1,25 @@
-/** squeezelens invert <image> --layer fire2 [--iterations 200] [--out inv.png] [--json] */
+/**
+ * squeezelens invert <image> --layer fire2 [--iterations 200] [--out inv.png] [--json]
+ * squeezelens invert <image> --layers conv1,fire2,fire4,fire6,fire8 --out strip.png [--json]
+ */
 import { parseArgs } from 'node:util';
 import type { NodeEngine } from '../../engine/node.js';
-import { invertFeatures } from '../../methods/synthesize/invert.js';
+import { invertFeatures, invertLayers } from '../../methods/synthesize/invert.js';
 import type { SynthesisResult } from '../../methods/synthesize/optimize.js';
-import { INVERT_DEFAULTS, INVERT_LAYERS, type InvertLayer, SYNTHESIS_OPTIMIZER } from '../../shared/catalog.js';
+import { contactSheet } from '../../render/sheet.js';
+import {
+  COMPARE_LAYERS,
+  INVERT_DEFAULTS,
+  INVERT_LAYERS,
+  type InvertLayer,
+  SYNTHESIS_OPTIMIZER,
+} from '../../shared/catalog.js';
 import {
   ENGINE_HELP,
   ENGINE_OPTIONS,
   engineFrom,
   fail,
+  type LoadedImage,
   loadImage,
   numberOption,
   progressPrinter,
@@ -32,6 +43,13 @@ export function iterationsOption(text: string | undefined): number {
   return numberOption('iterations', text, SYNTHESIS_OPTIMIZER.iterations, { min: 1, max: 5000, integer: true });
 }
 
+const losses = (p: SynthesisResult['lossStart']) => ({
+  total: round(p.total, 4),
+  content: round(p.content, 4),
+  style: round(p.style, 4),
+  tv: round(p.tv, 4),
+});
+
 /** Write the PNG, print the summary (JSON or a line), return the exit status. */
 export async function reportSynthesis(
   what: string,
@@ -42,12 +60,6 @@ export async function reportSynthesis(
   extra: Record<string, unknown>,
 ): Promise<number> {
   if (out) await writePng(out, { width: result.image.width, height: result.image.height, data: result.image.data });
-  const losses = (p: SynthesisResult['lossStart']) => ({
-    total: round(p.total, 4),
-    content: round(p.content, 4),
-    style: round(p.style, 4),
-    tv: round(p.tv, 4),
-  });
   const summary = {
     ...extra,
     iterations: result.iterations,
@@ -77,9 +89,12 @@ ${SYNTHESIS_HELP}
 
 Options:
   --layer NAME           ${INVERT_LAYERS.join(', ')} (default ${INVERT_DEFAULTS.layer})
+  --layers A,B,…         "what does each layer keep?": invert from each of these layers (from the
+                         same noise) and write one strip, the picture first (e.g. --layers
+                         ${COMPARE_LAYERS.join(',')}); the JSON lists each layer's losses
   --iterations N         Adam steps (default ${SYNTHESIS_OPTIMIZER.iterations})
   --seed N               noise seed (default 0)
-  --out FILE             the inversion (PNG, 224×224)
+  --out FILE             the inversion (PNG, 224×224; with --layers the strip, 4 px white gaps)
 ${ENGINE_HELP}`;
 
 export async function invertCommand(argv: string[]): Promise<number> {
@@ -88,7 +103,8 @@ export async function invertCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...SYNTHESIS_OPTIONS,
-      layer: { type: 'string', default: INVERT_DEFAULTS.layer },
+      layer: { type: 'string' },
+      layers: { type: 'string' },
       seed: { type: 'string' },
     },
   });
@@ -97,14 +113,18 @@ export async function invertCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) fail('invert takes exactly one image file');
-  if (!(INVERT_LAYERS as readonly string[]).includes(values.layer))
-    fail(`--layer must be one of ${INVERT_LAYERS.join(', ')}, got '${values.layer}'`);
-  const layer = values.layer as InvertLayer;
+  if (values.layer !== undefined && values.layers !== undefined) fail('give either --layer or --layers, not both');
+  const layers = values.layers === undefined ? undefined : layersOption(values.layers);
+  const layer = (values.layer ?? INVERT_DEFAULTS.layer) as InvertLayer;
+  if (!(INVERT_LAYERS as readonly string[]).includes(layer))
+    fail(`--layer must be one of ${INVERT_LAYERS.join(', ')}, got '${layer}'`);
   const iterations = iterationsOption(values.iterations);
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
   const engine = await engineFrom(values);
   try {
     const image = await loadImage(positionals[0], 'fit');
+    if (layers)
+      return await compareLayers(engine, image, layers, { json: values.json, out: values.out, iterations, seed });
     const result = await invertFeatures(engine.model, image.pixels, {
       layer,
       iterations,
@@ -118,4 +138,64 @@ export async function invertCommand(argv: string[]): Promise<number> {
   } finally {
     engine.model.dispose();
   }
+}
+
+function layersOption(text: string): InvertLayer[] {
+  const layers = text.split(',').map((l) => l.trim());
+  for (const l of layers)
+    if (!(INVERT_LAYERS as readonly string[]).includes(l))
+      fail(`--layers takes names from ${INVERT_LAYERS.join(', ')}, got '${l}'`);
+  if (new Set(layers).size !== layers.length) fail(`--layers names a layer twice: '${text}'`);
+  return layers as InvertLayer[];
+}
+
+/** One inversion per layer, from the same noise; the strip (picture, then each layer) and a summary. */
+async function compareLayers(
+  engine: NodeEngine,
+  image: LoadedImage,
+  layers: InvertLayer[],
+  o: { iterations: number; seed: number; json: boolean; out?: string },
+): Promise<number> {
+  const started = performance.now();
+  const results = await invertLayers(engine.model, image.pixels, {
+    layers,
+    iterations: o.iterations,
+    seed: o.seed,
+    onProgress: progressPrinter(o.json, `inverting ${layers.length} layers`),
+  });
+  const ms = performance.now() - started;
+  const strip = contactSheet([image.pixels, ...results.map((r) => r.image)].map(rgbOf), { columns: layers.length + 1 });
+  if (o.out) await writePng(o.out, strip);
+  const summary = {
+    file: image.file,
+    layers: results.map((r) => ({
+      layer: r.layer,
+      contentStart: round(r.lossStart.content, 4),
+      contentEnd: round(r.lossEnd.content, 4),
+      losses: { start: losses(r.lossStart), end: losses(r.lossEnd) },
+      ms: round(r.ms, 1),
+    })),
+    iterations: o.iterations,
+    ms: round(ms, 1),
+    msPerIteration: round(ms / (o.iterations * layers.length), 1),
+    backend: engine.backend.backend,
+    size: { width: strip.width, height: strip.height },
+    outputs: o.out ? { image: o.out } : {},
+  };
+  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    for (const r of results)
+      process.stdout.write(
+        `${image.file} (${r.layer}): content loss ${r.lossStart.content.toPrecision(4)} → ` +
+          `${r.lossEnd.content.toPrecision(4)} in ${r.iterations} iterations\n`,
+      );
+    process.stdout.write(`  ${summary.msPerIteration.toFixed(0)} ms/iteration on ${engine.backend.backend}\n`);
+    if (o.out) process.stdout.write(`  strip: ${o.out}\n`);
+  }
+  return 0;
+}
+
+/** A method's 8-bit picture (float pixel units for the photo itself) as an RGB image. */
+function rgbOf(p: { width: number; height: number; data: ArrayLike<number> }) {
+  return { width: p.width, height: p.height, data: Uint8ClampedArray.from(p.data, Math.round) };
 }

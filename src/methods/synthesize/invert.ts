@@ -14,8 +14,8 @@
  * iteration, ~9 s in all; the photo is clearly recognizable. The loss is lowest near iteration 40
  * (20300) and drifts up to 29700 by 180 while lr 3.0 overshoots; the lr 0.1 phase does the rest.
  */
-import { INVERT_DEFAULTS, INVERT_LAYERS, type InvertLayer } from '../../shared/catalog.js';
-import type { Model, PixelImage } from '../common.js';
+import { COMPARE_LAYERS, INVERT_DEFAULTS, INVERT_LAYERS, type InvertLayer } from '../../shared/catalog.js';
+import type { Model, PixelImage, Progress } from '../common.js';
 import { noiseInit, type SynthesisOptions, type SynthesisResult, synthesize, targetActivation } from './optimize.js';
 
 export interface InvertOptions extends SynthesisOptions {
@@ -56,4 +56,55 @@ export async function invertFeatures(
   } finally {
     target.dispose();
   }
+}
+
+/** Progress of a layer comparison: the overall step, and which layer is at which of its own steps. */
+export interface LayersProgress extends Progress {
+  layer: InvertLayer;
+  /** the layer's place in the comparison (0-based) */
+  index: number;
+  layerStep: number;
+  layerTotal: number;
+}
+
+export interface InvertLayersOptions extends Omit<InvertOptions, 'layer' | 'onProgress'> {
+  /** default COMPARE_LAYERS: conv1, fire2, fire4, fire6, fire8 */
+  layers?: readonly InvertLayer[];
+  onProgress?: (progress: LayersProgress) => void;
+}
+
+/**
+ * "What does each layer keep?": the same photo inverted from each layer in turn, every one from the
+ * same seeded noise with the same settings, so the pictures differ only by what the layer keeps.
+ * Progress counts over all of them (step k·N + s of n·N) and names the layer.
+ */
+export async function invertLayers(
+  model: Model,
+  image: PixelImage,
+  options: InvertLayersOptions = {},
+): Promise<InvertResult[]> {
+  const { layers = COMPARE_LAYERS, onProgress, ...rest } = options;
+  if (layers.length === 0) throw new RangeError('no layers to compare');
+  if (new Set(layers).size !== layers.length) throw new RangeError(`a layer is given twice: ${layers.join(', ')}`);
+  for (const layer of layers)
+    if (!(INVERT_LAYERS as readonly string[]).includes(layer))
+      throw new RangeError(`unknown layer ${layer} (available: ${INVERT_LAYERS.join(', ')})`);
+  const results: InvertResult[] = [];
+  for (const [index, layer] of layers.entries()) {
+    const report = onProgress
+      ? (p: Progress) =>
+          onProgress({
+            ...p,
+            step: index * p.total + p.step,
+            total: layers.length * p.total,
+            message: `${layer}: step ${p.step} of ${p.total}`,
+            layer,
+            index,
+            layerStep: p.step,
+            layerTotal: p.total,
+          })
+      : undefined;
+    results.push(await invertFeatures(model, image, { ...rest, layer, onProgress: report }));
+  }
+  return results;
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, type PixelImage, type Progress, pixelImage } from '../../../src/methods/common.js';
-import { invertFeatures } from '../../../src/methods/synthesize/invert.js';
+import { invertFeatures, invertLayers, type LayersProgress } from '../../../src/methods/synthesize/invert.js';
 import { stylize } from '../../../src/methods/synthesize/stylize.js';
 import { synthesizeTexture } from '../../../src/methods/synthesize/texture.js';
 import { photos } from '../../helpers/data.js';
@@ -32,6 +32,43 @@ describe('images from features', () => {
     expect(r.lossStart.content / r.lossEnd.content).toBeGreaterThan(10);
     expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(progress.filter((p) => p.preview).map((p) => p.step)).toEqual([25, 50, 75, 100, 125, 150, 175, 200]);
+  });
+
+  it('invertLayers: each layer from the same noise, one progress count over all, cancel, no tensors left', async () => {
+    const engine = await engineFor('wasm');
+    const before = tf.memory().numTensors;
+    const progress: LayersProgress[] = [];
+    const r = await invertLayers(engine.model, picture(3), {
+      layers: ['conv1', 'fire4'],
+      iterations: 3,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.map((x) => x.layer)).toEqual(['conv1', 'fire4']);
+    expect(progress.map((p) => [p.step, p.total, p.layer, p.index, p.layerStep, p.layerTotal])).toEqual([
+      [1, 6, 'conv1', 0, 1, 3],
+      [2, 6, 'conv1', 0, 2, 3],
+      [3, 6, 'conv1', 0, 3, 3],
+      [4, 6, 'fire4', 1, 1, 3],
+      [5, 6, 'fire4', 1, 2, 3],
+      [6, 6, 'fire4', 1, 3, 3],
+    ]);
+    expect(progress[4].message).toBe('fire4: step 2 of 3');
+    // exactly what inverting that layer alone gives (same seed, same settings)
+    const alone = await invertFeatures(engine.model, picture(3), { layer: 'fire4', iterations: 3 });
+    expect(r[1].image.data).toEqual(alone.image.data);
+    expect(r[1].lossEnd).toEqual(alone.lossEnd);
+
+    const controller = new AbortController();
+    const run = invertLayers(engine.model, picture(3), {
+      iterations: 3,
+      signal: controller.signal,
+      onProgress: (p) => p.step === 4 && controller.abort(), // in the second layer
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    await expect(invertLayers(engine.model, picture(3), { layers: [] })).rejects.toThrow(/no layers/);
+    await expect(invertLayers(engine.model, picture(3), { layers: ['fire2', 'fire2'] })).rejects.toThrow(/twice/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('texture synthesis lowers the style loss ≥ 10× from noise (40 iterations)', async () => {
