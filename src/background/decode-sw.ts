@@ -29,7 +29,7 @@ export const MAX_DECODE_PIXELS = 4096 * 4096;
  * createImageBitmap is asked for a smaller one (no JPEG DCT scaling either), so the worker's peak
  * grows with the pixel count: measured on flat PNGs and JPEGs (`npm run bench`, browser.memory),
  * the extension's process grew by 1785 MB for 225 MP with the old 250 MP limit, and by ~570 MB at
- * 100 MP with the options below.
+ * 100 MP with the options below (docs/platform.md, "Decoding images").
  */
 export const MAX_SOURCE_PIXELS = MAX_PIXELS;
 /** Refuse to download more than this many bytes for one image. */
