@@ -222,6 +222,12 @@ const RETRIED: readonly JobKind[] = ['classify', 'saliency'];
  * be large; storage.session holds 10 MB for everything).
  */
 export const MAX_KEPT_CAPTURE = 1 << 20;
+/**
+ * A job whose last write is older than this when a new worker finds it is reported, not run again:
+ * the next worker may start hours later (on the next click), when an answer to the old click would
+ * surprise more than help.
+ */
+export const RETRY_WITHIN_MS = 5 * 60_000;
 
 /** The key to write with a queued menu job so that a new worker can run it again, if it may. */
 export function keptCapture(id: string, kind: JobKind, source: CaptureSource): Record<string, unknown> | undefined {
@@ -234,12 +240,12 @@ export function keptCapture(id: string, kind: JobKind, source: CaptureSource): R
 export type Requeue = (job: JobRecord, source: CaptureSource) => Promise<void>;
 
 /**
- * A job a stopped worker left active is run again if it is a classification or saliency menu job
- * not retried already whose capture was kept (none while the page was still being asked: nothing
- * to run yet). False: it is reported as interrupted.
+ * A job a stopped worker left active is run again if it is a classification or saliency menu job,
+ * not retried already, written to lately, whose capture was kept (none while the page was still
+ * being asked: nothing to run yet). False: it is reported as interrupted.
  */
 async function retryJob(job: JobRecord, requeue: Requeue): Promise<boolean> {
-  if (!RETRIED.includes(job.kind) || job.retried) return false;
+  if (!RETRIED.includes(job.kind) || job.retried || Date.now() - job.updatedAt > RETRY_WITHIN_MS) return false;
   const key = STORAGE_KEYS.capturePrefix + job.id;
   const source = (await chrome.storage.session.get(key))[key] as CaptureSource | undefined;
   if (!source) return false;

@@ -171,7 +171,8 @@ describe('work queue', () => {
   it('a new worker runs a stopped classification or saliency job again, once; the others are reported', async () => {
     const { queue, store } = await fresh();
     const other = queue.WORKER_ID - 1000;
-    const base = { createdAt: 0, updatedAt: 0, worker: other, results: {}, runs: {} };
+    const now = Date.now();
+    const base = { createdAt: now, updatedAt: now, worker: other, results: {}, runs: {} };
     const source = (name: string): CaptureSource => ({ kind: 'url', url: `http://x.test/${name}.jpg`, element: 'img' });
     const jobs: [string, JobRecord['kind'], JobRecord['state']][] = [
       ['fetching', 'classify', 'fetching'],
@@ -179,15 +180,17 @@ describe('work queue', () => {
       ['queued', 'classify', 'queued'],
       ['fool', 'fool', 'fetching'], // not a retried kind, even with its capture kept
       ['capturing', 'classify', 'capturing'], // the page had not answered: nothing kept
+      ['stale', 'classify', 'fetching'], // last written longer ago than RETRY_WITHIN_MS
     ];
     for (const [id, kind, state] of jobs) {
-      await store.addJob({ ...base, id, kind, state });
+      const updatedAt = id === 'stale' ? now - queue.RETRY_WITHIN_MS - 1000 : now;
+      await store.addJob({ ...base, id, kind, state, updatedAt });
       if (id !== 'capturing') await session.set({ [`capture:${id}`]: source(id) });
     }
     const requeued: [string, CaptureSource][] = [];
     const requeue = async (job: JobRecord, s: CaptureSource) => void requeued.push([job.id, s]);
 
-    expect(await queue.recoverInterrupted(requeue)).toBe(2);
+    expect(await queue.recoverInterrupted(requeue)).toBe(3);
     expect(requeued).toEqual([
       ['fetching', source('fetching')],
       ['explaining', source('explaining')],
@@ -202,6 +205,7 @@ describe('work queue', () => {
     }
     expect((await get('fool')).state).toBe('interrupted');
     expect((await get('capturing')).state).toBe('interrupted');
+    expect((await get('stale')).state).toBe('interrupted');
     expect([...session.data.keys()].filter((k) => k.startsWith('capture:'))).toEqual([]);
     // This worker owns the retried jobs: a cancel reaches them.
     expect(await queue.cancelJob('queued')).toEqual({ ok: true });
