@@ -12,6 +12,8 @@ const { values } = parseArgs({
     'webgpu-runs': { type: 'string', default: '3' },
     'cold-starts': { type: 'string', default: '5' },
     'latency-only': { type: 'boolean', default: false },
+    'memory-only': { type: 'boolean', default: false },
+    'memory-cases': { type: 'string', default: '' },
     warm: { type: 'string', default: '56' },
     cold: { type: 'string', default: '10' },
     saliency: { type: 'string', default: '20' },
@@ -21,7 +23,8 @@ const result = await benchBrowser({
   runs: Number(values.runs),
   webgpuRuns: Number(values['webgpu-runs']),
   coldStarts: Number(values['cold-starts']),
-  only: values['latency-only'] ? 'latency' : undefined,
+  only: values['latency-only'] ? 'latency' : values['memory-only'] ? 'memory' : undefined,
+  memoryCases: values['memory-cases'] ? values['memory-cases'].split(',') : undefined,
   latency: { warm: Number(values.warm), cold: Number(values.cold), saliency: Number(values.saliency) },
 });
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

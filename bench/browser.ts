@@ -26,6 +26,7 @@ import {
 import { photos, referenceCases } from '../test/helpers/data.js';
 import { photoInput } from '../test/helpers/engine.js';
 import { benchLatency } from './latency.js';
+import { benchMemory } from './memory.js';
 import { stats } from './stats.js';
 
 export interface BrowserBenchOptions {
@@ -39,7 +40,9 @@ export interface BrowserBenchOptions {
   log?: (message: string) => void;
   /** click → answer samples (default 56 warm, 10 cold, 20 saliency; `only: 'latency'` skips the rest) */
   latency?: { warm: number; cold: number; saliency: number };
-  only?: 'latency';
+  only?: 'latency' | 'memory';
+  /** `browser.memory` images to measure (default: all of bench/memory.ts MEMORY_CASES) */
+  memoryCases?: string[];
 }
 
 function compact(b: BenchmarkReply) {
@@ -107,10 +110,17 @@ async function coldStart(
 }
 
 export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<object> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`bench[browser]: ${m}\n`));
+  if (opts.only === 'memory') return { memory: await benchMemory(log, opts.memoryCases) };
+  const result = await benchEngineAndClicks(opts, log);
+  // After the browser above is closed: the memory part samples every Chromium process this one started.
+  return { ...result, memory: opts.only ? undefined : await benchMemory(log, opts.memoryCases) };
+}
+
+async function benchEngineAndClicks(opts: BrowserBenchOptions, log: (m: string) => void): Promise<object> {
   const runs = opts.runs ?? 20;
   const webgpuRuns = opts.webgpuRuns ?? 3;
   const coldStarts = opts.coldStarts ?? 5;
-  const log = opts.log ?? ((m: string) => process.stderr.write(`bench[browser]: ${m}\n`));
   const t0 = performance.now();
   const ext = await launchExtension();
   try {

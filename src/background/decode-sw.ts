@@ -1,12 +1,13 @@
 /**
  * Turning an image the service worker fetched into RGBA pixels, with bounded memory: the download
  * is read as a stream and stopped at MAX_IMAGE_BYTES whatever the server declared; the size is
- * read from the file's header first, so a huge image is decoded straight to a bounded size
- * (createImageBitmap's resize), never held at full size. Every failure is an ImageFetchError with a
- * code and a sentence that says what went wrong (HTTP status, not an image, undecodable, too large,
- * timed out).
+ * read from the file's header first, so an image over MAX_SOURCE_PIXELS is refused before any
+ * decoding and a large one is decoded straight to a bounded size (createImageBitmap's resize).
+ * Every failure is an ImageFetchError with a code and a sentence that says what went wrong (HTTP
+ * status, not an image, undecodable, too large, timed out).
  */
 
+import { MAX_PIXELS } from '../engine/decode/common.js';
 import type { RgbaImage } from '../engine/preprocess.js';
 import { formatNumber, t } from '../shared/i18n.js';
 import type { ErrorCode } from '../shared/jobs.js';
@@ -22,8 +23,15 @@ export class ImageFetchError extends Error {
 
 /** Decoded images larger than this (in pixels) are downscaled while decoding. */
 export const MAX_DECODE_PIXELS = 4096 * 4096;
-/** Images whose header declares more pixels than this are refused. */
-export const MAX_SOURCE_PIXELS = 250_000_000;
+/**
+ * Images whose header declares more pixels than this are refused, before decoding: the CLI's
+ * limit (100 MP), so both refuse the same files. Chromium decodes the whole image even when
+ * createImageBitmap is asked for a smaller one (no JPEG DCT scaling either), so the worker's peak
+ * grows with the pixel count: measured on flat PNGs and JPEGs (`npm run bench`, browser.memory),
+ * the extension's process grew by 1785 MB for 225 MP with the old 250 MP limit, and by ~570 MB at
+ * 100 MP with the options below (docs/platform.md, "Decoding images").
+ */
+export const MAX_SOURCE_PIXELS = MAX_PIXELS;
 /** Refuse to download more than this many bytes for one image. */
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 
@@ -135,6 +143,16 @@ export async function fetchImageBlob(url: string, options: FetchOptions | AbortS
  */
 const DECODE_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
 
+/**
+ * Options for the decode of a large image to a bounded size. premultiplyAlpha 'default': with
+ * 'none', Chromium keeps a second, unpremultiplied full-size copy (a 100 MP image: +828 MB with
+ * 'none', +574 MB with 'default', measured in one run). The pixels do not change for opaque images
+ * (alpha 255), and for others the bitmap is premultiplied anyway when drawn into the canvas that
+ * reads it back (bitmapToRgba). Exactness with the reference is already gone here: the image is
+ * resampled by Chromium before the network's own resize.
+ */
+const RESIZE_OPTIONS: ImageBitmapOptions = { colorSpaceConversion: 'none', resizeQuality: 'high' };
+
 /** True when the bytes look like SVG (which createImageBitmap cannot decode in a worker). */
 export async function isSvg(blob: Blob): Promise<boolean> {
   if (blob.type === 'image/svg+xml') return true;
@@ -151,14 +169,12 @@ function boundedSize(width: number, height: number): { width: number; height: nu
   return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
 }
 
+const tooLarge = (width: number, height: number) =>
+  new ImageFetchError(t('errTooLargePixels', [width, height, formatNumber(MAX_SOURCE_PIXELS / 1e6)]), 'too-large');
+
 export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
   const header = imageSize(new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer()));
-  if (header && header.width * header.height > MAX_SOURCE_PIXELS) {
-    throw new ImageFetchError(
-      t('errTooLargePixels', [header.width, header.height, formatNumber(MAX_SOURCE_PIXELS / 1e6)]),
-      'too-large',
-    );
-  }
+  if (header && header.width * header.height > MAX_SOURCE_PIXELS) throw tooLarge(header.width, header.height);
   const undecodable = () =>
     new ImageFetchError(
       t('errUndecodable', [blob.type || t('errUnknownType'), formatNumber(blob.size)]),
@@ -174,8 +190,7 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
       bitmap = await createImageBitmap(blob, {
         resizeWidth: target.width,
         resizeHeight: target.height,
-        resizeQuality: 'high',
-        ...DECODE_OPTIONS,
+        ...RESIZE_OPTIONS,
       });
       originalWidth = header.width;
       originalHeight = header.height;
@@ -183,19 +198,24 @@ export async function decodeImageBlob(blob: Blob): Promise<DecodedImage> {
       bitmap = await createImageBitmap(blob, DECODE_OPTIONS);
       originalWidth = bitmap.width;
       originalHeight = bitmap.height;
+      // A format whose header is not read here (AVIF…): the size is known only now.
+      if (originalWidth * originalHeight > MAX_SOURCE_PIXELS) {
+        bitmap.close();
+        throw tooLarge(originalWidth, originalHeight);
+      }
       const late = boundedSize(originalWidth, originalHeight);
       if (late) {
-        // Unknown header format: the size is known only now; decode again at a bounded size.
+        // Decode again at a bounded size.
         bitmap.close();
         bitmap = await createImageBitmap(blob, {
           resizeWidth: late.width,
           resizeHeight: late.height,
-          resizeQuality: 'high',
-          ...DECODE_OPTIONS,
+          ...RESIZE_OPTIONS,
         });
       }
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof ImageFetchError) throw error;
     throw undecodable();
   }
   return bitmapToRgba(bitmap, originalWidth, originalHeight);

@@ -18,7 +18,7 @@ import {
 import { parseCaptureReply, parseWorkerRequest } from '../shared/parse-messages.js';
 import { parseSettings, SETTINGS_KEY } from '../shared/settings.js';
 import { announce, cancelJob, createJob, failJob, recoverInterrupted, WORKER_ID } from './queue.js';
-import { queueMenuJob, startChannel, startTask, startTexture, startVisualization } from './runner.js';
+import { queueMenuJob, requeueMenuJob, startChannel, startTask, startTexture, startVisualization } from './runner.js';
 import { beginTimings, endTimings, epochNow, mark } from './timings.js';
 
 /** Pages the menu and the content script work on (see README, Permissions). */
@@ -199,6 +199,9 @@ export function installProduct(): void {
     return handle(request);
   });
 
-  // Jobs a previous worker left active were lost with it: report them.
-  void recoverInterrupted().catch((error: unknown) => console.error('[SqueezeLens] recovery failed', error));
+  // Jobs a previous worker left active were lost with it: run a classification or saliency job
+  // again (once), report the others.
+  void recoverInterrupted(requeueMenuJob).catch((error: unknown) =>
+    console.error('[SqueezeLens] recovery failed', error),
+  );
 }

@@ -6,19 +6,23 @@
  * the popup follows it and nothing is lost when the popup closes.
  *
  * A worker that Chrome stops takes its memory with it: the next worker finds jobs and runs still
- * marked active by another worker instance and reports them as interrupted (recoverInterrupted).
+ * marked active by another worker instance and reports them as interrupted (recoverInterrupted),
+ * except a classification or saliency menu job, which it runs again, once (retryJob).
  */
 import { type MessageKey, t } from '../shared/i18n.js';
 import {
   isFinal,
   type JobError,
+  type JobKind,
   type JobRecord,
   type JobState,
   STATE_TEXT,
+  STORAGE_KEYS,
   TASK_KINDS,
   type TaskKind,
 } from '../shared/jobs.js';
-import { addJob, getJobs, patchJob, updateJob } from './store.js';
+import type { CaptureSource } from '../shared/messages.js';
+import { addJob, getJobs, patchJob, removeKeys, updateJob } from './store.js';
 
 /** This worker instance; a different value on a job means its worker is gone. */
 export const WORKER_ID = performance.timeOrigin;
@@ -80,6 +84,13 @@ export function createJob(
   // asks the page for the image meanwhile) and wait for `written` only where they must.
   const written = addJob({ results: {}, ...init, id, createdAt: now, updatedAt: now, worker: WORKER_ID, runs: {} });
   return { id, signal: controller.signal, written };
+}
+
+/** Takes over a job a stopped worker left active, to run it again (its pipeline is queued with `queueJob`). */
+export function adoptJob(id: string): AbortSignal {
+  const controller = new AbortController();
+  jobs.set(id, controller);
+  return controller.signal;
 }
 
 /** Queues a job's pipeline; false when the job was cancelled meanwhile. */
@@ -152,6 +163,7 @@ const cancelled = () => new DOMException('cancelled by the user', 'AbortError');
 
 export async function failJob(id: string, error: JobError, state: JobState = 'error'): Promise<void> {
   jobs.delete(id);
+  void removeKeys([STORAGE_KEYS.capturePrefix + id]).catch(() => {});
   const before = (await getJobs()).find((j) => j.id === id);
   log(id, `${state}: ${error.code}: ${error.message}`, 'warn');
   await updateJob(id, { state, error, failedIn: before?.state, progress: undefined, fraction: undefined });
@@ -179,8 +191,10 @@ export async function cancelJob(id: string): Promise<{ ok: boolean; reason?: str
     const job = (await getJobs()).find((j) => j.id === id);
     if (!job) return { ok: false, reason: t('errNoJob') };
     if (isFinal(job.state)) return { ok: false, reason: t('errJobEnded', STATE_TEXT[job.state].toLowerCase()) };
-    // Active in storage but unknown here: its worker is gone.
+    // Active in storage but unknown here: its worker is gone (or this worker's start-up is taking
+    // it over right now: then cancel it here once that is done).
     await recoverInterrupted();
+    if (jobs.has(id) || tasks.has(id)) return cancelJob(id);
     return { ok: true };
   }
   controller.abort(cancelled());
@@ -198,12 +212,78 @@ const LOST_TASK: Partial<Record<TaskKind, MessageKey>> = {
   dream: 'lostDream',
 };
 
-/** Marks jobs and runs left active by a stopped worker as interrupted (run at startup and on demand). */
-export async function recoverInterrupted(): Promise<number> {
+/**
+ * Menu jobs a new worker runs again, once, when the worker running them was stopped: a download
+ * and a few passes of the network, cheap to redo, with nothing the user chose after the click.
+ * (A fooling image or a reconstruction waits for choices in the popup, or runs for long: those
+ * are reported as interrupted.)
+ */
+const RETRIED: readonly JobKind[] = ['classify', 'saliency'];
+/**
+ * What the page sent is kept for a retry only up to this size (a data: URL or a canvas's PNG can
+ * be large; storage.session holds 10 MB for everything).
+ */
+export const MAX_KEPT_CAPTURE = 1 << 20;
+/**
+ * A job whose last write is older than this when a new worker finds it is reported, not run again:
+ * the next worker may start hours later (on the next click), when an answer to the old click would
+ * surprise more than help.
+ */
+export const RETRY_WITHIN_MS = 5 * 60_000;
+
+/** The key to write with a queued menu job so that a new worker can run it again, if it may. */
+export function keptCapture(id: string, kind: JobKind, source: CaptureSource): Record<string, unknown> | undefined {
+  if (!RETRIED.includes(kind)) return undefined;
+  const size = source.kind === 'url' ? source.url.length : source.dataUrl.length;
+  return size <= MAX_KEPT_CAPTURE ? { [STORAGE_KEYS.capturePrefix + id]: source } : undefined;
+}
+
+/** Queues a job taken over from a stopped worker with what its page sent. */
+export type Requeue = (job: JobRecord, source: CaptureSource) => Promise<void>;
+
+/**
+ * A job a stopped worker left active is run again if it is a classification or saliency menu job,
+ * not retried already, written to lately, whose capture was kept (none while the page was still
+ * being asked: nothing to run yet). False: it is reported as interrupted.
+ */
+async function retryJob(job: JobRecord, requeue: Requeue): Promise<boolean> {
+  if (!RETRIED.includes(job.kind) || job.retried || Date.now() - job.updatedAt > RETRY_WITHIN_MS) return false;
+  const key = STORAGE_KEYS.capturePrefix + job.id;
+  const source = (await chrome.storage.session.get(key))[key] as CaptureSource | undefined;
+  if (!source) return false;
+  adoptJob(job.id);
+  const retried = { from: job.state, at: Date.now() };
+  if (!(await updateJob(job.id, { worker: WORKER_ID, retried, progress: undefined, fraction: undefined }))) {
+    jobs.delete(job.id);
+    return false;
+  }
+  log(job.id, `running it again: the worker running it was stopped (${job.state})`, 'warn');
+  await requeue(job, source);
+  await removeKeys([key]); // no second retry
+  return true;
+}
+
+let recovery: Promise<unknown> = Promise.resolve();
+
+/**
+ * Marks jobs and runs left active by a stopped worker as interrupted, except the jobs run again
+ * (with `requeue`; without it none is), at startup and on demand, one pass at a time: a cancel that
+ * comes while the start-up pass takes a job over must see it taken. Resolves with the number of
+ * jobs reported.
+ */
+export function recoverInterrupted(requeue?: Requeue): Promise<number> {
+  const pass = recovery.then(() => recoverOnce(requeue));
+  recovery = pass.catch(() => {});
+  return pass;
+}
+
+async function recoverOnce(requeue?: Requeue): Promise<number> {
   const list = await getJobs();
   let n = 0;
   for (const job of list) {
     if (isFinal(job.state) || job.worker === WORKER_ID) continue;
+    if (requeue && (await retryJob(job, requeue))) continue;
+    void removeKeys([STORAGE_KEYS.capturePrefix + job.id]).catch(() => {});
     n++;
     const stage = STATE_TEXT[job.state].replace(/…$/, '').toLowerCase();
     const waited = job.state === 'queued' || job.state === 'capturing';

@@ -29,9 +29,11 @@ import {
   announce,
   createJob,
   failJob,
+  keptCapture,
   log,
   queueJob,
   queueTask,
+  type Requeue,
   taskBusy,
   taskCurrent,
   throttle,
@@ -202,12 +204,17 @@ const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => Foll
   segment: (pixels) => ['segment', { pixels }],
 };
 
+/** Runs a job a stopped worker left active again (recoverInterrupted decided that it should). */
+export const requeueMenuJob: Requeue = (job, source) =>
+  queueMenuJob(job.id, job.kind as MenuJobKind, source, job.source, { keepCapture: false });
+
 /** The page answered: queue the job's pipeline (classify, then its follow-up). */
 export async function queueMenuJob(
   id: string,
   kind: MenuJobKind,
   source: CaptureSource,
   info: JobRecord['source'],
+  { keepCapture = true } = {},
 ): Promise<void> {
   const ahead = workAhead();
   const queued = queueJob(id, async (signal) => {
@@ -229,10 +236,12 @@ export async function queueMenuJob(
       await failJob(id, e, state);
     } finally {
       endTimings(id);
+      if (keepCapture) void removeKeys([STORAGE_KEYS.capturePrefix + id]).catch(() => {});
     }
   });
   if (!queued) return endTimings(id);
-  await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) });
+  const extra = keepCapture ? keptCapture(id, kind, source) : undefined;
+  await updateJob(id, { state: 'queued', source: info, progress: aheadText(ahead) }, extra);
 }
 
 /** A job with no page image (class visualization, texture), queued like the others. */

@@ -17,7 +17,7 @@ import { ImagePanel } from './image-panel.js';
 import { usePaintMark } from './paint-mark.js';
 import { SaliencyPanel } from './saliency-panel.js';
 import { SegmentPanel } from './segment-panel.js';
-import { ErrorPanel, StatusPanel } from './status-panel.js';
+import { ErrorPanel, RetryNotice, StatusPanel } from './status-panel.js';
 import { imageOrUndefined } from './stored-values.js';
 import { StyleImageTool, StyleKeptPanel } from './style-image.js';
 import { InvertPanel, StylizePanel, TexturePanel } from './synthesis-panel.js';
@@ -45,6 +45,7 @@ function JobPanels({ job }: { job: JobRecord }) {
   return (
     <>
       <StatusPanel job={job} />
+      <RetryNotice job={job} />
       <ErrorPanel job={job} />
       {job.kind === 'visualize' && visualize && <VisualPanel job={job} info={visualize} />}
       <ImagePanel job={job} thumbnail={thumbnail} />

@@ -33,6 +33,17 @@ export function StatusPanel({ job }: { job: JobRecord }) {
   );
 }
 
+/** Says that a new worker ran the job again because the one running it was stopped (queue.ts retryJob). */
+export function RetryNotice({ job }: { job: JobRecord }) {
+  if (!job.retried) return null;
+  const stage = STATE_TEXT[job.retried.from].replace(/…$/, '').toLowerCase();
+  return (
+    <div class="notice" data-testid="notice">
+      {t('noticeRetried', stage)}
+    </div>
+  );
+}
+
 /** Why the job failed, was cancelled or was interrupted (page-derived text: only ever as text). */
 export function ErrorPanel({ job }: { job: JobRecord }) {
   if (!job.error || job.state === 'done') return null;

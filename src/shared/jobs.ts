@@ -211,6 +211,8 @@ export interface JobRecord {
   failedIn?: JobState;
   /** where a menu job's time went (ms since the click; written with each result) */
   timings?: ClickTimings;
+  /** set when a new worker ran the job again because the one running it was stopped (at most once) */
+  retried?: { from: JobState; at: number };
 }
 
 /** storage.session keys */
@@ -231,6 +233,11 @@ export const STORAGE_KEYS = {
   previewPrefix: 'preview:',
   /** the exact 224×224 view the network saw, kept for re-runs (invert, stylize): `view:<id>` (PNG data: URL) */
   viewPrefix: 'view:',
+  /**
+   * what the page sent for a classification or saliency menu job (CaptureSource), kept while the
+   * job is active so that a new worker can run it again: `capture:<id>`
+   */
+  capturePrefix: 'capture:',
   /** feature inversion result: `invert:<id>` (PNG data: URL) */
   invertPrefix: 'invert:',
   /** style transfer result: `stylize:<id>` (PNG data: URL) */
@@ -260,6 +267,7 @@ export const jobKeys = (id: string): string[] =>
     STORAGE_KEYS.visualPrefix,
     STORAGE_KEYS.previewPrefix,
     STORAGE_KEYS.viewPrefix,
+    STORAGE_KEYS.capturePrefix,
     STORAGE_KEYS.invertPrefix,
     STORAGE_KEYS.stylizePrefix,
     STORAGE_KEYS.texturePrefix,

@@ -2,18 +2,20 @@
  * The worker's one queue (src/background/queue.ts) over the store and an in-memory storage.session
  * that enforces its quota like Chrome's: work runs one piece at a time in the order asked, waiting
  * work is told how much is ahead, cancelling drops waiting work and aborts running work, a new
- * worker reports what a stopped one left active, and a burst of jobs never evicts one that has not
- * ended.
+ * worker reports what a stopped one left active — or runs it again, once, for a classification or
+ * saliency menu job — and a burst of jobs never evicts one that has not ended.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobRecord } from '../../src/shared/jobs.js';
+import type { CaptureSource } from '../../src/shared/messages.js';
 import { fakeSession } from '../helpers/fake-storage.js';
 
 let session: ReturnType<typeof fakeSession>;
 let badge: string;
 
-async function fresh(quota = 10 * 1024 * 1024) {
-  session = fakeSession(quota);
+/** A new worker instance (fresh module state); `keep`: over the same storage.session as the last one. */
+async function fresh(quota = 10 * 1024 * 1024, keep = false) {
+  if (!keep) session = fakeSession(quota);
   badge = '';
   vi.stubGlobal('chrome', {
     storage: { session },
@@ -26,7 +28,7 @@ async function fresh(quota = 10 * 1024 * 1024) {
   vi.resetModules(); // module state (queue, store cache) is per worker instance
   const queue = await import('../../src/background/queue.js');
   const store = await import('../../src/background/store.js');
-  return { queue, store };
+  return { queue, store, session };
 }
 
 function deferred() {
@@ -164,6 +166,78 @@ describe('work queue', () => {
     });
     expect(get('mine').state).toBe('classifying');
     expect(badge).toBe('!');
+  });
+
+  it('a new worker runs a stopped classification or saliency job again, once; the others are reported', async () => {
+    const { queue, store } = await fresh();
+    const other = queue.WORKER_ID - 1000;
+    const now = Date.now();
+    const base = { createdAt: now, updatedAt: now, worker: other, results: {}, runs: {} };
+    const source = (name: string): CaptureSource => ({ kind: 'url', url: `http://x.test/${name}.jpg`, element: 'img' });
+    const jobs: [string, JobRecord['kind'], JobRecord['state']][] = [
+      ['fetching', 'classify', 'fetching'],
+      ['explaining', 'saliency', 'explaining'],
+      ['queued', 'classify', 'queued'],
+      ['fool', 'fool', 'fetching'], // not a retried kind, even with its capture kept
+      ['capturing', 'classify', 'capturing'], // the page had not answered: nothing kept
+      ['stale', 'classify', 'fetching'], // last written longer ago than RETRY_WITHIN_MS
+    ];
+    for (const [id, kind, state] of jobs) {
+      const updatedAt = id === 'stale' ? now - queue.RETRY_WITHIN_MS - 1000 : now;
+      await store.addJob({ ...base, id, kind, state, updatedAt });
+      if (id !== 'capturing') await session.set({ [`capture:${id}`]: source(id) });
+    }
+    const requeued: [string, CaptureSource][] = [];
+    const requeue = async (job: JobRecord, s: CaptureSource) => void requeued.push([job.id, s]);
+
+    expect(await queue.recoverInterrupted(requeue)).toBe(3);
+    expect(requeued).toEqual([
+      ['fetching', source('fetching')],
+      ['explaining', source('explaining')],
+      ['queued', source('queued')],
+    ]);
+    const get = async (id: string) => (await byId(store, id))!;
+    for (const id of ['fetching', 'explaining', 'queued']) {
+      const job = await get(id);
+      expect(job.state).not.toBe('interrupted');
+      expect(job.worker).toBe(queue.WORKER_ID);
+      expect(job.retried?.from).toBe(jobs.find(([j]) => j === id)![2]);
+    }
+    expect((await get('fool')).state).toBe('interrupted');
+    expect((await get('capturing')).state).toBe('interrupted');
+    expect((await get('stale')).state).toBe('interrupted');
+    expect([...session.data.keys()].filter((k) => k.startsWith('capture:'))).toEqual([]);
+    // This worker owns the retried jobs: a cancel reaches them.
+    expect(await queue.cancelJob('queued')).toEqual({ ok: true });
+    expect((await get('queued')).state).toBe('cancelled');
+
+    // The worker that retried them is stopped too: a second interruption is reported.
+    await store.patchJob('fetching', (j) => void (j.worker = other - 1));
+    const next = await fresh(undefined, true);
+    await next.session.set({ 'capture:fetching': source('fetching') }); // even if one were left
+    expect(await next.queue.recoverInterrupted(requeue)).toBe(1);
+    expect(requeued).toHaveLength(3);
+    const again = (await byId(next.store, 'fetching'))!;
+    expect(again.state).toBe('interrupted');
+    expect(again.error?.message).toMatch(/while this job was running \(downloading the image\)/);
+    expect(again.retried?.from).toBe('fetching');
+  });
+
+  it('keeps what the page sent only for retried kinds, and only when it is small', async () => {
+    const { queue } = await fresh();
+    const url: CaptureSource = { kind: 'url', url: 'http://x.test/a.jpg', element: 'img' };
+    expect(queue.keptCapture('a', 'classify', url)).toEqual({ 'capture:a': url });
+    expect(queue.keptCapture('a', 'saliency', url)).toEqual({ 'capture:a': url });
+    expect(queue.keptCapture('a', 'fool', url)).toBeUndefined();
+    const pixels = (n: number): CaptureSource => ({
+      kind: 'pixels',
+      dataUrl: `data:image/png;base64,${'A'.repeat(n)}`,
+      element: 'canvas',
+      width: 1,
+      height: 1,
+    });
+    expect(queue.keptCapture('a', 'classify', pixels(1000))).toBeDefined();
+    expect(queue.keptCapture('a', 'classify', pixels(queue.MAX_KEPT_CAPTURE))).toBeUndefined();
   });
 
   it('a burst of jobs never evicts one that has not ended; finished ones make room', async () => {

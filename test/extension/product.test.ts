@@ -232,9 +232,10 @@ describe('menu items, queue, cancellation', () => {
 });
 
 describe('the service worker being stopped', () => {
+  // A fooling-image job: classification and saliency jobs are run again instead (retry.test.ts).
   it('reports a job in flight as interrupted, and the next request reloads the engine', async () => {
     await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=death`);
-    const id = await menuAction(sw, page, '#slow');
+    const id = await menuAction(sw, page, '#slow', 'fool');
     await waitForJob(popup, id, ['fetching']);
     sw = await restartServiceWorker(ext.context, ext.extensionId);
     const view = await waitForJob(popup, id, ['interrupted']);
@@ -251,7 +252,7 @@ describe('the service worker being stopped', () => {
 
   it('an open popup notices a stopped worker: the job it was doing is reported without another click', async () => {
     await page.$eval('#slow', (img, src) => ((img as HTMLImageElement).src = src), `${servers.b}/slow.jpg?id=asleep`);
-    const id = await menuAction(sw, page, '#slow');
+    const id = await menuAction(sw, page, '#slow', 'fool');
     await waitForJob(popup, id, ['fetching']);
     await stopServiceWorkers(ext.context); // as Chrome does to an idle worker; nothing restarts it here
     const view = await waitForJob(popup, id, ['interrupted'], 30_000);

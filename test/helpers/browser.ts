@@ -74,7 +74,8 @@ export async function waitForServiceWorker(
 }
 
 export async function launchExtension(options: LaunchOptions = {}): Promise<LaunchedExtension> {
-  const dir = options.dir ?? (await ensureBuilt({ variant: 'test', log: (m) => console.log(`[build] ${m}`) }));
+  // Build lines go to stderr: the benchmarks print their JSON report on stdout.
+  const dir = options.dir ?? (await ensureBuilt({ variant: 'test', log: (m) => console.error(`[build] ${m}`) }));
   const profile = await mkdtemp(join(tmpdir(), 'squeezelens-profile-'));
   const args = [
     '--no-sandbox',
