@@ -7,7 +7,7 @@
 
 import { useRef } from 'preact/hooks';
 import { COMPARE_LAYERS } from '../shared/catalog.js';
-import { formatNumber, t } from '../shared/i18n.js';
+import { formatNumber, t, uiLanguage } from '../shared/i18n.js';
 import { isFinal, type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
 import type { LayersInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
@@ -76,7 +76,9 @@ export function CompareLayers({ job }: { job: JobRecord }) {
   return (
     <div class="layers" data-testid="layers">
       <h3>{t('layersTitle')}</h3>
-      <p class="muted small">{t('layersAbout', COMPARE_LAYERS.join(', '))}</p>
+      <p class="muted small" data-testid="layers-about">
+        {t('layersAbout', new Intl.ListFormat(uiLanguage(), { type: 'conjunction' }).format(COMPARE_LAYERS))}
+      </p>
       {running && (
         <>
           <TaskStatus run={run} title={t('layersForming')} onCancel={() => actions.cancel(job.id)} testid="layers" />

@@ -2,7 +2,8 @@
  * SqueezeLens in Chinese: Chromium started with --lang=zh-CN (and LANGUAGE=zh_CN, which is what
  * Linux Chromium reads; Debian ships the zh-CN locale in chromium-l10n and the CJK glyphs in
  * fonts-noto-cjk, both installed by scripts/setup.sh). The menu items, the popup (state, panels,
- * numbers), a failing job's error sentence and the options page must come out in Chinese, with
+ * numbers), a failing job's error sentence, the options page and the layer comparison of a
+ * reconstruction must come out in Chinese, with
  * nothing wider than the popup. Screenshots: test-results/screenshots/zh-*.png.
  */
 import { readFileSync } from 'node:fs';
@@ -195,5 +196,33 @@ describe('SqueezeLens in Chinese (--lang=zh-CN)', () => {
     expect(await options.textContent('legend')).toBe(msg('optionsLooksAt'));
     await options.screenshot({ path: join(SCREENSHOTS, 'zh-options.png'), fullPage: true });
     await options.close();
+  });
+
+  it('“由特征重建图像…”, then “逐层比较”: the layer comparison in Chinese', async () => {
+    await sw.evaluate(() => chrome.storage.local.set({ settings: { synthesisIterations: 30 } })); // the least
+    const id = await menuAction(sw, page, '#picture', 'invert');
+    await waitForJob(popup, id, ['done'], 120_000);
+    await popup.setViewportSize({ width: 380, height: 900 });
+    expect(await popup.textContent('[data-testid="layers-start"]')).toBe(msg('layersStart'));
+    expect(await popup.textContent('[data-testid="layers"] h3')).toBe(msg('layersTitle'));
+    // the layers listed as Chinese lists them (Intl.ListFormat), not joined with English commas
+    expect(await popup.textContent('[data-testid="layers-about"]')).toMatch(
+      /^由 conv1、fire2、fire4、fire6和fire8 的特征/,
+    );
+    await popup.click('[data-testid="layers-start"]');
+    await popup.waitForFunction(
+      () =>
+        /^conv1：第 \d+ \/ 30 步$/.test(document.querySelector('[data-testid="layers-progress"]')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(await popup.textContent('[data-testid="layers-running"] .state')).toBe(msg('layersForming'));
+    await popup.waitForSelector('[data-testid="layers-pictures"]', { timeout: 240_000 });
+    expect(await popup.textContent('[data-testid="layers-download-fire8"]')).toBe(msg('layersDownload'));
+    expect(await popup.textContent('[data-testid="layers-result"]')).toMatch(
+      /^每层 30 步 · 内容损失降低 [\d.]+× 至 [\d.]+× · /,
+    );
+    expect(await overflowing(popup)).toEqual([]);
+    await screenshot(popup, 'zh-layers');
   });
 });
