@@ -271,7 +271,7 @@ const PAGES: { entry: string; out: string; format: 'esm' | 'iife'; copy?: string
     entry: 'src/popup/popup.ts',
     out: 'popup.js',
     format: 'esm',
-    copy: ['src/popup/popup.html', 'src/popup/popup.css'],
+    copy: ['src/popup/popup.html', 'src/popup/popup.css', 'src/popup/tools.css'],
   },
   { entry: 'src/options/options.ts', out: 'options.js', format: 'esm', copy: ['src/options/options.html'] },
   { entry: 'src/offscreen/offscreen.ts', out: 'offscreen.js', format: 'esm', copy: ['src/offscreen/offscreen.html'] },
