@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN, IMAGENET_STD, INPUT } from '../engine/preprocess.js';
-import type { RunOptions, RunResult } from '../engine/squeezenet.js';
+import type { LayerRunResult, RunOptions, RunResult } from '../engine/squeezenet.js';
 
 /** The model as methods see it: one call returning named outputs (see SqueezeNet.run). */
 export interface Model {
+  run(input: tf.Tensor4D, options: RunOptions & { heads: false }): LayerRunResult;
   run(input: tf.Tensor4D, options?: RunOptions): RunResult;
 }
 
