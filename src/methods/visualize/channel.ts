@@ -106,6 +106,7 @@ export async function channelValue(
     const r = model.run(x, {
       layerScore: { layer, fn: channelObjective(channel, neuron), preRelu: true },
       gradients: [],
+      heads: false,
     });
     return r.score!;
   });
@@ -177,7 +178,8 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
       const warp = makeWarp(randomAffine(random, options.transforms));
       const view = warpImage(rgb, warp, 0.5).map((x) => 255 * x);
       const out = tf.tidy(() => {
-        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore });
+        // No heads: the forward pass stops at the layer (at fire6 it skips fire7 … the classifier).
+        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore, heads: false });
         return { g: inputGradToPixelGrad(r.gradients.input!), value: r.score! };
       });
       let gView: Float32Array;
