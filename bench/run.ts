@@ -91,14 +91,31 @@ function writeReport(report: { date: string }) {
 if (values.only === 'features') {
   process.stderr.write('bench: images from features on Node WASM…\n');
   const methods = methodsBench('wasm', ['--features-only']);
+  let browser: unknown = { skipped: '--node-only' };
+  if (!values['node-only']) {
+    process.stderr.write('bench: images from features in the extension service worker…\n');
+    try {
+      const { benchBrowser } = await import('./browser.js');
+      browser = await benchBrowser({ only: 'features', featureSteps: Number(values['feature-steps']) });
+    } catch (error) {
+      browser = { error: (error as Error).message };
+    }
+  }
   const loadAfter = os.loadavg().map((v) => Number(v.toFixed(2)));
   const date = new Date().toISOString();
   writeReport({
     date,
     git,
     machine: { ...machine, loadAverageAfter: loadAfter },
-    goals: featureGoals(methods.imagesFromFeatures),
+    goals: {
+      nodeWasm: featureGoals(methods.imagesFromFeatures),
+      extensionWorker: featureGoals(
+        (browser as { imagesFromFeatures?: { timings?: Parameters<typeof featureGoals>[0] } }).imagesFromFeatures
+          ?.timings,
+      ),
+    },
     methods: { wasm: methods },
+    browser,
   } as { date: string });
   process.exit(0);
 }
@@ -161,6 +178,10 @@ const goals = {
   },
   ...latencyGoals(browser),
   imagesFromFeaturesNodeWasm: featureGoals(methodsWasm.imagesFromFeatures),
+  imagesFromFeaturesWorker: featureGoals(
+    (browser as { methods?: { imagesFromFeatures?: { timings?: Parameters<typeof featureGoals>[0] } } }).methods
+      ?.imagesFromFeatures?.timings,
+  ),
   coldStartServiceWorker: (() => {
     const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs
       ?.median;
