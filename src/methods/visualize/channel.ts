@@ -125,7 +125,7 @@ export async function layerResponses(
 ): Promise<{ mean: Float32Array; centre: Float32Array }> {
   const [mean, centre] = tf.tidy(() => {
     const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, INPUT, INPUT, 3]));
-    const a = model.run(x, { activations: [layer] }).activations[layer]!;
+    const a = model.run(x, { activations: [layer], heads: false }).activations[layer]!;
     const [, h, w, c] = a.shape;
     const mid = tf.slice(a, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [1, 1, 1, c]);
     return [tf.reshape(tf.mean(a, [1, 2]), [c]), tf.reshape(mid, [c])];
