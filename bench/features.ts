@@ -13,7 +13,9 @@
  * loss's value) except the first, which warms the kernels.
  */
 
-import type { Model, PixelImage } from '../src/methods/common.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { disposeResult } from '../src/engine/squeezenet.js';
+import { type Model, type PixelImage, pixelsToInput, pixelTensor } from '../src/methods/common.js';
 import { occlusion } from '../src/methods/explain/occlusion.js';
 import { invertFeatures } from '../src/methods/synthesize/invert.js';
 import { stylize } from '../src/methods/synthesize/stylize.js';
@@ -79,6 +81,7 @@ export async function benchFeatures(
   const want = (k: string) => !options.only || options.only.includes(k);
   const steps = (n: number) => Math.max(8, Math.round(n * scale));
   const out: Record<string, FeatureTiming> = {};
+  out.forwardReference = forwardReference(model, images.content);
   if (want('stylize')) {
     const n = steps(FEATURE_GOALS.stylize.steps);
     log(`style transfer, ${n} iterations…`);
@@ -121,6 +124,44 @@ export async function benchFeatures(
     out.occlusion = timing(`16 px patch, stride 8, grey; ${r.patches} occluded copies`, r.patches, r.patches, ms, cpu0);
   }
   return out;
+}
+
+/**
+ * A yardstick measured in the same process: one batch-1 forward pass (median of 20 after 3 warm-up
+ * runs). Under load even CPU time is inflated (the other jobs share the core's caches and its
+ * sibling hyperthread): compare it with the quiet benchmark's forward pass (README, Benchmark) to
+ * scale the figures above to an idle machine.
+ */
+function forwardReference(model: Model, image: PixelImage): FeatureTiming {
+  const x = tf.tidy(() => pixelsToInput(pixelTensor(image)));
+  const wall: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < 23; i++) {
+    const [t0, c0] = [performance.now(), cpuNow()];
+    const r = model.run(x);
+    r.probs.dataSync();
+    disposeResult(r);
+    const c1 = cpuNow();
+    if (i >= 3) {
+      wall.push(performance.now() - t0);
+      if (c0 !== null && c1 !== null) cpuTimes.push(c1 - c0);
+    }
+  }
+  x.dispose();
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+  const ms = median(wall);
+  const cpuMs = cpuTimes.length ? median(cpuTimes) : null;
+  return {
+    settings: 'one forward pass, batch 1 (median of 20): the yardstick for the load',
+    steps: 1,
+    ms: Number(ms.toFixed(2)),
+    msPerStep: Number(ms.toFixed(2)),
+    cpuMs: cpuMs === null ? null : Number(cpuMs.toFixed(2)),
+    cpuMsPerStep: cpuMs === null ? null : Number(cpuMs.toFixed(2)),
+    msAtGoalSteps: Number(ms.toFixed(2)),
+    cpuMsAtGoalSteps: cpuMs === null ? null : Number(cpuMs.toFixed(2)),
+    extrapolated: false,
+  };
 }
 
 /** Goal verdicts for a `benchFeatures` result (null where the method was not run). */
