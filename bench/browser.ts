@@ -40,9 +40,11 @@ export interface BrowserBenchOptions {
   log?: (message: string) => void;
   /** click → answer samples (default 56 warm, 10 cold, 20 saliency; `only: 'latency'` skips the rest) */
   latency?: { warm: number; cold: number; saliency: number };
-  only?: 'latency' | 'memory';
+  only?: 'latency' | 'memory' | 'features';
   /** `browser.memory` images to measure (default: all of bench/memory.ts MEMORY_CASES) */
   memoryCases?: string[];
+  /** fraction of the goals' steps for issue 9's four methods (bench/features.ts; default 1) */
+  featureSteps?: number;
 }
 
 function compact(b: BenchmarkReply) {
@@ -133,6 +135,8 @@ async function benchEngineAndClicks(opts: BrowserBenchOptions, log: (m: string) 
       flags: ['--enable-unsafe-webgpu'],
     };
     if (opts.only === 'latency') return { browser: browserInfo, latency: await benchLatency(ext, log, opts.latency) };
+    if (opts.only === 'features')
+      return { browser: browserInfo, imagesFromFeatures: await featuresInWorker(ext.sw, log, opts.featureSteps) };
 
     // Settle: right after launch the browser's own start-up work competes for this machine's two
     // cores (measured: batch-1 forward medians of ~46 ms instead of ~29 ms). Load the engine, run
@@ -213,7 +217,10 @@ async function benchEngineAndClicks(opts: BrowserBenchOptions, log: (m: string) 
     }
     const pick = (f: (s: ColdStartSample) => number) => stats(samples.map(f));
 
-    const methods = await methodsInWorker(ext.sw, log);
+    const methods = {
+      ...(await methodsInWorker(ext.sw, log)),
+      imagesFromFeatures: await featuresInWorker(ext.sw, log, opts.featureSteps),
+    };
     const latency = await benchLatency(ext, log, opts.latency);
 
     const result = {
@@ -249,6 +256,18 @@ async function benchEngineAndClicks(opts: BrowserBenchOptions, log: (m: string) 
     return result;
   } finally {
     await ext.close();
+  }
+}
+
+/** Issue 9's four timed methods in the worker (WASM), on the demo page's monarch and church. */
+async function featuresInWorker(sw: Worker, log: (m: string) => void, stepScale = 1): Promise<object> {
+  const demo = await startDemoServer();
+  try {
+    const url = (name: string) => demo.photos.find((p) => p.file.includes(name))!.url;
+    log(`images from features in the worker (${stepScale} × the goals' steps)…`);
+    return await callHook(sw, 'features', { contentUrl: url('monarch'), styleUrl: url('church'), stepScale });
+  } finally {
+    await demo.close();
   }
 }
 

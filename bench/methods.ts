@@ -1,13 +1,17 @@
 /**
  * Methods benchmark (bundled and run by bench/run.ts, one process per backend): each saliency
  * method's time, time-to-fool with the CS231n method (median over the 12 test photos, seeded
- * random targets), and class-visualization time per iteration. JSON on stdout.
- *   node build/bench/methods-bench.cjs wasm|cpu
- * On CPU (~35× slower) only the fast methods, 3 photos and a few iterations are measured.
+ * random targets), class-visualization time per iteration, and issue 9's four timed methods
+ * (bench/features.ts: style transfer, inversion, channel visualization, occlusion). JSON on stdout.
+ *   node build/bench/methods-bench.cjs wasm|cpu [--features-only] [--feature-steps 0.25]
+ * On CPU (~35× slower) only the fast methods, 3 photos and a few iterations are measured (and the
+ * four "images from features" are skipped). `--features-only` measures only those four;
+ * `--feature-steps s` runs s × their goal's steps and extrapolates (see bench/features.ts).
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
@@ -19,10 +23,19 @@ import { randomClass } from '../src/methods/attack/targets.js';
 import { pixelImage } from '../src/methods/common.js';
 import { explain, type SaliencyMethodName } from '../src/methods/explain/index.js';
 import { visualizeClass } from '../src/methods/visualize/class-visualization.js';
+import { benchFeatures } from './features.js';
 import { stats } from './stats.js';
 
 async function main(): Promise<void> {
-  const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      'features-only': { type: 'boolean', default: false },
+      'feature-steps': { type: 'string', default: '1' },
+      only: { type: 'string' },
+    },
+  });
+  const backend = (positionals[0] ?? 'wasm') as 'wasm' | 'cpu';
   const cpu = backend === 'cpu';
   const root = projectRoot();
   setWasmPaths(`${join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`);
@@ -38,6 +51,23 @@ async function main(): Promise<void> {
     await fn();
     return performance.now() - t0;
   };
+  const image = (name: string) => pixelImage(images.find((i) => i.file.includes(name))!.pixels);
+  const features = async () =>
+    benchFeatures(
+      engine.model,
+      { content: image('monarch'), style: image('church') },
+      {
+        stepScale: Number(values['feature-steps']),
+        only: values.only?.split(','),
+        log: (m) => process.stderr.write(`bench[methods]: ${m}\n`),
+      },
+    );
+  if (values['features-only']) {
+    const imagesFromFeatures = await features();
+    const leakedTensors = tf.memory().numTensors - baselineTensors;
+    process.stdout.write(`${JSON.stringify({ backend: engine.backend, imagesFromFeatures, leakedTensors })}\n`);
+    return;
+  }
 
   const saliency: Record<string, unknown> = {};
   const methods: SaliencyMethodName[] = cpu
@@ -72,6 +102,7 @@ async function main(): Promise<void> {
 
   const vizIterations = cpu ? 5 : 30;
   const viz = await visualizeClass(engine.model, 366, { iterations: vizIterations, seed: 0 });
+  const imagesFromFeatures = cpu ? { skipped: 'CPU backend (~35× slower)' } : await features();
 
   process.stdout.write(
     `${JSON.stringify({
@@ -89,6 +120,7 @@ async function main(): Promise<void> {
         iterations: vizIterations,
         msPerIteration: Number(viz.msPerIteration.toFixed(2)),
       },
+      imagesFromFeatures,
       leakedTensors: tf.memory().numTensors - baselineTensors,
     })}\n`,
   );

@@ -4,6 +4,10 @@
  *   npm run bench                 Node (WASM, CPU) + the extension's service worker in Chromium
  *   npm run bench -- --node-only  skip the browser
  *   npm run bench -- --runs 30    warm runs per measurement (default 20)
+ *   npm run bench -- --only features [--feature-steps 0.25]
+ *                                 only issue 9's four "images from features" timings (Node WASM,
+ *                                 bench/features.ts), optionally at a fraction of their steps
+ *                                 (ms/step measured, totals extrapolated and flagged)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,10 +16,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { projectRoot } from '../src/engine/model-data-node.js';
+import { featureGoals } from './features.js';
 
 const { values } = parseArgs({
-  options: { 'node-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '20' } },
+  options: {
+    'node-only': { type: 'boolean', default: false },
+    runs: { type: 'string', default: '20' },
+    only: { type: 'string' },
+    'feature-steps': { type: 'string', default: '1' },
+  },
 });
+if (values.only !== undefined && values.only !== 'features') throw new Error(`--only takes "features"`);
 const runs = Number(values.runs);
 const root = projectRoot();
 const outDir = join(root, 'build', 'bench');
@@ -40,8 +51,9 @@ for (const [entry, outfile] of [
     logLevel: 'warning',
   });
 
-function methodsBench(backend: 'wasm' | 'cpu') {
-  const out = execFileSync(process.execPath, [methodsBundle, backend], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function methodsBench(backend: 'wasm' | 'cpu', extra: string[] = []) {
+  const args = [methodsBundle, backend, '--feature-steps', values['feature-steps']!, ...extra];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -68,6 +80,46 @@ const machine = {
   node: process.version,
   loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
 };
+function writeReport(report: { date: string }) {
+  const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${file}\n`);
+}
+
+if (values.only === 'features') {
+  process.stderr.write('bench: images from features on Node WASM…\n');
+  const methods = methodsBench('wasm', ['--features-only']);
+  let browser: unknown = { skipped: '--node-only' };
+  if (!values['node-only']) {
+    process.stderr.write('bench: images from features in the extension service worker…\n');
+    try {
+      const { benchBrowser } = await import('./browser.js');
+      browser = await benchBrowser({ only: 'features', featureSteps: Number(values['feature-steps']) });
+    } catch (error) {
+      browser = { error: (error as Error).message };
+    }
+  }
+  const loadAfter = os.loadavg().map((v) => Number(v.toFixed(2)));
+  const date = new Date().toISOString();
+  writeReport({
+    date,
+    git,
+    machine: { ...machine, loadAverageAfter: loadAfter },
+    goals: {
+      nodeWasm: featureGoals(methods.imagesFromFeatures),
+      extensionWorker: featureGoals(
+        (browser as { imagesFromFeatures?: { timings?: Parameters<typeof featureGoals>[0] } }).imagesFromFeatures
+          ?.timings,
+      ),
+    },
+    methods: { wasm: methods },
+    browser,
+  } as { date: string });
+  process.exit(0);
+}
+
 process.stderr.write('bench: Node WASM…\n');
 const wasm = nodeBench('wasm', runs);
 process.stderr.write('bench: Node CPU (few runs: ~35× slower)…\n');
@@ -125,6 +177,11 @@ const goals = {
     met: grad.ours.median <= 75 && grad.ours.median <= 3 * fwd.ours.median,
   },
   ...latencyGoals(browser),
+  imagesFromFeaturesNodeWasm: featureGoals(methodsWasm.imagesFromFeatures),
+  imagesFromFeaturesWorker: featureGoals(
+    (browser as { methods?: { imagesFromFeatures?: { timings?: Parameters<typeof featureGoals>[0] } } }).methods
+      ?.imagesFromFeatures?.timings,
+  ),
   coldStartServiceWorker: (() => {
     const cold = (browser as { coldStart?: { swScriptToResultMs?: { median: number } } }).coldStart?.swScriptToResultMs
       ?.median;
@@ -140,8 +197,4 @@ const report = {
   methods: { wasm: methodsWasm, cpu: methodsCpu, browserWorker: 'see browser.methods' },
   browser,
 };
-const file = join(root, 'bench-results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
-mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-process.stderr.write(`bench: wrote ${file}\n`);
+writeReport(report);

@@ -14,21 +14,25 @@
  * kernels, precomputed once), and max-pool ties share the gradient equally, on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FIRES, type FireSpec, INPUT_SIZE, type LayerName, NUM_CLASSES } from './architecture.js';
-import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
+import { FIRES, INPUT_SIZE, type LayerName, NUM_CLASSES } from './architecture.js';
 import {
-  classHeads,
-  concatChannels,
-  conv1x1Sparse,
-  depthToSpace2,
-  maxPoolBackward,
-  reluMask,
-  reluMaskSplit,
-} from './kernels/ops.js';
+  type BackwardWeights,
+  backwardPass,
+  type ConvParams,
+  type FireParams,
+  type FireTrace,
+  type GradientTarget,
+  type Seed,
+  STAGES,
+  stageOf,
+  type Trace,
+} from './backward.js';
+import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
+import { classHeads, concatChannels, conv1x1Sparse, reluMask } from './kernels/ops.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
-export type GradientTarget = 'input' | LayerName;
+export type { GradientTarget };
 
 /** What a score function sees: per-example heads, shape [N, 1000]. */
 export interface ScoreHeads {
@@ -45,12 +49,20 @@ export interface RunOptions {
    */
   score?: ScoreFn;
   /**
-   * Instead of a score on the heads, a per-example score on one named activation (DeepDream,
-   * feature visualization): `fn` gets that activation and returns the value and its gradient.
+   * Instead of a score on the heads, a per-example score on named activations (DeepDream, feature
+   * visualization, synthesis losses): each `fn` gets its layer's activation and returns the value
+   * and its gradient. Several scores (on the same or different layers) are summed and cost one
+   * forward and one backward pass: each gradient joins the backward pass where it reaches that layer.
    */
-  layerScore?: LayerScore;
+  layerScore?: LayerScore | readonly LayerScore[];
   /** What to differentiate the score with respect to (default: the input). */
   gradients?: readonly GradientTarget[];
+  /**
+   * `false`: no logits, probabilities or head score — the forward pass stops at the deepest layer
+   * the activations and layer scores need (a score on fire2 skips fire3 … the classifier: measured
+   * below, README "Methods"). Default true.
+   */
+  heads?: boolean;
 }
 
 export interface LayerScore {
@@ -71,63 +83,38 @@ export interface RunResult {
   probs: tf.Tensor2D;
   activations: Partial<Record<LayerName, tf.Tensor4D>>;
   gradients: Partial<Record<GradientTarget, tf.Tensor4D>>;
-  /** per-example score values [N], when a score was given */
+  /** per-example score values [N], when a score was given (the sum over several layer scores) */
   score?: tf.Tensor1D;
+  /** with `layerScore`: each layer score's own values [N], in the order given */
+  layerScores?: tf.Tensor1D[];
 }
+
+/** A run with `heads: false`: no heads. */
+export type LayerRunResult = Omit<RunResult, 'logits' | 'preReluLogits' | 'probs'> &
+  Partial<Pick<RunResult, 'logits' | 'preReluLogits' | 'probs'>>;
 
 export class EngineInputError extends Error {}
 
-interface ConvParams {
-  kernel: tf.Tensor4D;
-  bias: tf.Tensor1D;
-}
-
-interface FireParams {
-  spec: FireSpec;
-  squeeze: ConvParams;
-  expand1: ConvParams;
-  expand3: ConvParams;
-  /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
-  squeezeBack: tf.Tensor4D;
-  /** expand-1×1 input gradient: its kernel transposed, [1,1,expand,squeeze] */
-  expand1Back: tf.Tensor4D;
-  /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
-  expand3Back: tf.Tensor4D;
-}
-
-interface FireTrace {
-  squeezed: tf.Tensor4D; // after ReLU
-  output: tf.Tensor4D; // concat of both expands, after ReLU
-}
-
-interface Trace {
-  input: tf.Tensor4D;
-  conv1: tf.Tensor4D;
-  pool1: tf.Tensor4D;
-  fires: FireTrace[];
-  pools: Map<number, tf.Tensor4D>; // fire index → pooled output
-  classifier: tf.Tensor4D; // pre-ReLU
-}
-
 /** Release everything a `run` returned. */
-export function disposeResult(result: RunResult): void {
+export function disposeResult(result: LayerRunResult): void {
   tf.dispose([
-    result.logits,
-    result.preReluLogits,
-    result.probs,
+    result.logits ?? [],
+    result.preReluLogits ?? [],
+    result.probs ?? [],
     result.score ?? [],
+    ...(result.layerScores ?? []),
     ...Object.values(result.activations),
     ...Object.values(result.gradients),
   ]);
 }
 
-export class SqueezeNet {
+export class SqueezeNet implements BackwardWeights {
   private readonly conv0: ConvParams;
   /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
-  private readonly conv0Back: tf.Tensor4D;
-  private readonly fires: FireParams[];
+  readonly conv0Back: tf.Tensor4D;
+  readonly fires: FireParams[];
   private readonly classifier: ConvParams;
-  private readonly classifierBack: tf.Tensor4D;
+  readonly classifierBack: tf.Tensor4D;
   private disposed = false;
 
   constructor(weights: ModelWeights) {
@@ -193,67 +180,89 @@ export class SqueezeNet {
   }
 
   /**
-   * Forward (and, with `score`, backward) on a preprocessed NHWC batch [N,224,224,3].
-   * The caller owns every tensor in the result (see `disposeResult`); nothing else survives.
+   * Forward (and, with `score` or `layerScore`, backward) on a preprocessed NHWC batch
+   * [N,224,224,3]. The caller owns every tensor in the result (see `disposeResult`); nothing else
+   * survives.
    */
-  run(input: tf.Tensor4D, options: RunOptions = {}): RunResult {
+  run(input: tf.Tensor4D, options: RunOptions & { heads: false }): LayerRunResult;
+  run(input: tf.Tensor4D, options?: RunOptions): RunResult;
+  run(input: tf.Tensor4D, options: RunOptions = {}): LayerRunResult {
     if (this.disposed) throw new EngineInputError('this model has been disposed');
     const [, h, w, c] = input.shape;
     if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3 || input.rank !== 4) {
       throw new EngineInputError(`input must be [N, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${input.shape.join(', ')}]`);
     }
     if (input.dtype !== 'float32') throw new EngineInputError(`input must be float32, got ${input.dtype}`);
-    if (options.score && options.layerScore) throw new EngineInputError('give either score or layerScore, not both');
-    const scored = Boolean(options.score || options.layerScore);
+    const layerScores: readonly LayerScore[] =
+      options.layerScore === undefined
+        ? []
+        : Array.isArray(options.layerScore)
+          ? (options.layerScore as readonly LayerScore[])
+          : [options.layerScore as LayerScore];
+    if (options.score && layerScores.length) throw new EngineInputError('give either score or layerScore, not both');
+    const heads = options.heads ?? true;
+    if (options.score && !heads) throw new EngineInputError('a score on the heads needs heads');
+    const scored = Boolean(options.score || layerScores.length);
     const wantGradients = scored ? (options.gradients ?? ['input']) : [];
     if (!scored && options.gradients?.length) {
       throw new EngineInputError('gradients were requested without a score function');
     }
-    if (options.layerScore) {
-      const from = STAGES.indexOf(options.layerScore.layer);
-      const above = wantGradients.filter((t) => STAGES.indexOf(t) < from);
+    if (layerScores.length) {
+      const from = Math.min(...layerScores.map((l) => stageOf(l.layer)));
+      const above = wantGradients.filter((t) => stageOf(t) < from);
       if (above.length)
         throw new EngineInputError(
-          `cannot differentiate a score on ${options.layerScore.layer} w.r.t. ${above.join(', ')}, which come after it`,
+          `cannot differentiate a score on ${STAGES[from]} w.r.t. ${above.join(', ')}, which come after it`,
         );
     }
+    // How far the forward pass must go: all the way for the heads, else the deepest layer asked for.
+    const layers = [...(options.activations ?? []), ...layerScores.map((l) => l.layer)];
+    const depth = heads ? FIRES.length + 1 : Math.max(0, ...layers.map(forwardDepth));
     // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
-      const trace = this.forward(input);
-      const { preReluLogits, logits } = classHeads(trace.classifier);
-      const probs = tf.softmax(logits) as tf.Tensor2D;
+      const trace = this.forward(input, depth);
       const activations: RunResult['activations'] = {};
       for (const name of options.activations ?? []) activations[name] = this.activation(trace, name);
-      const result: RunResult = { logits, preReluLogits, probs, activations, gradients: {} };
+      const result: LayerRunResult = { activations, gradients: {} };
+      if (heads) {
+        const { preReluLogits, logits } = classHeads(trace.classifier!);
+        Object.assign(result, { logits, preReluLogits, probs: tf.softmax(logits) as tf.Tensor2D });
+      }
       if (options.score) {
-        const seed = options.score({ logits, preReluLogits });
+        const seed = options.score({ logits: result.logits!, preReluLogits: result.preReluLogits! });
         result.score = seed.value;
-        result.gradients = this.backward(
+        const start = this.headSeed(
           trace,
-          this.headSeed(trace, seed.dLogits ?? null, seed.dPreReluLogits ?? null, seed.classes ?? null, wantGradients),
+          seed.dLogits ?? null,
+          seed.dPreReluLogits ?? null,
+          seed.classes ?? null,
           wantGradients,
         );
-      } else if (options.layerScore) {
-        const { layer, fn, preRelu } = options.layerScore;
-        const act = preRelu ? this.preActivation(trace, layer) : this.activation(trace, layer);
-        const seed = fn(act);
-        if (seed.dActivation.shape.join() !== act.shape.join()) {
-          throw new EngineInputError(
-            `layerScore gradient has shape [${seed.dActivation.shape}], the ${layer} activation [${act.shape}]`,
-          );
+        result.gradients = backwardPass(this, trace, [start.seed], start.emitted, wantGradients);
+      } else if (layerScores.length) {
+        const seeds: Seed[] = [];
+        const values: tf.Tensor1D[] = [];
+        for (const { layer, fn, preRelu } of layerScores) {
+          const act = preRelu ? this.preActivation(trace, layer) : this.activation(trace, layer);
+          const seed = fn(act);
+          if (seed.dActivation.shape.join() !== act.shape.join()) {
+            throw new EngineInputError(
+              `layerScore gradient has shape [${seed.dActivation.shape}], the ${layer} activation [${act.shape}]`,
+            );
+          }
+          values.push(seed.value);
+          seeds.push({ stage: stageOf(layer), d: seed.dActivation, underRelu: preRelu });
         }
-        result.score = seed.value;
-        result.gradients = this.backward(
-          trace,
-          { stage: STAGES.indexOf(layer), d: seed.dActivation, emitted: {}, underRelu: preRelu },
-          wantGradients,
-        );
+        result.score = values.length === 1 ? values[0] : (tf.addN(values) as tf.Tensor1D);
+        result.layerScores = values;
+        result.gradients = backwardPass(this, trace, seeds, {}, wantGradients);
       }
       return result as unknown as tf.TensorContainer;
-    }) as unknown as RunResult;
+    }) as unknown as LayerRunResult;
   }
 
-  private forward(x: tf.Tensor4D): Trace {
+  /** The forward pass through `depth` fire modules (0: conv1 and pool1 only; FIRES.length + 1: the classifier). */
+  private forward(x: tf.Tensor4D, depth: number): Trace {
     const conv1 = tf.fused.conv2d({
       x,
       filter: this.conv0.kernel,
@@ -266,47 +275,27 @@ export class SqueezeNet {
     const fires: FireTrace[] = [];
     const pools = new Map<number, tf.Tensor4D>();
     let h = pool1;
-    this.fires.forEach((f, k) => {
-      const squeezed = tf.fused.conv2d({
-        x: h,
-        filter: f.squeeze.kernel,
-        bias: f.squeeze.bias,
-        strides: 1,
-        pad: 'valid',
-        activation: 'relu',
-      });
-      const e1 = tf.fused.conv2d({
-        x: squeezed,
-        filter: f.expand1.kernel,
-        bias: f.expand1.bias,
-        strides: 1,
-        pad: 'valid',
-        activation: 'relu',
-      });
-      const e3 = tf.fused.conv2d({
-        x: squeezed,
-        filter: f.expand3.kernel,
-        bias: f.expand3.bias,
-        strides: 1,
-        pad: 'same',
-        activation: 'relu',
-      });
-      const output = concatChannels(e1, e3);
+    for (const [k, f] of this.fires.slice(0, depth).entries()) {
+      const conv = (x: tf.Tensor4D, p: ConvParams, pad: 'valid' | 'same') =>
+        tf.fused.conv2d({ x, filter: p.kernel, bias: p.bias, strides: 1, pad, activation: 'relu' });
+      const squeezed = conv(h, f.squeeze, 'valid');
+      const output = concatChannels(conv(squeezed, f.expand1, 'valid'), conv(squeezed, f.expand3, 'same'));
       fires.push({ squeezed, output });
       h = output;
       if (f.spec.poolAfter) {
         h = tf.maxPool(output, 3, 2, 'valid');
         pools.set(k, h);
       }
-    });
+    }
     // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
-    const classifier = conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias);
+    const classifier =
+      depth > FIRES.length ? conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias) : undefined;
     return { input: x, conv1, pool1, fires, pools, classifier };
   }
 
   /** A layer's values before its final ReLU (recomputed: the forward pass fuses the ReLU). */
   private preActivation(trace: Trace, name: LayerName): tf.Tensor4D {
-    if (name === 'classifier' || name === 'classifier_relu') return trace.classifier;
+    if (name === 'classifier' || name === 'classifier_relu') return trace.classifier!;
     const conv = (x: tf.Tensor4D, p: ConvParams, strides: number, pad: 'valid' | 'same') =>
       tf.fused.conv2d({ x, filter: p.kernel, bias: p.bias, strides, pad });
     if (name === 'conv1') return conv(trace.input, this.conv0, 2, 'valid');
@@ -320,8 +309,8 @@ export class SqueezeNet {
 
   private activation(trace: Trace, name: LayerName): tf.Tensor4D {
     if (name === 'conv1') return trace.conv1;
-    if (name === 'classifier') return trace.classifier;
-    if (name === 'classifier_relu') return tf.relu(trace.classifier);
+    if (name === 'classifier') return trace.classifier!;
+    if (name === 'classifier_relu') return tf.relu(trace.classifier!);
     return trace.fires[FIRES.findIndex((f) => f.name === name)].output;
   }
 
@@ -335,8 +324,9 @@ export class SqueezeNet {
     dPre: tf.Tensor2D | null,
     classes: readonly number[] | null,
     targets: readonly GradientTarget[],
-  ): Start {
-    const [n, gh, gw] = trace.classifier.shape;
+  ): { seed: Seed; emitted: RunResult['gradients'] } {
+    const z = trace.classifier!;
+    const [n, gh, gw] = z.shape;
     const cells = gh * gw;
     // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the 13×13 cells of the class map Z.
     const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, d.shape[1]]);
@@ -345,97 +335,26 @@ export class SqueezeNet {
       if (dp) d = tf.add(d, perCell(dp)) as tf.Tensor4D;
       return d;
     };
-    const emitted: Start['emitted'] = {};
+    const emitted: RunResult['gradients'] = {};
     if (targets.includes('classifier_relu')) {
-      emitted.classifier_relu = (
-        dLogits ? tf.broadcastTo(perCell(dLogits), trace.classifier.shape) : tf.zerosLike(trace.classifier)
-      ) as tf.Tensor4D;
+      emitted.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), z.shape) : tf.zerosLike(z)) as tf.Tensor4D;
     }
     if (classes && !targets.includes('classifier')) {
       // The score's gradient lives on a few classes only (e.g. one class score): back-propagate
       // through those columns of the 512 → 1000 classifier instead of all 1000.
       const idx = tf.tensor1d(classes as number[], 'int32');
       const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
-      const dZ = dMap(tf.gather(trace.classifier, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
-      return {
-        stage: STAGES.indexOf('fire9'),
-        d: tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid'),
-        emitted,
-      };
+      const dZ = dMap(tf.gather(z, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
+      const d = tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid');
+      return { seed: { stage: stageOf('fire9'), d }, emitted };
     }
-    return { stage: STAGES.indexOf('classifier'), d: dMap(trace.classifier, dLogits, dPre), emitted };
-  }
-
-  /**
-   * Reverse-mode pass down the chain of stages (classifier_relu → classifier → fire9 … fire2 →
-   * conv1 → input) from the starting stage to the deepest requested target; stops there.
-   */
-  private backward(trace: Trace, start: Start, targets: readonly GradientTarget[]): RunResult['gradients'] {
-    const out: RunResult['gradients'] = { ...start.emitted };
-    if (targets.length === 0) return out;
-    const want = new Set(targets);
-    const deepest = Math.max(...targets.map((t) => STAGES.indexOf(t)));
-    let d = start.d;
-    for (let stage = start.stage; ; stage++) {
-      const name = STAGES[stage];
-      if (want.has(name)) out[name] = d;
-      if (stage >= deepest) return out;
-      d = this.stepDown(trace, name, d, !(start.underRelu && stage === start.stage));
-    }
-  }
-
-  /** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output. */
-  private stepDown(trace: Trace, stage: GradientTarget, d: tf.Tensor4D, throughRelu = true): tf.Tensor4D {
-    if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier) : d;
-    if (stage === 'classifier') return tf.conv2d(d, this.classifierBack, 1, 'valid');
-    if (stage === 'conv1') {
-      // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
-      // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
-      const phases = tf.conv2d(
-        tf.pad(throughRelu ? reluMask(d, trace.conv1) : d, [
-          [0, 0],
-          [1, 1],
-          [1, 1],
-          [0, 0],
-        ]),
-        this.conv0Back,
-        1,
-        'valid',
-      );
-      return depthToSpace2(phases);
-    }
-    // A fire module: from its output back to its input, which is the previous module's output
-    // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
-    const k = FIRES.findIndex((f) => f.name === stage);
-    const f = this.fires[k];
-    const ft = trace.fires[k];
-    // output = [ReLU(expand1) ‖ ReLU(expand3)]
-    const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
-    const dSqueezed = tf.add(
-      tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-      tf.conv2d(d3, f.expand3Back, 1, 'same'),
-    ) as tf.Tensor4D;
-    const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
-    if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);
-    if (FIRES[k - 1].poolAfter) return maxPoolBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
-    return dIn;
+    return { seed: { stage: stageOf('classifier'), d: dMap(z, dLogits, dPre) }, emitted };
   }
 }
 
-/** The backward chain, top to bottom. */
-const STAGES: readonly GradientTarget[] = [
-  'classifier_relu',
-  'classifier',
-  ...[...FIRES].reverse().map((f) => f.name),
-  'conv1',
-  'input',
-];
-
-interface Start {
-  stage: number;
-  d: tf.Tensor4D;
-  /** gradients already produced above the start (classifier_relu for head scores) */
-  emitted: RunResult['gradients'];
-  /** `d` is the gradient under the start stage's ReLU (LayerScore.preRelu) */
-  underRelu?: boolean;
+/** Fire modules the forward pass must run to produce a layer (the class map: all, and the classifier). */
+function forwardDepth(layer: LayerName): number {
+  if (layer === 'conv1') return 0;
+  if (layer === 'classifier' || layer === 'classifier_relu') return FIRES.length + 1;
+  return FIRES.findIndex((f) => f.name === layer) + 1;
 }

@@ -307,6 +307,171 @@ describe('scores on an intermediate layer (layerScore)', () => {
     for (const e of errors) expect(e).toBeLessThan(1e-2);
   });
 
+  it('several layer scores make one run whose values and gradients are the sums of single-layer runs', async () => {
+    const engine = await engineFor('wasm');
+    const p = photos()[6];
+    const x = tf.tensor4d(offTies(photoInput(p.path).input, 6), [1, 224, 224, 3]);
+    const random = rng(77);
+    const weightsFor = (shape: number[]) =>
+      tf.tensor4d(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => random() - 0.5),
+        shape as [number, number, number, number],
+      );
+    const linear =
+      (w: tf.Tensor4D): LayerScore['fn'] =>
+      (a) => ({
+        value: tf.sum(tf.mul(a, w), [1, 2, 3]) as tf.Tensor1D,
+        dActivation: w,
+      });
+    const half =
+      (c: number): LayerScore['fn'] =>
+      (a) => ({
+        value: tf.mul(0.5 * c, tf.sum(tf.square(a), [1, 2, 3])) as tf.Tensor1D,
+        dActivation: tf.mul(a, c) as tf.Tensor4D,
+      });
+    const w1 = weightsFor([1, 111, 111, 64]);
+    const w5 = weightsFor([1, 27, 27, 256]);
+    const w4 = weightsFor([1, 27, 27, 256]);
+    // Two on fire5 (one stage, two seeds), one under fire4's ReLU below them, fire3 and two low ones.
+    const scores: LayerScore[] = [
+      { layer: 'fire5', fn: linear(w5) },
+      { layer: 'conv1', fn: linear(w1) },
+      { layer: 'fire5', fn: half(1e-2) },
+      { layer: 'fire4', fn: linear(w4), preRelu: true },
+      { layer: 'fire3', fn: half(3e-3) },
+      { layer: 'fire2', fn: half(1e-3) },
+    ];
+    const read = (t: tf.Tensor | undefined) => Float32Array.from(t!.dataSync());
+    const before = tf.memory().numTensors;
+    const multi = engine.model.run(x, {
+      layerScore: scores,
+      heads: false,
+      gradients: ['input', 'conv1', 'fire3'],
+      activations: ['fire4'],
+    });
+    expect(multi.logits).toBeUndefined();
+    const got = {
+      input: read(multi.gradients.input),
+      conv1: read(multi.gradients.conv1),
+      fire3: read(multi.gradients.fire3),
+      values: multi.layerScores!.map((v) => v.dataSync()[0]),
+      total: multi.score!.dataSync()[0],
+      fire4: read(multi.activations.fire4),
+    };
+    disposeResult(multi);
+    expect(tf.memory().numTensors).toBe(before);
+    const sums = { input: new Float64Array(got.input.length), conv1: new Float64Array(got.conv1.length) };
+    const fire3 = new Float64Array(got.fire3.length);
+    const values: number[] = [];
+    for (const score of scores) {
+      const above3 = ['fire5', 'fire4', 'fire3'].includes(score.layer);
+      const r = engine.model.run(x, {
+        layerScore: score,
+        gradients: ['input', 'conv1', ...(above3 ? (['fire3'] as const) : [])],
+      });
+      const accumulate = (into: Float64Array, t: tf.Tensor | undefined) => {
+        const d = read(t);
+        for (let i = 0; i < d.length; i++) into[i] += d[i];
+      };
+      accumulate(sums.input, r.gradients.input);
+      accumulate(sums.conv1, r.gradients.conv1);
+      if (above3) accumulate(fire3, r.gradients.fire3);
+      values.push(r.score!.dataSync()[0]);
+      disposeResult(r);
+    }
+    const full = engine.model.run(x, { activations: ['fire4'] });
+    const fire4 = read(full.activations.fire4);
+    disposeResult(full);
+    const relative = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        scale = Math.max(scale, Math.abs(b[i]));
+      }
+      expect(scale).toBeGreaterThan(0);
+      return worst / scale;
+    };
+    for (const [name, a, b] of [
+      ['input', got.input, sums.input],
+      ['conv1', got.conv1, sums.conv1],
+      ['fire3', got.fire3, fire3],
+    ] as const) {
+      const e = relative(a, b);
+      console.log(`multi-layer ${name} gradient: largest difference / largest value ${e.toExponential(2)}`);
+      expect(e).toBeLessThan(1e-4);
+    }
+    for (let k = 0; k < scores.length; k++) expect(got.values[k]).toBeCloseTo(values[k], 3);
+    expect(got.total / values.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+    // A forward pass stopped at fire4 computes what the full one does there.
+    expect(got.fire4).toEqual(fire4);
+    tf.dispose([x, w1, w4, w5]);
+  });
+
+  it("match finite differences for a score on fire5 plus one under fire4's ReLU, in one run", async () => {
+    const engine = await engineFor('wasm');
+    const x = offTies(photoInput(photos()[8].path).input, 8);
+    const channel = 5;
+    const mean = tf.tidy(() => {
+      const seed = new Float32Array(27 * 27 * 256);
+      for (let p = 0; p < 27 * 27; p++) seed[p * 256 + channel] = 1 / (27 * 27);
+      return tf.tensor4d(seed, [1, 27, 27, 256]);
+    });
+    const dream = (w: number): LayerScore => ({
+      layer: 'fire5',
+      fn: (a) => ({ value: tf.mul(w / 2, tf.sum(tf.square(a), [1, 2, 3])) as tf.Tensor1D, dActivation: tf.mul(a, w) }),
+    });
+    const pre: LayerScore = {
+      layer: 'fire4',
+      preRelu: true,
+      fn: (a) => ({ value: tf.sum(tf.mul(a, mean), [1, 2, 3]) as tf.Tensor1D, dActivation: mean }),
+    };
+    const gradientOf = (layerScore: LayerScore | LayerScore[]) =>
+      tf.tidy(
+        () =>
+          engine.model
+            .run(tf.tensor4d(x, [1, 224, 224, 3]), { layerScore, heads: false })
+            .gradients.input!.dataSync() as Float32Array,
+      );
+    const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+    // Weigh the fire5 term so both parts have gradients of the same size: otherwise it dominates
+    // (weight 1e-2: the pre-ReLU part had 0.000 of ‖g‖) and losing the other seed would go unseen.
+    const W5 = norm(gradientOf(pre)) / norm(gradientOf(dream(1)));
+    const scores = [dream(W5), pre];
+    const g = gradientOf(scores);
+    for (const part of scores) {
+      const share = norm(gradientOf(part)) / norm(g);
+      console.log(`${part.layer}${part.preRelu ? ' (pre-ReLU)' : ''}: ‖g_part‖/‖g‖ = ${share.toFixed(3)}`);
+      expect(share).toBeGreaterThan(0.2);
+    }
+    mean.dispose();
+    const weights = await loadWeightsNode(engine.data);
+    let typical = 0;
+    for (const v of g) typical += v * v;
+    typical = Math.sqrt(typical);
+    const f64 = (xv: Float64Array) => {
+      const r = referenceForward(weights, xv);
+      let channelMean = 0;
+      for (let p = 0; p < 27 * 27; p++) channelMean += r.preRelu.fire4[p * 256 + channel] / (27 * 27);
+      return (W5 / 2) * r.fires.fire5.reduce((s, v) => s + v * v, 0) + channelMean;
+    };
+    const random = rng(91);
+    const h = 1e-7;
+    for (let k = 0; k < 2; k++) {
+      const v = Float64Array.from({ length: x.length }, () => (random() < 0.5 ? -1 : 1));
+      let analytic = 0;
+      for (let i = 0; i < x.length; i++) analytic += g[i] * v[i];
+      const numeric =
+        (f64(Float64Array.from(x, (xi, i) => xi + h * v[i])) - f64(Float64Array.from(x, (xi, i) => xi - h * v[i]))) /
+        (2 * h);
+      const error = Math.abs(numeric - analytic) / typical;
+      console.log(
+        `fire5 + fire4 (pre-ReLU) direction ${k}: analytic ${analytic} numeric ${numeric} error/‖g‖ ${error}`,
+      );
+      expect(error).toBeLessThan(1e-2);
+    }
+  });
+
   it('refuse gradients above the seeded layer', async () => {
     const engine = await engineFor('wasm');
     const x = tf.zeros([1, 224, 224, 3]) as tf.Tensor4D;

@@ -4,6 +4,7 @@
  * (dist/chrome-test) contains it.
  */
 
+import { benchFeatures, type FeatureTiming } from '../../../bench/features.js';
 import type { BackendReport } from '../../engine/backend.js';
 import { normalize, type PreprocessMode, preprocess } from '../../engine/preprocess.js';
 import { classScore, type ScoreHead, type ScoreKind } from '../../engine/scores.js';
@@ -119,6 +120,25 @@ export async function visualizeInWorker(
   const engine = await getEngine();
   const result = await visualizeClass(engine.model, classIndex, { iterations, seed: 0 });
   return { probability: result.probability8bit, msPerIteration: result.msPerIteration, top1: result.top5[0].index };
+}
+
+/** Issue 9's four timed methods in the worker (bench/features.ts), on two image addresses. */
+export async function featuresInWorker(req: {
+  contentUrl: string;
+  styleUrl: string;
+  stepScale?: number;
+  only?: string[];
+}): Promise<{
+  backend: string;
+  timings: Record<string, FeatureTiming>;
+  numTensors: { before: number; after: number };
+}> {
+  const engine = await getEngine();
+  const content = pixelImage((await imageAt(req.contentUrl)).pre.pixels);
+  const style = pixelImage((await imageAt(req.styleUrl)).pre.pixels);
+  const before = liveTensors();
+  const timings = await benchFeatures(engine.model, { content, style }, { stepScale: req.stepScale, only: req.only });
+  return { backend: engine.backend.backend, timings, numTensors: { before, after: liveTensors() } };
 }
 
 export interface GradientOptions {

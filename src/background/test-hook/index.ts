@@ -33,6 +33,7 @@ import {
   benchmark,
   decodeFloat32,
   type FoolReply,
+  featuresInWorker,
   foolUrl,
   type HookArray,
   inputGradient,
@@ -116,6 +117,8 @@ export interface SqueezeLensHook {
     classIndex: number;
     iterations: number;
   }): Promise<{ probability: number; msPerIteration: number; top1: number }>;
+  /** issue 9's timed "images from features" (bench/features.ts) */
+  features: typeof featuresInWorker;
   classify(req: { input: HookArray; n?: number; topk?: number; engine?: EngineOptions }): Promise<ClassifyReply>;
   gradient(req: {
     input: HookArray;
@@ -165,6 +168,7 @@ const hook: SqueezeLensHook = {
   saliencyUrl: (req) => saliencyOfUrl(req.url, req.method, req.options),
   foolUrl: (req) => foolUrl(req.url, req.target, req.attack),
   visualize: (req) => visualizeInWorker(req.classIndex, req.iterations),
+  features: featuresInWorker,
   classifyUrl: async (req) => {
     await getEngine(req.engine); // load first, so ms measures the image work only
     const t0 = performance.now();

@@ -12,9 +12,11 @@
  *    channel, in the normalized input units the network sees (as CS231n, which applies it to the
  *    preprocessed image); its gradient is a discrete Laplacian, also in closed form.
  *
- * The engine takes one `layerScore` per run (one layer where the backward pass starts), so a loss
- * on several layers is evaluated as one run per layer, the input gradients summed; terms on the
- * same layer share a run. Every value is per example ([N]), as the engine's scores are.
+ * Every term is one of the engine's layer scores, and all of them go into ONE run (`layerScore`
+ * takes several: one forward pass to the deepest layer, one backward pass that picks up each
+ * layer's gradient on the way down, no heads). Style transfer's 5 terms used to cost 5 runs, each
+ * a full forward to the classifier and a backward from its layer: measured below (README,
+ * "Methods"). Every value is per example ([N]), as the engine's scores are.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerName } from '../../engine/architecture.js';
@@ -26,7 +28,10 @@ export function gramMatrix(features: tf.Tensor4D): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, h, w, c] = features.shape;
     const f = tf.reshape(features, [n, h * w, c]) as tf.Tensor3D;
-    return tf.div(tf.matMul(f, f, true, false), h * w * c) as tf.Tensor3D;
+    // Fᵀ made explicitly: TF.js's WASM matMul with a transposed operand is far slower (conv1's
+    // 12321×64 Gram: 62 ms of CPU with matMul(f, f, true) vs 9 ms transposed first; fire4's
+    // 729×256: 92 vs 5 ms; measured under load 13, scratch profiling, 2026-12-02).
+    return tf.div(tf.matMul(tf.transpose(f, [0, 2, 1]), f), h * w * c) as tf.Tensor3D;
   });
 }
 
@@ -55,31 +60,33 @@ export function styleLoss(targetGram: tf.Tensor3D, weight: number): LayerScore['
   };
 }
 
-/** Total-variation loss of images [N,H,W,C] and its gradient w.r.t. them. */
+/**
+ * Total-variation loss of images [N,H,W,C] and its gradient w.r.t. them. TV = xᵀLx with L the grid
+ * graph's Laplacian ((Lx)ᵢ = deg(i)·xᵢ − Σ neighbours), so the gradient is 2w·Lx and the value
+ * w·Σ x⊙Lx. Lx is one depthwise 3×3 stencil (4 in the middle, −1 at the 4 neighbours) over the
+ * image padded by repeating its edge ('symmetric' mirror padding): a repeated neighbour cancels
+ * one of the 4, which leaves deg(i) at borders and corners. 2.0 ms of CPU instead of 18 ms for the
+ * slice-and-pad form (differences, squares, padded differences), same gradient to 4e-6.
+ */
 export function tvLoss(x: tf.Tensor4D, weight: number): { value: tf.Tensor1D; dInput: tf.Tensor4D } {
   return tf.tidy(() => {
-    const [, h, w] = x.shape;
-    // dx[i,j] = x[i,j+1] − x[i,j]; dy[i,j] = x[i+1,j] − x[i,j]
-    const dx = tf.sub(tf.slice(x, [0, 0, 1, 0], [-1, -1, w - 1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, w - 1, -1]));
-    const dy = tf.sub(tf.slice(x, [0, 1, 0, 0], [-1, h - 1, -1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, h - 1, -1, -1]));
-    const value = tf.mul(tf.add(tf.sum(tf.square(dx), [1, 2, 3]), tf.sum(tf.square(dy), [1, 2, 3])), weight);
-    // ∂/∂x[i,j] = 2w(dx[i,j−1] − dx[i,j] + dy[i−1,j] − dy[i,j]), with the missing differences 0:
-    // pad dx by one column on each side (and dy by one row) and take neighbouring differences.
-    const px = tf.pad(dx, [
-      [0, 0],
-      [0, 0],
-      [1, 1],
-      [0, 0],
-    ]);
-    const py = tf.pad(dy, [
-      [0, 0],
-      [1, 1],
-      [0, 0],
-      [0, 0],
-    ]);
-    const gx = tf.sub(tf.slice(px, [0, 0, 0, 0], [-1, -1, w, -1]), tf.slice(px, [0, 0, 1, 0], [-1, -1, w, -1]));
-    const gy = tf.sub(tf.slice(py, [0, 0, 0, 0], [-1, h, -1, -1]), tf.slice(py, [0, 1, 0, 0], [-1, h, -1, -1]));
-    return { value: value as tf.Tensor1D, dInput: tf.mul(tf.add(gx, gy), 2 * weight) as tf.Tensor4D };
+    const c = x.shape[3];
+    const stencil = [0, -1, 0, -1, 4, -1, 0, -1, 0].flatMap((v) => new Array<number>(c).fill(v));
+    const padded = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      'symmetric',
+    );
+    const lap = tf.depthwiseConv2d(padded, tf.tensor4d(stencil, [3, 3, c, 1]), 1, 'valid') as tf.Tensor4D;
+    return {
+      value: tf.mul(tf.sum(tf.mul(x, lap), [1, 2, 3]), weight) as tf.Tensor1D,
+      dInput: tf.mul(lap, 2 * weight) as tf.Tensor4D,
+    };
   });
 }
 
@@ -115,46 +122,33 @@ export interface LossEvaluation {
 
 /**
  * Value and input gradient of a synthesis loss on normalized images x [N,224,224,3]: one engine run
- * per layer with a term (content and style on the same layer share it), plus TV in closed form.
- * The caller owns the result's tensors.
+ * for every content and style term (heads skipped), plus TV in closed form. The caller owns the
+ * result's tensors.
  */
 export function evaluateLoss(model: Model, x: tf.Tensor4D, loss: SynthesisLoss): LossEvaluation {
   return tf.tidy(() => {
     const n = x.shape[0];
-    const perLayer = new Map<LayerName, { content?: ContentTerm; style: StyleTerm[] }>();
-    const slot = (layer: LayerName) => {
-      if (!perLayer.has(layer)) perLayer.set(layer, { style: [] });
-      return perLayer.get(layer)!;
-    };
-    if (loss.content && loss.content.weight !== 0) slot(loss.content.layer).content = loss.content;
-    for (const s of loss.style ?? []) if (s.weight !== 0) slot(s.layer).style.push(s);
+    const scores: LayerScore[] = [];
+    const isContent: boolean[] = [];
+    if (loss.content && loss.content.weight !== 0) {
+      scores.push({ layer: loss.content.layer, fn: contentLoss(loss.content.target, loss.content.weight) });
+      isContent.push(true);
+    }
+    for (const s of loss.style ?? [])
+      if (s.weight !== 0) {
+        scores.push({ layer: s.layer, fn: styleLoss(s.gram, s.weight) });
+        isContent.push(false);
+      }
+    const sum = (values: tf.Tensor1D[]): tf.Tensor1D => (values.length ? tf.addN(values) : tf.zeros([n]));
     let content: tf.Tensor1D = tf.zeros([n]);
     let style: tf.Tensor1D = tf.zeros([n]);
     let gradient: tf.Tensor4D = tf.zerosLike(x);
-    for (const [layer, terms] of perLayer) {
-      const scores = [
-        ...(terms.content ? [contentLoss(terms.content.target, terms.content.weight)] : []),
-        ...terms.style.map((t) => styleLoss(t.gram, t.weight)),
-      ];
-      const fn: LayerScore['fn'] = (a) => {
-        const parts = scores.map((f) => f(a));
-        return {
-          value: tf.addN(parts.map((p) => p.value)) as tf.Tensor1D,
-          dActivation: tf.addN(parts.map((p) => p.dActivation)) as tf.Tensor4D,
-        };
-      };
-      const r = model.run(x, { layerScore: { layer, fn } });
-      gradient = tf.add(gradient, r.gradients.input!);
-      if (!terms.style.length) content = tf.add(content, r.score!);
-      else if (!terms.content) style = tf.add(style, r.score!);
-      else {
-        // Both on one layer: the run reports their sum; split it with the content part alone
-        // (one more forward pass, only in this uncommon configuration).
-        const a = model.run(x, { activations: [layer] }).activations[layer]!;
-        const cv = scores[0](a).value;
-        content = tf.add(content, cv);
-        style = tf.add(style, tf.sub(r.score!, cv));
-      }
+    if (scores.length) {
+      const r = model.run(x, { layerScore: scores, heads: false });
+      const values = r.layerScores!;
+      content = sum(values.filter((_, k) => isContent[k]));
+      style = sum(values.filter((_, k) => !isContent[k]));
+      gradient = r.gradients.input!;
     }
     let tv: tf.Tensor1D = tf.zeros([n]);
     if (loss.tv) {

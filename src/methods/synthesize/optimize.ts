@@ -86,7 +86,7 @@ export function imageInit(image: PixelImage): tf.Tensor4D {
 
 /** One layer's activations of an image (the caller owns the tensor). */
 export function targetActivation(model: Model, image: PixelImage, layer: LayerName): tf.Tensor4D {
-  return tf.tidy(() => model.run(imageInit(image), { activations: [layer] }).activations[layer]!);
+  return tf.tidy(() => model.run(imageInit(image), { activations: [layer], heads: false }).activations[layer]!);
 }
 
 /** Target Gram matrices of an image at several layers, with their weights (the caller owns them). */
@@ -100,7 +100,7 @@ export function styleTerms(
     throw new RangeError(`${layers.length} style layers but ${weights.length} weights`);
   for (const w of weights) if (!Number.isFinite(w) || w < 0) throw new RangeError(`style weight ${w} is not ≥ 0`);
   const grams = tf.tidy(() => {
-    const r = model.run(imageInit(image), { activations: layers });
+    const r = model.run(imageInit(image), { activations: layers, heads: false });
     return layers.map((l) => gramMatrix(r.activations[l]!));
   });
   return layers.map((layer, k) => ({ layer, gram: grams[k], weight: weights[k] }));

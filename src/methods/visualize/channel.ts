@@ -106,6 +106,7 @@ export async function channelValue(
     const r = model.run(x, {
       layerScore: { layer, fn: channelObjective(channel, neuron), preRelu: true },
       gradients: [],
+      heads: false,
     });
     return r.score!;
   });
@@ -124,7 +125,7 @@ export async function layerResponses(
 ): Promise<{ mean: Float32Array; centre: Float32Array }> {
   const [mean, centre] = tf.tidy(() => {
     const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, INPUT, INPUT, 3]));
-    const a = model.run(x, { activations: [layer] }).activations[layer]!;
+    const a = model.run(x, { activations: [layer], heads: false }).activations[layer]!;
     const [, h, w, c] = a.shape;
     const mid = tf.slice(a, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [1, 1, 1, c]);
     return [tf.reshape(tf.mean(a, [1, 2]), [c]), tf.reshape(mid, [c])];
@@ -177,7 +178,8 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
       const warp = makeWarp(randomAffine(random, options.transforms));
       const view = warpImage(rgb, warp, 0.5).map((x) => 255 * x);
       const out = tf.tidy(() => {
-        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore });
+        // No heads: the forward pass stops at the layer (at fire6 it skips fire7 … the classifier).
+        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore, heads: false });
         return { g: inputGradToPixelGrad(r.gradients.input!), value: r.score! };
       });
       let gView: Float32Array;

@@ -238,7 +238,7 @@ export async function dreamObjectiveOf(
   const batch = gatherWindows(rgb, windows);
   const value = tf.tidy(() => {
     const x = pixelsToInput(tf.tensor4d(batch, [n, INPUT, INPUT, 3]));
-    const r = model.run(x, { activations: [layer] });
+    const r = model.run(x, { activations: [layer], heads: false });
     const v = fn(r.activations[layer]!).value;
     return tf.mean(v);
   });
@@ -321,7 +321,8 @@ export async function deepDream(
       windowCount = n;
       const batch = gatherWindows(image, windows);
       const gradient = tf.tidy(() => {
-        const r = model.run(pixelsToInput(tf.tensor4d(batch, [n, INPUT, INPUT, 3])), { layerScore });
+        // No heads: the forward pass stops at the dream's layer.
+        const r = model.run(pixelsToInput(tf.tensor4d(batch, [n, INPUT, INPUT, 3])), { layerScore, heads: false });
         return inputGradToPixelGrad(r.gradients.input!);
       });
       let g: Float32Array;

@@ -167,12 +167,15 @@ export function fourierPlanesAdjoint(basis: FourierBasis, gPlanes: tf.Tensor2D):
 /** Planes [3H, W] (decorrelated) → RGB in (0, 1), interleaved [H, W, 3]: sigmoid(colour · planes). */
 export function planesToRgb(planes: Float32Array): Float32Array {
   const rgb = new Float32Array(H * W * 3);
-  const m = COLOR_MATRIX;
+  const [[m00, m01, m02], [m10, m11, m12], [m20, m21, m22]] = COLOR_MATRIX;
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
-      const [a, b, c] = [planes[y * 3 * W + x], planes[(y * 3 + 1) * W + x], planes[(y * 3 + 2) * W + x]];
-      for (let ch = 0; ch < 3; ch++)
-        rgb[(y * W + x) * 3 + ch] = 1 / (1 + Math.exp(-(m[ch][0] * a + m[ch][1] * b + m[ch][2] * c)));
+      const o = y * 3 * W + x;
+      const [a, b, c] = [planes[o], planes[o + W], planes[o + 2 * W]];
+      const i = (y * W + x) * 3;
+      rgb[i] = 1 / (1 + Math.exp(-(m00 * a + m01 * b + m02 * c)));
+      rgb[i + 1] = 1 / (1 + Math.exp(-(m10 * a + m11 * b + m12 * c)));
+      rgb[i + 2] = 1 / (1 + Math.exp(-(m20 * a + m21 * b + m22 * c)));
     }
   return rgb;
 }
@@ -180,12 +183,18 @@ export function planesToRgb(planes: Float32Array): Float32Array {
 /** Adjoint of `planesToRgb` at `rgb` (its output): a gradient on RGB → on the planes. */
 export function planesToRgbAdjoint(rgb: Float32Array, gRgb: Float32Array): Float32Array {
   const g = new Float32Array(H * W * 3);
-  const m = COLOR_MATRIX;
+  // Scalars, not a small array per pixel: 8.2 → ~1 ms of CPU a step (measured under load 8).
+  const [[m00, m01, m02], [m10, m11, m12], [m20, m21, m22]] = COLOR_MATRIX;
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const i = (y * W + x) * 3;
-      const gz = [0, 1, 2].map((ch) => gRgb[i + ch] * rgb[i + ch] * (1 - rgb[i + ch]));
-      for (let j = 0; j < 3; j++) g[(y * 3 + j) * W + x] = m[0][j] * gz[0] + m[1][j] * gz[1] + m[2][j] * gz[2];
+      const z0 = gRgb[i] * rgb[i] * (1 - rgb[i]);
+      const z1 = gRgb[i + 1] * rgb[i + 1] * (1 - rgb[i + 1]);
+      const z2 = gRgb[i + 2] * rgb[i + 2] * (1 - rgb[i + 2]);
+      const o = y * 3 * W + x;
+      g[o] = m00 * z0 + m10 * z1 + m20 * z2;
+      g[o + W] = m01 * z0 + m11 * z1 + m21 * z2;
+      g[o + 2 * W] = m02 * z0 + m12 * z1 + m22 * z2;
     }
   return g;
 }

@@ -1,0 +1,160 @@
+/**
+ * The engine's hand-written reverse-mode pass (see squeezenet.ts for why it is not tf.grad): from
+ * one or more seeds — gradients w.r.t. named stages, where scores were taken — down the chain of
+ * stages to the deepest requested target. Several seeds make one pass: each is added where the pass
+ * reaches its stage, so a loss on k layers (style transfer: 4 style layers + the content layer)
+ * costs one backward pass, not k.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FIRES, type FireSpec, type LayerName } from './architecture.js';
+import { depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+
+export type GradientTarget = 'input' | LayerName;
+
+export interface ConvParams {
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+export interface FireParams {
+  spec: FireSpec;
+  squeeze: ConvParams;
+  expand1: ConvParams;
+  expand3: ConvParams;
+  /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
+  squeezeBack: tf.Tensor4D;
+  /** expand-1×1 input gradient: its kernel transposed, [1,1,expand,squeeze] */
+  expand1Back: tf.Tensor4D;
+  /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
+  expand3Back: tf.Tensor4D;
+}
+
+/** The precomputed backward kernels the pass needs. */
+export interface BackwardWeights {
+  fires: readonly FireParams[];
+  /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
+  conv0Back: tf.Tensor4D;
+  classifierBack: tf.Tensor4D;
+}
+
+export interface FireTrace {
+  squeezed: tf.Tensor4D; // after ReLU
+  output: tf.Tensor4D; // concat of both expands, after ReLU
+}
+
+/** What the forward pass keeps. It may stop early (no score on the heads): then `fires` is short. */
+export interface Trace {
+  input: tf.Tensor4D;
+  conv1: tf.Tensor4D;
+  pool1: tf.Tensor4D;
+  fires: FireTrace[];
+  pools: Map<number, tf.Tensor4D>; // fire index → pooled output
+  classifier?: tf.Tensor4D; // pre-ReLU
+}
+
+/** The backward chain, top to bottom. */
+export const STAGES: readonly GradientTarget[] = [
+  'classifier_relu',
+  'classifier',
+  ...[...FIRES].reverse().map((f) => f.name),
+  'conv1',
+  'input',
+];
+
+export const stageOf = (name: GradientTarget): number => STAGES.indexOf(name);
+
+/** A gradient w.r.t. a stage's output, or (underRelu) w.r.t. its values before its final ReLU. */
+export interface Seed {
+  stage: number;
+  d: tf.Tensor4D;
+  underRelu?: boolean;
+}
+
+/**
+ * Reverse-mode pass from the seeds to the deepest requested target. At each stage the gradient
+ * from above and the seeds on that stage's output are summed, ReLU-masked, and the seeds under the
+ * ReLU added. The gradient reported for a stage is w.r.t. its output, or — when a seed sits under
+ * its ReLU — w.r.t. its pre-activation (as a single `preRelu` layer score always reported it).
+ */
+export function backwardPass(
+  net: BackwardWeights,
+  trace: Trace,
+  seeds: readonly Seed[],
+  emitted: Partial<Record<GradientTarget, tf.Tensor4D>>,
+  targets: readonly GradientTarget[],
+): Partial<Record<GradientTarget, tf.Tensor4D>> {
+  const out = { ...emitted };
+  if (targets.length === 0 || seeds.length === 0) return out;
+  const want = new Set(targets);
+  const deepest = Math.max(...targets.map(stageOf));
+  const add = (a: tf.Tensor4D | null, b: tf.Tensor4D): tf.Tensor4D => (a ? (tf.add(a, b) as tf.Tensor4D) : b);
+  let d: tf.Tensor4D | null = null; // gradient w.r.t. the current stage's output, from above
+  for (let stage = Math.min(...seeds.map((s) => s.stage)); ; stage++) {
+    const name = STAGES[stage];
+    for (const s of seeds) if (s.stage === stage && !s.underRelu) d = add(d, s.d);
+    const under = seeds.filter((s) => s.stage === stage && s.underRelu);
+    let throughRelu = true;
+    if (under.length) {
+      // d·relu′ + the seeds under the ReLU; the step below must not mask again.
+      let pre = d ? reluMaskOf(trace, name, d) : null;
+      for (const s of under) pre = add(pre, s.d);
+      d = pre;
+      throughRelu = false;
+    }
+    if (d && want.has(name)) out[name] = d;
+    if (stage >= deepest) return out;
+    // Nothing has reached this stage yet (no seed above it): impossible, the loop starts at a seed.
+    d = stepDown(net, trace, name, d!, throughRelu);
+  }
+}
+
+/** d masked by the ReLU at the top of a stage (none for the pre-ReLU class map and the input). */
+function reluMaskOf(trace: Trace, stage: GradientTarget, d: tf.Tensor4D): tf.Tensor4D {
+  if (stage === 'classifier_relu') return reluMask(d, trace.classifier!);
+  if (stage === 'conv1') return reluMask(d, trace.conv1);
+  if (stage === 'classifier' || stage === 'input') return d;
+  return reluMask(d, trace.fires[FIRES.findIndex((f) => f.name === stage)].output);
+}
+
+/** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output. */
+function stepDown(
+  net: BackwardWeights,
+  trace: Trace,
+  stage: GradientTarget,
+  d: tf.Tensor4D,
+  throughRelu: boolean,
+): tf.Tensor4D {
+  if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier!) : d;
+  if (stage === 'classifier') return tf.conv2d(d, net.classifierBack, 1, 'valid');
+  if (stage === 'conv1') {
+    // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
+    // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
+    const phases = tf.conv2d(
+      tf.pad(throughRelu ? reluMask(d, trace.conv1) : d, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]),
+      net.conv0Back,
+      1,
+      'valid',
+    );
+    return depthToSpace2(phases);
+  }
+  // A fire module: from its output back to its input, which is the previous module's output
+  // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
+  const k = FIRES.findIndex((f) => f.name === stage);
+  const f = net.fires[k];
+  const ft = trace.fires[k];
+  // output = [ReLU(expand1) ‖ ReLU(expand3)]
+  const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
+  const dSqueezed = tf.add(
+    tf.conv2d(d1, f.expand1Back, 1, 'valid'),
+    tf.conv2d(d3, f.expand3Back, 1, 'same'),
+  ) as tf.Tensor4D;
+  const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
+  if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);
+  if (FIRES[k - 1].poolAfter) return maxPoolBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+  return dIn;
+}
