@@ -36,17 +36,27 @@ const set5 = (a: Answer) =>
     .sort((p, q) => p - q)
     .join();
 
-function pair(rows: Compared[], a: 'cli' | 'extension', b: 'extension' | 'oracle', labels: readonly string[]) {
+function pair(
+  rows: Compared[],
+  a: 'cli' | 'extension',
+  b: 'extension' | 'oracle',
+  labels: readonly string[],
+  samePixels: (r: Compared) => boolean,
+) {
   const both = rows.filter((r) => r[a] && r[b]);
   let top1 = 0;
   let top5 = 0;
   let maxLogit = 0;
+  let maxLogitSamePixels = 0;
   const disagreements: object[] = [];
   for (const r of both) {
     const x = r[a]!;
     const y = r[b]!;
     if (set5(x) === set5(y)) top5++;
-    for (let i = 0; i < x.logits.length; i++) maxLogit = Math.max(maxLogit, Math.abs(x.logits[i] - y.logits[i]));
+    let d = 0;
+    for (let i = 0; i < x.logits.length; i++) d = Math.max(d, Math.abs(x.logits[i] - y.logits[i]));
+    maxLogit = Math.max(maxLogit, d);
+    if (samePixels(r)) maxLogitSamePixels = Math.max(maxLogitSamePixels, d);
     if (x.top[0].index === y.top[0].index) top1++;
     else disagreements.push({ file: r.file, how: r.how, [a]: top2(x, labels), [b]: top2(y, labels) });
   }
@@ -57,19 +67,40 @@ function pair(rows: Compared[], a: 'cli' | 'extension', b: 'extension' | 'oracle
     top5SetAgree: top5,
     top5SetPercent: pct(top5, both.length),
     maxAbsLogitDiff: Number(maxLogit.toPrecision(3)),
+    /** over the images whose decoded pixels are the same in the CLI and in Chromium */
+    maxAbsLogitDiffSamePixels: Number(maxLogitSamePixels.toPrecision(3)),
     disagreements,
+  };
+}
+
+/**
+ * How close the set came to a flip: the images whose top-1 leads the top-2 by the least (in
+ * probability, by the extension's answer), so a reader can see near-ties were there to flip.
+ */
+function closestCalls(rows: Compared[], labels: readonly string[], count = 8) {
+  const margin = (r: Compared) => r.extension!.top[0].prob - r.extension!.top[1].prob;
+  const withAnswer = rows.filter((r) => r.extension);
+  return {
+    underOnePoint: withAnswer.filter((r) => margin(r) < 0.01).length,
+    underFivePoints: withAnswer.filter((r) => margin(r) < 0.05).length,
+    smallest: withAnswer
+      .sort((p, q) => margin(p) - margin(q))
+      .slice(0, count)
+      .map((r) => ({ file: r.file, how: r.how, extension: top2(r.extension!, labels) })),
   };
 }
 
 export function summarize(rows: Compared[], labels: readonly string[]) {
   const both = rows.filter((r) => r.cli && r.extension);
-  const identical = both.filter(
-    (r) => r.cli!.rgbaSha256 === r.extension!.rgbaSha256 && r.cli!.size.join() === r.extension!.size.join(),
-  );
+  const samePixels = (r: Compared) =>
+    !!r.cli &&
+    !!r.extension &&
+    r.cli.rgbaSha256 === r.extension.rgbaSha256 &&
+    r.cli.size.join() === r.extension.size.join();
+  const identical = both.filter(samePixels);
   const differing = both
     .filter((r) => !identical.includes(r))
     .map((r) => {
-      const sameSize = r.cli!.size.join() === r.extension!.size.join();
       let maxInput = 0;
       for (let i = 0; i < r.cli!.input.length; i++)
         maxInput = Math.max(maxInput, Math.abs(r.cli!.input[i] - r.extensionInput![i]));
@@ -80,7 +111,7 @@ export function summarize(rows: Compared[], labels: readonly string[]) {
         extensionSize: r.extension!.size,
         extensionOriginalSize: r.extension!.originalSize,
         // Normalized units: one 8-bit level is 1/(255·0.224) ≈ 0.0175.
-        maxAbsInputDiff: sameSize || maxInput ? Number(maxInput.toPrecision(3)) : null,
+        maxAbsInputDiff: Number(maxInput.toPrecision(3)),
       };
     });
   const commandChecked = rows.filter((r) => r.cli && r.cliCommand);
@@ -97,9 +128,10 @@ export function summarize(rows: Compared[], labels: readonly string[]) {
       compared: commandChecked.length,
       same: commandSame.length,
     },
-    cliVsExtension: pair(rows, 'cli', 'extension', labels),
-    cliVsOracle: pair(rows, 'cli', 'oracle', labels),
-    extensionVsOracle: pair(rows, 'extension', 'oracle', labels),
+    cliVsExtension: pair(rows, 'cli', 'extension', labels, samePixels),
+    cliVsOracle: pair(rows, 'cli', 'oracle', labels, samePixels),
+    extensionVsOracle: pair(rows, 'extension', 'oracle', labels, samePixels),
+    closestCalls: closestCalls(rows, labels),
     errors: rows.filter((r) => r.error).map((r) => ({ file: r.file, error: r.error })),
   };
 }

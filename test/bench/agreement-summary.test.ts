@@ -40,12 +40,24 @@ describe('agreement summary', () => {
     const same = logits(5, 4, 3, 2, 1, 0, 0, 0);
     const reordered = logits(5, 4, 2, 3, 1, 0, 0, 0.5); // same top-1, same top-5 set
     const flipped = logits(4, 5, 3, 2, 1, 0, 0, 0); // top-1 differs
+    const nearTie = logits(3, 3.001, 0, 0, 0, 0, 0, 0.25);
     const s = summarize(
-      [row('x', same, same, same), row('y', same, reordered, same, ['a', 'b']), row('z', same, flipped, flipped)],
+      [
+        row('x', same, same, same),
+        row('y', same, reordered, same, ['a', 'b']),
+        row('z', same, flipped, flipped, ['a', 'c']),
+        row('w', nearTie, nearTie, nearTie),
+      ],
       labels,
     );
-    expect(s.cliVsExtension).toMatchObject({ images: 3, top1Agree: 2, top5SetAgree: 3, maxAbsLogitDiff: 1 });
-    expect(s.cliVsExtension.top1Percent).toBe(66.67);
+    expect(s.cliVsExtension).toMatchObject({
+      images: 4,
+      top1Agree: 3,
+      top1Percent: 75,
+      top5SetAgree: 4,
+      maxAbsLogitDiff: 1,
+      maxAbsLogitDiffSamePixels: 0,
+    });
     expect(s.cliVsExtension.disagreements).toEqual([
       {
         file: 'z',
@@ -54,11 +66,16 @@ describe('agreement summary', () => {
         extension: [expect.stringMatching(/^class1 \(1\)/), expect.stringMatching(/^class0 \(0\)/)],
       },
     ]);
-    expect(s.extensionVsOracle).toMatchObject({ images: 3, top1Agree: 3 });
-    expect(s.cliVsOracle).toMatchObject({ images: 3, top1Agree: 2 });
-    expect(s.pixels).toMatchObject({ compared: 3, identical: 2 });
-    expect(s.pixels.differing).toEqual([expect.objectContaining({ file: 'y', maxAbsInputDiff: 0.0175 })]);
-    expect(s.cliCommand).toMatchObject({ compared: 3, same: 3 });
+    expect(s.extensionVsOracle).toMatchObject({ images: 4, top1Agree: 4 });
+    expect(s.cliVsOracle).toMatchObject({ images: 4, top1Agree: 3 });
+    expect(s.pixels).toMatchObject({ compared: 4, identical: 2 });
+    expect(s.pixels.differing.map((d) => [d.file, d.maxAbsInputDiff])).toEqual([
+      ['y', 0.0175],
+      ['z', 0.0175],
+    ]);
+    expect(s.cliCommand).toMatchObject({ compared: 4, same: 4 });
+    expect(s.closestCalls.underOnePoint).toBe(1);
+    expect(s.closestCalls.smallest[0].file).toBe('w');
   });
 
   it('leaves out of a pair the images one side has no answer for', () => {
