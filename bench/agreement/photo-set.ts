@@ -10,19 +10,21 @@
  *     4:3), a horizontal flip half the time, a Pillow-bilinear resize to a long side of 256–1024 px,
  *     then one encoding in turn from ENCODINGS: MozJPEG (jSquash) baseline/progressive, 4:2:0 and
  *     4:4:4, quality 40–95; libjpeg-turbo's cjpeg 4:2:2 with restart markers (when cjpeg is
- *     installed); JPEG with an EXIF orientation (3, 6 or 8); PNG; WebP lossy and lossless (jSquash).
+ *     installed); JPEG with an EXIF orientation (3, 6 or 8); PNG; WebP lossy and lossless, AVIF
+ *     (4:2:0 or 4:4:4, quality 40–90; jSquash); 24-bit BMP.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import encodeAvif, { init as initAvif } from '@jsquash/avif/encode.js';
 import encodeJpeg, { init as initJpeg } from '@jsquash/jpeg/encode.js';
 import encodeWebp, { init as initWebp } from '@jsquash/webp/encode.js';
 import { decodeImage } from '../../src/engine/decode-node.js';
 import { type RgbaImage, resampleWindow } from '../../src/engine/preprocess.js';
 import { seededRandom } from '../../src/methods/common.js';
 import { encodePng } from '../../src/render/png.js';
-import { jpegWithOrientation } from '../../test/fixtures/decode/variants.js';
+import { bmpOf, jpegWithOrientation } from '../../test/fixtures/decode/variants.js';
 import { photos } from '../../test/helpers/data.js';
 
 /**
@@ -62,7 +64,7 @@ export const WALLPAPERS = [
   ].map((n) => `/usr/share/backgrounds/mate/nature/${n}.jpg`),
 ];
 
-export const VARIANTS = 8;
+export const VARIANTS = 9;
 
 export interface SetEntry {
   file: string;
@@ -85,6 +87,7 @@ const initCodecs = () => {
   codecsReady ??= Promise.all([
     initJpeg(wasm('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')),
     initWebp(wasm('@jsquash/webp/codec/enc/webp_enc_simd.wasm')),
+    initAvif(wasm('@jsquash/avif/codec/enc/avif_enc.wasm')),
   ]);
   return codecsReady;
 };
@@ -153,6 +156,15 @@ const ENCODINGS: Encoding[] = [
     ext: 'webp',
     how: 'webp lossless',
   }),
+  async (im, r) => {
+    // Chromium converts AVIF's YUV to RGB its own way (up to 5 levels off libavif's, README
+    // "Decoding"): the pixels are expected to differ; the question is whether answers do.
+    const quality = 40 + Math.floor(r() * 51);
+    const subsample = pick(r, [1, 3] as const); // libavif: 1 = 4:2:0, 3 = 4:4:4
+    const bytes = new Uint8Array(await encodeAvif(imageData(im), { quality, subsample, speed: 8 }));
+    return { bytes, ext: 'avif', how: `avif q${quality} ${subsample === 1 ? '4:2:0' : '4:4:4'}`, kind: 'avif' };
+  },
+  async (im) => ({ bytes: new Uint8Array(bmpOf(im, { bpp: 24 })), ext: 'bmp', how: 'bmp 24-bit' }),
 ];
 
 let cjpeg: boolean | undefined;

@@ -108,7 +108,13 @@ for (const l of lines) {
 }
 
 // 3. The extension's path in Chromium, files served by a local HTTP server.
-const TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  bmp: 'image/bmp',
+};
 const server = createServer((req, res) => {
   const name = decodeURIComponent((req.url ?? '/').slice(1));
   if (!entries.some((e) => e.file === name)) return void res.writeHead(404).end();

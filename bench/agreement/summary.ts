@@ -18,6 +18,7 @@ export function answerOf(logits: Float64Array): Answer {
 interface Compared {
   file: string;
   how: string;
+  kind?: string;
   cli?: Answer & { rgbaSha256: string; size: [number, number]; input: Float32Array };
   cliCommand?: number[];
   extension?: Answer & { rgbaSha256: string; size: [number, number]; originalSize: [number, number] };
@@ -107,6 +108,7 @@ export function summarize(rows: Compared[], labels: readonly string[]) {
       return {
         file: r.file,
         how: r.how,
+        kind: r.kind,
         cliSize: r.cli!.size,
         extensionSize: r.extension!.size,
         extensionOriginalSize: r.extension!.originalSize,
@@ -121,6 +123,7 @@ export function summarize(rows: Compared[], labels: readonly string[]) {
       compared: both.length,
       identical: identical.length,
       identicalPercent: pct(identical.length, both.length),
+      differingByKind: countBy(differing.map((d) => d.kind ?? '?')),
       differing,
     },
     cliCommand: {
@@ -134,4 +137,10 @@ export function summarize(rows: Compared[], labels: readonly string[]) {
     closestCalls: closestCalls(rows, labels),
     errors: rows.filter((r) => r.error).map((r) => ({ file: r.file, error: r.error })),
   };
+}
+
+function countBy(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[i] = (out[i] ?? 0) + 1;
+  return out;
 }
