@@ -102,6 +102,19 @@ export interface ClassifyUrlReply {
   ms: number;
 }
 
+/** What the agreement measurement (bench/agreement) needs from the extension's image path. */
+export interface InspectUrlReply {
+  top: ClassifyResult['top'][number];
+  /** the 1000 logits (post-ReLU average), for the largest difference from the CLI's */
+  logits: number[];
+  /** base64 of the float32 NHWC input the engine saw (the float64 oracle runs on it) */
+  input: string;
+  /** SHA-256 (hex) of the decoded RGBA bytes, to compare with the CLI's decode */
+  rgbaSha256: string;
+  image: { width: number; height: number; originalWidth: number; originalHeight: number };
+  backend: BackendReport;
+}
+
 export interface SqueezeLensHook {
   /** fetch, decode and classify an image URL inside the worker (the extension's own image path) */
   classifyUrl(req: {
@@ -110,6 +123,8 @@ export interface SqueezeLensHook {
     preprocess?: PreprocessMode;
     engine?: EngineOptions;
   }): Promise<ClassifyUrlReply>;
+  /** classifyUrl's path (fetch → decode → preprocess → engine), returning what it saw: pixels' digest, input, logits */
+  inspectUrl(req: { url: string }): Promise<InspectUrlReply>;
   /** the methods, in the worker (the popup's panels will use the same functions) */
   saliencyUrl(req: { url: string; method: SaliencyMethodName; options?: SaliencyOptions }): Promise<SaliencyReply>;
   foolUrl(req: { url: string; target: string; attack: Omit<AttackRequest, 'target'> }): Promise<FoolReply>;
@@ -183,6 +198,20 @@ const hook: SqueezeLensHook = {
       ms: performance.now() - t0,
     };
   },
+  inspectUrl: async (req) => {
+    const image = await decodeImageBlob(await fetchImageBlob(req.url));
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', image.data.slice()));
+    const { input } = preprocess(image, 'crop');
+    const result = await classifyTensor(input, 1, { topk: 5 });
+    return {
+      top: result.top[0],
+      logits: result.logits[0],
+      input: float32ToBase64(input),
+      rgbaSha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''),
+      image: sizesOf(image),
+      backend: result.backend,
+    };
+  },
   classify: (req) =>
     timed(
       req.engine,
@@ -248,7 +277,5 @@ const hook: SqueezeLensHook = {
 
   engineReset,
 };
-
-(globalThis as unknown as { __squeezelens: SqueezeLensHook }).__squeezelens = hook;
 
 (globalThis as unknown as { __squeezelens: SqueezeLensHook }).__squeezelens = hook;
