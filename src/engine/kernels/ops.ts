@@ -20,7 +20,8 @@ const K = {
   sparse1x1: 'SqueezeLensSimdSparseConv1x1',
 } as const;
 
-interface WasmBackendLike {
+export interface WasmBackendLike {
+  disposeData(id: tf.DataId): void;
   wasm: { asm: { memory: WebAssembly.Memory } };
   dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -47,7 +48,7 @@ export function setSimdKernelsEnabled(enabled: boolean): void {
   simdEnabled = enabled;
 }
 
-function simd(backend: unknown): { b: WasmBackendLike; k: SimdKernelExports; ptr: (t: tf.TensorInfo) => number } {
+export function simd(backend: unknown): { b: WasmBackendLike; k: SimdKernelExports; ptr: (t: tf.TensorInfo) => number } {
   const b = backend as WasmBackendLike;
   const memory = b.wasm.asm.memory;
   if (!instance || instance.memory !== memory) {

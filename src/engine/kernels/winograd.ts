@@ -1,0 +1,144 @@
+/**
+ * The fire modules' 3×3 "same" convolutions (expand-3×3 forward, and its input gradient with the
+ * flipped-and-transposed kernel) by Winograd F(2×2, 3×3) in our SIMD module (winograd-wat.ts),
+ * where that is faster than TF.js's XNNPACK conv2d; elsewhere, and for layers where it is not,
+ * the stock (fused) conv2d. The weight transform is made once per kernel, on first use on WASM.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { flipTranspose3x3 } from '../backward-kernels.js';
+import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+
+const KERNEL = 'SqueezeLensSimdWinograd3x3';
+
+/** 'auto': Winograd where the benchmark measured it faster (WINOGRAD_FASTER); tests force either path. */
+export type WinogradMode = 'auto' | 'always' | 'never';
+let mode: WinogradMode = 'auto';
+export function setWinogradMode(m: WinogradMode): void {
+  mode = m;
+}
+
+/**
+ * Layers (input size, in → out channels) where Winograd beat XNNPACK in bench/winograd-layers.ts.
+ * Filled from measurements; a layer not listed runs XNNPACK.
+ */
+const WINOGRAD_FASTER = new Set<string>([]);
+export const layerKey = (size: number, cin: number, cout: number) => `${size}:${cin}>${cout}`;
+
+/**
+ * Tiles per block: the block's transformed input, 16·tb·cin floats, is re-read once per 8 output
+ * channels, so it should stay in L1/L2; the weights are re-read once per block.
+ */
+let tileBlockOverride = 0;
+export function tileBlock(cin: number): number {
+  if (tileBlockOverride) return tileBlockOverride;
+  return Math.max(4, Math.min(64, Math.floor(1024 / cin / 4) * 4));
+}
+/** For the layer benchmark: force a tile-block size (0: the default rule). */
+export function setTileBlock(tb: number): void {
+  tileBlockOverride = tb;
+}
+
+/** G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]: U = G g Gᵀ per (cin, cout), packed [cout/8][16][cin][8]. */
+export function winogradWeights(hwio: Float32Array, cin: number, cout: number): Float32Array {
+  const G = [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ];
+  const out = new Float32Array(16 * cin * cout);
+  const g = new Float64Array(9);
+  for (let ci = 0; ci < cin; ci++)
+    for (let co = 0; co < cout; co++) {
+      for (let t = 0; t < 9; t++) g[t] = hwio[(t * cin + ci) * cout + co];
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) {
+          let s = 0;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += G[i][a] * g[a * 3 + b] * G[j][b];
+          out[((((co >> 3) * 16 + i * 4 + j) * cin + ci) << 3) + (co & 7)] = s;
+        }
+    }
+  return out;
+}
+
+let registered = false;
+function register(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, u, bias } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const { cout, relu } = attrs as unknown as { cout: number; relu: boolean };
+      const [n, h, w, cin] = x!.shape;
+      const tb = tileBlock(cin);
+      const { b, k, ptr } = simd(backend);
+      const out = b.makeOutput([n, h, w, cout], 'float32');
+      // scratch for one block: transformed inputs and GEMM results (freed below)
+      const v = b.makeOutput([16 * tb * cin], 'float32');
+      const m = b.makeOutput([tb * 16 * 8], 'float32');
+      const flags = (bias ? 1 : 0) | (relu ? 2 : 0);
+      k.winograd3x3(ptr(x!), ptr(u!), bias ? ptr(bias) : 0, ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb, flags);
+      (b as WasmBackendLike).disposeData(v.dataId);
+      (b as WasmBackendLike).disposeData(m.dataId);
+      return out;
+    },
+  });
+}
+
+/** One 3×3 stride-1 "same" convolution with a fixed kernel, either path. */
+export class Conv3x3 {
+  private packed: tf.Tensor1D | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly hwio: Float32Array,
+    readonly cin: number,
+    readonly cout: number,
+  ) {}
+
+  private useWinograd(x: tf.Tensor4D): boolean {
+    if (mode === 'never' || !simdKernelsActive() || this.cin % 4 !== 0 || this.cout % 8 !== 0) return false;
+    return mode === 'always' || WINOGRAD_FASTER.has(layerKey(x.shape[1], this.cin, this.cout));
+  }
+
+  /** conv2d(x, kernel, 1, 'same') + bias, then ReLU if asked; `kernel` holds the same weights as HWIO. */
+  apply(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor4D {
+    if (!this.useWinograd(x)) {
+      return tf.fused.conv2d({
+        x,
+        filter: kernel,
+        bias: bias ?? undefined,
+        strides: 1,
+        pad: 'same',
+        activation: relu ? 'relu' : 'linear',
+      });
+    }
+    if (this.disposed) throw new Error('Conv3x3 used after dispose');
+    if (!this.packed) this.packed = tf.keep(tf.tensor1d(winogradWeights(this.hwio, this.cin, this.cout)));
+    register();
+    const inputs: tf.NamedTensorMap = bias ? { x, u: this.packed, bias } : { x, u: this.packed };
+    return tf.engine().runKernel(KERNEL, inputs, { cout: this.cout, relu } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.packed?.dispose();
+    this.packed = null;
+  }
+}
+
+/** A fire module's expand-3×3 (squeeze → expand) and its input gradient (expand → squeeze). */
+export class Expand3x3 {
+  readonly forward: Conv3x3;
+  readonly backward: Conv3x3;
+  constructor(kernel: Float32Array, squeeze: number, expand: number) {
+    this.forward = new Conv3x3(kernel, squeeze, expand);
+    this.backward = new Conv3x3(flipTranspose3x3(kernel, squeeze, expand), expand, squeeze);
+  }
+  dispose(): void {
+    this.forward.dispose();
+    this.backward.dispose();
+  }
+}
