@@ -25,6 +25,7 @@ import {
   reluMask,
   reluMaskSplit,
 } from './kernels/ops.js';
+import { Expand3x3 } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -93,6 +94,8 @@ interface FireParams {
   expand1Back: tf.Tensor4D;
   /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
   expand3Back: tf.Tensor4D;
+  /** expand-3×3 and its input gradient: Winograd on WASM where faster, else XNNPACK (kernels/winograd.ts) */
+  e3: Expand3x3;
 }
 
 interface FireTrace {
@@ -159,6 +162,7 @@ export class SqueezeNet {
           spec.expand,
           spec.squeeze,
         ]),
+        e3: new Expand3x3(e3.kernel, spec.squeeze, spec.expand),
       };
     });
     this.classifier = param('conv25');
@@ -188,6 +192,7 @@ export class SqueezeNet {
         f.expand1Back,
         f.expand3Back,
       );
+      f.e3.dispose();
     }
     tf.dispose(all);
   }
@@ -283,14 +288,7 @@ export class SqueezeNet {
         pad: 'valid',
         activation: 'relu',
       });
-      const e3 = tf.fused.conv2d({
-        x: squeezed,
-        filter: f.expand3.kernel,
-        bias: f.expand3.bias,
-        strides: 1,
-        pad: 'same',
-        activation: 'relu',
-      });
+      const e3 = f.e3.forward.apply(squeezed, f.expand3.kernel, f.expand3.bias, true);
       const output = concatChannels(e1, e3);
       fires.push({ squeezed, output });
       h = output;
@@ -413,7 +411,7 @@ export class SqueezeNet {
     const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
     const dSqueezed = tf.add(
       tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-      tf.conv2d(d3, f.expand3Back, 1, 'same'),
+      f.e3.backward.apply(d3, f.expand3Back, null, false),
     ) as tf.Tensor4D;
     const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
     if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);

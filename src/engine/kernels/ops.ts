@@ -28,14 +28,24 @@ export interface WasmBackendLike {
 }
 
 let simdModule: WebAssembly.Module | null = null;
+let simdBuild: KernelBuild | null = null;
 let simdEnabled = true;
 let instance: { memory: WebAssembly.Memory; exports: SimdKernelExports } | null = null;
 
+/** Which build of the kernels runs: plain SIMD128, or with relaxed SIMD's fused multiply-add. */
+export type KernelBuild = 'simd128' | 'relaxed-simd';
+
 /** Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from its package). */
-export function provideSimdKernels(module: WebAssembly.Module): void {
+export function provideSimdKernels(module: WebAssembly.Module, build: KernelBuild = 'simd128'): void {
   simdModule = module;
+  simdBuild = build;
   instance = null;
   registerSimdKernels();
+}
+
+/** The kernel build in use, or null when none was provided. */
+export function kernelBuild(): KernelBuild | null {
+  return simdModule ? simdBuild : null;
 }
 
 /** Whether the steps above run as SIMD kernels on the current backend. */
@@ -48,7 +58,11 @@ export function setSimdKernelsEnabled(enabled: boolean): void {
   simdEnabled = enabled;
 }
 
-export function simd(backend: unknown): { b: WasmBackendLike; k: SimdKernelExports; ptr: (t: tf.TensorInfo) => number } {
+export function simd(backend: unknown): {
+  b: WasmBackendLike;
+  k: SimdKernelExports;
+  ptr: (t: tf.TensorInfo) => number;
+} {
   const b = backend as WasmBackendLike;
   const memory = b.wasm.asm.memory;
   if (!instance || instance.memory !== memory) {

@@ -15,7 +15,7 @@
  * the SIMD loops are multiples of 4 (the TypeScript wrappers check this).
  */
 
-import { L, type Madd, add, c, load, loop, mul, plainMadd, set, store } from './wat-helpers.js';
+import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
 import { type WinogradExport, winogradWat } from './winograd-wat.js';
 
 const TAPS = [0, 1, 2].flatMap((a) => [0, 1, 2].map((e) => ({ a, e, name: `t${a}${e}` })));

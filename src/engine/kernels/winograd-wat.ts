@@ -5,8 +5,7 @@
  *
  * Per block of `tb` tiles (tb % 4 == 0):
  *   1. input transform: every tile's 4×4 input patch d (zero outside the image) → Bᵀ d B, stored
- *      as V[ξ][tile quad][ci][4 tiles] (ξ = 0..15 the transformed position, 4 tiles interleaved
- *      so the GEMM broadcasts them with constant offsets from one pointer);
+ *      as V[ξ][tile][ci] (ξ = 0..15 the transformed position), whole vectors;
  *   2. for each chunk of 8 output channels, for each ξ: M[ξ] = V[ξ] · U[ξ] over the input
  *      channels, 4 tiles × 8 channels per step (8 accumulators, the shape XNNPACK uses for
  *      128-bit SIMD), into M[tile][ξ][8];
@@ -16,7 +15,7 @@
  *
  * Requirements (checked by the caller): cin % 4 == 0, cout % 8 == 0.
  */
-import { L, type Madd, add, c, load, loop, mul, set, store } from './wat-helpers.js';
+import { add, c, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
 
 const XI = Array.from({ length: 16 }, (_, k) => k);
 const R4 = [0, 1, 2, 3];
@@ -57,7 +56,7 @@ export function winogradWat(madd: Madd): string {
       set('w0', `(v128.load offset=${k * 32} align=4 ${L('pu')})`),
       set('w1', `(v128.load offset=${k * 32 + 16} align=4 ${L('pu')})`),
       ...R4.flatMap((r) => [
-        set('bv', `(v128.load32_splat offset=${k * 16 + r * 4} align=4 ${L('pv')})`),
+        set('bv', `(v128.load32_splat offset=${k * 4} align=4 ${L(`pr${r}`)})`),
         set(`a${r}0`, madd(L('bv'), L('w0'), L(`a${r}0`))),
         set(`a${r}1`, madd(L('bv'), L('w1'), L(`a${r}1`))),
       ]),
@@ -85,7 +84,7 @@ export function winogradWat(madd: Madd): string {
   (local $th i32) (local $tw i32) (local $per i32) (local $tiles i32) (local $t0 i32) (local $nb i32) (local $nq i32)
   (local $tt i32) (local $tile i32) (local $b i32) (local $rem i32) (local $ty i32) (local $tx i32)
   (local $cinB i32) (local $coutB i32) (local $rowB i32) (local $vs i32) (local $p i32) (local $pv0 i32)
-  (local $ci i32) (local $pp i32) (local $co i32) (local $xi i32) (local $q i32) (local $pu i32) (local $pv i32)
+  (local $ci i32) (local $pp i32) (local $co i32) (local $xi i32) (local $q i32) (local $pu i32) (local $pr0 i32) (local $pr1 i32) (local $pr2 i32) (local $pr3 i32)
   (local $pm i32) (local $ob i32) (local $hl i32) (local $okx i32) (local $oky i32) (local $orow i32)
   (local $ry0 i32) (local $ry1 i32) (local $ry2 i32) (local $ry3 i32)
   (local $cx0 i32) (local $cx1 i32) (local $cx2 i32) (local $cx3 i32)
@@ -124,7 +123,7 @@ export function winogradWat(madd: Madd): string {
       ${R4.map((j) => set(`cx${j}`, `(i32.lt_u ${add(L('tx'), c(j))} ${L('w')})`)).join('\n      ')}
       ;; the patch's top-left address; wraps below 0 at the border, but is only read where valid
       ${set('p', add(L('x'), mul(add(mul(add(mul(L('b'), L('h')), L('ty')), L('w')), L('tx')), L('cinB'))))}
-      ${set('pv0', add(L('v'), mul(`(i32.shr_u ${L('tt')} ${c(2)})`, `(i32.shl ${L('cinB')} ${c(2)})`), `(i32.shl (i32.and ${L('tt')} ${c(3)}) ${c(2)})`))}
+      ${set('pv0', add(L('v'), mul(L('tt'), L('cinB'))))}
       ${loop(
         'ci',
         L('cinB'),
@@ -132,12 +131,8 @@ export function winogradWat(madd: Madd): string {
         `
       ${R4.flatMap((i) => R4.map((j) => patchLoad(i, j))).join('\n      ')}
       ${inputTransform()}
-      ${set('pp', add(L('pv0'), `(i32.shl ${L('ci')} ${c(2)})`))}
-      ${XI.map(
-        (xi) =>
-          `${R4.map((l) => `(v128.store32_lane offset=${l * 16} align=4 ${l} ${L('pp')} ${L(`d${xi >> 2}${xi & 3}`)})`).join(' ')}
-      ${set('pp', add(L('pp'), L('vs')))}`,
-      ).join('\n      ')}
+      ${set('pp', add(L('pv0'), L('ci')))}
+      ${XI.map((xi) => `${store(L('pp'), L(`d${xi >> 2}${xi & 3}`))} ${set('pp', add(L('pp'), L('vs')))}`).join('\n      ')}
       ${set('p', add(L('p'), c(16)))}`,
       )}`,
     )}
@@ -158,7 +153,8 @@ export function winogradWat(madd: Madd): string {
           1,
           `
           ${set('pu', add(L('u'), mul(add(`(i32.shr_u ${L('co')} ${c(1)})`, L('xi')), `(i32.shl ${L('cin')} ${c(5)})`)))}
-          ${set('pv', add(L('v'), mul(L('xi'), L('vs')), mul(L('q'), `(i32.shl ${L('cin')} ${c(4)})`)))}
+          ${set('pr0', add(L('v'), mul(L('xi'), L('vs')), mul(L('q'), `(i32.shl ${L('cinB')} ${c(2)})`)))}
+          ${[1, 2, 3].map((r) => set(`pr${r}`, add(L(`pr${r - 1}`), L('cinB')))).join(' ')}
           ${R4.map((r) => `${set(`a${r}0`, ZERO)} ${set(`a${r}1`, ZERO)}`).join(' ')}
           ${loop(
             'ci',
@@ -167,7 +163,7 @@ export function winogradWat(madd: Madd): string {
             `
           ${[0, 1, 2, 3].map(gemmStep).join('\n          ')}
           ${set('pu', add(L('pu'), c(128)))}
-          ${set('pv', add(L('pv'), c(64)))}`,
+          ${R4.map((r) => set(`pr${r}`, add(L(`pr${r}`), c(16)))).join(' ')}`,
           )}
           ${set('pm', add(L('m'), `(i32.shl ${add(`(i32.shl ${L('q')} ${c(6)})`, L('xi'))} ${c(5)})`))}
           ${R4.map((r) => `(v128.store offset=${r * 512} align=4 ${L('pm')} ${L(`a${r}0`)}) (v128.store offset=${r * 512 + 16} align=4 ${L('pm')} ${L(`a${r}1`)})`).join('\n          ')}`,

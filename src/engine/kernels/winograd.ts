@@ -21,7 +21,16 @@ export function setWinogradMode(m: WinogradMode): void {
  * Layers (input size, in → out channels) where Winograd beat XNNPACK in bench/winograd-layers.ts.
  * Filled from measurements; a layer not listed runs XNNPACK.
  */
-const WINOGRAD_FASTER = new Set<string>([]);
+const WINOGRAD_FASTER = new Set<string>([
+  '55:16>64',
+  '55:64>16',
+  '27:32>128',
+  '27:128>32',
+  '13:48>192',
+  '13:192>48',
+  '13:64>256',
+  '13:256>64',
+]);
 export const layerKey = (size: number, cin: number, cout: number) => `${size}:${cin}>${cout}`;
 
 /**
@@ -38,25 +47,26 @@ export function setTileBlock(tb: number): void {
   tileBlockOverride = tb;
 }
 
-/** G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]: U = G g Gᵀ per (cin, cout), packed [cout/8][16][cin][8]. */
+/**
+ * U = G g Gᵀ with G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]], per (cin, cout), packed
+ * [cout/8][16][cin][8]; in float64, rounded once. G applied row-wise then column-wise.
+ */
 export function winogradWeights(hwio: Float32Array, cin: number, cout: number): Float32Array {
-  const G = [
-    [1, 0, 0],
-    [0.5, 0.5, 0.5],
-    [0.5, -0.5, 0.5],
-    [0, 0, 1],
-  ];
   const out = new Float32Array(16 * cin * cout);
-  const g = new Float64Array(9);
+  const gg = new Float64Array(12); // G g: 4×3
+  const apply = (a: number, b: number, c: number, put: (k: number, v: number) => void) => {
+    put(0, a);
+    put(1, (a + b + c) / 2);
+    put(2, (a - b + c) / 2);
+    put(3, c);
+  };
   for (let ci = 0; ci < cin; ci++)
     for (let co = 0; co < cout; co++) {
-      for (let t = 0; t < 9; t++) g[t] = hwio[(t * cin + ci) * cout + co];
+      const at = (t: number) => hwio[(t * cin + ci) * cout + co];
+      for (let col = 0; col < 3; col++) apply(at(col), at(3 + col), at(6 + col), (i, v) => (gg[i * 3 + col] = v));
+      const base = ((co >> 3) * 16 * cin + ci) * 8 + (co & 7);
       for (let i = 0; i < 4; i++)
-        for (let j = 0; j < 4; j++) {
-          let s = 0;
-          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += G[i][a] * g[a * 3 + b] * G[j][b];
-          out[((((co >> 3) * 16 + i * 4 + j) * cin + ci) << 3) + (co & 7)] = s;
-        }
+        apply(gg[i * 3], gg[i * 3 + 1], gg[i * 3 + 2], (j, v) => (out[base + (i * 4 + j) * cin * 8] = v));
     }
   return out;
 }
@@ -96,7 +106,11 @@ export class Conv3x3 {
     private readonly hwio: Float32Array,
     readonly cin: number,
     readonly cout: number,
-  ) {}
+  ) {
+    // On WASM with our kernels (always provided before the model is built) transform now, so
+    // no call creates tensors; elsewhere only if a later backend switch asks for it.
+    if (simdKernelsActive()) this.packed = tf.tensor1d(winogradWeights(hwio, cin, cout));
+  }
 
   private useWinograd(x: tf.Tensor4D): boolean {
     if (mode === 'never' || !simdKernelsActive() || this.cin % 4 !== 0 || this.cout % 8 !== 0) return false;
@@ -119,7 +133,9 @@ export class Conv3x3 {
     if (!this.packed) this.packed = tf.keep(tf.tensor1d(winogradWeights(this.hwio, this.cin, this.cout)));
     register();
     const inputs: tf.NamedTensorMap = bias ? { x, u: this.packed, bias } : { x, u: this.packed };
-    return tf.engine().runKernel(KERNEL, inputs, { cout: this.cout, relu } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    return tf
+      .engine()
+      .runKernel(KERNEL, inputs, { cout: this.cout, relu } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }
 
   dispose(): void {

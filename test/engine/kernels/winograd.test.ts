@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIRES } from '../../../src/engine/architecture.js';
 import { Conv3x3, setTileBlock, setWinogradMode } from '../../../src/engine/kernels/winograd.js';
-import { rng } from '../../helpers/data.js';
-import { engineFor } from '../../helpers/engine.js';
+import { classScore } from '../../../src/engine/scores.js';
+import { photos, rng } from '../../helpers/data.js';
+import { engineFor, photoInput } from '../../helpers/engine.js';
 
 const random = rng(7);
 const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
@@ -48,7 +49,12 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
   await engineFor('wasm');
   afterAll(() => setTileBlock(0));
 
-  const shapes = FIRES.map((f, k) => ({ name: f.name, size: [55, 55, 27, 27, 13, 13, 13, 13][k], s: f.squeeze, e: f.expand }));
+  const shapes = FIRES.map((f, k) => ({
+    name: f.name,
+    size: [55, 55, 27, 27, 13, 13, 13, 13][k],
+    s: f.squeeze,
+    e: f.expand,
+  }));
   it.each(shapes)('$name: $size×$size, forward $s → $e (bias, ReLU) and gradient $e → $s', ({ size, s, e }) => {
     const fwd = compare(2, size, s, e, true, true);
     const back = compare(2, size, e, s, false, false);
@@ -56,7 +62,9 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
     expect(fwd.err).toBeLessThan(2e-5 * fwd.peak);
     expect(back.err).toBeLessThan(2e-5 * back.peak);
     expect(fwd.peak).toBeGreaterThan(0.5);
-    console.log(`${size}: fwd ${s}→${e} max err ${fwd.err.toExponential(2)} (peak ${fwd.peak.toFixed(2)}), back ${e}→${s} ${back.err.toExponential(2)} (peak ${back.peak.toFixed(2)})`);
+    console.log(
+      `${size}: fwd ${s}→${e} max err ${fwd.err.toExponential(2)} (peak ${fwd.peak.toFixed(2)}), back ${e}→${s} ${back.err.toExponential(2)} (peak ${back.peak.toFixed(2)})`,
+    );
   });
 
   it('odd sizes, one-tile images, tile blocks that do not divide the tiles; no leaked heap data', () => {
@@ -77,5 +85,44 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
       }
     }
     expect(backend.numDataIds()).toBe(before);
+  });
+});
+
+describe('the model with Winograd (auto) and with XNNPACK only', async () => {
+  const engine = await engineFor('wasm');
+
+  it('gives the same logits and input gradients (photos with and without flat regions)', () => {
+    for (const p of [photos()[0], photos()[4], photos()[6]]) {
+      const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
+      const run = (m: 'auto' | 'never') => {
+        setWinogradMode(m);
+        return tf.tidy(() => {
+          const r = engine.model.run(x, { score: classScore([p.label]) });
+          return [r.logits.dataSync() as Float32Array, r.gradients.input!.dataSync() as Float32Array];
+        });
+      };
+      try {
+        const [lw, gw] = run('auto');
+        const [lx, gx] = run('never');
+        let dl = 0;
+        for (let i = 0; i < lw.length; i++) dl = Math.max(dl, Math.abs(lw[i] - lx[i]));
+        let dot = 0;
+        let nw = 0;
+        let nx = 0;
+        for (let i = 0; i < gw.length; i++) {
+          dot += gw[i] * gx[i];
+          nw += gw[i] ** 2;
+          nx += gx[i] ** 2;
+        }
+        const cosine = dot / Math.sqrt(nw * nx);
+        console.log(`${p.file}: max |Δlogit| ${dl.toExponential(2)}, gradient cosine ${cosine.toFixed(7)}`);
+        expect(dl).toBeLessThan(1e-4);
+        // the same criterion as WASM vs CPU (gradients.test.ts): near-ties in max-pools may flip
+        expect(cosine).toBeGreaterThan(0.9999);
+      } finally {
+        setWinogradMode('auto');
+        x.dispose();
+      }
+    }
   });
 });
