@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
-import { kernelBuild } from '../src/engine/kernels/ops.js';
+import { loadSimdKernelsNode } from '../src/engine/kernels/assemble-node.js';
+import { kernelBuild, provideSimdKernels, relaxedSimdSupported } from '../src/engine/kernels/ops.js';
 import { setWinogradMode } from '../src/engine/kernels/winograd.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
@@ -20,7 +21,9 @@ import { classScore } from '../src/engine/scores.js';
 import { stats } from './stats.js';
 import { StockSqueezeNet } from './stock-squeezenet.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, relaxed: { type: 'boolean', default: false } },
+});
 const runs = Number(values.runs);
 
 async function main(): Promise<void> {
@@ -36,19 +39,30 @@ async function main(): Promise<void> {
     out.dispose();
     return ms;
   };
-  const ours = (m: 'auto' | 'never', gradient: boolean) => () => {
-    setWinogradMode(m);
-    const score = classScore([574]);
-    return time(() =>
-      tf.tidy(() => (gradient ? engine.model.run(x, { score }).gradients.input! : engine.model.run(x).logits)),
-    );
-  };
+  // --relaxed: the relaxed-SIMD build as a third variant (Node 20: run with --experimental-wasm-relaxed-simd)
+  const plain = await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode('simd128')));
+  const relaxed = values.relaxed
+    ? await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode('relaxed-simd')))
+    : null;
+  const ours =
+    (m: 'auto' | 'never', gradient: boolean, build: 'simd128' | 'relaxed-simd' = 'simd128') =>
+    () => {
+      if (kernelBuild() !== build) provideSimdKernels(plain, build === 'relaxed-simd' ? relaxed : null);
+      setWinogradMode(m);
+      const score = classScore([574]);
+      return time(() =>
+        tf.tidy(() => (gradient ? engine.model.run(x, { score }).gradients.input! : engine.model.run(x).logits)),
+      );
+    };
   const cases: Record<string, () => number> = {
     forwardWinograd: ours('auto', false),
     forwardXnnpack: ours('never', false),
     forwardStock: () => time(() => tf.tidy(() => stock.logits(x))),
     gradientWinograd: ours('auto', true),
     gradientXnnpack: ours('never', true),
+    ...(relaxed && relaxedSimdSupported()
+      ? { forwardRelaxed: ours('auto', false, 'relaxed-simd'), gradientRelaxed: ours('auto', true, 'relaxed-simd') }
+      : {}),
   };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   const before = tf.memory().numTensors;
@@ -63,7 +77,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify(
       {
-        kernels: kernelBuild(),
+        relaxedSimdSupported: relaxedSimdSupported(),
         runs,
         leakedTensors: tf.memory().numTensors - before,
         ms: s,

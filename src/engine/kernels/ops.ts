@@ -35,10 +35,26 @@ let instance: { memory: WebAssembly.Memory; exports: SimdKernelExports } | null 
 /** Which build of the kernels runs: plain SIMD128, or with relaxed SIMD's fused multiply-add. */
 export type KernelBuild = 'simd128' | 'relaxed-simd';
 
-/** Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from its package). */
-export function provideSimdKernels(module: WebAssembly.Module, build: KernelBuild = 'simd128'): void {
-  simdModule = module;
-  simdBuild = build;
+/**
+ * f32x4.relaxed_madd in a 37-byte module: validates where relaxed SIMD is on (Chrome 114+,
+ * Firefox 146+; Node 20 only with --experimental-wasm-relaxed-simd).
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2,
+  253, 133, 2, 11,
+]);
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+}
+
+/**
+ * Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from
+ * its package); with `relaxed` (the relaxed-SIMD build) that one is used where it validates.
+ */
+export function provideSimdKernels(module: WebAssembly.Module, relaxed: WebAssembly.Module | null = null): void {
+  const useRelaxed = relaxed !== null && relaxedSimdSupported();
+  simdModule = useRelaxed ? relaxed : module;
+  simdBuild = useRelaxed ? 'relaxed-simd' : 'simd128';
   instance = null;
   registerSimdKernels();
 }

@@ -34,13 +34,15 @@ const WINOGRAD_FASTER = new Set<string>([
 export const layerKey = (size: number, cin: number, cout: number) => `${size}:${cin}>${cout}`;
 
 /**
- * Tiles per block: the block's transformed input, 16·tb·cin floats, is re-read once per 8 output
- * channels, so it should stay in L1/L2; the weights are re-read once per block.
+ * Tiles per block. The weights are re-read once per block, the block's transformed input
+ * (16·tb·cin floats, ≤ 512 KB: in L2) once per 8 output channels. Measured with
+ * bench/winograd-layers.ts --tb (min of 25, load ~7): tb 32 vs 8 on 128 → 32 at 27×27: 1.52 vs
+ * 2.58 ms; 32 vs 16 elsewhere equal within noise; 64 for cin 16 (1.88 vs 2.15 ms at 55×55).
  */
 let tileBlockOverride = 0;
 export function tileBlock(cin: number): number {
   if (tileBlockOverride) return tileBlockOverride;
-  return Math.max(4, Math.min(64, Math.floor(1024 / cin / 4) * 4));
+  return cin <= 16 ? 64 : 32;
 }
 /** For the layer benchmark: force a tile-block size (0: the default rule). */
 export function setTileBlock(tb: number): void {
