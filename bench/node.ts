@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
+import { kernelBuild } from '../src/engine/kernels/ops.js';
 import { setWinogradMode, type WinogradMode } from '../src/engine/kernels/winograd.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
       backend: engine.backend,
       tfjsVersion: tf.version_core,
       winograd,
+      kernels: kernelBuild(), // 'simd128' or 'relaxed-simd' (null: no SIMD kernels, e.g. on CPU)
       coldStartMs: Number(coldStartMs.toFixed(1)),
       coldStartNote:
         'bench process: engine module loaded → model data verified → weights → backend init → first logits',

@@ -1,8 +1,8 @@
 /**
- * Per-layer benchmark for the 3×3 expand convolutions: our Winograd F(2×2, 3×3) kernel vs TF.js's
+ * Per-layer benchmark for the 3×3 expand convolutions: our Winograd F(2×2, 3×3) and F(4×4, 3×3) kernels vs TF.js's
  * XNNPACK conv2d, interleaved run by run, batch 1 (and 8 with --batch 8), forward (with bias and
  * ReLU, as in the forward pass) and input gradient (no bias) shapes. One JSON object on stdout;
- * `ratio` = XNNPACK median / Winograd median (> 1: Winograd faster). Decides WINOGRAD_FASTER in
+ * `ratioF2`, `ratioF4` = XNNPACK median / Winograd median (> 1: Winograd faster). Decides FASTEST in
  * src/engine/kernels/winograd.ts.
  *   npx tsx bench/winograd-layers.ts [--runs 40] [--batch 1] [--tb 0]
  */
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
         Float32Array.from({ length: batch * layer.size * layer.size * cin }, () => Math.max(0, Math.random() - 0.4)),
         [batch, layer.size, layer.size, cin],
       );
-      const time = (m: 'always' | 'never') => {
+      const time = (m: 'f2' | 'f4' | 'never') => {
         setWinogradMode(m);
         const t0 = performance.now();
         const y = conv.apply(x, kernel, bias, dir === 'forward');
@@ -53,14 +53,17 @@ async function main(): Promise<void> {
         y.dispose();
         return ms;
       };
-      for (let i = 0; i < 5; i++) time(i % 2 ? 'always' : 'never');
-      const wino: number[] = [];
+      for (let i = 0; i < 6; i++) time((['f2', 'f4', 'never'] as const)[i % 3]);
+      const f2: number[] = [];
+      const f4: number[] = [];
       const xnn: number[] = [];
       for (let i = 0; i < runs; i++) {
-        wino.push(time('always'));
+        f2.push(time('f2'));
+        f4.push(time('f4'));
         xnn.push(time('never'));
       }
-      const w = stats(wino);
+      const w = stats(f2);
+      const w4 = stats(f4);
       const x2 = stats(xnn);
       results.push({
         layer: layer.name,
@@ -68,10 +71,12 @@ async function main(): Promise<void> {
         size: layer.size,
         cin,
         cout,
-        tileBlock: tileBlock(cin),
-        winogradMs: w,
+        tileBlock: { f2: tileBlock(cin, 'f2'), f4: tileBlock(cin, 'f4') },
+        f2Ms: w,
+        f4Ms: w4,
         xnnpackMs: x2,
-        ratio: Number((x2.median / w.median).toFixed(2)),
+        ratioF2: Number((x2.median / w.median).toFixed(2)),
+        ratioF4: Number((x2.median / w4.median).toFixed(2)),
       });
       conv.dispose();
       tf.dispose([x, kernel, bias ?? []]);

@@ -57,11 +57,11 @@ for (const f of FIRES)
       [2, size, size, cin],
     );
     const kernel = tf.tensor4d(hwio, [3, 3, cin, cout]);
-    const y = (m: 'always' | 'never') => {
+    const y = (m: 'f2' | 'never') => {
       setWinogradMode(m);
       return tf.tidy(() => conv.apply(input, kernel, null, false).dataSync() as Float32Array);
     };
-    const a = y('always');
+    const a = y('f2');
     const b = y('never');
     let err = 0;
     let peak = 0;

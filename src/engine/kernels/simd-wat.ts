@@ -16,7 +16,7 @@
  */
 
 import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
-import { type WinogradExport, winogradWat } from './winograd-wat.js';
+import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
 const TAPS = [0, 1, 2].flatMap((a) => [0, 1, 2].map((e) => ({ a, e, name: `t${a}${e}` })));
 
@@ -324,7 +324,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${depthToSpace2}
   ${classHeads}
   ${sparseConv1x1}
-  ${winogradWat(madd)}
+  ${winogradWat(F2, madd)}
+  ${winogradWat(F4, madd)}
 )`;
 }
 
@@ -347,5 +348,6 @@ export interface SimdKernelExports {
   depthToSpace2(inp: number, out: number, n: number, h: number, w: number, c: number): void;
   classHeads(z: number, pre: number, post: number, n: number, cells: number, k: number): void;
   sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
-  winograd3x3: WinogradExport;
+  winograd2x3: WinogradExport;
+  winograd4x3: WinogradExport;
 }

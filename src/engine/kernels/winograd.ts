@@ -7,41 +7,51 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flipTranspose3x3 } from '../backward-kernels.js';
 import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+import { F2, F4, type WinogradSpec } from './winograd-wat.js';
 
 const KERNEL = 'SqueezeLensSimdWinograd3x3';
 
-/** 'auto': Winograd where the benchmark measured it faster (WINOGRAD_FASTER); tests force either path. */
-export type WinogradMode = 'auto' | 'always' | 'never';
+export type WinogradVariant = 'f2' | 'f4';
+const SPECS: Record<WinogradVariant, WinogradSpec> = { f2: F2, f4: F4 };
+
+/**
+ * 'auto': the variant the layer benchmark measured fastest for the layer (FASTEST), XNNPACK where
+ * none is listed; 'never': XNNPACK everywhere; 'f2' / 'f4': that variant everywhere (tests).
+ */
+export type WinogradMode = 'auto' | 'never' | WinogradVariant;
 let mode: WinogradMode = 'auto';
 export function setWinogradMode(m: WinogradMode): void {
   mode = m;
 }
 
 /**
- * Layers (input size, in → out channels) where Winograd beat XNNPACK in bench/winograd-layers.ts.
- * Filled from measurements; a layer not listed runs XNNPACK.
+ * Per layer (in → out channels; each pair occurs at one size in SqueezeNet), the path that was
+ * fastest in bench/winograd-layers.ts. A layer not listed runs XNNPACK. Measured (min of 30,
+ * interleaved, load ~7; F(4,3) at tb 16): F(4,3) 1.75–2.26× faster than XNNPACK on all eight
+ * (fire2-3 forward 1.21 vs 2.60 ms … fire8-9 gradient 1.09 vs 1.99 ms), F(2,3) 1.24–1.48×.
  */
-const WINOGRAD_FASTER = new Set<string>([
-  '55:16>64',
-  '55:64>16',
-  '27:32>128',
-  '27:128>32',
-  '13:48>192',
-  '13:192>48',
-  '13:64>256',
-  '13:256>64',
-]);
-export const layerKey = (size: number, cin: number, cout: number) => `${size}:${cin}>${cout}`;
+const FASTEST: Record<string, WinogradVariant> = {
+  '16>64': 'f4',
+  '64>16': 'f4',
+  '32>128': 'f4',
+  '128>32': 'f4',
+  '48>192': 'f4',
+  '192>48': 'f4',
+  '64>256': 'f4',
+  '256>64': 'f4',
+};
 
 /**
  * Tiles per block. The weights are re-read once per block, the block's transformed input
- * (16·tb·cin floats, ≤ 512 KB: in L2) once per 8 output channels. Measured with
- * bench/winograd-layers.ts --tb (min of 25, load ~7): tb 32 vs 8 on 128 → 32 at 27×27: 1.52 vs
- * 2.58 ms; 32 vs 16 elsewhere equal within noise; 64 for cin 16 (1.88 vs 2.15 ms at 55×55).
+ * (α²·tb·cin floats) once per 8 output channels. Measured with bench/winograd-layers.ts --tb
+ * (min of 25–30, load ~7): F(2,3): tb 32 vs 8 on 128 → 32 at 27×27: 1.52 vs 2.58 ms, 32 vs 16
+ * elsewhere equal within noise, 64 for cin 16 (1.88 vs 2.15 ms at 55×55); F(4,3): tb 16 ~8 %
+ * faster than 32 on every layer (e.g. 256 → 64 at 13×13: 1.09 vs 1.21 ms).
  */
 let tileBlockOverride = 0;
-export function tileBlock(cin: number): number {
+export function tileBlock(cin: number, variant: WinogradVariant = 'f4'): number {
   if (tileBlockOverride) return tileBlockOverride;
+  if (variant === 'f4') return 16;
   return cin <= 16 ? 64 : 32;
 }
 /** For the layer benchmark: force a tile-block size (0: the default rule). */
@@ -50,25 +60,23 @@ export function setTileBlock(tb: number): void {
 }
 
 /**
- * U = G g Gᵀ with G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]], per (cin, cout), packed
- * [cout/8][16][cin][8]; in float64, rounded once. G applied row-wise then column-wise.
+ * U = G g Gᵀ (α×α per input/output channel pair), in float64 rounded once, packed
+ * [cout/8][α²][cin][8] for the GEMM's constant offsets.
  */
-export function winogradWeights(hwio: Float32Array, cin: number, cout: number): Float32Array {
-  const out = new Float32Array(16 * cin * cout);
-  const gg = new Float64Array(12); // G g: 4×3
-  const apply = (a: number, b: number, c: number, put: (k: number, v: number) => void) => {
-    put(0, a);
-    put(1, (a + b + c) / 2);
-    put(2, (a - b + c) / 2);
-    put(3, c);
-  };
+export function winogradWeights(hwio: Float32Array, cin: number, cout: number, variant: WinogradVariant): Float32Array {
+  const G = SPECS[variant].G;
+  const A = G.length;
+  const out = new Float32Array(A * A * cin * cout);
+  const gg = new Float64Array(A * 3); // G g
   for (let ci = 0; ci < cin; ci++)
     for (let co = 0; co < cout; co++) {
       const at = (t: number) => hwio[(t * cin + ci) * cout + co];
-      for (let col = 0; col < 3; col++) apply(at(col), at(3 + col), at(6 + col), (i, v) => (gg[i * 3 + col] = v));
-      const base = ((co >> 3) * 16 * cin + ci) * 8 + (co & 7);
-      for (let i = 0; i < 4; i++)
-        apply(gg[i * 3], gg[i * 3 + 1], gg[i * 3 + 2], (j, v) => (out[base + (i * 4 + j) * cin * 8] = v));
+      for (let i = 0; i < A; i++)
+        for (let b = 0; b < 3; b++) gg[i * 3 + b] = G[i][0] * at(b) + G[i][1] * at(3 + b) + G[i][2] * at(6 + b);
+      const base = ((co >> 3) * A * A * cin + ci) * 8 + (co & 7);
+      for (let i = 0; i < A; i++)
+        for (let j = 0; j < A; j++)
+          out[base + (i * A + j) * cin * 8] = gg[i * 3] * G[j][0] + gg[i * 3 + 1] * G[j][1] + gg[i * 3 + 2] * G[j][2];
     }
   return out;
 }
@@ -82,16 +90,18 @@ function register(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, u, bias } = inputs as Record<string, tf.TensorInfo | undefined>;
-      const { cout, relu } = attrs as unknown as { cout: number; relu: boolean };
+      const { cout, relu, variant } = attrs as unknown as { cout: number; relu: boolean; variant: WinogradVariant };
       const [n, h, w, cin] = x!.shape;
-      const tb = tileBlock(cin);
+      const tb = tileBlock(cin, variant);
+      const a2 = (SPECS[variant].m + 2) ** 2;
       const { b, k, ptr } = simd(backend);
       const out = b.makeOutput([n, h, w, cout], 'float32');
       // scratch for one block: transformed inputs and GEMM results (freed below)
-      const v = b.makeOutput([16 * tb * cin], 'float32');
-      const m = b.makeOutput([tb * 16 * 8], 'float32');
+      const v = b.makeOutput([a2 * tb * cin], 'float32');
+      const m = b.makeOutput([tb * a2 * 8], 'float32');
       const flags = (bias ? 1 : 0) | (relu ? 2 : 0);
-      k.winograd3x3(ptr(x!), ptr(u!), bias ? ptr(bias) : 0, ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb, flags);
+      const fn = variant === 'f4' ? k.winograd4x3 : k.winograd2x3;
+      fn(ptr(x!), ptr(u!), bias ? ptr(bias) : 0, ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb, flags);
       (b as WasmBackendLike).disposeData(v.dataId);
       (b as WasmBackendLike).disposeData(m.dataId);
       return out;
@@ -101,7 +111,7 @@ function register(): void {
 
 /** One 3×3 stride-1 "same" convolution with a fixed kernel, either path. */
 export class Conv3x3 {
-  private packed: tf.Tensor1D | null = null;
+  private readonly packed: Partial<Record<WinogradVariant, tf.Tensor1D>> = {};
   private disposed = false;
 
   constructor(
@@ -110,18 +120,29 @@ export class Conv3x3 {
     readonly cout: number,
   ) {
     // On WASM with our kernels (always provided before the model is built) transform now, so
-    // no call creates tensors; elsewhere only if a later backend switch asks for it.
-    if (simdKernelsActive()) this.packed = tf.tensor1d(winogradWeights(hwio, cin, cout));
+    // no call creates tensors; other variants (tests) and other backends only when asked.
+    const preferred = FASTEST[`${cin}>${cout}`];
+    if (preferred && simdKernelsActive()) this.weights(preferred);
   }
 
-  private useWinograd(x: tf.Tensor4D): boolean {
-    if (mode === 'never' || !simdKernelsActive() || this.cin % 4 !== 0 || this.cout % 8 !== 0) return false;
-    return mode === 'always' || WINOGRAD_FASTER.has(layerKey(x.shape[1], this.cin, this.cout));
+  private weights(variant: WinogradVariant): tf.Tensor1D {
+    let t = this.packed[variant];
+    if (!t) {
+      t = tf.keep(tf.tensor1d(winogradWeights(this.hwio, this.cin, this.cout, variant)));
+      this.packed[variant] = t;
+    }
+    return t;
+  }
+
+  private variant(): WinogradVariant | null {
+    if (mode === 'never' || !simdKernelsActive() || this.cin % 4 !== 0 || this.cout % 8 !== 0) return null;
+    return mode === 'auto' ? (FASTEST[`${this.cin}>${this.cout}`] ?? null) : mode;
   }
 
   /** conv2d(x, kernel, 1, 'same') + bias, then ReLU if asked; `kernel` holds the same weights as HWIO. */
   apply(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, relu: boolean): tf.Tensor4D {
-    if (!this.useWinograd(x)) {
+    const variant = this.variant();
+    if (!variant) {
       return tf.fused.conv2d({
         x,
         filter: kernel,
@@ -132,18 +153,17 @@ export class Conv3x3 {
       });
     }
     if (this.disposed) throw new Error('Conv3x3 used after dispose');
-    if (!this.packed) this.packed = tf.keep(tf.tensor1d(winogradWeights(this.hwio, this.cin, this.cout)));
+    const u = this.weights(variant);
     register();
-    const inputs: tf.NamedTensorMap = bias ? { x, u: this.packed, bias } : { x, u: this.packed };
-    return tf
-      .engine()
-      .runKernel(KERNEL, inputs, { cout: this.cout, relu } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    const inputs: tf.NamedTensorMap = bias ? { x, u, bias } : { x, u };
+    const attrs = { cout: this.cout, relu, variant } as unknown as tf.NamedAttrMap;
+    return tf.engine().runKernel(KERNEL, inputs, attrs) as tf.Tensor4D;
   }
 
   dispose(): void {
     this.disposed = true;
-    this.packed?.dispose();
-    this.packed = null;
+    tf.dispose(Object.values(this.packed));
+    for (const key of Object.keys(this.packed)) delete this.packed[key as WinogradVariant];
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * Winograd F(2×2, 3×3) (our SIMD kernel) against TF.js's conv2d (XNNPACK) on every fire module's
+ * Winograd F(2×2, 3×3) and F(4×4, 3×3) (our SIMD kernels) against TF.js's conv2d (XNNPACK) on every fire module's
  * expand-3×3 shape, forward (squeeze → expand, + bias, ReLU) and input gradient (expand → squeeze,
  * no bias), batch 2, plus odd sizes that leave partial tiles and partial tile blocks.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIRES } from '../../../src/engine/architecture.js';
-import { Conv3x3, setTileBlock, setWinogradMode } from '../../../src/engine/kernels/winograd.js';
+import { Conv3x3, setTileBlock, setWinogradMode, type WinogradVariant } from '../../../src/engine/kernels/winograd.js';
 import { classScore } from '../../../src/engine/scores.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
@@ -15,13 +15,21 @@ const random = rng(7);
 const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 
 /** Max abs difference between the Winograd and the XNNPACK path, and the largest |output|. */
-function compare(n: number, size: number, cin: number, cout: number, withBias: boolean, relu: boolean) {
+function compare(
+  variant: WinogradVariant,
+  n: number,
+  size: number,
+  cin: number,
+  cout: number,
+  withBias: boolean,
+  relu: boolean,
+) {
   const hwio = values(9 * cin * cout, 1 / Math.sqrt(9 * cin));
   const conv = new Conv3x3(hwio, cin, cout);
   const x = tf.tensor4d(values(n * size * size * cin, 1), [n, size, size, cin]);
   const kernel = tf.tensor4d(hwio, [3, 3, cin, cout]);
   const bias = withBias ? tf.tensor1d(values(cout, 0.5)) : null;
-  const run = (m: 'always' | 'never') => {
+  const run = (m: WinogradVariant | 'never') => {
     setWinogradMode(m);
     const y = conv.apply(x, kernel, bias, relu);
     const data = y.dataSync() as Float32Array;
@@ -29,7 +37,7 @@ function compare(n: number, size: number, cin: number, cout: number, withBias: b
     return data;
   };
   try {
-    const wino = run('always');
+    const wino = run(variant);
     const xnn = run('never');
     let err = 0;
     let peak = 0;
@@ -55,17 +63,24 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
     s: f.squeeze,
     e: f.expand,
   }));
-  it.each(shapes)('$name: $size×$size, forward $s → $e (bias, ReLU) and gradient $e → $s', ({ size, s, e }) => {
-    const fwd = compare(2, size, s, e, true, true);
-    const back = compare(2, size, e, s, false, false);
-    // float32: Winograd F(2,3) adds ~1e-7 relative per term; measured max errors are ~1e-6 of the peak
-    expect(fwd.err).toBeLessThan(2e-5 * fwd.peak);
-    expect(back.err).toBeLessThan(2e-5 * back.peak);
-    expect(fwd.peak).toBeGreaterThan(0.5);
-    console.log(
-      `${size}: fwd ${s}→${e} max err ${fwd.err.toExponential(2)} (peak ${fwd.peak.toFixed(2)}), back ${e}→${s} ${back.err.toExponential(2)} (peak ${back.peak.toFixed(2)})`,
-    );
-  });
+  // Bounds relative to the peak |output|: F(2,3) measured ≤ 1.6e-6, F(4,3) (coefficients up to 8
+  // and 1/24, so more rounding) ≤ TODO; XNNPACK's own float32 rounding is in both.
+  const BOUND: Record<WinogradVariant, number> = { f2: 2e-5, f4: 1e-4 };
+  const cases = shapes.flatMap((shape) => (['f2', 'f4'] as const).map((variant) => ({ ...shape, variant })));
+  it.each(cases)(
+    '$variant $name: $size×$size, forward $s → $e (bias, ReLU), gradient $e → $s',
+    ({ variant, size, s, e }) => {
+      const fwd = compare(variant, 2, size, s, e, true, true);
+      const back = compare(variant, 2, size, e, s, false, false);
+      expect(fwd.err).toBeLessThan(BOUND[variant] * fwd.peak);
+      expect(back.err).toBeLessThan(BOUND[variant] * back.peak);
+      expect(fwd.peak).toBeGreaterThan(0.5);
+      console.log(
+        `${variant} ${size}: fwd ${s}→${e} err/peak ${(fwd.err / fwd.peak).toExponential(2)}, ` +
+          `back ${e}→${s} ${(back.err / back.peak).toExponential(2)}`,
+      );
+    },
+  );
 
   it('odd sizes, one-tile images, tile blocks that do not divide the tiles; no leaked heap data', () => {
     const backend = tf.backend() as unknown as { numDataIds(): number };
@@ -77,11 +92,13 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
         [3, 2, 8, 16],
         [1, 5, 12, 24],
         [2, 7, 4, 8],
+        [1, 9, 8, 8],
       ]) {
-        for (const relu of [false, true]) {
-          const r = compare(n, size, cin, cout, relu, relu);
-          expect(r.err).toBeLessThan(2e-5 * r.peak + 1e-7);
-        }
+        for (const variant of ['f2', 'f4'] as const)
+          for (const relu of [false, true]) {
+            const r = compare(variant, n, size, cin, cout, relu, relu);
+            expect(r.err).toBeLessThan(1e-4 * r.peak + 1e-7);
+          }
       }
     }
     expect(backend.numDataIds()).toBe(before);
