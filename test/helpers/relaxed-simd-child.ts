@@ -44,7 +44,7 @@ for (let i = 0; i < plainGrad.length; i++) {
 }
 
 // every fire shape, forward and gradient direction: relaxed Winograd vs XNNPACK, relative to the peak
-let convRelErr = 0;
+const convRelErr = { f2: 0, f4: 0 };
 for (const f of FIRES)
   for (const [cin, cout, size] of [
     [f.squeeze, f.expand, 27],
@@ -57,19 +57,21 @@ for (const f of FIRES)
       [2, size, size, cin],
     );
     const kernel = tf.tensor4d(hwio, [3, 3, cin, cout]);
-    const y = (m: 'f2' | 'never') => {
+    const y = (m: 'f2' | 'f4' | 'never') => {
       setWinogradMode(m);
       return tf.tidy(() => conv.apply(input, kernel, null, false).dataSync() as Float32Array);
     };
-    const a = y('f2');
     const b = y('never');
-    let err = 0;
-    let peak = 0;
-    for (let i = 0; i < a.length; i++) {
-      err = Math.max(err, Math.abs(a[i] - b[i]));
-      peak = Math.max(peak, Math.abs(b[i]));
+    for (const variant of ['f2', 'f4'] as const) {
+      const a = y(variant);
+      let err = 0;
+      let peak = 0;
+      for (let i = 0; i < a.length; i++) {
+        err = Math.max(err, Math.abs(a[i] - b[i]));
+        peak = Math.max(peak, Math.abs(b[i]));
+      }
+      convRelErr[variant] = Math.max(convRelErr[variant], err / peak);
     }
-    convRelErr = Math.max(convRelErr, err / peak);
     conv.dispose();
     tf.dispose([input, kernel]);
   }

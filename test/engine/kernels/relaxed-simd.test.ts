@@ -34,7 +34,8 @@ describe('relaxed-SIMD kernel build', async () => {
     console.log('relaxed SIMD child:', r);
     expect(r.supported).toBe(true);
     expect(r.build).toBe('relaxed-simd');
-    expect(r.convRelErr).toBeLessThan(2e-5);
+    expect(r.convRelErr.f2).toBeLessThan(2e-5); // the plain build's bounds (winograd.test.ts)
+    expect(r.convRelErr.f4).toBeLessThan(1e-4);
     expect(r.logitDiff).toBeLessThan(1e-4);
     expect(r.gradientCosine).toBeGreaterThan(0.9999);
   });
