@@ -1,7 +1,8 @@
 /**
  * The whole model, batch 1, on the golf-ball photo, interleaved run by run: our forward and
  * forward + input gradient with the per-layer Winograd choice ('auto') and with XNNPACK only
- * ('never'), and the stock TF.js forward (bench/stock-squeezenet.ts). A quick check of the
+ * ('never'), the gradient with conv0's stock phase-conv gradient instead of the sparse kernel,
+ * and the stock TF.js forward (bench/stock-squeezenet.ts). A quick check of the
  * Winograd path between full `npm run bench` runs; one JSON object on stdout.
  *   npx tsx bench/winograd-model.ts [--runs 20]
  */
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
 import { loadSimdKernelsNode } from '../src/engine/kernels/assemble-node.js';
+import { setSparseConv0Backward } from '../src/engine/kernels/conv0-backward.js';
 import { kernelBuild, provideSimdKernels, relaxedSimdSupported } from '../src/engine/kernels/ops.js';
 import { setWinogradMode } from '../src/engine/kernels/winograd.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
@@ -60,6 +62,13 @@ async function main(): Promise<void> {
     forwardStock: () => time(() => tf.tidy(() => stock.logits(x))),
     gradientWinograd: ours('auto', true),
     gradientXnnpack: ours('never', true),
+    // Winograd, but conv0's input gradient by the stock phase conv instead of the sparse scatter
+    gradientPhaseConv0: () => {
+      setSparseConv0Backward(false);
+      const ms = ours('auto', true)();
+      setSparseConv0Backward(true);
+      return ms;
+    },
     ...(relaxed && relaxedSimdSupported()
       ? { forwardRelaxed: ours('auto', false, 'relaxed-simd'), gradientRelaxed: ours('auto', true, 'relaxed-simd') }
       : {}),

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, INPUT_SIZE, type LayerName, NUM_CLASSES } from './architecture.js';
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
+import { Conv0Backward } from './kernels/conv0-backward.js';
 import {
   classHeads,
   concatChannels,
@@ -128,6 +129,8 @@ export class SqueezeNet {
   private readonly conv0: ConvParams;
   /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
   private readonly conv0Back: tf.Tensor4D;
+  /** the same gradient on WASM, skipping the zeros the max-pool and ReLU leave (kernels/conv0-backward.ts) */
+  private readonly conv0Sparse: Conv0Backward;
   private readonly fires: FireParams[];
   private readonly classifier: ConvParams;
   private readonly classifierBack: tf.Tensor4D;
@@ -140,6 +143,7 @@ export class SqueezeNet {
     };
     this.conv0 = param('conv0');
     this.conv0Back = tf.tensor4d(conv0PhaseKernel(weights.conv0.kernel), [2, 2, 64, 12]);
+    this.conv0Sparse = new Conv0Backward(weights.conv0.kernel, 64);
     this.fires = FIRES.map((spec) => {
       const sq = weights[`conv${spec.conv}`];
       const e1 = weights[`conv${spec.conv + 1}`];
@@ -195,6 +199,7 @@ export class SqueezeNet {
       f.e3.dispose();
     }
     tf.dispose(all);
+    this.conv0Sparse.dispose();
   }
 
   /**
@@ -387,10 +392,12 @@ export class SqueezeNet {
     if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier) : d;
     if (stage === 'classifier') return tf.conv2d(d, this.classifierBack, 1, 'valid');
     if (stage === 'conv1') {
+      const masked = throughRelu ? reluMask(d, trace.conv1) : d;
+      if (this.conv0Sparse.active()) return this.conv0Sparse.apply(masked);
       // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
       // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
       const phases = tf.conv2d(
-        tf.pad(throughRelu ? reluMask(d, trace.conv1) : d, [
+        tf.pad(masked, [
           [0, 0],
           [1, 1],
           [1, 1],

@@ -15,6 +15,7 @@
  * the SIMD loops are multiples of 4 (the TypeScript wrappers check this).
  */
 
+import { conv0BackwardWat } from './conv0-backward-wat.js';
 import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
 import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
@@ -326,6 +327,7 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${sparseConv1x1}
   ${winogradWat(F2, madd)}
   ${winogradWat(F4, madd)}
+  ${conv0BackwardWat(madd)}
 )`;
 }
 
@@ -350,4 +352,5 @@ export interface SimdKernelExports {
   sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
   winograd2x3: WinogradExport;
   winograd4x3: WinogradExport;
+  conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number): void;
 }
