@@ -10,7 +10,7 @@
  * NHWC output. Those 3 rows are accumulated in registers (3 rows × 3 vectors, the last lanes of
  * each row's third vector multiply a zero weight) over the cell's nonzero channels, then added to
  * the output once. w is packed [c][3 rows][12] (9 weights + 3 zeros); out [n, 2h+2, 2w+2, 3] is
- * zeroed first. The 12th-float lanes add 0 to pixel 2x+3, which exists (2w+2 columns).
+ * zeroed first; c % 4 == 0. The 12th-float lanes add 0 to pixel 2x+3, which exists (2w+2 columns).
  */
 import { add, c, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
 
@@ -23,7 +23,7 @@ export function conv0BackwardWat(madd: Madd): string {
 (func (export "conv0Backward")
   (param $d i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32)
   (local $b i32) (local $y i32) (local $x i32) (local $ch i32) (local $pd i32) (local $pw i32) (local $po i32)
-  (local $orow i32) (local $oh i32) (local $ow i32) (local $val f32) (local $s v128)
+  (local $orow i32) (local $oh i32) (local $ow i32) (local $bits i32) (local $lane i32) (local $s v128)
   ${accs.map((a) => `(local $${a} v128)`).join(' ')}
   ${set('oh', add(`(i32.shl ${L('h')} ${c(1)})`, c(2)))}
   ${set('ow', add(`(i32.shl ${L('wd')} ${c(1)})`, c(2)))}
@@ -47,17 +47,23 @@ export function conv0BackwardWat(madd: Madd): string {
     ${loop(
       'ch',
       L('c'),
-      1,
+      4,
       `
-      ${set('val', `(f32.load align=4 ${add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`)})`)}
-      (if (f32.ne ${L('val')} (f32.const 0)) (then
-        ${set('s', `(f32x4.splat ${L('val')})`)}
-        ${set('pw', add(L('w'), mul(L('ch'), c(144))))}
+      ;; which of these 4 channels are nonzero, then only those (fewer mispredicted branches than one
+      ;; test per channel)
+      ${set('bits', `(i32x4.bitmask (f32x4.ne ${load(add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`))} (v128.const f32x4 0 0 0 0)))`)}
+      (block $bits_done (loop $bits_loop
+        (br_if $bits_done (i32.eqz ${L('bits')}))
+        ${set('lane', add(L('ch'), `(i32.ctz ${L('bits')})`))}
+        ${set('s', `(v128.load32_splat align=4 ${add(L('pd'), `(i32.shl ${L('lane')} ${c(2)})`)})`)}
+        ${set('pw', add(L('w'), mul(L('lane'), c(144))))}
         ${ROWS.flatMap((kh) =>
           ROWS.map((v) =>
             set(acc(kh, v), madd(L('s'), `(v128.load offset=${kh * 48 + v * 16} align=4 ${L('pw')})`, L(acc(kh, v)))),
           ),
-        ).join('\n        ')}))`,
+        ).join('\n        ')}
+        ${set('bits', `(i32.and ${L('bits')} (i32.sub ${L('bits')} ${c(1)}))`)}
+        (br $bits_loop)))`,
     )}
     ${set('po', add(L('out'), mul(add(mul(add(mul(L('b'), L('oh')), `(i32.shl ${L('y')} ${c(1)})`), L('ow')), `(i32.shl ${L('x')} ${c(1)})`), c(12))))}
     ${ROWS.flatMap((kh) =>

@@ -52,8 +52,8 @@ export class Conv0Backward {
    * input [n, 2h+2, 2w+2, 3] (224×224 for SqueezeNet's 111×111).
    */
   apply(d: tf.Tensor4D): tf.Tensor4D {
-    if (d.shape[3] !== this.channels)
-      throw new Error(`conv0 gradient: ${d.shape[3]} channels, expected ${this.channels}`);
+    if (d.shape[3] !== this.channels || this.channels % 4 !== 0)
+      throw new Error(`conv0 gradient: ${d.shape[3]} channels, expected ${this.channels} (a multiple of 4)`);
     if (!this.packed) this.packed = tf.keep(tf.tensor1d(conv0BackwardWeights(this.k0, this.channels)));
     register();
     return tf.engine().runKernel(KERNEL, { d, w: this.packed }) as tf.Tensor4D;
