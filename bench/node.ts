@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
+import { kernelBuild } from '../src/engine/kernels/ops.js';
+import { setWinogradMode, type WinogradMode } from '../src/engine/kernels/winograd.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
 import { loadWeightsNode } from '../src/engine/node-weights.js';
@@ -23,6 +25,9 @@ async function main(): Promise<void> {
   const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu';
   const runs = Number(process.argv[3] ?? 20);
   const warmup = Number(process.argv[4] ?? 3);
+  // 'never' / 'always' override the per-layer Winograd choice (to compare the paths in one sitting)
+  const winograd = (process.argv[5] ?? 'auto') as WinogradMode;
+  setWinogradMode(winograd);
   const root = projectRoot();
   setWasmPaths(`${join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')}/`);
 
@@ -92,6 +97,8 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       backend: engine.backend,
       tfjsVersion: tf.version_core,
+      winograd,
+      kernels: kernelBuild(), // 'simd128' or 'relaxed-simd' (null: no SIMD kernels, e.g. on CPU)
       coldStartMs: Number(coldStartMs.toFixed(1)),
       coldStartNote:
         'bench process: engine module loaded → model data verified → weights → backend init → first logits',

@@ -176,6 +176,17 @@ const goals = {
     stockMedianMs: grad.stock.median,
     met: grad.ours.median <= 75 && grad.ours.median <= 3 * fwd.ours.median,
   },
+  // issue 11 §2, as ratios within this run
+  forwardVsStockWasm: {
+    goalRatio: 2,
+    ratio: Number((fwd.stock.median / fwd.ours.median).toFixed(2)),
+    met: fwd.stock.median / fwd.ours.median >= 2,
+  },
+  inputGradientVsForward: {
+    goalRatio: 1.8,
+    ratio: Number((grad.ours.median / fwd.ours.median).toFixed(2)),
+    met: grad.ours.median / fwd.ours.median <= 1.8,
+  },
   ...latencyGoals(browser),
   imagesFromFeaturesNodeWasm: featureGoals(methodsWasm.imagesFromFeatures),
   imagesFromFeaturesWorker: featureGoals(

@@ -7,7 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, type LayerName } from './architecture.js';
+import type { Conv0Backward } from './kernels/conv0-backward.js';
 import { depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import type { Expand3x3 } from './kernels/winograd.js';
 
 export type GradientTarget = 'input' | LayerName;
 
@@ -27,6 +29,8 @@ export interface FireParams {
   expand1Back: tf.Tensor4D;
   /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
   expand3Back: tf.Tensor4D;
+  /** expand-3×3 and its input gradient: Winograd on WASM where faster, else XNNPACK (kernels/winograd.ts) */
+  e3: Expand3x3;
 }
 
 /** The precomputed backward kernels the pass needs. */
@@ -34,6 +38,8 @@ export interface BackwardWeights {
   fires: readonly FireParams[];
   /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
   conv0Back: tf.Tensor4D;
+  /** the same gradient on WASM, skipping the zeros the max-pool and ReLU leave (kernels/conv0-backward.ts) */
+  conv0Sparse: Conv0Backward;
   classifierBack: tf.Tensor4D;
 }
 
@@ -127,10 +133,12 @@ function stepDown(
   if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier!) : d;
   if (stage === 'classifier') return tf.conv2d(d, net.classifierBack, 1, 'valid');
   if (stage === 'conv1') {
+    const masked = throughRelu ? reluMask(d, trace.conv1) : d;
+    if (net.conv0Sparse.active()) return net.conv0Sparse.apply(masked);
     // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
     // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
     const phases = tf.conv2d(
-      tf.pad(throughRelu ? reluMask(d, trace.conv1) : d, [
+      tf.pad(masked, [
         [0, 0],
         [1, 1],
         [1, 1],
@@ -151,7 +159,7 @@ function stepDown(
   const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
   const dSqueezed = tf.add(
     tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-    tf.conv2d(d3, f.expand3Back, 1, 'same'),
+    f.e3.backward.apply(d3, f.expand3Back, null, false),
   ) as tf.Tensor4D;
   const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
   if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);

@@ -28,7 +28,9 @@ import {
   type Trace,
 } from './backward.js';
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
+import { Conv0Backward } from './kernels/conv0-backward.js';
 import { classHeads, concatChannels, conv1x1Sparse, reluMask } from './kernels/ops.js';
+import { Expand3x3 } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -112,6 +114,7 @@ export class SqueezeNet implements BackwardWeights {
   private readonly conv0: ConvParams;
   /** conv0 input gradient as a 2×2 conv whose 12 outputs are the 4 stride-2 phases × RGB */
   readonly conv0Back: tf.Tensor4D;
+  readonly conv0Sparse: Conv0Backward;
   readonly fires: FireParams[];
   private readonly classifier: ConvParams;
   readonly classifierBack: tf.Tensor4D;
@@ -124,6 +127,7 @@ export class SqueezeNet implements BackwardWeights {
     };
     this.conv0 = param('conv0');
     this.conv0Back = tf.tensor4d(conv0PhaseKernel(weights.conv0.kernel), [2, 2, 64, 12]);
+    this.conv0Sparse = new Conv0Backward(weights.conv0.kernel, 64);
     this.fires = FIRES.map((spec) => {
       const sq = weights[`conv${spec.conv}`];
       const e1 = weights[`conv${spec.conv + 1}`];
@@ -146,6 +150,7 @@ export class SqueezeNet implements BackwardWeights {
           spec.expand,
           spec.squeeze,
         ]),
+        e3: new Expand3x3(e3.kernel, spec.squeeze, spec.expand),
       };
     });
     this.classifier = param('conv25');
@@ -175,8 +180,10 @@ export class SqueezeNet implements BackwardWeights {
         f.expand1Back,
         f.expand3Back,
       );
+      f.e3.dispose();
     }
     tf.dispose(all);
+    this.conv0Sparse.dispose();
   }
 
   /**
@@ -279,7 +286,8 @@ export class SqueezeNet implements BackwardWeights {
       const conv = (x: tf.Tensor4D, p: ConvParams, pad: 'valid' | 'same') =>
         tf.fused.conv2d({ x, filter: p.kernel, bias: p.bias, strides: 1, pad, activation: 'relu' });
       const squeezed = conv(h, f.squeeze, 'valid');
-      const output = concatChannels(conv(squeezed, f.expand1, 'valid'), conv(squeezed, f.expand3, 'same'));
+      const e3 = f.e3.forward.apply(squeezed, f.expand3.kernel, f.expand3.bias, true);
+      const output = concatChannels(conv(squeezed, f.expand1, 'valid'), e3);
       fires.push({ squeezed, output });
       h = output;
       if (f.spec.poolAfter) {

@@ -20,21 +20,48 @@ const K = {
   sparse1x1: 'SqueezeLensSimdSparseConv1x1',
 } as const;
 
-interface WasmBackendLike {
+export interface WasmBackendLike {
+  disposeData(id: tf.DataId): void;
   wasm: { asm: { memory: WebAssembly.Memory } };
   dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
 let simdModule: WebAssembly.Module | null = null;
+let simdBuild: KernelBuild | null = null;
 let simdEnabled = true;
 let instance: { memory: WebAssembly.Memory; exports: SimdKernelExports } | null = null;
 
-/** Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from its package). */
-export function provideSimdKernels(module: WebAssembly.Module): void {
-  simdModule = module;
+/** Which build of the kernels runs: plain SIMD128, or with relaxed SIMD's fused multiply-add. */
+export type KernelBuild = 'simd128' | 'relaxed-simd';
+
+/**
+ * f32x4.relaxed_madd in a 37-byte module: validates where relaxed SIMD is on (Chrome 114+,
+ * Firefox 146+; Node 20 only with --experimental-wasm-relaxed-simd).
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2,
+  253, 133, 2, 11,
+]);
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+}
+
+/**
+ * Hands the compiled SIMD kernel module to the engine (Node: from build/kernels; extension: from
+ * its package); with `relaxed` (the relaxed-SIMD build) that one is used where it validates.
+ */
+export function provideSimdKernels(module: WebAssembly.Module, relaxed: WebAssembly.Module | null = null): void {
+  const useRelaxed = relaxed !== null && relaxedSimdSupported();
+  simdModule = useRelaxed ? relaxed : module;
+  simdBuild = useRelaxed ? 'relaxed-simd' : 'simd128';
   instance = null;
   registerSimdKernels();
+}
+
+/** The kernel build in use, or null when none was provided. */
+export function kernelBuild(): KernelBuild | null {
+  return simdModule ? simdBuild : null;
 }
 
 /** Whether the steps above run as SIMD kernels on the current backend. */
@@ -47,7 +74,11 @@ export function setSimdKernelsEnabled(enabled: boolean): void {
   simdEnabled = enabled;
 }
 
-function simd(backend: unknown): { b: WasmBackendLike; k: SimdKernelExports; ptr: (t: tf.TensorInfo) => number } {
+export function simd(backend: unknown): {
+  b: WasmBackendLike;
+  k: SimdKernelExports;
+  ptr: (t: tf.TensorInfo) => number;
+} {
   const b = backend as WasmBackendLike;
   const memory = b.wasm.asm.memory;
   if (!instance || instance.memory !== memory) {

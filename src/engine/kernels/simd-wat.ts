@@ -15,23 +15,9 @@
  * the SIMD loops are multiples of 4 (the TypeScript wrappers check this).
  */
 
-const L = (name: string) => `(local.get $${name})`;
-const set = (name: string, value: string) => `(local.set $${name} ${value})`;
-const add = (...xs: string[]) => xs.reduce((a, b) => `(i32.add ${a} ${b})`);
-const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
-const c = (n: number) => `(i32.const ${n})`;
-const load = (addr: string) => `(v128.load align=4 ${addr})`;
-const store = (addr: string, v: string) => `(v128.store align=4 ${addr} ${v})`;
-
-/** for (i = 0; i < end; i += step) body */
-function loop(i: string, end: string, step: number, body: string): string {
-  return `${set(i, c(0))}
-  (block $${i}_done (loop $${i}_loop
-    (br_if $${i}_done (i32.ge_u ${L(i)} ${end}))
-    ${body}
-    ${set(i, add(L(i), c(step)))}
-    (br $${i}_loop)))`;
-}
+import { conv0BackwardWat } from './conv0-backward-wat.js';
+import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
+import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
 const TAPS = [0, 1, 2].flatMap((a) => [0, 1, 2].map((e) => ({ a, e, name: `t${a}${e}` })));
 
@@ -328,7 +314,8 @@ const sparseConv1x1 = `
   )}
 )`;
 
-export function simdKernelsWat(): string {
+/** The module's text; `madd` chooses the plain or the relaxed-SIMD (fused multiply-add) build. */
+export function simdKernelsWat(madd: Madd = plainMadd): string {
   return `(module
   (import "env" "memory" (memory 0))
   ${maxPoolBackward}
@@ -338,6 +325,9 @@ export function simdKernelsWat(): string {
   ${depthToSpace2}
   ${classHeads}
   ${sparseConv1x1}
+  ${winogradWat(F2, madd)}
+  ${winogradWat(F4, madd)}
+  ${conv0BackwardWat(madd)}
 )`;
 }
 
@@ -360,4 +350,7 @@ export interface SimdKernelExports {
   depthToSpace2(inp: number, out: number, n: number, h: number, w: number, c: number): void;
   classHeads(z: number, pre: number, post: number, n: number, cells: number, k: number): void;
   sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
+  winograd2x3: WinogradExport;
+  winograd4x3: WinogradExport;
+  conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number): void;
 }

@@ -1,0 +1,91 @@
+/**
+ * Input gradient of conv0 (3×3, stride 2, valid, 3 → 64 channels) as a scatter that skips zeros,
+ * in WebAssembly text. The gradient at conv1 is mostly zeros: below a 3×3 stride-2 max-pool (only
+ * each window's maximum gets gradient) and a ReLU mask, 67 % of its values are exactly 0 on the
+ * golf-ball photo (258,106 of 788,544 nonzero). The stock path (a 2×2 conv over the padded gradient
+ * giving the four stride phases, then depth-to-space) does all 38.5 M multiply-adds regardless.
+ *
+ * Per input cell (y, x) of the gradient d [n, h, w, c]: the 3×3×3 patch it came from starts at
+ * (2y, 2x) in the image, and each of its 3 rows is 9 contiguous floats (3 pixels × RGB) of the
+ * NHWC output. Those 3 rows are accumulated in registers (3 rows × 3 vectors, the last lanes of
+ * each row's third vector multiply a zero weight) over the cell's nonzero channels, then added to
+ * the output once. w is packed [c][3 rows][12] (9 weights + 3 zeros); out [n, 2h+2, 2w+2, 3] is
+ * zeroed first; c % 4 == 0. The 12th-float lanes add 0 to pixel 2x+3, which exists (2w+2 columns).
+ */
+import { add, c, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
+
+const ROWS = [0, 1, 2];
+
+export function conv0BackwardWat(madd: Madd): string {
+  const acc = (kh: number, v: number) => `acc${kh}${v}`;
+  const accs = ROWS.flatMap((kh) => ROWS.map((v) => acc(kh, v)));
+  return `
+(func (export "conv0Backward")
+  (param $d i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32)
+  (local $b i32) (local $y i32) (local $x i32) (local $ch i32) (local $pd i32) (local $pw i32) (local $po i32)
+  (local $orow i32) (local $oh i32) (local $ow i32) (local $bits i32) (local $lane i32) (local $s v128)
+  ${accs.map((a) => `(local $${a} v128)`).join(' ')}
+  ${set('oh', add(`(i32.shl ${L('h')} ${c(1)})`, c(2)))}
+  ${set('ow', add(`(i32.shl ${L('wd')} ${c(1)})`, c(2)))}
+  ${set('orow', mul(L('ow'), c(12)))}
+  (memory.fill ${L('out')} ${c(0)} ${mul(mul(L('n'), L('oh')), L('orow'))})
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'y',
+      L('h'),
+      1,
+      loop(
+        'x',
+        L('wd'),
+        1,
+        `
+    ${accs.map((a) => set(a, '(v128.const f32x4 0 0 0 0)')).join(' ')}
+    ${set('pd', add(L('d'), mul(add(mul(add(mul(L('b'), L('h')), L('y')), L('wd')), L('x')), `(i32.shl ${L('c')} ${c(2)})`)))}
+    ${loop(
+      'ch',
+      L('c'),
+      4,
+      `
+      ;; which of these 4 channels are nonzero, then only those (fewer mispredicted branches than one
+      ;; test per channel)
+      ${set('bits', `(i32x4.bitmask (f32x4.ne ${load(add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`))} (v128.const f32x4 0 0 0 0)))`)}
+      (block $bits_done (loop $bits_loop
+        (br_if $bits_done (i32.eqz ${L('bits')}))
+        ${set('lane', add(L('ch'), `(i32.ctz ${L('bits')})`))}
+        ${set('s', `(v128.load32_splat align=4 ${add(L('pd'), `(i32.shl ${L('lane')} ${c(2)})`)})`)}
+        ${set('pw', add(L('w'), mul(L('lane'), c(144))))}
+        ${ROWS.flatMap((kh) =>
+          ROWS.map((v) =>
+            set(acc(kh, v), madd(L('s'), `(v128.load offset=${kh * 48 + v * 16} align=4 ${L('pw')})`, L(acc(kh, v)))),
+          ),
+        ).join('\n        ')}
+        ${set('bits', `(i32.and ${L('bits')} (i32.sub ${L('bits')} ${c(1)}))`)}
+        (br $bits_loop)))`,
+    )}
+    ${set('po', add(L('out'), mul(add(mul(add(mul(L('b'), L('oh')), `(i32.shl ${L('y')} ${c(1)})`), L('ow')), `(i32.shl ${L('x')} ${c(1)})`), c(12))))}
+    ${ROWS.flatMap((kh) =>
+      ROWS.map((v) => {
+        const addr = add(L('po'), mul(c(kh), L('orow')), c(v * 16));
+        return store(addr, `(f32x4.add ${load(addr)} ${L(acc(kh, v))})`);
+      }),
+    ).join('\n    ')}
+  `,
+      ),
+    ),
+  )}
+)`;
+}
+
+/** HWIO [3,3,3,c] → [c][3 rows][12]: row kh holds (kw, rgb) as 9 floats, then 3 zeros. */
+export function conv0BackwardWeights(k0: Float32Array, channels: number): Float32Array {
+  const out = new Float32Array(channels * 36);
+  for (let ch = 0; ch < channels; ch++)
+    for (let kh = 0; kh < 3; kh++)
+      for (let kw = 0; kw < 3; kw++)
+        for (let ci = 0; ci < 3; ci++)
+          out[ch * 36 + kh * 12 + kw * 3 + ci] = k0[((kh * 3 + kw) * 3 + ci) * channels + ch];
+  return out;
+}

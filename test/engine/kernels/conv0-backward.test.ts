@@ -1,0 +1,69 @@
+/**
+ * conv0's zero-skipping input-gradient kernel against TF.js's own conv2d input gradient
+ * (tf.conv2dTranspose, stride 2, valid) on sparse random gradients, batch 2, and in the model
+ * against the stock phase-conv path.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Conv0Backward, setSparseConv0Backward } from '../../../src/engine/kernels/conv0-backward.js';
+import { classScore } from '../../../src/engine/scores.js';
+import { photos, rng } from '../../helpers/data.js';
+import { engineFor, photoInput } from '../../helpers/engine.js';
+
+const random = rng(5);
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let err = 0;
+  let peak = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    peak = Math.max(peak, Math.abs(b[i]));
+  }
+  return err / peak;
+}
+
+describe('conv0 input gradient (sparse scatter)', async () => {
+  const engine = await engineFor('wasm');
+
+  it('equals tf.conv2dTranspose on gradients with 0, 67 and 100 % zeros, batch 2; frees its scratch', () => {
+    const k0 = Float32Array.from({ length: 27 * 64 }, () => random() - 0.5);
+    const op = new Conv0Backward(k0, 64);
+    const filter = tf.tensor4d(k0, [3, 3, 3, 64]);
+    const before = tf.memory().numTensors;
+    for (const zeros of [0, 0.67, 1]) {
+      const d = tf.tensor4d(
+        Float32Array.from({ length: 2 * 111 * 111 * 64 }, () => (random() < zeros ? 0 : random() * 2 - 1)),
+        [2, 111, 111, 64],
+      );
+      const ours = tf.tidy(() => op.apply(d).dataSync() as Float32Array);
+      const stock = tf.tidy(
+        () => tf.conv2dTranspose(d, filter, [2, 224, 224, 3], 2, 'valid').dataSync() as Float32Array,
+      );
+      expect(ours.length).toBe(stock.length);
+      if (zeros === 1) expect(ours.every((v) => v === 0)).toBe(true);
+      else expect(relErr(ours, stock)).toBeLessThan(1e-5);
+      d.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    op.dispose();
+    filter.dispose();
+  });
+
+  it('gives the model the same input gradient as the stock phase-conv path', () => {
+    for (const p of [photos()[2], photos()[6]]) {
+      const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
+      const grad = () =>
+        tf.tidy(
+          () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
+        );
+      const sparse = grad();
+      setSparseConv0Backward(false);
+      const stock = grad();
+      setSparseConv0Backward(true);
+      const e = relErr(sparse, stock);
+      console.log(`${p.file}: sparse vs phase-conv conv0 gradient, max error / peak ${e.toExponential(2)}`);
+      expect(e).toBeLessThan(1e-5);
+      x.dispose();
+    }
+  });
+});
