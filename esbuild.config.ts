@@ -194,6 +194,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   for (const f of WASM_FILES) await cp(join(WASM_DIR, f), join(DIST, 'wasm', f));
   await mkdir(join(DIST, 'kernels'));
   await writeFile(join(DIST, 'kernels', 'simd-kernels.wasm'), await loadSimdKernelsNode());
+  // The relaxed-SIMD build (fused multiply-add): used where the browser validates it (Chrome 114+,
+  // Firefox 146+), the plain one otherwise (src/engine/kernels/ops.ts, provideSimdKernels).
+  await writeFile(join(DIST, 'kernels', 'simd-kernels-relaxed.wasm'), await loadSimdKernelsNode('relaxed-simd'));
   await mkdir(join(DIST, 'models'));
   for (const f of MODEL_FILES) await cp(join(MODELS_BUILD, f), join(DIST, 'models', f));
   await cp(join(ROOT, 'icons'), join(DIST, 'icons'), { recursive: true, filter: (src) => !src.endsWith('.md') });

@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { INPUT_SIZE, NUM_CLASSES } from '../engine/architecture.js';
 import { type BackendName, type BackendReport, selectBackend } from '../engine/backend.js';
-import { provideSimdKernels, simdKernelsActive } from '../engine/kernels/ops.js';
+import { kernelBuild, provideSimdKernels, relaxedSimdSupported, simdKernelsActive } from '../engine/kernels/ops.js';
 import { disposeResult, type RunResult, SqueezeNet } from '../engine/squeezenet.js';
 import { type ModelWeights, type PackedManifest, unpackWeights, type WeightDType } from '../engine/weights.js';
 import { type ClassProb, topK } from '../shared/classes.js';
@@ -160,9 +160,13 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   })();
   const weightsPromise = loadWeights(options.weights);
   // Our SIMD kernels (max-pool gradient, masks, concat, class heads) for the WASM backend.
-  const kernelsPromise = fetchPackaged('kernels/simd-kernels.wasm').then(async (r) =>
-    WebAssembly.compile(await r.arrayBuffer()),
-  );
+  const compiled = (path: string) =>
+    fetchPackaged(path).then(async (r) => WebAssembly.compile(await r.arrayBuffer()));
+  // The relaxed-SIMD build only where this browser validates it (else it is not even fetched).
+  const kernelsPromise = Promise.all([
+    compiled('kernels/simd-kernels.wasm'),
+    relaxedSimdSupported() ? compiled('kernels/simd-kernels-relaxed.wasm') : null,
+  ]);
   kernelsPromise.catch(() => {}); // only awaited (and reported) if WASM is chosen
   // Settle both before throwing, so a failed download does not leave backend init dangling.
   const [backendSettled, weightsSettled] = await Promise.allSettled([backendPromise, weightsPromise]);
@@ -172,8 +176,10 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   const { manifest, bin, labels, fetchMs } = weightsSettled.value;
 
   if (report.backend === 'wasm') {
-    provideSimdKernels(await kernelsPromise);
+    const [plain, relaxed] = await kernelsPromise;
+    provideSimdKernels(plain, relaxed);
     report.simdKernels = simdKernelsActive();
+    report.kernelBuild = kernelBuild() ?? undefined;
   }
   let t = performance.now();
   await verifyWeightsBinary(

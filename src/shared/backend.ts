@@ -10,6 +10,8 @@ export interface BackendReport {
   adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
   /** wasm: SqueezeLens's own SIMD kernels (max-pool gradient, masks, concat, heads) are in use */
   simdKernels?: boolean;
+  /** wasm: which build of those kernels runs ('relaxed-simd': with fused multiply-add) */
+  kernelBuild?: 'simd128' | 'relaxed-simd';
   /** candidates tried before this one, with the reason each was not used */
   fallbacks: { backend: BackendName; reason: string }[];
 }

@@ -77,6 +77,8 @@ describe('engine in the extension service worker', () => {
       expect(r.backend.backend).toBe('wasm');
       expect(r.backend.simd).toBe(true);
       expect(r.backend.simdKernels).toBe(true); // our WebAssembly SIMD kernels loaded from the package
+      // Chromium has relaxed SIMD (114+): the fused multiply-add build runs, within the same tolerance.
+      expect(r.backend.kernelBuild).toBe('relaxed-simd');
       expect(r.backend.threads).toBe(1);
     }
     // The same three as one batch: rows must not interfere.
