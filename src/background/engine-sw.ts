@@ -160,8 +160,7 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   })();
   const weightsPromise = loadWeights(options.weights);
   // Our SIMD kernels (max-pool gradient, masks, concat, class heads) for the WASM backend.
-  const compiled = (path: string) =>
-    fetchPackaged(path).then(async (r) => WebAssembly.compile(await r.arrayBuffer()));
+  const compiled = (path: string) => fetchPackaged(path).then(async (r) => WebAssembly.compile(await r.arrayBuffer()));
   // The relaxed-SIMD build only where this browser validates it (else it is not even fetched).
   const kernelsPromise = Promise.all([
     compiled('kernels/simd-kernels.wasm'),
