@@ -59,6 +59,13 @@ async function main(): Promise<Outcome> {
   setWasmPaths(chrome.runtime.getURL('wasm/'));
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialize');
   await tf.ready();
+  if (kernels && threads > 0) {
+    // The threaded build imports its (shared) memory instead of exporting it as asm.memory, where
+    // our kernels look for it (src/engine/kernels/ops.ts): point that at Module.wasmMemory.
+    // (The exports object is frozen: a copy with `memory` added replaces it.)
+    const wasm = (tf.backend() as unknown as { wasm: { asm: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+    if (!wasm.asm.memory) wasm.asm = { ...wasm.asm, memory: wasm.wasmMemory };
+  }
   if (kernels) {
     const file = threads > 0 ? 'kernels/simd-kernels-shared.wasm' : 'kernels/simd-kernels.wasm';
     provideSimdKernels(await WebAssembly.compile(await (await fetch(chrome.runtime.getURL(file))).arrayBuffer()));
