@@ -195,7 +195,8 @@ async function load(options: ResolvedOptions): Promise<SwEngine> {
   // selectBackend left the chosen backend active; tensors are created there.
   if (tf.getBackend() !== report.backend)
     throw new Error(`backend changed during load: ${tf.getBackend()} instead of ${report.backend}`);
-  const model = new SqueezeNet(weights);
+  // The Winograd weights are filled after the first answer: a cold click does not wait for them.
+  const model = new SqueezeNet(weights, { winograd: 'later' });
   const modelMs = performance.now() - t;
   return {
     model,

@@ -30,7 +30,7 @@ import {
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
 import { Conv0Backward } from './kernels/conv0-backward.js';
 import { classHeads, concatChannels, conv1x1Sparse, reluMask } from './kernels/ops.js';
-import { Expand3x3 } from './kernels/winograd.js';
+import { Expand3x3, type WinogradWeightsWhen } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
 
@@ -120,7 +120,8 @@ export class SqueezeNet implements BackwardWeights {
   readonly classifierBack: tf.Tensor4D;
   private disposed = false;
 
-  constructor(weights: ModelWeights) {
+  /** `winograd`: when the 3×3 convolutions' Winograd weights are made (kernels/winograd.ts; default 'now') */
+  constructor(weights: ModelWeights, options: { winograd?: WinogradWeightsWhen } = {}) {
     const param = (name: string): ConvParams => {
       const w = weights[name];
       return { kernel: tf.tensor4d(w.kernel, w.kernelShape), bias: tf.tensor1d(w.bias) };
@@ -150,7 +151,7 @@ export class SqueezeNet implements BackwardWeights {
           spec.expand,
           spec.squeeze,
         ]),
-        e3: new Expand3x3(e3.kernel, spec.squeeze, spec.expand),
+        e3: new Expand3x3(e3.kernel, spec.squeeze, spec.expand, options.winograd),
       };
     });
     this.classifier = param('conv25');

@@ -2,7 +2,7 @@
  * The fire modules' 3×3 "same" convolutions (expand-3×3 forward, and its input gradient with the
  * flipped-and-transposed kernel) by Winograd F(2×2, 3×3) in our SIMD module (winograd-wat.ts),
  * where that is faster than TF.js's XNNPACK conv2d; elsewhere, and for layers where it is not,
- * the stock (fused) conv2d. The weight transform is made once per kernel, on first use on WASM.
+ * the stock (fused) conv2d. The weight transform is made once per kernel (see WinogradWeightsWhen).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { flipTranspose3x3 } from '../backward-kernels.js';
@@ -131,20 +131,59 @@ function register(): void {
   });
 }
 
+/**
+ * When a model's Winograd weights are transformed: 'now' (at construction: the CLI, tests),
+ * 'later' (allocated at construction, filled in place LATER_MS after the model is first used, which
+ * runs XNNPACK until then: the extension's worker, whose cold first answer must not wait for the
+ * transform — 16 kernels in JavaScript, measured 113–127 ms of the worker's model build instead of
+ * 27–33 ms without), or 'off' (XNNPACK only: short-lived models such as the sanity check's
+ * randomized copies, which would pay the transform for a few passes).
+ */
+export type WinogradWeightsWhen = 'now' | 'later' | 'off';
+
+/** After the first use of a 'later' model, how long until its weights are filled (the click's answer is written by then). */
+const LATER_MS = 300;
+const pendingFills = new Set<Conv3x3>();
+let fillTimer: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleFill(): void {
+  if (fillTimer !== null) return;
+  fillTimer = setTimeout(() => {
+    fillTimer = null;
+    for (const conv of [...pendingFills]) conv.fill();
+  }, LATER_MS);
+}
+
 /** One 3×3 stride-1 "same" convolution with a fixed kernel, either path. */
 export class Conv3x3 {
   private readonly packed: Partial<Record<WinogradVariant, tf.Tensor1D>> = {};
+  /** the preferred variant's weights are allocated but not yet filled ('later') */
+  private pending: WinogradVariant | null = null;
   private disposed = false;
+  private hwioCache: Float32Array | null = null;
 
   constructor(
-    private readonly hwio: Float32Array,
+    private readonly hwioSource: Float32Array | (() => Float32Array),
     readonly cin: number,
     readonly cout: number,
+    private readonly when: WinogradWeightsWhen = 'now',
   ) {
     // On WASM with our kernels (always provided before the model is built) transform now, so
     // no call creates tensors; other variants (tests) and other backends only when asked.
     const preferred = FASTEST[`${cin}>${cout}`];
-    if (preferred && simdKernelsActive()) this.weights(preferred);
+    if (!preferred || !simdKernelsActive() || when === 'off') return;
+    if (when === 'now') this.weights(preferred);
+    else {
+      const a = SPECS[preferred].m + 2;
+      this.packed[preferred] = tf.keep(tf.zeros([a * a * cin * cout])) as tf.Tensor1D;
+      this.pending = preferred;
+      pendingFills.add(this);
+    }
+  }
+
+  private get hwio(): Float32Array {
+    this.hwioCache ??= typeof this.hwioSource === 'function' ? this.hwioSource() : this.hwioSource;
+    return this.hwioCache;
   }
 
   private weights(variant: WinogradVariant): tf.Tensor1D {
@@ -156,9 +195,28 @@ export class Conv3x3 {
     return t;
   }
 
+  /** Transforms a 'later' model's weights into the tensor allocated for them (no new tensor). */
+  fill(): void {
+    pendingFills.delete(this);
+    const variant = this.pending;
+    if (!variant || this.disposed || !simdKernelsActive()) return;
+    const t = this.packed[variant]!;
+    const { b, ptr } = simd(tf.backend());
+    const values = winogradWeights(this.hwio, this.cin, this.cout, variant);
+    new Float32Array(b.wasm.asm.memory.buffer, ptr(t), values.length).set(values);
+    this.pending = null;
+  }
+
   private variant(): WinogradVariant | null {
     if (mode === 'never' || !simdKernelsActive() || this.cin % 4 !== 0 || this.cout % 8 !== 0) return null;
-    return mode === 'auto' ? (FASTEST[`${this.cin}>${this.cout}`] ?? null) : mode;
+    if (mode !== 'auto') return mode;
+    if (this.when === 'off') return null;
+    const preferred = FASTEST[`${this.cin}>${this.cout}`] ?? null;
+    if (preferred && preferred === this.pending) {
+      scheduleFill();
+      return null;
+    }
+    return preferred;
   }
 
   /** conv2d(x, kernel, 1, 'same') + bias, then ReLU if asked; `kernel` holds the same weights as HWIO. */
@@ -184,6 +242,7 @@ export class Conv3x3 {
 
   dispose(): void {
     this.disposed = true;
+    pendingFills.delete(this);
     tf.dispose(Object.values(this.packed));
     for (const key of Object.keys(this.packed)) delete this.packed[key as WinogradVariant];
   }
@@ -193,9 +252,9 @@ export class Conv3x3 {
 export class Expand3x3 {
   readonly forward: Conv3x3;
   readonly backward: Conv3x3;
-  constructor(kernel: Float32Array, squeeze: number, expand: number) {
-    this.forward = new Conv3x3(kernel, squeeze, expand);
-    this.backward = new Conv3x3(flipTranspose3x3(kernel, squeeze, expand), expand, squeeze);
+  constructor(kernel: Float32Array, squeeze: number, expand: number, when: WinogradWeightsWhen = 'now') {
+    this.forward = new Conv3x3(kernel, squeeze, expand, when);
+    this.backward = new Conv3x3(() => flipTranspose3x3(kernel, squeeze, expand), expand, squeeze, when);
   }
   dispose(): void {
     this.forward.dispose();

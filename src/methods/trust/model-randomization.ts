@@ -187,7 +187,8 @@ export async function modelRandomization(
     await yieldToEventLoop();
     throwIfCancelled(control.signal, 'model randomization');
     const randomized = mode === 'cascading' ? CASCADE.slice(0, k + 1).flatMap((c) => c.convs) : [...CASCADE[k].convs];
-    const randomModel = new SqueezeNet(randomizeWeights(weights, randomized, options.seed ?? 0));
+    // A few passes each: XNNPACK only, rather than transforming 16 kernels for Winograd every time.
+    const randomModel = new SqueezeNet(randomizeWeights(weights, randomized, options.seed ?? 0), { winograd: 'off' });
     let map: Float32Array;
     try {
       map = await saliency(randomModel, image, classIndex, { signal: control.signal });

@@ -143,3 +143,48 @@ describe('the model with Winograd (auto) and with XNNPACK only', async () => {
     }
   });
 });
+
+describe("a model whose Winograd weights are filled later (the extension's worker)", async () => {
+  const engine = await engineFor('wasm');
+  const { SqueezeNet } = await import('../../../src/engine/squeezenet.js');
+  const { loadWeightsNode } = await import('../../../src/engine/node-weights.js');
+  const { resolveModelData } = await import('../../../src/engine/model-data-node.js');
+
+  it('answers with XNNPACK before the fill, with Winograd after it, creating no tensor on the way', async () => {
+    const weights = await loadWeightsNode(await resolveModelData());
+    const later = new SqueezeNet(weights, { winograd: 'later' });
+    const p = photos()[4];
+    const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
+    const winogradCalls = () => {
+      let calls = 0;
+      const engineRef = tf.engine();
+      const original = engineRef.runKernel.bind(engineRef);
+      engineRef.runKernel = ((name: string, ...rest: unknown[]) => {
+        if (name === 'SqueezeLensSimdWinograd3x3') calls++;
+        return (original as (...a: unknown[]) => unknown)(name, ...rest);
+      }) as typeof engineRef.runKernel;
+      return { count: () => calls, restore: () => (engineRef.runKernel = original as typeof engineRef.runKernel) };
+    };
+    const logits = (model: { run: typeof engine.model.run }) =>
+      tf.tidy(() => model.run(x, { score: classScore([p.label]) }).logits.dataSync() as Float32Array);
+    try {
+      const tensors = tf.memory().numTensors;
+      const spy = winogradCalls();
+      const before = logits(later);
+      expect(spy.count()).toBe(0); // not filled yet: XNNPACK, and the fill is scheduled
+      await new Promise((r) => setTimeout(r, 600));
+      const after = logits(later);
+      expect(spy.count()).toBe(16); // 8 forward + 8 input-gradient 3×3 convolutions, all Winograd now
+      spy.restore();
+      expect(tf.memory().numTensors).toBe(tensors); // filled in place: no tensor created
+      const reference = logits(engine.model); // the 'now' model (Winograd from the start)
+      let d = 0;
+      for (let i = 0; i < reference.length; i++)
+        d = Math.max(d, Math.abs(after[i] - reference[i]), Math.abs(before[i] - reference[i]));
+      expect(d).toBeLessThan(1e-4);
+    } finally {
+      later.dispose();
+      x.dispose();
+    }
+  });
+});
