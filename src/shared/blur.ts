@@ -44,7 +44,46 @@ export function gaussianBlur(
   };
   const tmp = new Float64Array(data.length);
   const out = new Float32Array(data.length);
+  if (channels === 1) {
+    // One channel (saliency maps: the popup blurs one on every paint): the same sums in the same
+    // order as `pass`, without its per-pixel accumulator array and generic indexing — bit-identical;
+    // 224×224 at σ 1.5 in ~6 ms instead of 17 (Node, warm; 29 instead of 45 on first use, as in a
+    // freshly opened popup).
+    const src = data instanceof Float32Array || data instanceof Float64Array ? data : Float64Array.from(data);
+    planePass(src, tmp, width, height, kernel, radius, true);
+    planePass(tmp, out, width, height, kernel, radius, false);
+    return out;
+  }
   pass(data, tmp, true);
   pass(tmp, out, false);
   return out;
+}
+
+function planePass(
+  src: Float32Array | Float64Array,
+  dst: Float32Array | Float64Array,
+  width: number,
+  height: number,
+  kernel: Float64Array,
+  radius: number,
+  horizontal: boolean,
+): void {
+  const len = horizontal ? width : height;
+  const lines = horizontal ? height : width;
+  const step = horizontal ? 1 : width;
+  for (let line = 0; line < lines; line++) {
+    const base = horizontal ? line * width : line;
+    for (let i = 0; i < len; i++) {
+      let acc = 0;
+      let wsum = 0;
+      const from = Math.max(0, i - radius);
+      const to = Math.min(len - 1, i + radius);
+      for (let j = from; j <= to; j++) {
+        const wgt = kernel[j - i + radius];
+        wsum += wgt;
+        acc += wgt * src[base + j * step];
+      }
+      dst[base + i * step] = acc / wsum;
+    }
+  }
 }

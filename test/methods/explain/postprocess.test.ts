@@ -74,3 +74,26 @@ describe('map post-processing', () => {
     expect(Array.from(gaussianBlur([1, 2, 3], 3, 1, 1, 0))).toEqual([1, 2, 3]);
   });
 });
+
+describe('gaussianBlur, one channel', () => {
+  it('is bit-identical to the general path (the same map as channel 0 of a 2-channel image)', () => {
+    const random = (() => {
+      let s = 12345;
+      return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) ** 3;
+    })();
+    for (const [w, h, sigma] of [
+      [224, 224, 1.5],
+      [17, 5, 2.5],
+      [3, 40, 0.4],
+    ] as const) {
+      const one = Float32Array.from({ length: w * h }, random);
+      const two = new Float32Array(w * h * 2);
+      for (let i = 0; i < w * h; i++) two[2 * i] = one[i];
+      const fast = gaussianBlur(one, w, h, 1, sigma);
+      const general = gaussianBlur(two, w, h, 2, sigma);
+      for (let i = 0; i < w * h; i++) expect(fast[i]).toBe(general[2 * i]);
+      // a plain array takes the same path
+      expect(Array.from(gaussianBlur(Array.from(one), w, h, 1, sigma))).toEqual(Array.from(fast));
+    }
+  });
+});
