@@ -11,7 +11,7 @@
  *   block is 4 zero bits, so the scan is zero bytes: 15000×15000 in ~5 MB.
  */
 import { createDeflate } from 'node:zlib';
-import { pngChunk } from './huge-png.js';
+import { rgbPngFile } from './huge-png.js';
 
 export async function flatPng(width: number, height: number, rgb: [number, number, number]): Promise<Buffer> {
   const stride = width * 3 + 1;
@@ -39,17 +39,7 @@ export async function flatPng(width: number, height: number, rgb: [number, numbe
   }
   deflate.end();
   await ended;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', Buffer.concat(out)),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
+  return rgbPngFile(width, height, Buffer.concat(out));
 }
 
 function segment(marker: number, body: number[]): Buffer {

@@ -18,6 +18,21 @@ export function pngChunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
+/** An 8-bit RGB PNG file around an already compressed IDAT stream. */
+export function rgbPngFile(width: number, height: number, idat: Uint8Array): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
 export function upscaledPng(src: RgbaImage, width: number, height: number): Buffer {
   const stride = width * 3 + 1;
   const raw = Buffer.alloc(stride * height); // zero-filled: "Up" rows stay as they are
@@ -49,15 +64,5 @@ export function upscaledPng(src: RgbaImage, width: number, height: number): Buff
       pb = b;
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(raw, { level: 1 })),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
+  return rgbPngFile(width, height, deflateSync(raw, { level: 1 }));
 }
