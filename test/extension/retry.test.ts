@@ -56,6 +56,19 @@ async function slowJob(id: string, kind: 'classify' | 'saliency' | 'fool' = 'cla
 /** The worker's downloads of the held image `id` (the page requested it once). */
 const downloads = (id: string) => requests(id) - 1;
 
+/**
+ * Waits until the worker has downloaded the held image `id` `n` times. The popup shows "fetching"
+ * before the new worker's request reaches the server, and a release() before that request arrives
+ * answers nothing (the request is then held until the download times out): CI once checked and
+ * released too early.
+ */
+async function waitForDownloads(id: string, n: number) {
+  for (let i = 0; downloads(id) < n; i++) {
+    if (i > 400) throw new Error(`the worker downloaded ${id} ${downloads(id)} times, not ${n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Waits until the popup shows the job again under way with the retry notice. */
 async function waitForRetry(jobId: string) {
   await popup.waitForFunction(
@@ -73,7 +86,7 @@ describe('a classification or saliency job whose worker is stopped runs again, o
     const jobId = await slowJob('retry');
     sw = await restartServiceWorker(ext.context, ext.extensionId);
     await waitForRetry(jobId);
-    expect(downloads('retry')).toBe(2);
+    await waitForDownloads('retry', 2);
     servers.release('retry');
     const view = await waitForJob(popup, jobId);
     expect(view.state).toBe('done');
@@ -82,6 +95,7 @@ describe('a classification or saliency job whose worker is stopped runs again, o
     expect(view.notice).toBe(
       'Run again automatically: the extension’s background worker was stopped during this job (downloading the image).',
     );
+    expect(downloads('retry')).toBe(2); // and no third
     await screenshot(popup, 'retried-done');
     // Nothing is left for another retry.
     const keys = await sw.evaluate(async () => Object.keys(await chrome.storage.session.get(null)));
@@ -93,9 +107,10 @@ describe('a classification or saliency job whose worker is stopped runs again, o
     await stopServiceWorkers(ext.context); // the open popup notices the silence and wakes a new worker
     await waitForRetry(jobId);
     sw = await waitForServiceWorker(ext.context, ext.extensionId);
+    await waitForDownloads('retry-saliency', 2);
     servers.release('retry-saliency');
     const view = await waitForJob(popup, jobId);
-    expect(view.state).toBe('done');
+    expect(view.state, view.error ?? '').toBe('done');
     expect(view.top1Label).toBe('monarch');
     expect(view.notice).toMatch(/Run again automatically/);
     await popup.waitForSelector('[data-testid="saliency-canvas"][data-ready="true"]');
@@ -105,6 +120,7 @@ describe('a classification or saliency job whose worker is stopped runs again, o
     const jobId = await slowJob('twice');
     sw = await restartServiceWorker(ext.context, ext.extensionId);
     await waitForRetry(jobId);
+    await waitForDownloads('twice', 2);
     sw = await restartServiceWorker(ext.context, ext.extensionId);
     const view = await waitForJob(popup, jobId, ['interrupted']);
     expect(view.errorCode).toBe('interrupted');
