@@ -3,7 +3,15 @@
  * packer and the tests all agree on one description (see ../shared/models/README.md).
  * Source tensors are named squeezenet0_conv{i}_{weight,bias}; we keep "conv{i}".
  */
+/** The network's native input size: classification, saliency, fooling images and class visualization use it. */
 export const INPUT_SIZE = 224;
+/**
+ * Input sizes the engine accepts (each of H and W): the synthesis methods run on the picture's own
+ * aspect ratio (smallest side 192 by default, up to 512 for a style image). At 64 the class map is
+ * 3×3 (64 → 31 → 15 → 7 → 3); sizes other than 224 pool in ceil mode as the reference network.
+ */
+export const MIN_INPUT_SIZE = 64;
+export const MAX_INPUT_SIZE = 512;
 export const NUM_CLASSES = 1000;
 
 export interface FireSpec {

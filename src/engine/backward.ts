@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, type LayerName } from './architecture.js';
 import type { Conv0Backward } from './kernels/conv0-backward.js';
-import { depthToSpace2, maxPoolBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import { depthToSpace2, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { Expand3x3 } from './kernels/winograd.js';
 
 export type GradientTarget = 'input' | LayerName;
@@ -134,21 +134,7 @@ function stepDown(
   if (stage === 'classifier') return tf.conv2d(d, net.classifierBack, 1, 'valid');
   if (stage === 'conv1') {
     const masked = throughRelu ? reluMask(d, trace.conv1) : d;
-    if (net.conv0Sparse.active()) return net.conv0Sparse.apply(masked);
-    // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
-    // group per (row phase, column phase), then interleaved by depth-to-space: 224×224×3.
-    const phases = tf.conv2d(
-      tf.pad(masked, [
-        [0, 0],
-        [1, 1],
-        [1, 1],
-        [0, 0],
-      ]),
-      net.conv0Back,
-      1,
-      'valid',
-    );
-    return depthToSpace2(phases);
+    return cropTo(trace.input, conv0Backward(net, masked));
   }
   // A fire module: from its output back to its input, which is the previous module's output
   // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
@@ -162,7 +148,36 @@ function stepDown(
     f.e3.backward.apply(d3, f.expand3Back, null, false),
   ) as tf.Tensor4D;
   const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
-  if (k === 0) return maxPoolBackward(trace.conv1, trace.pool1, dIn);
-  if (FIRES[k - 1].poolAfter) return maxPoolBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+  if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
+  if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
   return dIn;
+}
+
+/**
+ * conv0's input gradient from the gradient d [n,h,w,64] of its output: [n, 2h+2, 2w+2, 3]. An input
+ * of 2h+1 rows (an odd size) is one row shorter; its valid stride-2 3×3 windows end at row 2h either way.
+ */
+function conv0Backward(net: BackwardWeights, masked: tf.Tensor4D): tf.Tensor4D {
+  if (net.conv0Sparse.active()) return net.conv0Sparse.apply(masked);
+  // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
+  // group per (row phase, column phase), then interleaved by depth-to-space: (2h+2)×(2w+2)×3.
+  const phases = tf.conv2d(
+    tf.pad(masked, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]),
+    net.conv0Back,
+    1,
+    'valid',
+  );
+  return depthToSpace2(phases);
+}
+
+/** g cut to x's height and width (a no-op when they match, as at 224). */
+function cropTo(x: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  if (g.shape[1] === h && g.shape[2] === w) return g;
+  return tf.slice(g, [0, 0, 0, 0], [n, h, w, g.shape[3]]);
 }

@@ -1,5 +1,6 @@
 /**
- * SqueezeNet 1.1 on tfjs-core, NHWC, input fixed at 224×224.
+ * SqueezeNet 1.1 on tfjs-core, NHWC, input H×W with each side in 64…512 (224×224 for
+ * classification; the synthesis methods use the picture's own aspect ratio).
  *
  * One call, `run`, returns named outputs: logits (the reference network's output: the class map
  * after its final ReLU, averaged), pre-ReLU logits (the class map averaged before that ReLU),
@@ -14,7 +15,7 @@
  * kernels, precomputed once), and max-pool ties share the gradient equally, on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FIRES, INPUT_SIZE, type LayerName, NUM_CLASSES } from './architecture.js';
+import { FIRES, type LayerName, MAX_INPUT_SIZE, MIN_INPUT_SIZE, NUM_CLASSES } from './architecture.js';
 import {
   type BackwardWeights,
   backwardPass,
@@ -29,7 +30,7 @@ import {
 } from './backward.js';
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
 import { Conv0Backward } from './kernels/conv0-backward.js';
-import { classHeads, concatChannels, conv1x1Sparse, reluMask } from './kernels/ops.js';
+import { classHeads, concatChannels, conv1x1Sparse, maxPoolCeil, reluMask } from './kernels/ops.js';
 import { Expand3x3, type WinogradWeightsWhen } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
 import type { ModelWeights } from './weights.js';
@@ -189,7 +190,7 @@ export class SqueezeNet implements BackwardWeights {
 
   /**
    * Forward (and, with `score` or `layerScore`, backward) on a preprocessed NHWC batch
-   * [N,224,224,3]. The caller owns every tensor in the result (see `disposeResult`); nothing else
+   * [N,H,W,3] (H, W in 64…512; the network's own size is 224×224). The caller owns every tensor in the result (see `disposeResult`); nothing else
    * survives.
    */
   run(input: tf.Tensor4D, options: RunOptions & { heads: false }): LayerRunResult;
@@ -197,8 +198,11 @@ export class SqueezeNet implements BackwardWeights {
   run(input: tf.Tensor4D, options: RunOptions = {}): LayerRunResult {
     if (this.disposed) throw new EngineInputError('this model has been disposed');
     const [, h, w, c] = input.shape;
-    if (h !== INPUT_SIZE || w !== INPUT_SIZE || c !== 3 || input.rank !== 4) {
-      throw new EngineInputError(`input must be [N, ${INPUT_SIZE}, ${INPUT_SIZE}, 3], got [${input.shape.join(', ')}]`);
+    const sideOk = (s: number) => Number.isInteger(s) && s >= MIN_INPUT_SIZE && s <= MAX_INPUT_SIZE;
+    if (input.rank !== 4 || c !== 3 || !sideOk(h) || !sideOk(w)) {
+      throw new EngineInputError(
+        `input must be [N, H, W, 3] with H and W in ${MIN_INPUT_SIZE}…${MAX_INPUT_SIZE} (224 for classification), got [${input.shape.join(', ')}]`,
+      );
     }
     if (input.dtype !== 'float32') throw new EngineInputError(`input must be float32, got ${input.dtype}`);
     const layerScores: readonly LayerScore[] =
@@ -279,7 +283,7 @@ export class SqueezeNet implements BackwardWeights {
       pad: 'valid',
       activation: 'relu',
     });
-    const pool1 = tf.maxPool(conv1, 3, 2, 'valid');
+    const pool1 = maxPoolCeil(conv1);
     const fires: FireTrace[] = [];
     const pools = new Map<number, tf.Tensor4D>();
     let h = pool1;
@@ -292,7 +296,7 @@ export class SqueezeNet implements BackwardWeights {
       fires.push({ squeezed, output });
       h = output;
       if (f.spec.poolAfter) {
-        h = tf.maxPool(output, 3, 2, 'valid');
+        h = maxPoolCeil(output);
         pools.set(k, h);
       }
     }
@@ -337,7 +341,7 @@ export class SqueezeNet implements BackwardWeights {
     const z = trace.classifier!;
     const [n, gh, gw] = z.shape;
     const cells = gh * gw;
-    // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the 13×13 cells of the class map Z.
+    // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the gh×gw cells of the class map Z (13×13 at 224).
     const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, d.shape[1]]);
     const dMap = (z: tf.Tensor4D, dl: tf.Tensor2D | null, dp: tf.Tensor2D | null): tf.Tensor4D => {
       let d = (dl ? reluMask(tf.broadcastTo(perCell(dl), z.shape), z) : tf.zerosLike(z)) as tf.Tensor4D;

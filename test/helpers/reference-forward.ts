@@ -46,14 +46,16 @@ function conv(x: Map3, p: ConvWeights, stride: number, pad: number, relu: boolea
   return { h: oh, w: ow, c: co, d: out };
 }
 
+/** MaxPool2d(3, 2, ceil_mode=True), as SqueezeNet 1.1: an even size gets a last, two-row window. */
 function maxPool(x: Map3): Map3 {
-  const oh = Math.floor((x.h - 3) / 2) + 1;
-  const ow = Math.floor((x.w - 3) / 2) + 1;
+  const oh = Math.ceil((x.h - 3) / 2) + 1;
+  const ow = Math.ceil((x.w - 3) / 2) + 1;
   const out = new Float64Array(oh * ow * x.c).fill(-Infinity);
   for (let oy = 0; oy < oh; oy++)
     for (let ox = 0; ox < ow; ox++)
       for (let ky = 0; ky < 3; ky++)
         for (let kx = 0; kx < 3; kx++) {
+          if (oy * 2 + ky >= x.h || ox * 2 + kx >= x.w) continue;
           const src = ((oy * 2 + ky) * x.w + ox * 2 + kx) * x.c;
           const dst = (oy * ow + ox) * x.c;
           for (let c = 0; c < x.c; c++) if (x.d[src + c] > out[dst + c]) out[dst + c] = x.d[src + c];
@@ -75,12 +77,13 @@ function relu(x: Map3): Map3 {
 }
 
 /**
- * One image, NHWC 224·224·3 → { logits (post-ReLU average), preReluLogits, fire outputs, and
- * conv1 and the fire outputs before their final ReLU }.
+ * One image, NHWC H·W·3 (default 224·224·3) → { logits (post-ReLU average), preReluLogits, fire
+ * outputs, and conv1 and the fire outputs before their final ReLU }.
  */
 export function referenceForward(
   weights: ModelWeights,
   input: ArrayLike<number>,
+  size: { h: number; w: number } = { h: 224, w: 224 },
 ): {
   logits: Float64Array;
   preReluLogits: Float64Array;
@@ -89,7 +92,7 @@ export function referenceForward(
 } {
   const fires: Record<string, Float64Array> = {};
   const preRelu: Record<string, Float64Array> = {};
-  let x: Map3 = conv({ h: 224, w: 224, c: 3, d: Float64Array.from(input) }, weights.conv0, 2, 0, false);
+  let x: Map3 = conv({ h: size.h, w: size.w, c: 3, d: Float64Array.from(input) }, weights.conv0, 2, 0, false);
   preRelu.conv1 = x.d;
   x = maxPool(relu(x));
   for (const f of FIRES) {

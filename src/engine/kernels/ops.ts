@@ -186,7 +186,53 @@ function registerSimdKernels(): void {
 
 const run = (name: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(name, inputs);
 
-/** Gradient of the 3×3 stride-2 max-pool (ties share equally). */
+/**
+ * The lowest float32: the padding of a ceil-mode pool. (Its inputs follow a ReLU, so any negative
+ * value would do; a finite one avoids relying on each backend's handling of −Infinity constants.)
+ */
+const POOL_PAD = -3.4028234663852886e38;
+
+/** Rows and columns a ceil-mode 3×3 stride-2 pool adds at the bottom / right: 1 for an even size. */
+function ceilPadding(x: tf.Tensor4D): [number, number] {
+  return [1 - (x.shape[1] % 2), 1 - (x.shape[2] % 2)];
+}
+
+function padForPool(x: tf.Tensor4D, [ph, pw]: [number, number]): tf.Tensor4D {
+  return tf.pad(
+    x,
+    [
+      [0, 0],
+      [0, ph],
+      [0, pw],
+      [0, 0],
+    ],
+    POOL_PAD,
+  );
+}
+
+/**
+ * SqueezeNet 1.1's MaxPool2d(3, 2, ceil_mode=True). For an odd size (all of 224's maps: 111, 55,
+ * 27) floor and ceil agree and this is tf.maxPool 'valid' unchanged; an even size gets one more
+ * output row / column, whose window holds the last two rows: the map is padded with the lowest
+ * float there.
+ */
+export function maxPoolCeil(x: tf.Tensor4D): tf.Tensor4D {
+  const pad = ceilPadding(x);
+  if (pad[0] === 0 && pad[1] === 0) return tf.maxPool(x, 3, 2, 'valid');
+  return tf.tidy(() => tf.maxPool(padForPool(x, pad), 3, 2, 'valid'));
+}
+
+/** Gradient of `maxPoolCeil` (ties share equally; padding never holds a maximum). */
+export function maxPoolCeilBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  const pad = ceilPadding(x);
+  if (pad[0] === 0 && pad[1] === 0) return maxPoolBackward(x, y, dy);
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    return tf.slice(maxPoolBackward(padForPool(x, pad), y, dy), [0, 0, 0, 0], [n, h, w, c]);
+  });
+}
+
+/** Gradient of the 3×3 stride-2 'valid' max-pool (ties share equally); x: 2·Ho+1 × 2·Wo+1. */
 export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   if (simdKernelsActive() && x.shape[3] % 4 === 0) return run(K.maxPool, { x, y, dy }) as tf.Tensor4D;
   return maxPoolBackwardPortable(x, y, dy); // JS kernel on CPU (and WASM without SIMD module), stock ops elsewhere
