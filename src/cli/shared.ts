@@ -6,7 +6,13 @@ import { describeBackend } from '../engine/backend.js';
 import { decodeImage } from '../engine/decode-node.js';
 import { projectRoot } from '../engine/model-data-node.js';
 import { loadEngineNode, type NodeEngine } from '../engine/node.js';
-import { type Preprocessed, type PreprocessMode, preprocess, type RgbaImage } from '../engine/preprocess.js';
+import {
+  type Preprocessed,
+  type PreprocessMode,
+  preprocess,
+  preprocessWhole,
+  type RgbaImage,
+} from '../engine/preprocess.js';
 import { parseTarget, resolveTarget, TargetError } from '../methods/attack/targets.js';
 import { type PixelImage, type Progress, pixelImage } from '../methods/common.js';
 import { encodePng, type PngImage } from '../render/png.js';
@@ -99,8 +105,30 @@ export interface LoadedImage {
   file: string;
   rgba: RgbaImage;
   pre: Preprocessed;
-  /** the 224×224 network view in pixel units, for the methods */
+  /** the network view in pixel units, for the methods (224×224, or the whole picture: loadImageWhole) */
   pixels: PixelImage;
+}
+
+/** The whole picture at its aspect ratio, smallest side `size` (the synthesis methods, as CS231n). */
+export async function loadImageWhole(file: string, size: number): Promise<LoadedImage> {
+  const rgba = await readImage(file);
+  const pre = preprocessWhole(rgba, size);
+  return { file, rgba, pre, pixels: { width: pre.width, height: pre.height, data: Float32Array.from(pre.pixels) } };
+}
+
+/** A synthesis size option (smallest side in pixels) within its catalog range, or a usage error. */
+export function sizeOption(
+  name: string,
+  text: string | undefined,
+  range: { default: number; min: number; max: number },
+): number {
+  if (text === undefined) return range.default;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < range.min || value > range.max)
+    fail(
+      `--${name} must be a whole number of pixels from ${range.min} to ${range.max} (the picture's smallest side), got '${text}'`,
+    );
+  return value;
 }
 
 export async function loadImage(file: string, mode: PreprocessMode = 'crop'): Promise<LoadedImage> {

@@ -8,6 +8,8 @@
  *    on 200 photos (../shared/models/README.md).
  *  - 'fit': the whole image stretched to 224×224 (nothing cut off; aspect ratio not kept).
  * An image that is already 224×224 is used as is in both modes.
+ *  - 'whole' (`preprocessWhole`, the synthesis methods, as CS231n): the whole image at its aspect
+ *    ratio with its smallest side at a given size (torchvision Resize(size)), nothing cut off.
  *
  * Resampling reproduces Pillow's 8-bit antialiased bilinear resize (what torchvision's Resize
  * does on PIL images, hence what the reference accuracy was measured with): the filter widens
@@ -15,6 +17,7 @@
  * 8-bit 224×224 RGB image is returned too: attacks work in that pixel space.
  */
 import type { Geometry, PreprocessMode } from '../shared/image.js';
+import { MAX_INPUT_SIZE, MIN_INPUT_SIZE } from './architecture.js';
 
 export type { Geometry, PreprocessMode };
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -30,10 +33,12 @@ export interface RgbaImage {
 }
 
 export interface Preprocessed {
-  /** 224×224 RGB, 8-bit, row-major (no alpha) */
+  /** width × height RGB, 8-bit, row-major (no alpha); 224×224 except in 'whole' mode */
   pixels: Uint8ClampedArray;
-  /** normalized NHWC float input for one image, 224·224·3 */
+  /** normalized NHWC float input for one image, height·width·3 */
   input: Float32Array;
+  width: number;
+  height: number;
   geometry: Geometry;
 }
 
@@ -59,7 +64,7 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   let left = 0;
   let top = 0;
   if (mode !== 'crop' && mode !== 'fit')
-    throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit)`);
+    throw new ImageInputError(`unknown preprocess mode ${String(mode)} (use crop or fit; 'whole' is preprocessWhole)`);
   if (w === INPUT && h === INPUT) {
     // Already the network's input size: used exactly as is. This is what makes a saved 224×224
     // fooling image re-classify to the same answer (a 256-resize and re-crop would alter every
@@ -87,11 +92,55 @@ export function preprocess(image: RgbaImage, mode: PreprocessMode = 'crop'): Pre
   return {
     pixels,
     input: normalize(pixels),
+    width: INPUT,
+    height: INPUT,
     geometry: {
       mode,
       sourceWidth: w,
       sourceHeight: h,
       region: { x: left * sx, y: top * sy, width: INPUT * sx, height: INPUT * sy },
+    },
+  };
+}
+
+/**
+ * The size of an image's 'whole' input: smallest side `size`, the other int(size · long / short)
+ * as torchvision's Resize(size) (a 500×332 photo at 192: 289×192); a long side over the engine's
+ * 512 is brought to 512 (the short side shrinks with it), and a short side under 64 is refused.
+ */
+export function wholeSize(width: number, height: number, size: number): { width: number; height: number } {
+  if (!Number.isInteger(size) || size < MIN_INPUT_SIZE || size > MAX_INPUT_SIZE)
+    throw new ImageInputError(`size must be an integer in ${MIN_INPUT_SIZE}…${MAX_INPUT_SIZE}, got ${size}`);
+  const short = Math.min(width, height);
+  const long = Math.max(width, height);
+  let s = size;
+  let l = Math.floor((size * long) / short);
+  if (l > MAX_INPUT_SIZE) {
+    l = MAX_INPUT_SIZE;
+    s = Math.floor((MAX_INPUT_SIZE * short) / long);
+  }
+  if (s < MIN_INPUT_SIZE)
+    throw new ImageInputError(
+      `a ${width}×${height} image is too elongated: at most ${MAX_INPUT_SIZE} px long it is ${s} px on its short side (at least ${MIN_INPUT_SIZE})`,
+    );
+  return width <= height ? { width: s, height: l } : { width: l, height: s };
+}
+
+/** The whole image at its aspect ratio, smallest side `size` (see `wholeSize`), resampled as Pillow. */
+export function preprocessWhole(image: RgbaImage, size: number): Preprocessed {
+  validateImage(image);
+  const { width, height } = wholeSize(image.width, image.height, size);
+  const pixels = resampleWindow(image, width, height, 0, 0, width, height);
+  return {
+    pixels,
+    input: normalize(pixels),
+    width,
+    height,
+    geometry: {
+      mode: 'whole',
+      sourceWidth: image.width,
+      sourceHeight: image.height,
+      region: { x: 0, y: 0, width: image.width, height: image.height },
     },
   };
 }

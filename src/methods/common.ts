@@ -15,9 +15,10 @@ export interface Model {
 }
 
 /** A 224×224 RGB image in pixel units [0, 255], row-major, 3 channels (no alpha). */
+/** An RGB picture as the methods see it: 224×224 for most, any size in 64…512 for the synthesis methods. */
 export interface PixelImage {
-  width: typeof INPUT;
-  height: typeof INPUT;
+  width: number;
+  height: number;
   /** float pixel values; an 8-bit image is the same with integer values */
   data: Float32Array;
 }
@@ -47,7 +48,7 @@ export function inputGradToPixelGrad(grad: tf.Tensor4D): tf.Tensor4D {
 }
 
 export function pixelTensor(image: PixelImage): tf.Tensor4D {
-  return tf.tensor4d(image.data, [1, INPUT, INPUT, 3]);
+  return tf.tensor4d(image.data, [1, image.height, image.width, 3]);
 }
 
 /** Progress of an iterative method; `preview` carries intermediate images where it makes sense. */

@@ -204,6 +204,19 @@ export const COMPARE_LAYERS = ['conv1', 'fire2', 'fire4', 'fire6', 'fire8'] as c
 /** Feature inversion (Mahendran & Vedaldi 2015), CS231n's weights. */
 export const INVERT_DEFAULTS = { layer: 'fire2' as InvertLayer, contentWeight: 6e-2, tvWeight: 2e-2 } as const;
 
+/**
+ * Picture sizes of the synthesis methods (issue 9, CS231n): the whole picture at its aspect ratio
+ * with its smallest side at `default` (engine/preprocess.ts preprocessWhole); the CLI's `--size`
+ * and the extension use these. Inversion 192; texture 192 (the texture has the style picture's
+ * size); style transfer: content 192 (up to 384), style picture 192 (192–512).
+ */
+export const SYNTHESIS_SIZES = {
+  invert: { default: 192, min: 64, max: 512 },
+  texture: { default: 192, min: 64, max: 512 },
+  stylize: { default: 192, min: 64, max: 384 },
+  style: { default: 192, min: 192, max: 512 },
+} as const;
+
 /** The Gram layers of texture synthesis and style transfer (CS231n: features 1, 4, 6, 7). */
 export const STYLE_LAYERS = ['conv1', 'fire3', 'fire4', 'fire5'] as const;
 

@@ -83,13 +83,17 @@ export function toRgbFloat(image: AnyImage): Float32Array {
   return out;
 }
 
-/** How a photo becomes the 224×224 input: the centre crop it was evaluated on, or the whole image stretched. */
-export type PreprocessMode = 'crop' | 'fit';
+/**
+ * How a photo becomes the network's input: the 224×224 centre crop it was evaluated on, the whole
+ * image stretched to 224×224, or ('whole', the synthesis methods) the whole image at its aspect
+ * ratio with its smallest side at a given size.
+ */
+export type PreprocessMode = 'crop' | 'fit' | 'whole';
 
 export interface Geometry {
   mode: PreprocessMode;
   sourceWidth: number;
   sourceHeight: number;
-  /** The rectangle of the source image, in source pixels, that the 224×224 input shows. */
+  /** The rectangle of the source image, in source pixels, that the input shows. */
   region: { x: number; y: number; width: number; height: number };
 }

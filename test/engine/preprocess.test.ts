@@ -5,8 +5,10 @@ import {
   ImageInputError,
   normalize,
   preprocess,
+  preprocessWhole,
   type RgbaImage,
   resampleWindow,
+  wholeSize,
 } from '../../src/engine/preprocess.js';
 
 function image(width: number, height: number, fill: (x: number, y: number) => [number, number, number]): RgbaImage {
@@ -44,6 +46,31 @@ describe('preprocess', () => {
       'fit',
     ).geometry;
     expect(g.region).toEqual({ x: 0, y: 0, width: 640, height: 100 });
+  });
+
+  it('whole: the whole image at its aspect ratio, smallest side = size (torchvision Resize(size))', () => {
+    const img = image(500, 332, (x, y) => [x % 256, y % 256, 7]);
+    const p = preprocessWhole(img, 192);
+    // int(192 · 500 / 332) = 289, as the example
+    expect([p.width, p.height]).toEqual([289, 192]);
+    expect(p.pixels.length).toBe(289 * 192 * 3);
+    expect(p.input.length).toBe(289 * 192 * 3);
+    expect(p.geometry).toEqual({
+      mode: 'whole',
+      sourceWidth: 500,
+      sourceHeight: 332,
+      region: { x: 0, y: 0, width: 500, height: 332 },
+    });
+    // the same resampling as the other modes: Pillow's, the full resize with no window
+    expect(p.pixels).toEqual(resampleWindow(img, 289, 192, 0, 0, 289, 192));
+    expect(wholeSize(300, 500, 192)).toEqual({ width: 192, height: 320 });
+    expect(wholeSize(224, 224, 192)).toEqual({ width: 192, height: 192 });
+    expect(wholeSize(192, 100, 192)).toEqual({ width: 368, height: 192 }); // upscaled
+    // a long side over the engine's 512 is brought to 512
+    expect(wholeSize(1000, 300, 192)).toEqual({ width: 512, height: 153 });
+    expect(() => wholeSize(1000, 100, 192)).toThrow(/too elongated/);
+    expect(() => wholeSize(500, 500, 40)).toThrow(/64…512/);
+    expect(() => preprocessWhole(img, 600)).toThrow(ImageInputError);
   });
 
   it('is the identity at 224×224 in fit mode, and normalizes with ImageNet mean/std', () => {

@@ -1,5 +1,5 @@
 /**
- * squeezelens invert <image> --layer fire2 [--iterations 200] [--out inv.png] [--json]
+ * squeezelens invert <image> --layer fire2 [--iterations 200] [--size 192] [--out inv.png] [--json]
  * squeezelens invert <image> --layers conv1,fire2,fire4,fire6,fire8 --out strip.png [--json]
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import {
   INVERT_LAYERS,
   type InvertLayer,
   SYNTHESIS_OPTIMIZER,
+  SYNTHESIS_SIZES,
 } from '../../shared/catalog.js';
 import {
   ENGINE_HELP,
@@ -20,15 +21,17 @@ import {
   engineFrom,
   fail,
   type LoadedImage,
-  loadImage,
+  loadImageWhole,
   numberOption,
   progressPrinter,
   round,
+  sizeOption,
   writePng,
 } from '../shared.js';
 
 /** What every synthesis command says about its size, schedule and output. */
-export const SYNTHESIS_HELP = `Pictures are stretched to 224×224 (the network's only input size), as is the result.
+export const SYNTHESIS_HELP = `Pictures are used whole, at their aspect ratio, with their smallest side at --size pixels
+(torchvision's Resize, as CS231n: a 500×332 photo at 192 is 289×192); the result has that size.
 Adam on the normalized image, learning rate 3.0, then 0.1 for the last 10 % of the iterations;
 the image is clamped to [−1.5, 1.5] (normalized units) except during the last 5 % (CS231n).`;
 
@@ -36,6 +39,7 @@ the image is clamped to [−1.5, 1.5] (normalized units) except during the last 
 export const SYNTHESIS_OPTIONS = {
   ...ENGINE_OPTIONS,
   iterations: { type: 'string' },
+  size: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -94,7 +98,9 @@ Options:
                          ${COMPARE_LAYERS.join(',')}); the JSON lists each layer's losses
   --iterations N         Adam steps (default ${SYNTHESIS_OPTIMIZER.iterations})
   --seed N               noise seed (default 0)
-  --out FILE             the inversion (PNG, 224×224; with --layers the strip, 4 px white gaps)
+  --size N               the picture's smallest side in pixels (default ${SYNTHESIS_SIZES.invert.default}, ${SYNTHESIS_SIZES.invert.min}–${SYNTHESIS_SIZES.invert.max})
+  --out FILE             the inversion (PNG, the picture's size at --size; with --layers the strip,
+                         4 px white gaps)
 ${ENGINE_HELP}`;
 
 export async function invertCommand(argv: string[]): Promise<number> {
@@ -120,11 +126,12 @@ export async function invertCommand(argv: string[]): Promise<number> {
     fail(`--layer must be one of ${INVERT_LAYERS.join(', ')}, got '${layer}'`);
   const iterations = iterationsOption(values.iterations);
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
+  const size = sizeOption('size', values.size, SYNTHESIS_SIZES.invert);
   const engine = await engineFrom(values);
   try {
-    const image = await loadImage(positionals[0], 'fit');
+    const image = await loadImageWhole(positionals[0], size);
     if (layers)
-      return await compareLayers(engine, image, layers, { json: values.json, out: values.out, iterations, seed });
+      return await compareLayers(engine, image, layers, { json: values.json, out: values.out, iterations, seed, size });
     const result = await invertFeatures(engine.model, image.pixels, {
       layer,
       iterations,
@@ -134,6 +141,7 @@ export async function invertCommand(argv: string[]): Promise<number> {
     return await reportSynthesis(`${positionals[0]} (${layer})`, result, engine, values.out, values.json, {
       file: positionals[0],
       layer,
+      smallestSide: size,
     });
   } finally {
     engine.model.dispose();
@@ -154,7 +162,7 @@ async function compareLayers(
   engine: NodeEngine,
   image: LoadedImage,
   layers: InvertLayer[],
-  o: { iterations: number; seed: number; json: boolean; out?: string },
+  o: { iterations: number; seed: number; json: boolean; out?: string; size: number },
 ): Promise<number> {
   const started = performance.now();
   const results = await invertLayers(engine.model, image.pixels, {
@@ -179,6 +187,8 @@ async function compareLayers(
     ms: round(ms, 1),
     msPerIteration: round(ms / (o.iterations * layers.length), 1),
     backend: engine.backend.backend,
+    smallestSide: o.size,
+    pictureSize: { width: image.pixels.width, height: image.pixels.height },
     size: { width: strip.width, height: strip.height },
     outputs: o.out ? { image: o.out } : {},
   };

@@ -1,4 +1,7 @@
-/** squeezelens stylize <content image> --style <style image> [--preset P] [--strength 1] [--out out.png] [--json] */
+/**
+ * squeezelens stylize <content image> --style <style image> [--preset P] [--strength 1] [--size 192]
+ *   [--style-size 192] [--out out.png] [--json]
+ */
 import { parseArgs } from 'node:util';
 import { stylize } from '../../methods/synthesize/stylize.js';
 import {
@@ -8,8 +11,9 @@ import {
   STYLIZE_PRESETS,
   type StylePreset,
   SYNTHESIS_OPTIMIZER,
+  SYNTHESIS_SIZES,
 } from '../../shared/catalog.js';
-import { ENGINE_HELP, engineFrom, fail, loadImage, numberOption, progressPrinter } from '../shared.js';
+import { ENGINE_HELP, engineFrom, fail, loadImageWhole, numberOption, progressPrinter, sizeOption } from '../shared.js';
 import { iterationsOption, reportSynthesis, SYNTHESIS_HELP, SYNTHESIS_OPTIONS } from './invert.js';
 
 const PRESET_LINES = STYLE_PRESETS.map((name) => {
@@ -30,7 +34,10 @@ Options:
 ${PRESET_LINES}
   --strength X           multiplies the style weights (default ${STYLIZE_DEFAULTS.strength})
   --iterations N         Adam steps (default ${SYNTHESIS_OPTIMIZER.iterations})
-  --out FILE             the result (PNG, 224×224)
+  --size N               the content picture's smallest side in pixels (default ${SYNTHESIS_SIZES.stylize.default},
+                         ${SYNTHESIS_SIZES.stylize.min}–${SYNTHESIS_SIZES.stylize.max}); the result has the content picture's size
+  --style-size N         the style picture's smallest side (default ${SYNTHESIS_SIZES.style.default}, ${SYNTHESIS_SIZES.style.min}–${SYNTHESIS_SIZES.style.max})
+  --out FILE             the result (PNG)
 ${ENGINE_HELP}`;
 
 export async function stylizeCommand(argv: string[]): Promise<number> {
@@ -42,6 +49,7 @@ export async function stylizeCommand(argv: string[]): Promise<number> {
       style: { type: 'string' },
       preset: { type: 'string', default: STYLIZE_DEFAULTS.preset },
       strength: { type: 'string' },
+      'style-size': { type: 'string' },
     },
   });
   if (values.help) {
@@ -55,10 +63,12 @@ export async function stylizeCommand(argv: string[]): Promise<number> {
   const preset = values.preset as StylePreset;
   const strength = numberOption('strength', values.strength, STYLIZE_DEFAULTS.strength, STYLIZE_DEFAULTS.strengthRange);
   const iterations = iterationsOption(values.iterations);
+  const size = sizeOption('size', values.size, SYNTHESIS_SIZES.stylize);
+  const styleSize = sizeOption('style-size', values['style-size'], SYNTHESIS_SIZES.style);
   const engine = await engineFrom(values);
   try {
-    const content = await loadImage(positionals[0], 'fit');
-    const style = await loadImage(values.style, 'fit');
+    const content = await loadImageWhole(positionals[0], size);
+    const style = await loadImageWhole(values.style, styleSize);
     const result = await stylize(engine.model, content.pixels, style.pixels, {
       preset,
       strength,
@@ -71,6 +81,9 @@ export async function stylizeCommand(argv: string[]): Promise<number> {
       preset,
       strength,
       weights: result.weights,
+      smallestSide: size,
+      styleSmallestSide: styleSize,
+      styleSize: { width: style.pixels.width, height: style.pixels.height },
     });
   } finally {
     engine.model.dispose();

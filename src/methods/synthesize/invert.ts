@@ -7,8 +7,9 @@
  *
  * CS231n's settings: content loss 6e-2·Σ(F − P)² on the layer, TV 2e-2, start from uniform(0,1)
  * noise in normalized units, Adam lr 3.0 then 0.1 from iteration 180, 200 iterations, clamp to
- * [−1.5, 1.5] (see optimize.ts). One deviation: the engine runs 224×224 only, so the photo is the
- * whole picture stretched to 224×224 (the CLI's 'fit'), not its aspect ratio at a smaller side of 192.
+ * [−1.5, 1.5] (see optimize.ts). The result has the photo's size: the callers give the whole
+ * picture at its aspect ratio with its smallest side at 192 (catalog SYNTHESIS_SIZES; 'whole' in
+ * engine/preprocess.ts), as CS231n.
  *
  * Measured (WASM, monarch photo, fire2, 2 busy cores): content loss 57441 → 1468 (39×), 42–53 ms per
  * iteration, ~9 s in all; the photo is clearly recognizable. The loss is lowest near iteration 40
@@ -45,7 +46,7 @@ export async function invertFeatures(
   const tvWeight = options.tvWeight ?? INVERT_DEFAULTS.tvWeight;
   const target = targetActivation(model, image, layer);
   try {
-    const init = noiseInit(options.seed ?? 0);
+    const init = noiseInit(options.seed ?? 0, image.height, image.width);
     try {
       const loss = { content: { layer, target, weight: contentWeight }, tv: tvWeight };
       const result = await synthesize(model, init, loss, options, `inverting ${layer}`);

@@ -121,7 +121,7 @@ export interface LossEvaluation {
 }
 
 /**
- * Value and input gradient of a synthesis loss on normalized images x [N,224,224,3]: one engine run
+ * Value and input gradient of a synthesis loss on normalized images x [N,H,W,3]: one engine run
  * for every content and style term (heads skipped), plus TV in closed form. The caller owns the
  * result's tensors.
  */

@@ -8,10 +8,9 @@
  *       if t == 180: optimizer = Adam([img], lr=0.1)  # a fresh Adam: its moments restart
  *       optimizer.step()                          # Adam(lr=3.0), β = (0.9, 0.999), ε = 1e-8
  *
- * The image being optimized is the network's normalized input, [1,224,224,3]: the engine runs
- * 224×224 only (its max-pool and class-map sizes are fixed, README "Engine"), so every synthesis
- * here is 224×224, where CS231n uses the whole picture at its aspect ratio with the smaller side
- * 192. The result is the optimized image itself in 8 bits (clipped to [0,255] and rounded, no
+ * The image being optimized is the network's normalized input, [1,H,W,3] at the size of `init`:
+ * as CS231n, the whole picture at its aspect ratio with its smallest side at 192 by default
+ * (engine/preprocess.ts preprocessWhole; the engine takes 64…512 a side). The result is the optimized image itself in 8 bits (clipped to [0,255] and rounded, no
  * min–max rescaling as CS231n's `deprocess` does for display), and its loss is measured again on
  * exactly those bytes.
  */
@@ -60,8 +59,8 @@ export interface LossPoint {
 }
 
 export interface SynthesisResult {
-  /** the optimized image, 8-bit RGB, row-major */
-  image: { width: typeof INPUT; height: typeof INPUT; data: Uint8ClampedArray };
+  /** the optimized image, 8-bit RGB, row-major, at the size of the initial image */
+  image: { width: number; height: number; data: Uint8ClampedArray };
   /** the loss of the image each iteration started from (step 0: the initial image) */
   history: LossPoint[];
   /** the initial image's loss */
@@ -73,13 +72,13 @@ export interface SynthesisResult {
   msPerIteration: number;
 }
 
-/** Seeded uniform(0, 1) noise in normalized units, CS231n's `init_random`. */
-export function noiseInit(seed: number): tf.Tensor4D {
+/** Seeded uniform(0, 1) noise in normalized units, CS231n's `init_random`, height × width (default 224×224). */
+export function noiseInit(seed: number, height: number = INPUT, width: number = INPUT): tf.Tensor4D {
   const random = seededRandom(seed);
-  return tf.tensor4d(Float32Array.from({ length: INPUT * INPUT * 3 }, random), [1, INPUT, INPUT, 3]);
+  return tf.tensor4d(Float32Array.from({ length: height * width * 3 }, random), [1, height, width, 3]);
 }
 
-/** A picture as the network sees it: normalized [1,224,224,3]. */
+/** A picture as the network sees it: normalized [1,H,W,3] at its own size. */
 export function imageInit(image: PixelImage): tf.Tensor4D {
   return tf.tidy(() => pixelsToInput(pixelTensor(image)));
 }
@@ -125,7 +124,7 @@ async function lossPoint(model: Model, x: tf.Tensor4D, loss: SynthesisLoss, step
 }
 
 /**
- * Minimize `loss` from `init` (normalized [1,224,224,3], owned by the caller) with CS231n's Adam
+ * Minimize `loss` from `init` (normalized [1,H,W,3], owned by the caller) with CS231n's Adam
  * schedule. `what` names the method in progress messages and cancellation errors.
  */
 export async function synthesize(
@@ -207,7 +206,8 @@ export async function synthesize(
     const ms = performance.now() - started;
     const pixels = await normalizedToPixels(x);
     const data = Uint8ClampedArray.from(pixels.data); // rounds and clamps: the bytes a PNG holds
-    const final = tf.tidy(() => pixelsToInput(tf.tensor4d(Float32Array.from(data), [1, INPUT, INPUT, 3])));
+    const [, height, width] = x.shape;
+    const final = tf.tidy(() => pixelsToInput(tf.tensor4d(Float32Array.from(data), [1, height, width, 3])));
     let lossEnd: LossPoint;
     let lossStart: LossPoint;
     try {
@@ -217,7 +217,7 @@ export async function synthesize(
       final.dispose();
     }
     return {
-      image: { width: INPUT, height: INPUT, data },
+      image: { width, height, data },
       history,
       lossStart,
       lossEnd,

@@ -5,8 +5,10 @@
  * + total variation. The three presets are the notebook's three runs (content, style and TV
  * weights); `strength` multiplies the style weights (1 = the preset).
  *
- * Optimizer and clamping as in optimize.ts. Deviation: both pictures are stretched to 224×224, the
- * engine's only input size (CS231n: content at a smaller side of 192, style at 192–512).
+ * Optimizer and clamping as in optimize.ts. The result has the content picture's size; as CS231n,
+ * callers give each picture whole at its aspect ratio, content with its smallest side at 192 (up
+ * to 384), style at 192 (192–512): catalog SYNTHESIS_SIZES. The two sizes may differ: the Gram
+ * matrices are normalized by each layer's own H·W·C.
  *
  * Measured (WASM, monarch in the parachute's style, composition-vii, 2 busy cores): 390–540 ms per
  * iteration (five engine runs: fire2 and the four Gram layers). With CS231n's lr 3.0 the total

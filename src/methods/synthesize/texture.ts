@@ -6,8 +6,10 @@
  * the content weight at 0. Its layout is lost; its textures stay.
  *
  * Optimizer and clamping as in optimize.ts (Adam 3.0 → 0.1 at 180, 200 iterations). TV weight 0 by
- * default (a pure Gram objective, as Gatys et al.); the option is there for smoother results. The
- * style picture is stretched to 224×224, the engine's only input size.
+ * default (a pure Gram objective, as Gatys et al.); the option is there for smoother results. As
+ * CS231n, the texture has the style picture's size (callers give it at its aspect ratio with its
+ * smallest side at 192: catalog SYNTHESIS_SIZES); the Gram matrices are normalized by each layer's
+ * own H·W·C, so they compare across sizes.
  *
  * Measured (WASM, parachute photo, 2 busy cores): style loss 70780 → 1307 (54×) in 200 iterations
  * (lowest at lr 3.0 near iteration 60: 2820, then it climbs to 12900 by 180 before the lr 0.1
@@ -33,7 +35,7 @@ export async function synthesizeTexture(
 ): Promise<SynthesisResult> {
   const terms = styleTerms(model, style, STYLE_LAYERS, options.styleWeights ?? TEXTURE_DEFAULTS.styleWeights);
   try {
-    const init = noiseInit(options.seed ?? 0);
+    const init = noiseInit(options.seed ?? 0, style.height, style.width);
     try {
       const loss = { style: terms, tv: options.tvWeight ?? TEXTURE_DEFAULTS.tvWeight };
       return await synthesize(model, init, loss, options, 'texture');

@@ -4,8 +4,11 @@
  * no tensor behind. Iteration counts are cut where the full 200 would make the test slow (measured
  * on 2 busy cores: inversion 51 ms, texture 430 ms, style transfer 540 ms per iteration).
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../../../src/engine/decode-node.js';
+import { preprocessWhole } from '../../../src/engine/preprocess.js';
 import { CancelledError, type PixelImage, type Progress, pixelImage } from '../../../src/methods/common.js';
 import { invertFeatures, invertLayers, type LayersProgress } from '../../../src/methods/synthesize/invert.js';
 import { stylize } from '../../../src/methods/synthesize/stylize.js';
@@ -14,6 +17,12 @@ import { photos } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
 const picture = (k: number): PixelImage => pixelImage(photoInput(photos()[k].path, 'fit').pixels);
+
+/** A photo whole at its aspect ratio, smallest side `size` (what the CLI and the extension give). */
+const whole = (k: number, size: number): PixelImage => {
+  const p = preprocessWhole(decodeImage(readFileSync(photos()[k].path), photos()[k].path), size);
+  return { width: p.width, height: p.height, data: Float32Array.from(p.pixels) };
+};
 
 describe('images from features', () => {
   it('feature inversion (fire2, CS231n settings) lowers its content loss ≥ 10× from noise', async () => {
@@ -102,6 +111,29 @@ describe('images from features', () => {
     expect(r.weights).toEqual({ content: 3e-2, style: [400000, 1600, 24, 2], tv: 2e-2 });
     expect(r.lossEnd.total).toBeLessThan(r.lossStart.total);
     expect(r.lossEnd.style).toBeLessThan(r.lossStart.style);
+  });
+
+  it("work at the picture's own size: inversion, texture and style transfer (content and style sizes differ)", async () => {
+    const engine = await engineFor('wasm');
+    const before = tf.memory().numTensors;
+    const airliner = whole(4, 192); // 500×332 → 289×192
+    expect([airliner.width, airliner.height]).toEqual([289, 192]);
+    const inv = await invertFeatures(engine.model, airliner, { layer: 'conv1', iterations: 20 });
+    expect([inv.image.width, inv.image.height]).toEqual([289, 192]);
+    expect(inv.image.data).toHaveLength(289 * 192 * 3);
+    expect(inv.lossEnd.content).toBeLessThan(inv.lossStart.content);
+    const golden = whole(1, 96); // 300×500 → 96×160
+    const tex = await synthesizeTexture(engine.model, golden, { iterations: 5 });
+    expect([tex.image.width, tex.image.height]).toEqual([96, 160]);
+    const style = whole(3, 256); // 500×351 → 364×256
+    const r = await stylize(engine.model, airliner, style, { iterations: 10, learningRate: 0.1 });
+    expect([r.image.width, r.image.height]).toEqual([289, 192]);
+    console.log(
+      `289×192 in a 364×256 style: total ${r.lossStart.total.toFixed(0)} → ${r.lossEnd.total.toFixed(0)}, ` +
+        `${r.msPerIteration.toFixed(0)} ms/it; invert conv1 content ${inv.lossStart.content.toFixed(0)} → ${inv.lossEnd.content.toFixed(0)}`,
+    );
+    expect(r.lossEnd.total).toBeLessThan(r.lossStart.total);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('can be cancelled, leaving no tensors', async () => {
