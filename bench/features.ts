@@ -22,8 +22,14 @@ import { stylize } from '../src/methods/synthesize/stylize.js';
 import { visualizeChannel } from '../src/methods/visualize/channel.js';
 
 export interface FeatureImages {
+  /** 224×224 network views: occlusion and the forward reference */
   content: PixelImage;
   style: PixelImage;
+  /**
+   * Style transfer and inversion at the goals' size: the whole pictures with their smallest side at
+   * 192 (catalog SYNTHESIS_SIZES, as the CLI and CS231n); without them, the 224×224 views.
+   */
+  synthesis?: { content: PixelImage; style: PixelImage };
 }
 
 export const FEATURE_GOALS = {
@@ -82,13 +88,15 @@ export async function benchFeatures(
   const steps = (n: number) => Math.max(8, Math.round(n * scale));
   const out: Record<string, FeatureTiming> = {};
   out.forwardReference = forwardReference(model, images.content);
+  const synth = images.synthesis ?? { content: images.content, style: images.style };
+  const size = (p: PixelImage) => `${p.width}×${p.height}`;
   if (want('stylize')) {
     const n = steps(FEATURE_GOALS.stylize.steps);
     log(`style transfer, ${n} iterations…`);
     const cpu0 = cpuNow();
-    const r = await stylize(model, images.content, images.style, { iterations: n, previewEvery: 0 });
+    const r = await stylize(model, synth.content, synth.style, { iterations: n, previewEvery: 0 });
     out.stylize = timing(
-      'composition-vii, content fire2, style conv1/fire3/fire4/fire5, TV; 224×224 (the engine has no 192)',
+      `composition-vii, content fire2, style conv1/fire3/fire4/fire5, TV; content ${size(synth.content)}, style ${size(synth.style)}`,
       FEATURE_GOALS.stylize.steps,
       n,
       r.ms,
@@ -99,8 +107,14 @@ export async function benchFeatures(
     const n = steps(FEATURE_GOALS.invert.steps);
     log(`inversion, ${n} iterations…`);
     const cpu0 = cpuNow();
-    const r = await invertFeatures(model, images.content, { layer: 'fire2', iterations: n, previewEvery: 0 });
-    out.invert = timing('fire2 from noise, content 6e-2, TV 2e-2; 224×224', FEATURE_GOALS.invert.steps, n, r.ms, cpu0);
+    const r = await invertFeatures(model, synth.content, { layer: 'fire2', iterations: n, previewEvery: 0 });
+    out.invert = timing(
+      `fire2 from noise, content 6e-2, TV 2e-2; ${size(synth.content)}`,
+      FEATURE_GOALS.invert.steps,
+      n,
+      r.ms,
+      cpu0,
+    );
   }
   if (want('channel')) {
     const n = steps(FEATURE_GOALS.channel.steps);

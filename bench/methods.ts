@@ -17,12 +17,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeImage } from '../src/engine/decode-node.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { loadEngineNode } from '../src/engine/node.js';
-import { preprocess } from '../src/engine/preprocess.js';
+import { preprocess, preprocessWhole } from '../src/engine/preprocess.js';
 import { cs231nAttack } from '../src/methods/attack/cs231n.js';
 import { randomClass } from '../src/methods/attack/targets.js';
-import { pixelImage } from '../src/methods/common.js';
+import { type PixelImage, pixelImage } from '../src/methods/common.js';
 import { explain, type SaliencyMethodName } from '../src/methods/explain/index.js';
 import { visualizeClass } from '../src/methods/visualize/class-visualization.js';
+import { SYNTHESIS_SIZES } from '../src/shared/catalog.js';
 import { benchFeatures } from './features.js';
 import { stats } from './stats.js';
 
@@ -52,10 +53,20 @@ async function main(): Promise<void> {
     return performance.now() - t0;
   };
   const image = (name: string) => pixelImage(images.find((i) => i.file.includes(name))!.pixels);
+  // The synthesis methods' view: the whole picture, smallest side 192 (catalog SYNTHESIS_SIZES).
+  const whole = (name: string): PixelImage => {
+    const f = files.find((file) => file.includes(name))!;
+    const p = preprocessWhole(decodeImage(readFileSync(join(dir, f)), f), SYNTHESIS_SIZES.stylize.default);
+    return { width: p.width, height: p.height, data: Float32Array.from(p.pixels) };
+  };
   const features = async () =>
     benchFeatures(
       engine.model,
-      { content: image('monarch'), style: image('church') },
+      {
+        content: image('monarch'),
+        style: image('church'),
+        synthesis: { content: whole('monarch'), style: whole('church') },
+      },
       {
         stepScale: Number(values['feature-steps']),
         only: values.only?.split(','),
