@@ -42,7 +42,7 @@ import {
 } from './queue.js';
 import { getJobs, mutateJobs, patchJob, removeKeys, updateJob } from './store.js';
 import { TASKS } from './tasks/index.js';
-import type { TaskContext, TaskOutcome, TaskRequests, TaskSpec } from './tasks/types.js';
+import type { TaskContext, TaskOutcome, TaskRequests, TaskSpec, WholeView } from './tasks/types.js';
 import { endTimings, mark, timingsOf } from './timings.js';
 
 /** The progress line is written at most 4 times a second (the popup redraws on every write). */
@@ -196,11 +196,14 @@ function storeLater(id: string, make: () => Promise<Record<string, unknown>>): v
 type FollowUp = { [K in TaskKind]: [K, TaskRequests[K]] }[TaskKind];
 
 /** After classification, what a menu job goes on with (on the exact view just classified). */
-const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => FollowUp>> = {
+const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray, whole?: WholeView) => FollowUp>> = {
   saliency: (pixels) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels }],
-  style: (pixels) => ['style', { pixels }],
-  invert: (pixels) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels }],
-  stylize: (pixels) => ['stylize', { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels }],
+  style: (pixels, whole) => ['style', { pixels, whole }],
+  invert: (pixels, whole) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels, whole }],
+  stylize: (pixels, whole) => [
+    'stylize',
+    { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels, whole },
+  ],
   segment: (pixels) => ['segment', { pixels }],
 };
 
@@ -226,7 +229,7 @@ export async function queueMenuJob(
       const follow = FOLLOW_UP[kind];
       const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
       if (follow) {
-        const [next, request] = follow(outcome.pixels!) as [TaskKind, TaskRequests[TaskKind]];
+        const [next, request] = follow(outcome.pixels!, outcome.whole) as [TaskKind, TaskRequests[TaskKind]];
         await jobStep(next, job, request, signal, settings, true);
       }
       await announce('done');

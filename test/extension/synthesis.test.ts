@@ -5,7 +5,9 @@
  * "Stylize with the style image" (the picture forms, then view | result, its numbers, a re-run with
  * another preset), "Reconstruct from features…" (fire2, then another layer from the picker). The
  * options page's synthesis steps are set low (12) so each run takes seconds, not minutes: the
- * numbers checked are that the loss fell and the pictures are real 224×224 images that differ.
+ * numbers checked are that the loss fell and the pictures are real images that differ, at the
+ * picture's aspect ratio with its smallest side at 192 (the monarch 500×351: 273×192; the square
+ * fixtures: 192×192).
  */
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +104,7 @@ describe('images from features', () => {
     expect(await popup.textContent('[data-testid="style-label"]')).toBe(view.top1Label);
     const kept = await sw.evaluate(async () => (await chrome.storage.local.get('styleImage')).styleImage);
     const png = await pngOf((kept as { png: string }).png);
-    expect([png.width, png.height]).toEqual([224, 224]);
+    expect([png.width, png.height]).toEqual([192, 192]); // the golf ball (224×224), whole at 192
     await screenshot(popup, 'style-kept');
   });
 
@@ -118,7 +120,9 @@ describe('images from features', () => {
     expect(first.end.style).toBeLessThan(first.start.style / 1.5);
     const original = await pngOf(await stored<string>(`view:${id}`));
     const styled = await pngOf(await stored<string>(`stylize:${id}`));
-    expect([styled.width, styled.height]).toEqual([224, 224]);
+    // the monarch (500×351) whole at its aspect ratio, smallest side 192; the result has its size
+    expect([original.width, original.height]).toEqual([273, 192]);
+    expect([styled.width, styled.height]).toEqual([273, 192]);
     // It changed the picture, and not into noise: the mean change is a few to some tens of levels.
     const change = meanAbsDifference(original.rgb, styled.rgb);
     console.log(
@@ -161,7 +165,7 @@ describe('images from features', () => {
     expect(again.layer).toBe('fire6');
     expect(again.end.content).toBeLessThan(again.start.content / 1.5); // 2.2× measured at 30 steps
     const image = await pngOf(await stored<string>(`invert:${id}`));
-    expect([image.width, image.height]).toEqual([224, 224]);
+    expect([image.width, image.height]).toEqual([192, 192]); // the tench (224×224), whole at 192
     expect(await popup.textContent('[data-testid="invert-result"]')).toMatch(/^fire6 · 30 steps · content loss/);
   });
 
@@ -188,7 +192,7 @@ describe('images from features', () => {
     );
     expect(info.end.style).toBeLessThan(info.start.style / 3);
     const image = await pngOf(await stored<string>(`texture:${id}`));
-    expect([image.width, image.height]).toEqual([224, 224]);
+    expect([image.width, image.height]).toEqual([192, 192]); // the style image's size
     await screenshot(popup, 'texture');
   });
 

@@ -6,7 +6,8 @@
  */
 
 import { describeBackend } from '../../engine/backend.js';
-import { INPUT, preprocess } from '../../engine/preprocess.js';
+import { INPUT, preprocess, preprocessWhole } from '../../engine/preprocess.js';
+import { SYNTHESIS_SIZES } from '../../shared/catalog.js';
 import { formatNumber, t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import type { CaptureSource } from '../../shared/messages.js';
@@ -17,7 +18,14 @@ import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
 import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
 import { mark } from '../timings.js';
-import type { TaskContext, TaskSpec } from './types.js';
+import type { TaskContext, TaskSpec, WholeView } from './types.js';
+
+/** The synthesis jobs' picture size (smallest side), as the CLI's defaults; other jobs need none. */
+const WHOLE_SIZE: Partial<Record<string, number>> = {
+  invert: SYNTHESIS_SIZES.invert.default,
+  stylize: SYNTHESIS_SIZES.stylize.default,
+  style: SYNTHESIS_SIZES.style.default,
+};
 
 async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settings): Promise<DecodedImage> {
   let blob: Blob;
@@ -77,6 +85,13 @@ export const classify: TaskSpec<'classify'> = {
         size: INPUT,
         view: await rgbPng(pixels, INPUT),
       } satisfies FoolData;
+    // Inversion, style transfer and the style image use the whole picture at its aspect ratio (CS231n).
+    const size = WHOLE_SIZE[job.kind];
+    let whole: WholeView | undefined;
+    if (size !== undefined) {
+      const w = preprocessWhole(image, size);
+      whole = { width: w.width, height: w.height, pixels: w.pixels };
+    }
     signal.throwIfAborted();
     const top = r.top[0];
     const backendText = describeBackend(r.backend);
@@ -93,6 +108,7 @@ export const classify: TaskSpec<'classify'> = {
       },
       extra,
       pixels,
+      whole,
       later: async () => ({ [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) }),
       log: `${top[0].label} ${(top[0].prob * 100).toFixed(1)}% [${backendText}, ${r.ms.toFixed(0)} ms]`,
     };

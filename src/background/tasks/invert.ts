@@ -1,6 +1,6 @@
 /**
  * invert — "Reconstruct from features…": feature inversion (Mahendran & Vedaldi 2015, CS231n
- * settings in methods/synthesize/invert.ts) of the job's 224×224 view, from seeded noise, at fire2
+ * settings in methods/synthesize/invert.ts) of the job's picture (whole, smallest side 192), from seeded noise, at fire2
  * first; the popup's layer picker re-runs it at another layer (what does each layer keep?).
  */
 
@@ -14,8 +14,8 @@ export const invert: TaskSpec<'invert'> = {
   state: 'synthesizing',
   title: ({ layer }) => `reconstruction from ${layer}`,
   refuse: (job) => (job.kind !== 'invert' || job.state !== 'done' ? t('refuseNotInvert') : null),
-  async run(ctx, { layer, pixels }) {
-    const { image, extra } = await jobView(ctx, pixels);
+  async run(ctx, { layer, pixels, whole }) {
+    const { image, extra } = await jobView(ctx, pixels, whole);
     const engine = await ctx.engine();
     const result = await invertFeatures(engine.model, image, {
       layer,

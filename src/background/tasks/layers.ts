@@ -1,13 +1,12 @@
 /**
  * layers — "Compare layers" on a finished inversion job ("what does each layer keep?"): the job's
- * stored 224×224 view inverted from each of COMPARE_LAYERS in turn (methods/synthesize/invert.ts
+ * stored view (the whole picture, any aspect ratio) inverted from each of COMPARE_LAYERS in turn (methods/synthesize/invert.ts
  * `invertLayers`, from the same noise, the options' synthesis steps each), as one queued task:
  * one progress line naming the layer ("fire4: step 12 of 30"), one Cancel, the live preview of
  * the layer being inverted, then the five pictures under `layers:<id>` (layer → PNG).
  */
 
 import { describeBackend } from '../../engine/backend.js';
-import { INPUT } from '../../engine/preprocess.js';
 import { invertLayers } from '../../methods/synthesize/invert.js';
 import { COMPARE_LAYERS } from '../../shared/catalog.js';
 import { formatNumber, t } from '../../shared/i18n.js';
@@ -32,12 +31,15 @@ export const layers: TaskSpec<'layers'> = {
       onProgress: (p) => {
         const line = t('layersProgress', [p.layer, formatNumber(p.layerStep), formatNumber(p.layerTotal)]);
         ctx.progress(line, p.step / p.total);
-        if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);
+        if (p.preview)
+          void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), p.preview.width, p.preview.height).then(
+            ctx.preview,
+          );
       },
     });
     ctx.signal.throwIfAborted();
     const pngs: Record<string, string> = {};
-    for (const r of results) pngs[r.layer] = await rgbPng(r.image.data, INPUT);
+    for (const r of results) pngs[r.layer] = await rgbPng(r.image.data, r.image.width, r.image.height);
     const ms = results.reduce((sum, r) => sum + r.ms, 0);
     const found = results.map((r) => ({ layer: r.layer, start: r.lossStart.content, end: r.lossEnd.content }));
     return {

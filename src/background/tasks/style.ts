@@ -1,5 +1,6 @@
 /**
- * style — "Use as style image": the 224×224 view the network saw of the right-clicked picture is
+ * style — "Use as style image": the right-clicked picture, whole at its aspect ratio with its
+ * smallest side at 192 (catalog SYNTHESIS_SIZES.style; the 224×224 view without it), is
  * kept in storage.local (it outlives the session and the job list, until the popup clears it or
  * another picture replaces it), for style transfer ("Stylize with the style image") and texture.
  */
@@ -12,10 +13,10 @@ import type { TaskSpec } from './types.js';
 export const style: TaskSpec<'style'> = {
   state: 'synthesizing',
   title: () => 'style image',
-  async run(ctx, { pixels }) {
+  async run(ctx, { pixels, whole }) {
     const top = ctx.job.results.classify?.top[0];
     const kept: StyleImage = {
-      png: await rgbPng(pixels, INPUT),
+      png: whole ? await rgbPng(whole.pixels, whole.width, whole.height) : await rgbPng(pixels, INPUT),
       label: top?.label ?? 'picture',
       url: ctx.job.source?.url,
       pageUrl: ctx.job.source?.pageUrl,

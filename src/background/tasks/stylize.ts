@@ -1,6 +1,6 @@
 /**
  * stylize — "Stylize with the style image": style transfer (Gatys et al. 2016, CS231n's presets in
- * methods/synthesize/stylize.ts) of the job's 224×224 view in the style of the picture kept by
+ * methods/synthesize/stylize.ts) of the job's picture (whole, smallest side 192) in the style of the picture kept by
  * "Use as style image" (storage.local). Without one the job fails with a sentence saying how to
  * choose it; the popup re-runs it with another preset or strength (or a newly kept style image).
  */
@@ -16,9 +16,9 @@ export const stylize: TaskSpec<'stylize'> = {
   state: 'synthesizing',
   title: ({ preset }) => `style transfer (${STYLIZE_PRESETS[preset].title})`,
   refuse: (job) => (job.kind !== 'stylize' || job.state !== 'done' ? t('refuseNotStylize') : null),
-  async run(ctx, { preset, strength, pixels }) {
+  async run(ctx, { preset, strength, pixels, whole }) {
     const { style, pixels: stylePixels } = await keptStyle();
-    const { image, extra } = await jobView(ctx, pixels);
+    const { image, extra } = await jobView(ctx, pixels, whole);
     const engine = await ctx.engine();
     const result = await stylizeImage(engine.model, image, stylePixels, {
       preset,

@@ -1,6 +1,7 @@
 /**
- * What feature inversion and style transfer share in the worker: the job's exact 224×224 view
- * (handed over right after classification, or read back from `view:<id>` for a re-run), the
+ * What feature inversion and style transfer share in the worker: the job's view — the whole picture
+ * at its aspect ratio with its smallest side at 192 (catalog SYNTHESIS_SIZES, as the CLI), handed
+ * over right after classification, or read back from `view:<id>` (any size) for a re-run — the
  * optimizer's progress and preview, and the loss numbers kept in the record.
  */
 
@@ -14,25 +15,38 @@ import { type LossParts, parseStyleImage, type StyleImage, type SynthesisNumbers
 import { ImageFetchError } from '../decode-sw.js';
 import type { SwEngine } from '../engine-sw.js';
 import { pngPixels, rgbPng } from '../images-sw.js';
-import { GONE, type TaskContext } from './types.js';
+import { GONE, type TaskContext, type WholeView } from './types.js';
 
 /** The view to start from, and the storage entry to write when it is new (the first run). */
 export async function jobView(
   ctx: TaskContext,
   pixels: Uint8ClampedArray | undefined,
+  whole?: WholeView,
 ): Promise<{ image: PixelImage; extra: Record<string, string> }> {
   const key = STORAGE_KEYS.viewPrefix + ctx.jobId;
+  if (whole)
+    return {
+      image: pictureOf(whole.pixels, whole.width, whole.height),
+      extra: { [key]: await rgbPng(whole.pixels, whole.width, whole.height) },
+    };
   if (pixels) return { image: pixelImage(pixels), extra: { [key]: await rgbPng(pixels, INPUT) } };
   const view = await ctx.stored<string>(key);
   if (!view) throw new Error(GONE);
-  return { image: pixelImage((await pngPixels(view)).rgb), extra: {} };
+  const { rgb, width, height } = await pngPixels(view);
+  return { image: pictureOf(rgb, width, height), extra: {} };
+}
+
+/** 8-bit RGB of any size as the methods' PixelImage. */
+function pictureOf(rgb: ArrayLike<number>, width: number, height: number): PixelImage {
+  return { width, height, data: Float32Array.from(rgb) };
 }
 
 /** The style image kept by "Use as style image", or a specific error saying how to choose one. */
 export async function keptStyle(): Promise<{ style: StyleImage; pixels: PixelImage }> {
   const style = parseStyleImage((await chrome.storage.local.get(STYLE_IMAGE_KEY))[STYLE_IMAGE_KEY]);
   if (!style) throw new ImageFetchError(t('errNoStyle'), 'no-style');
-  return { style, pixels: pixelImage((await pngPixels(style.png)).rgb) };
+  const { rgb, width, height } = await pngPixels(style.png);
+  return { style, pixels: pictureOf(rgb, width, height) };
 }
 
 /** The optimizer's progress as the job's progress line, its preview images as the live preview. */
@@ -42,7 +56,10 @@ function synthesisProgress(ctx: TaskContext): (p: Progress) => void {
       t('progressStep', [formatNumber(p.step), formatNumber(p.total)]),
       p.total ? p.step / p.total : undefined,
     );
-    if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);
+    if (p.preview)
+      void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), p.preview.width, p.preview.height).then(
+        ctx.preview,
+      );
   };
 }
 
@@ -74,6 +91,6 @@ export async function synthesisOutcome(
       msPerIteration: result.msPerIteration,
       backend: describeBackend(engine.backend),
     },
-    png: await rgbPng(result.image.data, INPUT),
+    png: await rgbPng(result.image.data, result.image.width, result.image.height),
   };
 }

@@ -10,6 +10,13 @@ import type { CaptureSource, FoolRequest } from '../../shared/messages.js';
 import type { Settings } from '../../shared/settings.js';
 import type { SwEngine } from '../engine-sw.js';
 
+/** RGB pixels of the whole picture at its aspect ratio (smallest side: catalog SYNTHESIS_SIZES). */
+export interface WholeView {
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray;
+}
+
 /** What starts each task (validated messages, or the menu pipeline). */
 export interface TaskRequests {
   classify: { source: CaptureSource };
@@ -20,12 +27,13 @@ export interface TaskRequests {
   dream: Record<string, never>;
   visualize: { classIndex: number; iterations: number };
   /** the view just classified (the follow-up of a "Use as style image" job) */
-  style: { pixels: Uint8ClampedArray };
+  /** `whole`: the whole picture at its aspect ratio (catalog SYNTHESIS_SIZES), else the 224×224 view */
+  style: { pixels: Uint8ClampedArray; whole?: WholeView };
   /** `pixels`: the view just classified (an inversion job); else the stored `view:<id>` (a re-run) */
-  invert: { layer: InvertLayer; pixels?: Uint8ClampedArray };
+  invert: { layer: InvertLayer; pixels?: Uint8ClampedArray; whole?: WholeView };
   /** the five inversions of "Compare layers", on the stored view of a finished inversion job */
   layers: Record<string, never>;
-  stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray };
+  stylize: { preset: StylePreset; strength: number; pixels?: Uint8ClampedArray; whole?: WholeView };
   texture: Record<string, never>;
   channel: { layer: ChannelLayer; channel: number; neuron: boolean; steps: number };
   noise: Record<string, never>;
@@ -60,6 +68,8 @@ export interface TaskOutcome<K extends TaskKind> {
   log: string;
   /** the 224×224 view the network saw, for a task that follows in the same job */
   pixels?: Uint8ClampedArray;
+  /** for a synthesis job (invert, stylize, style image): the whole picture at its aspect ratio */
+  whole?: WholeView;
   /**
    * storage entries not needed for the first answer (the thumbnail: a WebP encode, ~20 ms here):
    * started when the result is written and stored once ready, while the user already sees it
