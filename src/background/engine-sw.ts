@@ -252,13 +252,15 @@ export async function engineReset(): Promise<void> {
   engine?.model.dispose();
 }
 
-export function checkInput(data: Float32Array, n: number): void {
+/** Height and width of an input batch: 224×224 unless a caller (a test hook) says otherwise. */
+export type InputSize = readonly [height: number, width: number];
+const SQUARE: InputSize = [INPUT_SIZE, INPUT_SIZE];
+
+export function checkInput(data: Float32Array, n: number, [h, w]: InputSize = SQUARE): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`batch size must be a positive integer, got ${n}`);
   if (!(data instanceof Float32Array)) throw new TypeError('input must be a Float32Array');
-  if (data.length !== n * IMAGE_ELEMENTS) {
-    throw new RangeError(
-      `input must hold ${n}×${INPUT_SIZE}×${INPUT_SIZE}×3 = ${n * IMAGE_ELEMENTS} values (NHWC), got ${data.length}`,
-    );
+  if (data.length !== n * h * w * 3) {
+    throw new RangeError(`input must hold ${n}×${h}×${w}×3 = ${n * h * w * 3} values (NHWC), got ${data.length}`);
   }
 }
 
@@ -274,8 +276,9 @@ export async function runAndRead<T>(
   n: number,
   options: Parameters<SqueezeNet['run']>[1],
   read: (r: RunResult) => Promise<T>,
+  [h, w]: InputSize = SQUARE,
 ): Promise<T> {
-  const x = tf.tensor4d(data, [n, INPUT_SIZE, INPUT_SIZE, 3], 'float32');
+  const x = tf.tensor4d(data, [n, h, w, 3], 'float32');
   let result: RunResult | undefined;
   try {
     result = engine.model.run(x, options);

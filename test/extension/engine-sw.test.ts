@@ -220,6 +220,55 @@ describe('engine in the extension service worker', () => {
     const info = await callHook(ext.sw, 'info');
     expect(info.numTensors).toBe(info.engine!.baselineTensors);
   });
+
+  it('takes inputs other than 224×224 (201×163) in the worker: WASM logits and gradient, WebGPU (software) logits, as Node', async () => {
+    const c = cases[0];
+    const [h, w] = [201, 163];
+    const input = new Float32Array(h * w * 3);
+    for (let y = 0; y < h; y++) input.set(c.inputNHWC.subarray(y * 224 * 3, (y * 224 + w) * 3), y * w * 3);
+    const target = argmax(c.logits);
+    const node = await engineFor('wasm');
+    const ref = tf.tidy(() => {
+      const out = node.model.run(tf.tensor4d(input, [1, h, w, 3]), { score: classScore([target]) });
+      return { g: out.gradients.input!.dataSync() as Float32Array, logits: out.logits.dataSync() as Float32Array };
+    });
+    for (const engine of [undefined, { backend: 'webgpu' as const, allowFallbackAdapter: true }]) {
+      await callHook(ext.sw, 'engineReset');
+      try {
+        const r = await callHook(ext.sw, 'gradient', {
+          input: toBase64(input),
+          classes: [target],
+          returnGradient: true,
+          size: [h, w],
+          engine,
+        });
+        expect(r.backend.backend).toBe(engine ? 'webgpu' : 'wasm');
+        expect(r.shape).toEqual([1, h, w, 3]);
+        const g = fromBase64(r.gradient!);
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let i = 0; i < g.length; i++) {
+          dot += g[i] * ref.g[i];
+          na += g[i] * g[i];
+          nb += ref.g[i] * ref.g[i];
+        }
+        const cosine = dot / Math.sqrt(na * nb);
+        const logitDiff = maxAbsDiff(r.logits[0], ref.logits);
+        console.log(
+          `${r.backend.backend} at ${h}×${w}: max |Δlogit| vs Node ${logitDiff.toExponential(2)}, gradient cosine ${cosine.toFixed(7)}, ${r.ms.toFixed(0)} ms`,
+        );
+        expect(logitDiff).toBeLessThan(TOLERANCE);
+        expect(r.numTensors.after).toBe(r.numTensors.before);
+        // On the software WebGPU adapter the input gradient comes back NaN at 224×224 too (found
+        // 2026-12-02 with this hook; the 224 path runs the same ops as before other sizes existed),
+        // so only WASM's gradient is compared here; WebGPU's forward pass is.
+        if (!engine) expect(cosine).toBeGreaterThan(0.9999);
+      } finally {
+        await callHook(ext.sw, 'engineReset');
+      }
+    }
+  });
 });
 
 describe('weights integrity', () => {

@@ -22,6 +22,7 @@ import {
   type EngineOptions,
   getEngine,
   IMAGE_ELEMENTS,
+  type InputSize,
   type LoadTimings,
   liveTensors,
   rows,
@@ -144,12 +145,14 @@ export async function featuresInWorker(req: {
 export interface GradientOptions {
   /** one target class per example */
   classes: readonly number[];
+  /** [height, width] of the inputs (default 224×224; the engine takes 64…512 a side) */
+  size?: InputSize;
   kind?: ScoreKind;
   head?: ScoreHead;
 }
 
 export interface GradientResult {
-  /** d score / d input, NHWC [n,224,224,3], in the preprocessed input's units */
+  /** d score / d input, NHWC [n,H,W,3] (224×224 by default), in the preprocessed input's units */
   gradient: Float32Array;
   logits: number[][];
   score: number[];
@@ -164,18 +167,25 @@ export async function inputGradient(
   n: number,
   options: GradientOptions & { engine?: EngineOptions },
 ): Promise<GradientResult> {
-  checkInput(data, n);
+  checkInput(data, n, options.size);
   if (options.classes.length !== n)
     throw new RangeError(`one class per example: got ${options.classes.length} classes for ${n} examples`);
   const score = classScore(options.classes, options.kind ?? 'raw', options.head ?? 'logits');
   const engine = await getEngine(options.engine);
   const before = liveTensors();
   const t0 = performance.now();
-  const out = await runAndRead(engine, data, n, { score, gradients: ['input'] }, async (r) => ({
-    gradient: (await r.gradients.input!.data()) as Float32Array,
-    logits: (await r.logits.data()) as Float32Array,
-    score: Array.from((await r.score!.data()) as Float32Array),
-  }));
+  const out = await runAndRead(
+    engine,
+    data,
+    n,
+    { score, gradients: ['input'] },
+    async (r) => ({
+      gradient: (await r.gradients.input!.data()) as Float32Array,
+      logits: (await r.logits.data()) as Float32Array,
+      score: Array.from((await r.score!.data()) as Float32Array),
+    }),
+    options.size,
+  );
   const ms = performance.now() - t0;
   return {
     gradient: out.gradient,

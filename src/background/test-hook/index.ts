@@ -22,7 +22,6 @@ import {
   engineLoadStarted,
   engineReset,
   getEngine,
-  IMAGE_ELEMENTS,
   type LoadTimings,
   liveTensors,
   peekEngine,
@@ -143,6 +142,8 @@ export interface SqueezeLensHook {
     head?: ScoreHead;
     engine?: EngineOptions;
     returnGradient?: boolean;
+    /** [height, width] of each input (default 224×224) */
+    size?: [number, number];
   }): Promise<GradientReply>;
   benchmark(req: BenchmarkRequest): Promise<BenchmarkReply>;
   info(): Promise<InfoReply>;
@@ -153,14 +154,15 @@ function clock(): WorkerClock {
   return { timeOrigin: performance.timeOrigin, scriptStartedAt, swStartedAt };
 }
 
-function batchOf(data: Float32Array, n: number | undefined): number {
+function batchOf(data: Float32Array, n: number | undefined, [h, w]: readonly number[] = [224, 224]): number {
   if (n !== undefined) return n; // classifyTensor / inputGradient check it against the length
-  if (data.length === 0 || data.length % IMAGE_ELEMENTS !== 0) {
+  const elements = h * w * 3;
+  if (data.length === 0 || data.length % elements !== 0) {
     throw new RangeError(
-      `input must hold whole 224×224×3 images (NHWC, ${IMAGE_ELEMENTS} values each), got ${data.length} values`,
+      `input must hold whole ${h}×${w}×3 images (NHWC, ${elements} values each), got ${data.length} values`,
     );
   }
-  return data.length / IMAGE_ELEMENTS;
+  return data.length / elements;
 }
 
 /** Wraps a call so it reports whether it loaded the engine and when it arrived and finished. */
@@ -224,8 +226,10 @@ const hook: SqueezeLensHook = {
       req.engine,
       () => decodeFloat32(req.input),
       async (data) => {
-        const n = batchOf(data, req.n);
+        const size = req.size ?? [224, 224];
+        const n = batchOf(data, req.n, size);
         const r = await inputGradient(data, n, {
+          size,
           classes: req.classes,
           kind: req.kind,
           head: req.head,
@@ -243,7 +247,7 @@ const hook: SqueezeLensHook = {
           sumAbs += a;
         }
         const reply: Omit<GradientReply, 'timing' | 'clock'> = {
-          shape: [n, 224, 224, 3],
+          shape: [n, size[0], size[1], 3],
           stats: { finite, nonZero, maxAbs, meanAbs: sumAbs / r.gradient.length },
           logits: r.logits,
           score: r.score,
