@@ -6,7 +6,13 @@
 
 import { benchFeatures, type FeatureTiming } from '../../../bench/features.js';
 import type { BackendReport } from '../../engine/backend.js';
-import { normalize, type PreprocessMode, preprocess } from '../../engine/preprocess.js';
+import {
+  normalize,
+  type PreprocessMode,
+  preprocess,
+  preprocessWhole,
+  type RgbaImage,
+} from '../../engine/preprocess.js';
 import { classScore, type ScoreHead, type ScoreKind } from '../../engine/scores.js';
 import { type AttackRequest, type AttackSummary, attackSummary, runAttack } from '../../methods/attack/index.js';
 import { parseTarget, resolveTarget } from '../../methods/attack/targets.js';
@@ -14,6 +20,7 @@ import { pixelImage } from '../../methods/common.js';
 import { explain, type SaliencyMethodName, type SaliencyOptions } from '../../methods/explain/index.js';
 import { visualizeClass } from '../../methods/visualize/class-visualization.js';
 import { base64ToFloat32 } from '../../shared/base64.js';
+import { SYNTHESIS_SIZES } from '../../shared/catalog.js';
 import { median } from '../../shared/numeric.js';
 import { decodeImageBlob, fetchImageBlob } from '../decode-sw.js';
 import {
@@ -135,10 +142,21 @@ export async function featuresInWorker(req: {
   numTensors: { before: number; after: number };
 }> {
   const engine = await getEngine();
-  const content = pixelImage((await imageAt(req.contentUrl)).pre.pixels);
-  const style = pixelImage((await imageAt(req.styleUrl)).pre.pixels);
+  const [c, s] = [await imageAt(req.contentUrl), await imageAt(req.styleUrl)];
+  const content = pixelImage(c.pre.pixels);
+  const style = pixelImage(s.pre.pixels);
+  // Style transfer and inversion at the goals' size, as the Node bench: whole, smallest side 192.
+  const whole = (image: RgbaImage) => {
+    const p = preprocessWhole(image, SYNTHESIS_SIZES.stylize.default);
+    return { width: p.width, height: p.height, data: Float32Array.from(p.pixels) };
+  };
+  const synthesis = { content: whole(c.image), style: whole(s.image) };
   const before = liveTensors();
-  const timings = await benchFeatures(engine.model, { content, style }, { stepScale: req.stepScale, only: req.only });
+  const timings = await benchFeatures(
+    engine.model,
+    { content, style, synthesis },
+    { stepScale: req.stepScale, only: req.only },
+  );
   return { backend: engine.backend.backend, timings, numTensors: { before, after: liveTensors() } };
 }
 
