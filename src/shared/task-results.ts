@@ -98,7 +98,7 @@ export interface VisualInfo {
 
 /** The style image as kept in storage.local (STYLE_IMAGE_KEY). */
 export interface StyleImage {
-  /** the 224×224 view of the picture the network saw, lossless PNG data: URL */
+  /** the picture whole at its aspect ratio, smallest side 192 (SYNTHESIS_SIZES.style), lossless PNG data: URL */
   png: string;
   /** its top-1 class, to name it */
   label: string;
@@ -108,7 +108,7 @@ export interface StyleImage {
   savedAt: number;
 }
 
-/** Largest stored style image PNG (a 224×224 RGB PNG is at most ~150 KB; base64 4/3 of that). */
+/** Largest stored style image PNG (a 512×192 RGB PNG, the largest at 192, is at most ~300 KB; base64 4/3 of that). */
 const MAX_STYLE_PNG_CHARS = 1024 * 1024;
 
 /** The stored style image, or null when there is none or it is malformed (never trusted blindly). */
@@ -162,7 +162,7 @@ export interface SynthesisNumbers {
   backend: string;
 }
 
-/** Feature inversion (Mahendran & Vedaldi 2015) of the job's 224×224 view. */
+/** Feature inversion (Mahendran & Vedaldi 2015) of the job's picture (whole, smallest side 192). */
 export interface InvertInfo extends SynthesisNumbers {
   layer: InvertLayer;
 }
@@ -172,7 +172,7 @@ export interface LayersInfo extends Omit<SynthesisNumbers, 'start' | 'end'> {
   layers: { layer: InvertLayer; start: number; end: number }[];
 }
 
-/** Style transfer (Gatys et al. 2016) of the job's 224×224 view in the style image's style. */
+/** Style transfer (Gatys et al. 2016) of the job's picture (whole, smallest side 192) in the style image's style. */
 export interface StylizeInfo extends SynthesisNumbers {
   preset: StylePreset;
   strength: number;
