@@ -29,6 +29,7 @@ import {
   type Trace,
 } from './backward.js';
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
+import { addAll } from './kernels/add-all.js';
 import { Conv0Backward } from './kernels/conv0-backward.js';
 import { classHeads, concatChannels, conv1x1Sparse, maxPoolCeil, reluMask } from './kernels/ops.js';
 import { Expand3x3, type WinogradWeightsWhen } from './kernels/winograd.js';
@@ -265,7 +266,7 @@ export class SqueezeNet implements BackwardWeights {
           values.push(seed.value);
           seeds.push({ stage: stageOf(layer), d: seed.dActivation, underRelu: preRelu });
         }
-        result.score = values.length === 1 ? values[0] : (tf.addN(values) as tf.Tensor1D);
+        result.score = addAll(values);
         result.layerScores = values;
         result.gradients = backwardPass(this, trace, seeds, {}, wantGradients);
       }

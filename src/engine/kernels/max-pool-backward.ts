@@ -9,6 +9,7 @@
  * tests also use to cross-check the kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { addAll } from './add-all.js';
 
 export const MAX_POOL_BACKWARD = 'SqueezeLensMaxPool3x3s2Backward';
 
@@ -130,7 +131,7 @@ export function maxPoolBackwardOps(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor
         hits[a].push(tf.cast(tf.equal(xs, y), 'float32') as tf.Tensor4D);
       }
     }
-    const share = tf.div(dy, tf.addN(hits.flat()));
+    const share = tf.div(dy, addAll(hits.flat()));
     // Input row 2·o + a lies in row phase a mod 2, at phase index o + (a == 2 ? 1 : 0).
     const phase = (p: number, q: number): tf.Tensor4D => {
       const parts: tf.Tensor4D[] = [];
@@ -147,7 +148,7 @@ export function maxPoolBackwardOps(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor
           );
         }
       }
-      return parts.length === 1 ? parts[0] : (tf.addN(parts) as tf.Tensor4D);
+      return addAll(parts);
     };
     const interleaved = tf.depthToSpace(
       tf.concat([phase(0, 0), phase(0, 1), phase(1, 0), phase(1, 1)], 3) as tf.Tensor4D,

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerName } from '../../engine/architecture.js';
+import { addAll } from '../../engine/kernels/add-all.js';
 import type { LayerScore } from '../../engine/squeezenet.js';
 import type { Model } from '../common.js';
 
@@ -139,7 +140,7 @@ export function evaluateLoss(model: Model, x: tf.Tensor4D, loss: SynthesisLoss):
         scores.push({ layer: s.layer, fn: styleLoss(s.gram, s.weight) });
         isContent.push(false);
       }
-    const sum = (values: tf.Tensor1D[]): tf.Tensor1D => (values.length ? tf.addN(values) : tf.zeros([n]));
+    const sum = (values: tf.Tensor1D[]): tf.Tensor1D => (values.length ? addAll(values) : tf.zeros([n]));
     let content: tf.Tensor1D = tf.zeros([n]);
     let style: tf.Tensor1D = tf.zeros([n]);
     let gradient: tf.Tensor4D = tf.zerosLike(x);
