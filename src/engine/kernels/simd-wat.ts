@@ -323,6 +323,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${sparseConv1x1}
   ${winogradWat(F2, madd)}
   ${winogradWat(F4, madd)}
+  ${winogradWat(F2, madd, 'addMask')}
+  ${winogradWat(F4, madd, 'addMask')}
   ${conv0BackwardWat(madd)}
 )`;
 }
@@ -348,5 +350,7 @@ export interface SimdKernelExports {
   sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
   winograd2x3: WinogradExport;
   winograd4x3: WinogradExport;
+  winograd2x3AddMask: WinogradExport;
+  winograd4x3AddMask: WinogradExport;
   conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number): void;
 }
