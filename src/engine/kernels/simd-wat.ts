@@ -69,7 +69,10 @@ const maxPoolBackward = `
       ;; each tap's tie mask, read once; a mask is all ones (-NaN as f32), so the count is minus
       ;; the sum of the masks reinterpreted as integers (-1 each)
       ${TAPS.map((t) => set(`e${t.name}`, `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`)).join('\n      ')}
-      ${set('cnt', TAPS.map((t) => L(`e${t.name}`)).reduce((a, b) => `(i32x4.add ${a} ${b})`))}
+      ${set(
+        'cnt',
+        TAPS.map((t) => L(`e${t.name}`)).reduce((a, b) => `(i32x4.add ${a} ${b})`),
+      )}
       ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')})))`)}
       ${set('base', add(L('out'), L('p'), L('k')))}
       ${TAPS.map((t) =>

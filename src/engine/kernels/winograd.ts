@@ -255,7 +255,8 @@ export class Conv3x3 {
    */
   applyAddMask(x: tf.Tensor4D, kernel: tf.Tensor4D, addend: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
     const variant = this.variant();
-    if (!variant) return tf.tidy(() => reluMask(tf.add(addend, this.apply(x, kernel, null, false)) as tf.Tensor4D, mask));
+    if (!variant)
+      return tf.tidy(() => reluMask(tf.add(addend, this.apply(x, kernel, null, false)) as tf.Tensor4D, mask));
     if (this.disposed) throw new Error('Conv3x3 used after dispose');
     const u = this.weights(variant);
     register();
