@@ -143,11 +143,15 @@ function stepDown(
   const ft = trace.fires[k];
   // output = [ReLU(expand1) ‖ ReLU(expand3)]
   const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
-  const dSqueezed = tf.add(
+  // Both branches' gradients w.r.t. the squeeze output, summed and masked by its ReLU (on WASM in
+  // the expand-3×3 gradient's Winograd output transform).
+  const dSqueezed = f.e3.backward.applyAddMask(
+    d3,
+    f.expand3Back,
     tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-    f.e3.backward.apply(d3, f.expand3Back, null, false),
-  ) as tf.Tensor4D;
-  const dIn = tf.conv2d(reluMask(dSqueezed, ft.squeezed), f.squeezeBack, 1, 'valid');
+    ft.squeezed,
+  );
+  const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
   if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
   if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
   return dIn;

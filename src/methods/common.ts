@@ -129,6 +129,88 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Ziggurat tables (Marsaglia & Tsang 2000, 128 layers) for `gaussianNoise`, scaled for a 25-bit
+ * signed draw: box k holds |x| < kn[k]·wn[k] at once.
+ */
+const ZIG = (() => {
+  const m = 2 ** 24;
+  const vn = 9.91256303526217e-3;
+  let dn = 3.442619855899;
+  let tn = dn;
+  const kn = new Float64Array(128);
+  const wn = new Float64Array(128);
+  const fn = new Float64Array(128);
+  const q = vn / Math.exp(-0.5 * dn * dn);
+  kn[0] = (dn / q) * m;
+  kn[1] = 0;
+  wn[0] = q / m;
+  wn[127] = dn / m;
+  fn[0] = 1;
+  fn[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(vn / dn + Math.exp(-0.5 * dn * dn)));
+    kn[i + 1] = (dn / tn) * m;
+    tn = dn;
+    fn[i] = Math.exp(-0.5 * dn * dn);
+    wn[i] = dn / m;
+  }
+  return { kn, wn, fn, r: 3.442619855899 };
+})();
+
+/**
+ * Seeded Gaussian noise in bulk: each call writes out[i] = base[i] + sigma·z with z ~ N(0, 1), the
+ * stream continuing from call to call (so how a sequence of images is split into calls does not
+ * change the noise). Ziggurat (Marsaglia & Tsang) on mulberry32, the box index and the value
+ * from disjoint bits of one draw: ~10× faster than `gaussian` (Box–Muller through closures),
+ * which took ~6 ms of each SmoothGrad sample's ~40 ms.
+ */
+export function gaussianNoise(seed: number): (out: Float32Array, base: ArrayLike<number>, sigma: number) => void {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return t ^ (t >>> 14); // int32
+  };
+  const uniform = () => ((next() >>> 0) + 0.5) / 4294967296; // (0, 1)
+  const { kn, wn, fn, r } = ZIG;
+  /** the slow path: box iz's edge, or the tail beyond r (~1 % of draws) */
+  const slow = (hz: number, iz: number): number => {
+    for (;;) {
+      const x = hz * wn[iz];
+      if (iz === 0) {
+        let tx: number;
+        let ty: number;
+        do {
+          tx = -Math.log(uniform()) / r;
+          ty = -Math.log(uniform());
+        } while (ty + ty < tx * tx);
+        return hz > 0 ? r + tx : -r - tx;
+      }
+      if (fn[iz] + uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+      const t = next();
+      iz = t & 127;
+      hz = t >> 7;
+      if (Math.abs(hz) < kn[iz]) return hz * wn[iz];
+    }
+  };
+  return (out, base, sigma) => {
+    for (let i = 0; i < out.length; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t ^= t >>> 14;
+      const iz = t & 127;
+      const hz = t >> 7; // signed, 25 bits
+      const z = Math.abs(hz) < kn[iz] ? hz * wn[iz] : slow(hz, iz);
+      out[i] = base[i] + sigma * z;
+    }
+  };
+}
+
 /** Standard normal samples from a seeded uniform source (Box–Muller). */
 export function gaussian(random: () => number): () => number {
   return () => {

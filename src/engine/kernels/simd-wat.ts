@@ -33,6 +33,7 @@ const maxPoolBackward = `
   (local $q i32) (local $p i32) (local $base i32)
   ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
   (local $yv v128) (local $cnt v128) (local $share v128)
+  ${TAPS.map((t) => `(local $e${t.name} v128)`).join(' ')}
   ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
   ${set('rs', mul(L('w'), L('cb')))}
   ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
@@ -65,21 +66,19 @@ const maxPoolBackward = `
       `
       ${set('yv', load(add(L('y'), L('q'), L('k'))))}
       ${set('base', add(L('x'), L('p'), L('k')))}
-      ${set('cnt', `(v128.const f32x4 0 0 0 0)`)}
-      ${TAPS.map((t) =>
-        set(
-          'cnt',
-          `(f32x4.add ${L('cnt')} (v128.and (f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')}) ` +
-            '(v128.const f32x4 1 1 1 1)))',
-        ),
-      ).join('\n      ')}
-      ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} ${L('cnt')})`)}
+      ;; each tap's tie mask, read once; a mask is all ones (-NaN as f32), so the count is minus
+      ;; the sum of the masks reinterpreted as integers (-1 each)
+      ${TAPS.map((t) => set(`e${t.name}`, `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`)).join('\n      ')}
+      ${set(
+        'cnt',
+        TAPS.map((t) => L(`e${t.name}`)).reduce((a, b) => `(i32x4.add ${a} ${b})`),
+      )}
+      ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')})))`)}
       ${set('base', add(L('out'), L('p'), L('k')))}
       ${TAPS.map((t) =>
         store(
           add(L('base'), L(t.name)),
-          `(f32x4.add ${load(add(L('base'), L(t.name)))} ` +
-            `(v128.and (f32x4.eq ${load(add(L('x'), L('p'), L('k'), L(t.name)))} ${L('yv')}) ${L('share')}))`,
+          `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and ${L(`e${t.name}`)} ${L('share')}))`,
         ),
       ).join('\n      ')}
     `,
@@ -327,6 +326,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${sparseConv1x1}
   ${winogradWat(F2, madd)}
   ${winogradWat(F4, madd)}
+  ${winogradWat(F2, madd, 'addMask')}
+  ${winogradWat(F4, madd, 'addMask')}
   ${conv0BackwardWat(madd)}
 )`;
 }
@@ -352,5 +353,7 @@ export interface SimdKernelExports {
   sparseConv1x1(x: number, w: number, bias: number, out: number, cells: number, cin: number, cout: number): void;
   winograd2x3: WinogradExport;
   winograd4x3: WinogradExport;
+  winograd2x3AddMask: WinogradExport;
+  winograd4x3AddMask: WinogradExport;
   conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number): void;
 }

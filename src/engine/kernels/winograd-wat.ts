@@ -121,7 +121,16 @@ function transform2d(R: number[][], C: number[][], src: string, mid: string, dst
   return out.join('\n      ');
 }
 
-export function winogradWat(spec: WinogradSpec, madd: Madd): string {
+/**
+ * What the output transform adds before storing: 'biasRelu' (flags: 1 bias, 2 ReLU; the forward
+ * conv), or 'addMask' (the backward pass: + the tensor at $bias, then zero where the tensor at $mask
+ * is ≤ 0 — the other branch's gradient and the ReLU below, fused; flags unused). $bias and $mask,
+ * like $out, are [n,h,w,cout].
+ */
+export type WinogradEpilogue = 'biasRelu' | 'addMask';
+
+export function winogradWat(spec: WinogradSpec, madd: Madd, epilogue: WinogradEpilogue = 'biasRelu'): string {
+  const addMask = epilogue === 'addMask';
   const { m, BT, AT } = spec;
   const A = m + 2; // α
   const XI = range(A * A);
@@ -154,16 +163,21 @@ export function winogradWat(spec: WinogradSpec, madd: Madd): string {
   const store8 = (i: number, j: number) => {
     const cond = [i > 0 ? L(`oky${i}`) : '', j > 0 ? L(`okx${j}`) : ''].filter(Boolean);
     const addr = add(L('ob'), mul(c(i), L('orow')), mul(c(j), L('coutB')), L('hl'));
-    const value = `(f32x4.pmax (f32x4.add ${L(`o${i}_${j}`)} ${L('bv')}) ${L('lo')})`;
+    const value = addMask
+      ? `(v128.and (f32x4.add ${L(`o${i}_${j}`)} ${load(add(addr, L('dA')))}) ` +
+        `(f32x4.gt ${load(add(addr, L('dM')))} ${ZERO}))`
+      : `(f32x4.pmax (f32x4.add ${L(`o${i}_${j}`)} ${L('bv')}) ${L('lo')})`;
     const st = store(addr, value);
     if (cond.length === 0) return st;
     return `(if ${cond.length === 2 ? `(i32.and ${cond[0]} ${cond[1]})` : cond[0]} (then ${st}))`;
   };
 
   return `
-(func (export "winograd${m}x3")
+(func (export "winograd${m}x3${addMask ? 'AddMask' : ''}")
   (param $x i32) (param $u i32) (param $bias i32) (param $out i32) (param $v i32) (param $m i32)
   (param $n i32) (param $h i32) (param $w i32) (param $cin i32) (param $cout i32) (param $tb i32) (param $flags i32)
+  (param $mask i32)
+  (local $dA i32) (local $dM i32)
   ${i32Locals(['th', 'tw', 'per', 'tiles', 't0', 'nb', 'nq', 'tt', 'tile', 'b', 'rem', 'ty', 'tx'])}
   ${i32Locals(['cinB', 'coutB', 'rowB', 'vs', 'p', 'pv0', 'ci', 'pp', 'co', 'xi', 'q', 'pu', 'pm', 'ob', 'hl', 'orow'])}
   ${i32Locals(['pr0', 'pr1', 'pr2', 'pr3'])}
@@ -171,6 +185,9 @@ export function winogradWat(spec: WinogradSpec, madd: Madd): string {
   ${i32Locals(RM.flatMap((i) => [`oky${i}`, `okx${i}`]))}
   ${v128Locals('d', A, A)} ${v128Locals('s', A, A)} ${v128Locals('o', m, m)} ${accLocals}
   (local $w0 v128) (local $w1 v128) (local $bv v128) (local $lo v128)
+  ;; the addend and mask at the same offsets as the output (addMask)
+  ${set('dA', `(i32.sub ${L('bias')} ${L('out')})`)}
+  ${set('dM', `(i32.sub ${L('mask')} ${L('out')})`)}
   ${set('th', `(i32.div_u ${add(L('h'), c(m - 1))} ${c(m)})`)}
   ${set('tw', `(i32.div_u ${add(L('w'), c(m - 1))} ${c(m)})`)}
   ${set('per', mul(L('th'), L('tw')))}
@@ -272,7 +289,7 @@ export function winogradWat(spec: WinogradSpec, madd: Madd): string {
           16,
           `
         ${XI.map((xi) => set(`d${Math.floor(xi / A)}_${xi % A}`, `(v128.load offset=${xi * 32} align=4 ${add(L('pm'), L('hl'))})`)).join('\n        ')}
-        ${set('bv', `(if (result v128) (i32.and ${L('flags')} ${c(1)}) (then ${load(add(L('bias'), L('co'), L('hl')))}) (else ${ZERO}))`)}
+        ${addMask ? '' : set('bv', `(if (result v128) (i32.and ${L('flags')} ${c(1)}) (then ${load(add(L('bias'), L('co'), L('hl')))}) (else ${ZERO}))`)}
         ${transform2d(AT, AT, 'd', 's', 'o')}
         ${RM.flatMap((i) => RM.map((j) => store8(i, j))).join('\n        ')}`,
         )}`,
@@ -297,4 +314,5 @@ export type WinogradExport = (
   cout: number,
   tb: number,
   flags: number,
+  mask: number,
 ) => void;

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { flipTranspose3x3 } from '../backward-kernels.js';
-import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+import { reluMask, simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
 import { F2, F4, type WinogradSpec } from './winograd-wat.js';
 
 const KERNEL = 'SqueezeLensSimdWinograd3x3';
+const KERNEL_ADD_MASK = 'SqueezeLensSimdWinograd3x3AddMask';
 
 export type WinogradVariant = 'f2' | 'f4';
 const SPECS: Record<WinogradVariant, WinogradSpec> = { f2: F2, f4: F4 };
@@ -107,28 +108,35 @@ let registered = false;
 function register(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, u, bias } = inputs as Record<string, tf.TensorInfo | undefined>;
-      const { cout, relu, variant } = attrs as unknown as { cout: number; relu: boolean; variant: WinogradVariant };
-      const [n, h, w, cin] = x!.shape;
-      const tb = tileBlock(cin, variant);
-      const a2 = (SPECS[variant].m + 2) ** 2;
-      const { b, k, ptr } = simd(backend);
-      const out = b.makeOutput([n, h, w, cout], 'float32');
-      // scratch for one block: transformed inputs and GEMM results (freed below)
-      const v = b.makeOutput([a2 * tb * cin], 'float32');
-      const m = b.makeOutput([tb * a2 * 8], 'float32');
-      const flags = (bias ? 1 : 0) | (relu ? 2 : 0);
-      const fn = variant === 'f4' ? k.winograd4x3 : k.winograd2x3;
-      fn(ptr(x!), ptr(u!), bias ? ptr(bias) : 0, ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb, flags);
-      (b as WasmBackendLike).disposeData(v.dataId);
-      (b as WasmBackendLike).disposeData(m.dataId);
-      return out;
-    },
-  });
+  for (const kernelName of [KERNEL, KERNEL_ADD_MASK])
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, u, bias, addend, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+        const { cout, relu, variant } = attrs as unknown as { cout: number; relu: boolean; variant: WinogradVariant };
+        const [n, h, w, cin] = x!.shape;
+        const tb = tileBlock(cin, variant);
+        const a2 = (SPECS[variant].m + 2) ** 2;
+        const { b, k, ptr } = simd(backend);
+        const out = b.makeOutput([n, h, w, cout], 'float32');
+        // scratch for one block: transformed inputs and GEMM results (freed below)
+        const v = b.makeOutput([a2 * tb * cin], 'float32');
+        const m = b.makeOutput([tb * a2 * 8], 'float32');
+        const args = [ptr(x!), ptr(u!)] as const;
+        const rest = [ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb] as const;
+        if (kernelName === KERNEL_ADD_MASK) {
+          const fn = variant === 'f4' ? k.winograd4x3AddMask : k.winograd2x3AddMask;
+          fn(...args, ptr(addend!), ...rest, 0, ptr(mask!));
+        } else {
+          const fn = variant === 'f4' ? k.winograd4x3 : k.winograd2x3;
+          fn(...args, bias ? ptr(bias) : 0, ...rest, (bias ? 1 : 0) | (relu ? 2 : 0), 0);
+        }
+        (b as WasmBackendLike).disposeData(v.dataId);
+        (b as WasmBackendLike).disposeData(m.dataId);
+        return out;
+      },
+    });
 }
 
 /**
@@ -238,6 +246,22 @@ export class Conv3x3 {
     const inputs: tf.NamedTensorMap = bias ? { x, u, bias } : { x, u };
     const attrs = { cout: this.cout, relu, variant } as unknown as tf.NamedAttrMap;
     return tf.engine().runKernel(KERNEL, inputs, attrs) as tf.Tensor4D;
+  }
+
+  /**
+   * The backward pass's step: reluMask(conv2d(x, kernel, 1, 'same') + addend, mask), all three
+   * [n,h,w,cout] — the gradient of the other branch added and the ReLU below applied as the
+   * Winograd outputs are stored, instead of two more passes over the result.
+   */
+  applyAddMask(x: tf.Tensor4D, kernel: tf.Tensor4D, addend: tf.Tensor4D, mask: tf.Tensor4D): tf.Tensor4D {
+    const variant = this.variant();
+    if (!variant)
+      return tf.tidy(() => reluMask(tf.add(addend, this.apply(x, kernel, null, false)) as tf.Tensor4D, mask));
+    if (this.disposed) throw new Error('Conv3x3 used after dispose');
+    const u = this.weights(variant);
+    register();
+    const attrs = { cout: this.cout, relu: false, variant } as unknown as tf.NamedAttrMap;
+    return tf.engine().runKernel(KERNEL_ADD_MASK, { x, u, addend, mask }, attrs) as tf.Tensor4D;
   }
 
   dispose(): void {

@@ -12,11 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  gaussian,
+  gaussianNoise,
   type Model,
   type PixelImage,
   type RunControl,
-  seededRandom,
   throwIfCancelled,
   yieldToEventLoop,
 } from '../common.js';
@@ -63,7 +62,7 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
       const [n, h, w, c] = pixels.shape;
       const size = h * w * c;
       const all = (await pixels.data()) as Float32Array;
-      const normal = gaussian(seededRandom(seed));
+      const noise = gaussianNoise(seed);
       const batches = Math.ceil(samples / batchSize);
       const results: Float32Array[] = [];
       let channels = 0;
@@ -82,7 +81,9 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
           const count = Math.min(batchSize, samples - b * batchSize);
           const noisy = new Float32Array(count * size);
           for (let k = 0; k < count; k++) {
-            for (let i = 0; i < size; i++) noisy[k * size + i] = sigma === 0 ? image[i] : image[i] + sigma * normal();
+            const copy = noisy.subarray(k * size, (k + 1) * size);
+            if (sigma === 0) copy.set(image);
+            else noise(copy, image, sigma);
           }
           const batch = tf.tensor4d(noisy, [count, h, w, c]);
           let attribution: tf.Tensor4D;
@@ -98,10 +99,13 @@ export function smoothGrad(method: AttributionMethod, options: SmoothGradOptions
           const per = a.length / count;
           sum ??= new Float64Array(per);
           for (let k = 0; k < count; k++) {
-            for (let i = 0; i < per; i++) {
-              const v = a[k * per + i];
-              sum[i] += magnitude ? v * v : v;
-            }
+            const o = k * per;
+            if (magnitude)
+              for (let i = 0; i < per; i++) {
+                const v = a[o + i];
+                sum[i] += v * v;
+              }
+            else for (let i = 0; i < per; i++) sum[i] += a[o + i];
           }
           const done = b * batchSize + count;
           control.onProgress?.({

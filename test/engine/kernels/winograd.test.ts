@@ -1,7 +1,9 @@
 /**
  * Winograd F(2×2, 3×3) and F(4×4, 3×3) (our SIMD kernels) against TF.js's conv2d (XNNPACK) on every fire module's
  * expand-3×3 shape, forward (squeeze → expand, + bias, ReLU) and input gradient (expand → squeeze,
- * no bias), batch 2, plus odd sizes that leave partial tiles and partial tile blocks.
+ * no bias), batch 2, plus odd sizes that leave partial tiles and partial tile blocks; and the
+ * backward pass's fused form (+ the other branch's gradient, then the ReLU mask below) against the
+ * same steps as stock ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,48 @@ function compare(
   }
 }
 
+/**
+ * applyAddMask (Winograd output transform + addend, ReLU mask) against reluMask(addend + conv2d)
+ * with XNNPACK: max abs difference, the largest |output|, and whether the zeros agree exactly.
+ */
+function compareAddMask(variant: WinogradVariant, n: number, size: number, cin: number, cout: number) {
+  const hwio = values(9 * cin * cout, 1 / Math.sqrt(9 * cin));
+  const conv = new Conv3x3(hwio, cin, cout);
+  const x = tf.tensor4d(values(n * size * size * cin, 1), [n, size, size, cin]);
+  const kernel = tf.tensor4d(hwio, [3, 3, cin, cout]);
+  const addend = tf.tensor4d(values(n * size * size * cout, 1), [n, size, size, cout]);
+  // a ReLU output: about half exact zeros
+  const mask = tf.tensor4d(
+    values(n * size * size * cout, 1).map((v) => Math.max(v, 0)),
+    [n, size, size, cout],
+  );
+  const run = (m: WinogradVariant | 'never') => {
+    setWinogradMode(m);
+    const y = conv.applyAddMask(x, kernel, addend, mask);
+    const data = y.dataSync() as Float32Array;
+    y.dispose();
+    return data;
+  };
+  try {
+    const wino = run(variant);
+    const xnn = run('never');
+    const m = mask.dataSync();
+    let err = 0;
+    let peak = 0;
+    let zerosAgree = true;
+    for (let i = 0; i < xnn.length; i++) {
+      err = Math.max(err, Math.abs(wino[i] - xnn[i]));
+      peak = Math.max(peak, Math.abs(xnn[i]));
+      if (m[i] <= 0 && (wino[i] !== 0 || xnn[i] !== 0)) zerosAgree = false;
+    }
+    return { err, peak, zerosAgree };
+  } finally {
+    setWinogradMode('auto');
+    conv.dispose();
+    tf.dispose([x, kernel, addend, mask]);
+  }
+}
+
 describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
   await engineFor('wasm');
   afterAll(() => setTileBlock(0));
@@ -75,6 +119,9 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
       expect(fwd.err).toBeLessThan(BOUND[variant] * fwd.peak);
       expect(back.err).toBeLessThan(BOUND[variant] * back.peak);
       expect(fwd.peak).toBeGreaterThan(0.5);
+      const fused = compareAddMask(variant, 2, size, e, s);
+      expect(fused.err).toBeLessThan(BOUND[variant] * fused.peak);
+      expect(fused.zerosAgree).toBe(true);
       console.log(
         `${variant} ${size}: fwd ${s}→${e} err/peak ${(fwd.err / fwd.peak).toExponential(2)}, ` +
           `back ${e}→${s} ${(back.err / back.peak).toExponential(2)}`,
@@ -99,6 +146,11 @@ describe('Winograd 3×3 matches XNNPACK conv2d', async () => {
             const r = compare(variant, n, size, cin, cout, relu, relu);
             expect(r.err).toBeLessThan(1e-4 * r.peak + 1e-7);
           }
+        for (const variant of ['f2', 'f4'] as const) {
+          const r = compareAddMask(variant, n, size, cin, cout);
+          expect(r.err).toBeLessThan(1e-4 * r.peak + 1e-7);
+          expect(r.zerosAgree).toBe(true);
+        }
       }
     }
     expect(backend.numDataIds()).toBe(before);
@@ -160,7 +212,7 @@ describe("a model whose Winograd weights are filled later (the extension's worke
       const engineRef = tf.engine();
       const original = engineRef.runKernel.bind(engineRef);
       engineRef.runKernel = ((name: string, ...rest: unknown[]) => {
-        if (name === 'SqueezeLensSimdWinograd3x3') calls++;
+        if (name.startsWith('SqueezeLensSimdWinograd3x3')) calls++; // also the gradient's AddMask form
         return (original as (...a: unknown[]) => unknown)(name, ...rest);
       }) as typeof engineRef.runKernel;
       return { count: () => calls, restore: () => (engineRef.runKernel = original as typeof engineRef.runKernel) };
