@@ -44,7 +44,7 @@ describe('squeezelens channel', () => {
       neuron: false,
       iterations: 8,
       backend: 'wasm',
-      size: { width: 224, height: 224 },
+      size: { width: 128, height: 128 }, // Lucid's size, the default
       outputs: { image: out },
     });
     expect(s.channels).toHaveLength(1);
@@ -53,7 +53,7 @@ describe('squeezelens channel', () => {
     expect(s.ms).toBeGreaterThan(0);
     expect(s.msPerStep).toBeGreaterThan(0);
     const image = png(out);
-    expect([image.width, image.height]).toEqual([224, 224]);
+    expect([image.width, image.height]).toEqual([128, 128]);
     expect(new Set(image.data.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(10);
   });
 
@@ -68,6 +68,8 @@ describe('squeezelens channel', () => {
       '--neuron',
       '--steps',
       '2',
+      '--size',
+      '224',
       '--out',
       out,
       '--json',
@@ -93,6 +95,9 @@ describe('squeezelens channel', () => {
     const atlas = await cli(['channel', '--layer', 'conv1', '--atlas', '65']);
     expect(atlas.code).toBe(2);
     expect(atlas.stderr).toMatch(/--atlas must be an integer ≥ 1 and ≤ 64/);
+    const size = await cli(['channel', '--layer', 'fire6', '--channel', '1', '--size', '32']);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/--size must be an integer ≥ 64 and ≤ 224/);
     const neither = await cli(['channel', '--layer', 'fire6']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(/give either --channel N .* or --atlas N/);

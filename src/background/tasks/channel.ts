@@ -4,7 +4,6 @@
  * of its own, started from the popup's tools; the picture shows as it forms.
  */
 import { describeBackend } from '../../engine/backend.js';
-import { INPUT } from '../../engine/preprocess.js';
 import { visualizeChannel } from '../../methods/visualize/channel.js';
 import { formatNumber, t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
@@ -31,7 +30,10 @@ export const channel: TaskSpec<'channel'> = {
           p.step / p.total,
           (j) => (j.results.channel = { ...info, step: p.step }),
         );
-        if (p.preview) void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), INPUT).then(ctx.preview);
+        if (p.preview)
+          void rgbPng(Uint8ClampedArray.from(p.preview.data, Math.round), p.preview.width, p.preview.height).then(
+            ctx.preview,
+          );
       },
     });
     ctx.signal.throwIfAborted();
@@ -45,7 +47,9 @@ export const channel: TaskSpec<'channel'> = {
         ms: result.ms,
         backend,
       },
-      extra: { [STORAGE_KEYS.channelPrefix + ctx.jobId]: await rgbPng(result.pixels, INPUT) },
+      extra: {
+        [STORAGE_KEYS.channelPrefix + ctx.jobId]: await rgbPng(result.pixels, result.image.width, result.image.height),
+      },
       log:
         `${layer} ${neuron ? 'centre neuron' : 'channel'} ${index}: objective ${result.objectiveStart.toFixed(2)} → ` +
         `${result.objectiveEnd.toFixed(2)} in ${(result.ms / 1000).toFixed(1)} s [${backend}]`,

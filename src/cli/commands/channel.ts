@@ -1,9 +1,9 @@
-/** squeezelens channel --layer fire6 --channel 17 [--neuron] [--atlas 16] [--steps 256] --out ch.png [--json] */
+/** squeezelens channel --layer fire6 --channel 17 [--neuron] [--atlas 16] [--steps 256] [--size 128] --out ch.png [--json] */
 import { parseArgs } from 'node:util';
 import { type LayerName, layerChannels } from '../../engine/architecture.js';
 import { type ChannelResult, channelAtlas, visualizeChannel } from '../../methods/visualize/channel.js';
 import { contactSheet } from '../../render/sheet.js';
-import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, type ChannelLayer } from '../../shared/catalog.js';
+import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, CHANNEL_SIZE, type ChannelLayer } from '../../shared/catalog.js';
 import {
   ENGINE_HELP,
   ENGINE_OPTIONS,
@@ -21,7 +21,8 @@ Channel / neuron visualization (activation maximization: Yosinski et al. 2015, O
 an image that makes one channel of a layer fire as much as possible, on average over the layer
 ("channel") or at its centre ("neuron"). As Lucid: Adam (lr ${CHANNEL_DEFAULTS.learningRate}) on 1/f-scaled Fourier
 coefficients in decorrelated colours, a random shift / scale / rotation of the image every step;
-the objective is taken before the layer's ReLU. The output is the 224×224 image itself.
+the objective is taken before the layer's ReLU. The output is the optimized square image itself
+(${CHANNEL_SIZE.default}×${CHANNEL_SIZE.default} by default, Lucid's size).
 
 Options:
   --layer NAME           ${CHANNEL_LAYERS.join(', ')} (default ${CHANNEL_DEFAULTS.layer};
@@ -32,7 +33,9 @@ Options:
   --atlas N              the first N channels of the layer side by side instead (a contact sheet)
   --steps N              Adam steps per image (default ${CHANNEL_DEFAULTS.steps})
   --seed N               seed of the start and the transforms (default 0)
-  --out FILE             the image (PNG; 224×224, or the sheet with --atlas)
+  --size N               side of the image in pixels, ${CHANNEL_SIZE.min}–${CHANNEL_SIZE.max} (default ${CHANNEL_SIZE.default}, Lucid's;
+                         224 = the network's own view, ~3× slower a step)
+  --out FILE             the image (PNG; size×size, or the sheet with --atlas)
 ${ENGINE_HELP}`;
 
 export async function channelCommand(argv: string[]): Promise<number> {
@@ -47,6 +50,7 @@ export async function channelCommand(argv: string[]): Promise<number> {
       atlas: { type: 'string' },
       steps: { type: 'string' },
       seed: { type: 'string' },
+      size: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -67,6 +71,11 @@ export async function channelCommand(argv: string[]): Promise<number> {
   const atlas = numberOption('atlas', values.atlas, 0, { min: 1, max: available, integer: true });
   const steps = numberOption('steps', values.steps, CHANNEL_DEFAULTS.steps, { min: 1, max: 10000, integer: true });
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
+  const size = numberOption('size', values.size, CHANNEL_SIZE.default, {
+    min: CHANNEL_SIZE.min,
+    max: CHANNEL_SIZE.max,
+    integer: true,
+  });
   const engine = await engineFrom(values);
   try {
     const started = performance.now();
@@ -75,6 +84,7 @@ export async function channelCommand(argv: string[]): Promise<number> {
       neuron: values.neuron,
       steps,
       seed,
+      size,
       onProgress: progressPrinter(values.json, `visualizing ${layer}`),
     };
     const results: ChannelResult[] = atlas

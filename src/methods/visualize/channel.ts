@@ -23,9 +23,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayerName, layerChannels } from '../../engine/architecture.js';
-import { INPUT } from '../../engine/preprocess.js';
 import type { LayerScore } from '../../engine/squeezenet.js';
-import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, type ChannelLayer } from '../../shared/catalog.js';
+import { CHANNEL_DEFAULTS, CHANNEL_LAYERS, CHANNEL_SIZE, type ChannelLayer } from '../../shared/catalog.js';
 import {
   inputGradToPixelGrad,
   type Model,
@@ -59,6 +58,8 @@ export interface ChannelOptions extends RunControl {
   transforms?: TransformOptions;
   /** attach a preview every this many steps (default 32; 0 = never) */
   previewEvery?: number;
+  /** side of the square image in pixels, CHANNEL_SIZE.min…max (default 128, Lucid's) */
+  size?: number;
 }
 
 export interface ChannelResult {
@@ -93,7 +94,14 @@ export function channelObjective(channel: number, neuron = false): LayerScore['f
   };
 }
 
-/** The objective (before the layer's ReLU) on an image, untransformed: a forward pass only. */
+/** The side of a square RGB image from its number of values. */
+function squareSide(pixels: ArrayLike<number>): number {
+  const side = Math.round(Math.sqrt(pixels.length / 3));
+  if (side * side * 3 !== pixels.length) throw new RangeError(`not a square RGB image: ${pixels.length} values`);
+  return side;
+}
+
+/** The objective (before the layer's ReLU) on a square image, untransformed: a forward pass only. */
 export async function channelValue(
   model: Model,
   pixels: ArrayLike<number>,
@@ -102,7 +110,8 @@ export async function channelValue(
   neuron = false,
 ): Promise<number> {
   const value = tf.tidy(() => {
-    const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, INPUT, INPUT, 3]));
+    const side = squareSide(pixels);
+    const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, side, side, 3]));
     const r = model.run(x, {
       layerScore: { layer, fn: channelObjective(channel, neuron), preRelu: true },
       gradients: [],
@@ -117,14 +126,15 @@ export async function channelValue(
   }
 }
 
-/** What every channel of a layer does on an image (after its ReLU): its mean over H·W and its centre value. */
+/** What every channel of a layer does on a square image (after its ReLU): its mean over H·W and its centre value. */
 export async function layerResponses(
   model: Model,
   pixels: ArrayLike<number>,
   layer: LayerName,
 ): Promise<{ mean: Float32Array; centre: Float32Array }> {
   const [mean, centre] = tf.tidy(() => {
-    const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, INPUT, INPUT, 3]));
+    const side = squareSide(pixels);
+    const x = pixelsToInput(tf.tensor4d(Float32Array.from(pixels), [1, side, side, 3]));
     const a = model.run(x, { activations: [layer], heads: false }).activations[layer]!;
     const [, h, w, c] = a.shape;
     const mid = tf.slice(a, [0, Math.floor(h / 2), Math.floor(w / 2), 0], [1, 1, 1, c]);
@@ -155,15 +165,18 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
   const previewEvery = options.previewEvery ?? CHANNEL_DEFAULTS.previewEvery;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be an integer ≥ 0, got ${steps}`);
   if (!(lr > 0)) throw new RangeError(`learningRate must be > 0, got ${lr}`);
+  const size = options.size ?? CHANNEL_SIZE.default;
+  if (!Number.isInteger(size) || size < CHANNEL_SIZE.min || size > CHANNEL_SIZE.max)
+    throw new RangeError(`size must be an integer from ${CHANNEL_SIZE.min} to ${CHANNEL_SIZE.max} pixels, got ${size}`);
   const { signal, onProgress } = options;
   const what = `visualizing ${layer}:${channel}`;
   throwIfCancelled(signal, what);
 
   const seed = options.seed ?? 0;
   const random = seededRandom(seed ^ 0x5eed);
-  const basis = fourierBasis(options.decay ?? CHANNEL_DEFAULTS.decay);
+  const basis = fourierBasis(options.decay ?? CHANNEL_DEFAULTS.decay, size);
   const layerScore: LayerScore = { layer, fn: channelObjective(channel, neuron), preRelu: true };
-  let p = randomSpectrum(seed, options.initSd ?? CHANNEL_DEFAULTS.initSd);
+  let p = randomSpectrum(seed, options.initSd ?? CHANNEL_DEFAULTS.initSd, size);
   let m = tf.zerosLike(p);
   let v = tf.zerosLike(p);
   const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-8];
@@ -175,11 +188,11 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
       throwIfCancelled(signal, what);
       const rgb = await renderSpectrum(basis, p);
       if (t === 0) objectiveStart = await channelValue(model, to8bit(rgb), layer, channel, neuron);
-      const warp = makeWarp(randomAffine(random, options.transforms));
+      const warp = makeWarp(randomAffine(random, options.transforms), size);
       const view = warpImage(rgb, warp, 0.5).map((x) => 255 * x);
       const out = tf.tidy(() => {
         // No heads: the forward pass stops at the layer (at fire6 it skips fire7 … the classifier).
-        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, INPUT, INPUT, 3])), { layerScore, heads: false });
+        const r = model.run(pixelsToInput(tf.tensor4d(view, [1, size, size, 3])), { layerScore, heads: false });
         return { g: inputGradToPixelGrad(r.gradients.input!), value: r.score! };
       });
       let gView: Float32Array;
@@ -210,7 +223,7 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
           step: t + 1,
           total: steps,
           message: `${layer}:${channel}${neuron ? ' (neuron)' : ''} objective ${history[t].toPrecision(4)}`,
-          preview: wantPreview ? { width: INPUT, height: INPUT, data: rgb.map((x) => 255 * x) } : undefined,
+          preview: wantPreview ? { width: size, height: size, data: rgb.map((x) => 255 * x) } : undefined,
         });
       }
       await yieldToEventLoop();
@@ -224,7 +237,7 @@ export async function visualizeChannel(model: Model, options: ChannelOptions): P
       layer,
       channel,
       neuron,
-      image: { width: INPUT, height: INPUT, data },
+      image: { width: size, height: size, data },
       pixels,
       objectiveStart,
       objectiveEnd,

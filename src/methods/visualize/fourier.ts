@@ -10,7 +10,7 @@
  *   spectrum p (real part A, imaginary part B, per colour)  ──×scale──▶  2-D inverse real DFT
  *   ──▶ img (H×W×3, decorrelated colours) ──·Cᵀ──▶ z ──sigmoid──▶ rgb ∈ (0,1)  (pixels = 255·rgb)
  *
- * scale(f) = 1 / max(f, 1/224)^decay · √(H·W) / 4 with f = √(fx² + fy²) in cycles per pixel, as
+ * scale(f) = 1 / max(f, 1/size)^decay · √(H·W) / 4 with f = √(fx² + fy²) in cycles per pixel, as
  * Lucid: √(H·W) against the inverse DFT's 1/(H·W) makes the map unitary up to the 1/f weights, and
  * the 1/4 keeps sigmoid inputs small at the start. Lucid's values: initial sd 0.01, decay 1, the
  * colour matrix below (its `color_correlation_svd_sqrt`, columns normalized to a largest norm of 1).
@@ -30,10 +30,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { INPUT } from '../../engine/preprocess.js';
 import { gaussian, seededRandom } from '../common.js';
 
-const H = INPUT;
-const W = INPUT;
-/** frequencies along x (rfft): 0 … W/2 */
-export const FREQS_X = W / 2 + 1;
+/** frequencies along x (rfft) of a size-wide image: 0 … size/2 */
+export const freqsX = (size: number): number => Math.floor(size / 2) + 1;
+/** … of the 224×224 image */
+export const FREQS_X = freqsX(INPUT);
 
 /** Lucid's √ of ImageNet's colour correlation (its SVD square root), rows = R, G, B. */
 const COLOR_CORRELATION_SVD_SQRT = [
@@ -55,7 +55,8 @@ function fftFreq(k: number, n: number): number {
 }
 
 /** The per-coefficient scale (see the file comment), [H, K]. */
-export function spectrumScale(decay = 1): Float32Array {
+export function spectrumScale(decay = 1, size = INPUT): Float32Array {
+  const [H, W, FREQS_X] = [size, size, freqsX(size)];
   const out = new Float32Array(H * FREQS_X);
   for (let ky = 0; ky < H; ky++)
     for (let kx = 0; kx < FREQS_X; kx++) {
@@ -67,6 +68,8 @@ export function spectrumScale(decay = 1): Float32Array {
 
 /** The constant tensors of one parameterization; `dispose` when done. */
 export interface FourierBasis {
+  /** the image's side (square) */
+  size: number;
   /** the inverse DFT along y on [A; B]: P = [Cy, −Sy]·[A; B] and Q = [Sy, Cy]·[A; B], each [H, 2H] */
   yReal: tf.Tensor2D;
   yImag: tf.Tensor2D;
@@ -86,7 +89,8 @@ export interface FourierBasis {
   dispose(): void;
 }
 
-export function fourierBasis(decay = 1): FourierBasis {
+export function fourierBasis(decay = 1, size = INPUT): FourierBasis {
+  const [H, W, FREQS_X] = [size, size, freqsX(size)];
   const yReal = new Float32Array(H * 2 * H);
   const yImag = new Float32Array(H * 2 * H);
   for (let y = 0; y < H; y++)
@@ -108,7 +112,7 @@ export function fourierBasis(decay = 1): FourierBasis {
       xSin[k * W + x] = -weight * Math.sin(a);
     }
   }
-  const s = spectrumScale(decay);
+  const s = spectrumScale(decay, size);
   const scale = new Float32Array(2 * H * 3 * FREQS_X);
   for (let r = 0; r < 2 * H; r++)
     for (let c = 0; c < 3; c++)
@@ -127,11 +131,12 @@ export function fourierBasis(decay = 1): FourierBasis {
     xSinT: tf.tidy(() => tf.transpose(matrices.xSin)) as tf.Tensor2D,
     scale: tf.tensor2d(scale, [2 * H, 3 * FREQS_X]),
   };
-  return { ...tensors, dispose: () => tf.dispose(Object.values(tensors)) };
+  return { ...tensors, size, dispose: () => tf.dispose(Object.values(tensors)) };
 }
 
 /** Seeded N(0, sd²) coefficients (Lucid: sd 0.01), [2H, 3K]. */
-export function randomSpectrum(seed: number, sd = 0.01): tf.Tensor2D {
+export function randomSpectrum(seed: number, sd = 0.01, size = INPUT): tf.Tensor2D {
+  const [H, FREQS_X] = [size, freqsX(size)];
   const normal = gaussian(seededRandom(seed));
   return tf.tensor2d(
     Float32Array.from({ length: 2 * H * 3 * FREQS_X }, () => sd * normal()),
@@ -144,6 +149,7 @@ export function randomSpectrum(seed: number, sd = 0.01): tf.Tensor2D {
  * (the layout the products leave it in; no transpose on the way: the colour step is done in JS).
  */
 export function fourierPlanes(basis: FourierBasis, spectrum: tf.Tensor2D): tf.Tensor2D {
+  const [H, FREQS_X] = [basis.size, freqsX(basis.size)];
   return tf.tidy(() => {
     const scaled = tf.mul(spectrum, basis.scale);
     const rows = (t: tf.Tensor) => tf.reshape(t, [H * 3, FREQS_X]); // [H, 3K] → row y·3 + c
@@ -155,6 +161,7 @@ export function fourierPlanes(basis: FourierBasis, spectrum: tf.Tensor2D): tf.Te
 
 /** Adjoint of `fourierPlanes`: a gradient on the planes [3H, W] → on the coefficients [2H, 3K]. */
 export function fourierPlanesAdjoint(basis: FourierBasis, gPlanes: tf.Tensor2D): tf.Tensor2D {
+  const [H, FREQS_X] = [basis.size, freqsX(basis.size)];
   return tf.tidy(() => {
     const back = (t: tf.Tensor) => tf.reshape(t, [H, 3 * FREQS_X]);
     const gp = back(tf.matMul(gPlanes, basis.xCosT));
@@ -165,7 +172,8 @@ export function fourierPlanesAdjoint(basis: FourierBasis, gPlanes: tf.Tensor2D):
 }
 
 /** Planes [3H, W] (decorrelated) → RGB in (0, 1), interleaved [H, W, 3]: sigmoid(colour · planes). */
-export function planesToRgb(planes: Float32Array): Float32Array {
+export function planesToRgb(planes: Float32Array, size = INPUT): Float32Array {
+  const [H, W] = [size, size];
   const rgb = new Float32Array(H * W * 3);
   const [[m00, m01, m02], [m10, m11, m12], [m20, m21, m22]] = COLOR_MATRIX;
   for (let y = 0; y < H; y++)
@@ -181,7 +189,8 @@ export function planesToRgb(planes: Float32Array): Float32Array {
 }
 
 /** Adjoint of `planesToRgb` at `rgb` (its output): a gradient on RGB → on the planes. */
-export function planesToRgbAdjoint(rgb: Float32Array, gRgb: Float32Array): Float32Array {
+export function planesToRgbAdjoint(rgb: Float32Array, gRgb: Float32Array, size = INPUT): Float32Array {
+  const [H, W] = [size, size];
   const g = new Float32Array(H * W * 3);
   // Scalars, not a small array per pixel: 8.2 → ~1 ms of CPU a step (measured under load 8).
   const [[m00, m01, m02], [m10, m11, m12], [m20, m21, m22]] = COLOR_MATRIX;
@@ -203,7 +212,7 @@ export function planesToRgbAdjoint(rgb: Float32Array, gRgb: Float32Array): Float
 export async function renderSpectrum(basis: FourierBasis, spectrum: tf.Tensor2D): Promise<Float32Array> {
   const planes = fourierPlanes(basis, spectrum);
   try {
-    return planesToRgb((await planes.data()) as Float32Array);
+    return planesToRgb((await planes.data()) as Float32Array, basis.size);
   } finally {
     planes.dispose();
   }
@@ -214,5 +223,6 @@ export async function renderSpectrum(basis: FourierBasis, spectrum: tf.Tensor2D)
  * through the sigmoid (rgb·(1 − rgb), from the rendered `rgb`), the colour matrix and the DFT.
  */
 export function renderAdjoint(basis: FourierBasis, rgb: Float32Array, gRgb: Float32Array): tf.Tensor2D {
-  return tf.tidy(() => fourierPlanesAdjoint(basis, tf.tensor2d(planesToRgbAdjoint(rgb, gRgb), [3 * H, W])));
+  const n = basis.size;
+  return tf.tidy(() => fourierPlanesAdjoint(basis, tf.tensor2d(planesToRgbAdjoint(rgb, gRgb, n), [3 * n, n])));
 }

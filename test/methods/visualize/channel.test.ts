@@ -29,11 +29,14 @@ import {
   spectrumScale,
 } from '../../../src/methods/visualize/fourier.js';
 import { IDENTITY, makeWarp, randomAffine, warpAdjoint, warpImage } from '../../../src/methods/visualize/transforms.js';
+import { CHANNEL_SIZE } from '../../../src/shared/catalog.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 import { referenceForward } from '../../helpers/reference-forward.js';
 
 const N = 224;
+/** the channel picture's default side (Lucid's 128) */
+const S = CHANNEL_SIZE.default;
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -295,7 +298,8 @@ describe('visualizeChannel', () => {
     expect(b.objectiveStart).toBeLessThan(0);
     expect(rb[3]).toBeGreaterThan(2 * best3);
     expect(a.history).toHaveLength(steps);
-    expect(a.pixels).toHaveLength(N * N * 3);
+    expect(a.pixels).toHaveLength(S * S * 3);
+    expect([a.image.width, a.image.height]).toEqual([S, S]);
   });
 
   it('a centre neuron: the centre rises above the channel’s mean over the map', async () => {
@@ -322,7 +326,7 @@ describe('visualizeChannel', () => {
     expect(seen.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seen.every((p) => p.total === 8)).toBe(true);
     expect(seen.filter((p) => p.preview).length).toBe(4);
-    expect(seen[1].preview!.data.length).toBe(N * N * 3);
+    expect(seen[1].preview!.data.length).toBe(S * S * 3);
 
     const before = tf.memory().numTensors;
     const controller = new AbortController();
@@ -346,5 +350,16 @@ describe('visualizeChannel', () => {
     await expect(visualizeChannel(engine.model, { layer: 'pool1' as 'fire6', channel: 0 })).rejects.toThrow(
       /unknown layer pool1/,
     );
+    await expect(visualizeChannel(engine.model, { channel: 0, size: 63 })).rejects.toThrow(
+      /size must be an integer from 64 to 224 pixels, got 63/,
+    );
+  });
+
+  it('at the network’s own 224×224 (size option) as at the default size', async () => {
+    const engine = await engineFor('wasm');
+    const r = await visualizeChannel(engine.model, { layer: 'fire6', channel: 17, steps: 24, size: N });
+    expect([r.image.width, r.image.height]).toEqual([N, N]);
+    expect(r.pixels).toHaveLength(N * N * 3);
+    expect(r.objectiveEnd).toBeGreaterThan(r.objectiveStart + 20);
   });
 });
