@@ -8,6 +8,7 @@
  */
 
 import { layerChannels } from '../engine/architecture.js';
+import type { ForwardHeads } from '../methods/explain/saliency.js';
 import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
 import { t } from '../shared/i18n.js';
 import {
@@ -196,8 +197,8 @@ function storeLater(id: string, make: () => Promise<Record<string, unknown>>): v
 type FollowUp = { [K in TaskKind]: [K, TaskRequests[K]] }[TaskKind];
 
 /** After classification, what a menu job goes on with (on the exact view just classified). */
-const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray) => FollowUp>> = {
-  saliency: (pixels) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels }],
+const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray, heads?: ForwardHeads) => FollowUp>> = {
+  saliency: (pixels, heads) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels, heads }],
   style: (pixels) => ['style', { pixels }],
   invert: (pixels) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels }],
   stylize: (pixels) => ['stylize', { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels }],
@@ -226,7 +227,7 @@ export async function queueMenuJob(
       const follow = FOLLOW_UP[kind];
       const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
       if (follow) {
-        const [next, request] = follow(outcome.pixels!) as [TaskKind, TaskRequests[TaskKind]];
+        const [next, request] = follow(outcome.pixels!, outcome.heads) as [TaskKind, TaskRequests[TaskKind]];
         await jobStep(next, job, request, signal, settings, true);
       }
       await announce('done');

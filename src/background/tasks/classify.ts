@@ -2,7 +2,8 @@
  * classify — every menu job starts here: the captured image is downloaded (or taken from the
  * page's pixels), decoded (SVG through the offscreen document), preprocessed exactly as the
  * reference (Pillow-exact resize, centre crop) and classified. A fooling job also keeps the exact
- * 224×224 view the attack will start from; a saliency job hands it to the map that follows.
+ * 224×224 view the attack will start from; a saliency job hands it, and the forward pass's outputs,
+ * to the map that follows.
  */
 
 import { describeBackend } from '../../engine/backend.js';
@@ -68,7 +69,9 @@ export const classify: TaskSpec<'classify'> = {
     await ctx.stage('classifying');
     const { input, geometry, pixels } = preprocess(image, settings.preprocess);
     mark(ctx.jobId, 'preprocessed');
-    const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options });
+    // A saliency job's map starts from this forward pass's outputs (its class and head), not another.
+    const heads = job.kind === 'saliency';
+    const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options, heads });
     mark(ctx.jobId, 'forward');
     const extra: Record<string, unknown> = {};
     // The attack waits for the user's target; keep the exact pixels it will start from.
@@ -93,6 +96,7 @@ export const classify: TaskSpec<'classify'> = {
       },
       extra,
       pixels,
+      heads: r.heads,
       later: async () => ({ [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) }),
       log: `${top[0].label} ${(top[0].prob * 100).toFixed(1)}% [${backendText}, ${r.ms.toFixed(0)} ms]`,
     };

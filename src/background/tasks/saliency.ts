@@ -21,10 +21,11 @@ export const saliency: TaskSpec<'saliency'> = {
   title: ({ method }) => method,
   refuse: (job) =>
     job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? msg('refuseNotSaliency') : null,
-  async run(ctx, { method, pixels }) {
+  async run(ctx, { method, pixels, heads }) {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
     let view: string | undefined;
     if (!pixels) {
+      heads = undefined; // they were of the pixels given, if any
       const data = await ctx.stored<SaliencyData>(key);
       if (!data) throw new Error(GONE);
       view = data.view;
@@ -39,7 +40,9 @@ export const saliency: TaskSpec<'saliency'> = {
       engine.model,
       pixelImage(pixels),
       method,
-      {},
+      // The classification's forward outputs on these pixels (the view just classified): the
+      // target comes from them, so the map costs one forward + backward, not two forwards.
+      { heads },
       {
         signal: ctx.signal,
         onProgress: (p) => ctx.progress(stepText(p), p.total ? p.step / p.total : undefined),

@@ -3,6 +3,7 @@
  * job's own pipeline (classify, visualize; a saliency map right after classification) or as work on
  * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
  */
+import type { ForwardHeads } from '../../methods/explain/saliency.js';
 import type { ChannelLayer, InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
 import { formatNumber, t, uiLanguage } from '../../shared/i18n.js';
 import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
@@ -13,8 +14,11 @@ import type { SwEngine } from '../engine-sw.js';
 /** What starts each task (validated messages, or the menu pipeline). */
 export interface TaskRequests {
   classify: { source: CaptureSource };
-  /** `pixels`: the 224×224 view just classified (a saliency job); else the stored view is used */
-  saliency: { method: SaliencyMethodName; pixels?: Uint8ClampedArray };
+  /**
+   * `pixels`: the 224×224 view just classified (a saliency job), with `heads` the classification's
+   * forward outputs on it (no second forward pass for the target); else the stored view is used
+   */
+  saliency: { method: SaliencyMethodName; pixels?: Uint8ClampedArray; heads?: ForwardHeads };
   sanity: Record<string, never>;
   fool: Omit<FoolRequest, 'type' | 'jobId'>;
   dream: Record<string, never>;
@@ -60,6 +64,8 @@ export interface TaskOutcome<K extends TaskKind> {
   log: string;
   /** the 224×224 view the network saw, for a task that follows in the same job */
   pixels?: Uint8ClampedArray;
+  /** the forward pass's outputs on `pixels`, when the task that follows uses them */
+  heads?: ForwardHeads;
   /**
    * storage entries not needed for the first answer (the thumbnail: a WebP encode, ~20 ms here):
    * started when the result is written and stored once ready, while the user already sees it
