@@ -135,7 +135,13 @@ function land<K extends TaskKind>(kind: K, job: JobRecord, outcome: TaskOutcome<
   else (job.results as Record<K, unknown>)[kind] = outcome.result;
 }
 
-/** Runs one task as (part of) a job's pipeline; returns its outcome with the result written. */
+/**
+ * Runs one task as (part of) a job's pipeline; returns its outcome and the record with its result.
+ * The last step waits for its result's write. A step that another follows does not: the write
+ * goes out (the popup shows the classification) while the next step already runs, which waits for
+ * it (`after`) only before writing its own result. What a step leaves for after its answer
+ * (`later`, the thumbnail) is for the caller to start once the job's last result is written.
+ */
 async function jobStep<K extends TaskKind>(
   kind: K,
   job: JobRecord,
@@ -143,6 +149,7 @@ async function jobStep<K extends TaskKind>(
   signal: AbortSignal,
   settings: Settings,
   last: boolean,
+  after?: Promise<unknown>,
 ) {
   const spec = TASKS[kind] as TaskSpec<K>;
   const id = job.id;
@@ -170,6 +177,8 @@ async function jobStep<K extends TaskKind>(
   try {
     outcome = await spec.run(ctx, request);
     signal.throwIfAborted();
+    // The previous step's result is written first (a failed write fails the job, as before).
+    await after;
   } catch (error) {
     await dropPreview();
     throw error;
@@ -179,11 +188,17 @@ async function jobStep<K extends TaskKind>(
   land(kind, next as JobRecord, outcome);
   Object.assign(next, last ? { state: 'done', progress: undefined, fraction: undefined } : {});
   ended = true;
-  const written = await updateJob(id, next, outcome.extra);
-  await dropPreview();
-  log(id, outcome.log);
-  if (outcome.later) storeLater(id, outcome.later);
-  return { outcome, job: written ?? { ...job, ...next } };
+  const written = updateJob(id, next, outcome.extra).then(async (record) => {
+    await dropPreview();
+    log(id, outcome.log);
+    return record;
+  });
+  const local = { ...job, ...next } as JobRecord;
+  if (!last) {
+    written.catch(() => {}); // the next step awaits it
+    return { outcome, job: local, written };
+  }
+  return { outcome, job: (await written) ?? local, written };
 }
 
 /** Stores what a task left for after its answer, if the job still exists by then. */
@@ -225,11 +240,14 @@ export async function queueMenuJob(
       const first = list.find((j) => j.id === id);
       if (!first) return;
       const follow = FOLLOW_UP[kind];
-      const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
+      const classified = await jobStep('classify', first, { source }, signal, settings, !follow);
       if (follow) {
+        const { outcome } = classified;
         const [next, request] = follow(outcome.pixels!, outcome.heads) as [TaskKind, TaskRequests[TaskKind]];
-        await jobStep(next, job, request, signal, settings, true);
+        await jobStep(next, classified.job, request, signal, settings, true, classified.written);
       }
+      // The thumbnail once the job's answer (its last result) is written, not while it is computed.
+      if (classified.outcome.later) storeLater(id, classified.outcome.later);
       await announce('done');
     } catch (error) {
       if (signal.aborted) return; // cancelJob already recorded it
