@@ -5,14 +5,14 @@
  * message only ever go in as text.
  */
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ColormapName } from '../render/colormap.js';
 import { legend } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { PICKER_METHODS, SALIENCY_METHODS, type SaliencyMethodName } from '../shared/catalog.js';
 import { formatPercent, t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
-import type { SaliencyData, SaliencyInfo } from '../shared/task-results.js';
+import type { SaliencyInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { usePaintMark } from './paint-mark.js';
@@ -29,25 +29,27 @@ const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma',
 
 const methodTitle = (m: string) => SALIENCY_METHODS[m as SaliencyMethodName]?.title ?? m;
 
-/** The stored map decoded, and why not when it cannot be shown. */
+/**
+ * The stored map decoded (synchronously, in the render that brings it: its picture is painted in
+ * the same task), and why not when it cannot be shown. The last map decoded stays while a newer
+ * value is missing or cannot be decoded.
+ */
 function useDecoded(raw: unknown): { decoded?: DecodedSaliency; problem?: string } {
   const data = isSaliencyData(raw) ? raw : undefined;
-  const [decoded, setDecoded] = useState<DecodedSaliency>();
-  const [failed, setFailed] = useState<{ source: SaliencyData; message: string }>();
-  useEffect(() => {
-    if (!data) return;
-    let live = true;
-    decodeSaliency(data).then(
-      (d) => live && setDecoded(d),
-      (error: Error) => live && setFailed({ source: data, message: error.message }),
-    );
-    return () => {
-      live = false;
-    };
+  const attempt = useMemo(() => {
+    if (!data) return undefined;
+    try {
+      return decodeSaliency(data);
+    } catch (error) {
+      return error as Error;
+    }
   }, [data]);
+  const last = useRef<DecodedSaliency | undefined>(undefined);
+  if (attempt && !(attempt instanceof Error)) last.current = attempt;
+  const decoded = last.current;
   if (raw === NOT_READ) return { decoded };
   if (!data) return { decoded, problem: t('salNotStored') };
-  if (failed?.source === data) return { decoded, problem: t('salCannotShow', failed.message) };
+  if (attempt instanceof Error) return { decoded, problem: t('salCannotShow', attempt.message) };
   return { decoded };
 }
 

@@ -12,7 +12,7 @@ import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
 import { t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import type { SaliencyData } from '../../shared/task-results.js';
-import { pngPixels } from '../images-sw.js';
+import { storedPixels } from './saliency.js';
 import { GONE, stepText, type TaskSpec } from './types.js';
 
 export const sanity: TaskSpec<'sanity'> = {
@@ -24,7 +24,7 @@ export const sanity: TaskSpec<'sanity'> = {
     const info = ctx.job.results.saliency!;
     const data = await ctx.stored<SaliencyData>(STORAGE_KEYS.saliencyPrefix + ctx.jobId);
     if (!data) throw new Error(GONE);
-    const { rgb } = await pngPixels(data.view);
+    const rgb = storedPixels(data);
     const engine = await ctx.engine();
     const t0 = performance.now();
     const { samples, steps, after, patch, stride } = SANITY_DEFAULTS;
