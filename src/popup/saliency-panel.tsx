@@ -17,7 +17,7 @@ import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { usePaintMark } from './paint-mark.js';
 import { download, paint } from './pixels.js';
-import { compose, type DecodedSaliency, decodeSaliency } from './saliency-view.js';
+import { compose, type DecodedSaliency, decodeSaliency, decodeView } from './saliency-view.js';
 import { SanityButton, SanityResult } from './sanity-check.js';
 import { OverlayStatus, ShowOnPage } from './show-on-page.js';
 import { NOT_READ } from './store.js';
@@ -25,30 +25,43 @@ import { isSaliencyData } from './stored-values.js';
 import { TaskStatus } from './task-status.js';
 import type { ViewChoices } from './ui-state.js';
 
+/** The network's input view, 224 × 224 (the stored view's size). */
+const VIEW_SIZE = 224;
+
 const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
 
 const methodTitle = (m: string) => SALIENCY_METHODS[m as SaliencyMethodName]?.title ?? m;
 
 /**
- * The stored map decoded (synchronously, in the render that brings it: its picture is painted in
- * the same task), and why not when it cannot be shown. The last map decoded stays while a newer
- * value is missing or cannot be decoded.
+ * The stored map and view decoded (synchronously, in the render that brings them: the picture is
+ * painted in the same task), and why not when they cannot be shown. The view (written with the
+ * classification) is decoded once; the last map decoded stays while a newer value is missing or
+ * cannot be decoded.
  */
-function useDecoded(raw: unknown): { decoded?: DecodedSaliency; problem?: string } {
+function useDecoded(raw: unknown, rawView: unknown): { decoded?: DecodedSaliency; problem?: string } {
   const data = isSaliencyData(raw) ? raw : undefined;
-  const attempt = useMemo(() => {
-    if (!data) return undefined;
+  const viewText = typeof rawView === 'string' ? rawView : undefined;
+  const view = useMemo(() => {
+    if (!viewText) return undefined;
     try {
-      return decodeSaliency(data);
+      return decodeView(viewText, VIEW_SIZE);
     } catch (error) {
       return error as Error;
     }
-  }, [data]);
+  }, [viewText]);
+  const attempt = useMemo(() => {
+    if (!data || !view || view instanceof Error) return view;
+    try {
+      return decodeSaliency(data, view);
+    } catch (error) {
+      return error as Error;
+    }
+  }, [data, view]);
   const last = useRef<DecodedSaliency | undefined>(undefined);
-  if (attempt && !(attempt instanceof Error)) last.current = attempt;
+  if (attempt && !(attempt instanceof Error) && 'source' in attempt) last.current = attempt;
   const decoded = last.current;
-  if (raw === NOT_READ) return { decoded };
-  if (!data) return { decoded, problem: t('salNotStored') };
+  if (raw === NOT_READ || rawView === NOT_READ) return { decoded };
+  if (!data || !viewText) return { decoded, problem: t('salNotStored') };
   if (attempt instanceof Error) return { decoded, problem: t('salCannotShow', attempt.message) };
   return { decoded };
 }
@@ -123,7 +136,8 @@ async function savePng(d: DecodedSaliency, info: SaliencyInfo, choices: ViewChoi
 export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInfo }) {
   const { store, ui } = usePopup();
   const raw = store.value(STORAGE_KEYS.saliencyPrefix + job.id).value;
-  const { decoded, problem } = useDecoded(raw);
+  const rawView = store.value(STORAGE_KEYS.saliencyViewPrefix + job.id).value;
+  const { decoded, problem } = useDecoded(raw, rawView);
   const [sanityError, setSanityError] = useState<string>();
   const choices = ui.view.value;
   const canvas = useRef<HTMLCanvasElement>(null);

@@ -1,6 +1,6 @@
 /**
  * The saliency picture from the stored data: the 8-bit map (224×224, base64) over the 224×224 view
- * the network saw (raw RGB, base64). Pure RGBA through render/ (the same code as the CLI), and
+ * the network saw (raw RGB, base64, stored apart: `saliencyView:<id>`). Pure RGBA through render/ (the same code as the CLI), and
  * synchronous: the popup draws the map in the same task as the update that brought it.
  */
 import { colorize, keepMask, maskImage, normalizeMap, overlay } from '../render/overlay.js';
@@ -51,8 +51,9 @@ export function decodeView(base64: string, size: number): RgbaBuffer {
   return { width: size, height: size, data };
 }
 
-export function decodeSaliency(source: SaliencyData): DecodedSaliency {
-  const view = decodeView(source.pixels, source.size);
+/** The stored map with its view (decoded once by the caller: a re-run changes only the map). */
+export function decodeSaliency(source: SaliencyData, view: RgbaBuffer): DecodedSaliency {
+  if (view.width !== source.size) throw new Error(`saliency view: ${view.width} pixels wide, map ${source.size}`);
   const map = decodeMap(source.map, source.size);
   return { source, view, map, smooth: smoothed(map) };
 }

@@ -2,28 +2,26 @@
  * saliency — the map of a saliency job (vanilla gradient, right after classification) and its
  * re-runs with another method from the popup's picker, on the same 224×224 pixels. The map is
  * normalized to [0,1], clipped at the 99th percentile (a few extreme gradients would wash out the
- * rest), and stored as 8 bits under `saliency:<id>` with the view it explains (raw RGB).
+ * rest), and stored as 8 bits under `saliency:<id>`; the view it explains is `saliencyView:<id>`.
  */
 
+import { INPUT } from '../../engine/preprocess.js';
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { normalizeMap } from '../../render/overlay.js';
-import { base64ToBytes, bytesToBase64 } from '../../shared/base64.js';
+import { bytesToBase64 } from '../../shared/base64.js';
 import { SALIENCY_METHODS } from '../../shared/catalog.js';
 import { t as msg } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
-import type { SaliencyData } from '../../shared/task-results.js';
-import { GONE, stepText, type TaskSpec } from './types.js';
+import type { SaliencyData, SaliencyView } from '../../shared/task-results.js';
+import { rgbFromBase64 } from '../images-sw.js';
+import { GONE, stepText, type TaskContext, type TaskSpec } from './types.js';
 
-const pixelsBase64 = (rgb: Uint8ClampedArray): string =>
-  bytesToBase64(new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength));
-
-/** The stored view's RGB pixels (size²·3 bytes), checked. */
-export function storedPixels(data: SaliencyData): Uint8ClampedArray {
-  const bytes = base64ToBytes(data.pixels);
-  if (bytes.length !== data.size * data.size * 3)
-    throw new Error(`saliency view: expected ${data.size * data.size * 3} bytes, got ${bytes.length}`);
-  return new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The view a saliency job's map explains (written with its classification), checked. */
+export async function storedView(ctx: TaskContext): Promise<Uint8ClampedArray> {
+  const view = await ctx.stored<SaliencyView>(STORAGE_KEYS.saliencyViewPrefix + ctx.jobId);
+  if (typeof view !== 'string') throw new Error(GONE);
+  return rgbFromBase64(view, INPUT);
 }
 
 export const saliency: TaskSpec<'saliency'> = {
@@ -35,9 +33,7 @@ export const saliency: TaskSpec<'saliency'> = {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
     if (!pixels) {
       heads = undefined; // they were of the pixels given, if any
-      const data = await ctx.stored<SaliencyData>(key);
-      if (!data) throw new Error(GONE);
-      pixels = storedPixels(data);
+      pixels = await storedView(ctx);
     }
     const engine = await ctx.engine();
     const top = ctx.job.results.classify?.top[0];
@@ -64,7 +60,8 @@ export const saliency: TaskSpec<'saliency'> = {
     const t = normalizeMap({ width: map.width, height: map.height, data: values }, { normalize: 'percentile' });
     const bytes = new Uint8Array(t.length);
     for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
-    const data: SaliencyData = { size: map.width, map: bytesToBase64(bytes), pixels: pixelsBase64(pixels) };
+    // (the view it explains was written with the classification: this write stays small)
+    const data: SaliencyData = { size: map.width, map: bytesToBase64(bytes) };
     const label = engine.labels[map.classIndex];
     return {
       result: {
