@@ -20,6 +20,7 @@ import { type BackendName, type BackendReport, selectBackend } from '../engine/b
 import { kernelBuild, provideSimdKernels, relaxedSimdSupported, simdKernelsActive } from '../engine/kernels/ops.js';
 import { disposeResult, type RunResult, SqueezeNet } from '../engine/squeezenet.js';
 import { type ModelWeights, type PackedManifest, unpackWeights, type WeightDType } from '../engine/weights.js';
+import type { ForwardHeads } from '../methods/explain/saliency.js';
 import { type ClassProb, topK } from '../shared/classes.js';
 import { verifyWeightsBinary, WeightsIntegrityError } from './integrity.js';
 
@@ -72,6 +73,8 @@ export interface ClassifyResult {
   /** upload + forward + download, engine load excluded */
   ms: number;
   numTensors: { before: number; after: number };
+  /** the first image's forward outputs, when asked for (`heads: true`): what a saliency map needs */
+  heads?: ForwardHeads;
 }
 
 export const IMAGE_ELEMENTS = INPUT_SIZE * INPUT_SIZE * 3;
@@ -292,15 +295,16 @@ export async function runAndRead<T>(
 export async function classifyTensor(
   data: Float32Array,
   n: number,
-  options: { topk?: number; engine?: EngineOptions } = {},
+  options: { topk?: number; engine?: EngineOptions; heads?: boolean } = {},
 ): Promise<ClassifyResult> {
   checkInput(data, n);
   const engine = await getEngine(options.engine);
   const before = liveTensors();
   const t0 = performance.now();
-  const { logits, probs } = await runAndRead(engine, data, n, {}, async (r) => ({
+  const { logits, probs, preReluLogits } = await runAndRead(engine, data, n, {}, async (r) => ({
     logits: (await r.logits.data()) as Float32Array,
     probs: (await r.probs.data()) as Float32Array,
+    preReluLogits: options.heads ? ((await r.preReluLogits.data()) as Float32Array) : undefined,
   }));
   const ms = performance.now() - t0;
   const k = options.topk ?? 5;
@@ -311,5 +315,10 @@ export async function classifyTensor(
     backend: engine.backend,
     ms,
     numTensors: { before, after: liveTensors() },
+    heads: preReluLogits && {
+      logits: logits.subarray(0, NUM_CLASSES),
+      probs: probs.subarray(0, NUM_CLASSES),
+      preReluLogits: preReluLogits.subarray(0, NUM_CLASSES),
+    },
   };
 }

@@ -8,6 +8,7 @@
  */
 
 import { layerChannels } from '../engine/architecture.js';
+import type { ForwardHeads } from '../methods/explain/saliency.js';
 import { DEFAULT_SALIENCY_METHOD, INVERT_DEFAULTS, STYLIZE_DEFAULTS } from '../shared/catalog.js';
 import { t } from '../shared/i18n.js';
 import {
@@ -134,7 +135,13 @@ function land<K extends TaskKind>(kind: K, job: JobRecord, outcome: TaskOutcome<
   else (job.results as Record<K, unknown>)[kind] = outcome.result;
 }
 
-/** Runs one task as (part of) a job's pipeline; returns its outcome with the result written. */
+/**
+ * Runs one task as (part of) a job's pipeline; returns its outcome and the record with its result.
+ * The last step waits for its result's write. A step that another follows does not: the write
+ * goes out (the popup shows the classification) while the next step already runs, which waits for
+ * it (`after`) only before writing its own result. What a step leaves for after its answer
+ * (`later`, the thumbnail) is for the caller to start once the job's last result is written.
+ */
 async function jobStep<K extends TaskKind>(
   kind: K,
   job: JobRecord,
@@ -142,6 +149,7 @@ async function jobStep<K extends TaskKind>(
   signal: AbortSignal,
   settings: Settings,
   last: boolean,
+  after?: Promise<unknown>,
 ) {
   const spec = TASKS[kind] as TaskSpec<K>;
   const id = job.id;
@@ -169,6 +177,8 @@ async function jobStep<K extends TaskKind>(
   try {
     outcome = await spec.run(ctx, request);
     signal.throwIfAborted();
+    // The previous step's result is written first (a failed write fails the job, as before).
+    await after;
   } catch (error) {
     await dropPreview();
     throw error;
@@ -178,11 +188,17 @@ async function jobStep<K extends TaskKind>(
   land(kind, next as JobRecord, outcome);
   Object.assign(next, last ? { state: 'done', progress: undefined, fraction: undefined } : {});
   ended = true;
-  const written = await updateJob(id, next, outcome.extra);
-  await dropPreview();
-  log(id, outcome.log);
-  if (outcome.later) storeLater(id, outcome.later);
-  return { outcome, job: written ?? { ...job, ...next } };
+  const written = updateJob(id, next, outcome.extra).then(async (record) => {
+    await dropPreview();
+    log(id, outcome.log);
+    return record;
+  });
+  const local = { ...job, ...next } as JobRecord;
+  if (!last) {
+    written.catch(() => {}); // the next step awaits it
+    return { outcome, job: local, written };
+  }
+  return { outcome, job: (await written) ?? local, written };
 }
 
 /** Stores what a task left for after its answer, if the job still exists by then. */
@@ -195,12 +211,20 @@ function storeLater(id: string, make: () => Promise<Record<string, unknown>>): v
 /** A task that follows classification in a menu job, with its request. */
 type FollowUp = { [K in TaskKind]: [K, TaskRequests[K]] }[TaskKind];
 
+/** What classification leaves for the task that follows it. */
+interface Classified {
+  /** the forward pass's outputs on the view (saliency's class, without a second pass) */
+  heads?: ForwardHeads;
+  /** the whole picture at its aspect ratio (the synthesis tasks) */
+  whole?: WholeView;
+}
+
 /** After classification, what a menu job goes on with (on the exact view just classified). */
-const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray, whole?: WholeView) => FollowUp>> = {
-  saliency: (pixels) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels }],
-  style: (pixels, whole) => ['style', { pixels, whole }],
-  invert: (pixels, whole) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels, whole }],
-  stylize: (pixels, whole) => [
+const FOLLOW_UP: Partial<Record<MenuJobKind, (pixels: Uint8ClampedArray, from: Classified) => FollowUp>> = {
+  saliency: (pixels, { heads }) => ['saliency', { method: DEFAULT_SALIENCY_METHOD, pixels, heads }],
+  style: (pixels, { whole }) => ['style', { pixels, whole }],
+  invert: (pixels, { whole }) => ['invert', { layer: INVERT_DEFAULTS.layer, pixels, whole }],
+  stylize: (pixels, { whole }) => [
     'stylize',
     { preset: STYLIZE_DEFAULTS.preset, strength: STYLIZE_DEFAULTS.strength, pixels, whole },
   ],
@@ -227,11 +251,14 @@ export async function queueMenuJob(
       const first = list.find((j) => j.id === id);
       if (!first) return;
       const follow = FOLLOW_UP[kind];
-      const { outcome, job } = await jobStep('classify', first, { source }, signal, settings, !follow);
+      const classified = await jobStep('classify', first, { source }, signal, settings, !follow);
       if (follow) {
-        const [next, request] = follow(outcome.pixels!, outcome.whole) as [TaskKind, TaskRequests[TaskKind]];
-        await jobStep(next, job, request, signal, settings, true);
+        const { outcome } = classified;
+        const [next, request] = follow(outcome.pixels!, outcome) as [TaskKind, TaskRequests[TaskKind]];
+        await jobStep(next, classified.job, request, signal, settings, true, classified.written);
       }
+      // The thumbnail once the job's answer (its last result) is written, not while it is computed.
+      if (classified.outcome.later) storeLater(id, classified.outcome.later);
       await announce('done');
     } catch (error) {
       if (signal.aborted) return; // cancelJob already recorded it

@@ -5,19 +5,19 @@
  * message only ever go in as text.
  */
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ColormapName } from '../render/colormap.js';
 import { legend } from '../render/overlay.js';
 import { encodePng } from '../render/png.js';
 import { PICKER_METHODS, SALIENCY_METHODS, type SaliencyMethodName } from '../shared/catalog.js';
 import { formatPercent, t } from '../shared/i18n.js';
 import { type JobRecord, STORAGE_KEYS } from '../shared/jobs.js';
-import type { SaliencyData, SaliencyInfo } from '../shared/task-results.js';
+import type { SaliencyInfo } from '../shared/task-results.js';
 import { usePopup } from './context.js';
 import { fileSafe, ms, percent } from './format.js';
 import { usePaintMark } from './paint-mark.js';
 import { download, paint } from './pixels.js';
-import { compose, type DecodedSaliency, decodeSaliency } from './saliency-view.js';
+import { compose, type DecodedSaliency, decodeSaliency, decodeView } from './saliency-view.js';
 import { SanityButton, SanityResult } from './sanity-check.js';
 import { OverlayStatus, ShowOnPage } from './show-on-page.js';
 import { NOT_READ } from './store.js';
@@ -25,29 +25,44 @@ import { isSaliencyData } from './stored-values.js';
 import { TaskStatus } from './task-status.js';
 import type { ViewChoices } from './ui-state.js';
 
+/** The network's input view, 224 × 224 (the stored view's size). */
+const VIEW_SIZE = 224;
+
 const PANEL_COLORMAPS: readonly ColormapName[] = ['inferno', 'viridis', 'magma', 'gray'];
 
 const methodTitle = (m: string) => SALIENCY_METHODS[m as SaliencyMethodName]?.title ?? m;
 
-/** The stored map decoded, and why not when it cannot be shown. */
-function useDecoded(raw: unknown): { decoded?: DecodedSaliency; problem?: string } {
+/**
+ * The stored map and view decoded (synchronously, in the render that brings them: the picture is
+ * painted in the same task), and why not when they cannot be shown. The view (written with the
+ * classification) is decoded once; the last map decoded stays while a newer value is missing or
+ * cannot be decoded.
+ */
+function useDecoded(raw: unknown, rawView: unknown): { decoded?: DecodedSaliency; problem?: string } {
   const data = isSaliencyData(raw) ? raw : undefined;
-  const [decoded, setDecoded] = useState<DecodedSaliency>();
-  const [failed, setFailed] = useState<{ source: SaliencyData; message: string }>();
-  useEffect(() => {
-    if (!data) return;
-    let live = true;
-    decodeSaliency(data).then(
-      (d) => live && setDecoded(d),
-      (error: Error) => live && setFailed({ source: data, message: error.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [data]);
-  if (raw === NOT_READ) return { decoded };
-  if (!data) return { decoded, problem: t('salNotStored') };
-  if (failed?.source === data) return { decoded, problem: t('salCannotShow', failed.message) };
+  const viewText = typeof rawView === 'string' ? rawView : undefined;
+  const view = useMemo(() => {
+    if (!viewText) return undefined;
+    try {
+      return decodeView(viewText, VIEW_SIZE);
+    } catch (error) {
+      return error as Error;
+    }
+  }, [viewText]);
+  const attempt = useMemo(() => {
+    if (!data || !view || view instanceof Error) return view;
+    try {
+      return decodeSaliency(data, view);
+    } catch (error) {
+      return error as Error;
+    }
+  }, [data, view]);
+  const last = useRef<DecodedSaliency | undefined>(undefined);
+  if (attempt && !(attempt instanceof Error) && 'source' in attempt) last.current = attempt;
+  const decoded = last.current;
+  if (raw === NOT_READ || rawView === NOT_READ) return { decoded };
+  if (!data || !viewText) return { decoded, problem: t('salNotStored') };
+  if (attempt instanceof Error) return { decoded, problem: t('salCannotShow', attempt.message) };
   return { decoded };
 }
 
@@ -121,7 +136,8 @@ async function savePng(d: DecodedSaliency, info: SaliencyInfo, choices: ViewChoi
 export function SaliencyPanel({ job, info }: { job: JobRecord; info: SaliencyInfo }) {
   const { store, ui } = usePopup();
   const raw = store.value(STORAGE_KEYS.saliencyPrefix + job.id).value;
-  const { decoded, problem } = useDecoded(raw);
+  const rawView = store.value(STORAGE_KEYS.saliencyViewPrefix + job.id).value;
+  const { decoded, problem } = useDecoded(raw, rawView);
   const [sanityError, setSanityError] = useState<string>();
   const choices = ui.view.value;
   const canvas = useRef<HTMLCanvasElement>(null);

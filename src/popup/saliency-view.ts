@@ -1,7 +1,7 @@
 /**
  * The saliency picture from the stored data: the 8-bit map (224×224, base64) over the 224×224 view
- * the network saw. Pure RGBA through render/ (the same code as the CLI), except the decoding of
- * the view's PNG, which uses the page's image decoder.
+ * the network saw (raw RGB, base64, stored apart: `saliencyView:<id>`). Pure RGBA through render/ (the same code as the CLI), and
+ * synchronous: the popup draws the map in the same task as the update that brought it.
  */
 import { colorize, keepMask, maskImage, normalizeMap, overlay } from '../render/overlay.js';
 import { base64ToBytes } from '../shared/base64.js';
@@ -9,7 +9,6 @@ import { gaussianBlur } from '../shared/blur.js';
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
 import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
 import type { SaliencyData } from '../shared/task-results.js';
-import { decodeDataUrl } from './pixels.js';
 import type { ViewChoices } from './ui-state.js';
 
 export interface DecodedSaliency {
@@ -37,8 +36,24 @@ function smoothed(map: ScalarMap): ScalarMap {
   return { width: map.width, height: map.height, data };
 }
 
-export async function decodeSaliency(source: SaliencyData): Promise<DecodedSaliency> {
-  const view = await decodeDataUrl(source.view, source.size);
+/** The stored view (size²·3 RGB bytes, base64) as opaque RGBA. */
+export function decodeView(base64: string, size: number): RgbaBuffer {
+  const rgb = base64ToBytes(base64);
+  const n = size * size;
+  if (rgb.length !== n * 3) throw new Error(`saliency view: expected ${n * 3} bytes, got ${rgb.length}`);
+  const data = new Uint8ClampedArray(n * 4);
+  for (let p = 0; p < n; p++) {
+    data[p * 4] = rgb[p * 3];
+    data[p * 4 + 1] = rgb[p * 3 + 1];
+    data[p * 4 + 2] = rgb[p * 3 + 2];
+    data[p * 4 + 3] = 255;
+  }
+  return { width: size, height: size, data };
+}
+
+/** The stored map with its view (decoded once by the caller: a re-run changes only the map). */
+export function decodeSaliency(source: SaliencyData, view: RgbaBuffer): DecodedSaliency {
+  if (view.width !== source.size) throw new Error(`saliency view: ${view.width} pixels wide, map ${source.size}`);
   const map = decodeMap(source.map, source.size);
   return { source, view, map, smooth: smoothed(map) };
 }

@@ -17,5 +17,5 @@ export function isFoolData(v: unknown): v is FoolData {
 export function isSaliencyData(v: unknown): v is SaliencyData {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Partial<SaliencyData>;
-  return typeof d.size === 'number' && typeof d.map === 'string' && isImageUrl(d.view);
+  return typeof d.size === 'number' && typeof d.map === 'string';
 }

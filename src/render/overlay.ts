@@ -7,7 +7,7 @@
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
 import type { Geometry } from '../shared/image.js';
 import { type AnyImage, channelsOf, type RgbaBuffer, type ScalarMap, toRgba } from '../shared/image.js';
-import { quantile as strictQuantile } from '../shared/numeric.js';
+import { nthSmallest, quantile as strictQuantile } from '../shared/numeric.js';
 import { resampleAffine } from '../shared/resample.js';
 import { type Colormap, type ColormapName, colormap, lutIndex } from './colormap.js';
 
@@ -181,11 +181,10 @@ export function keepMask(map: ScalarMap, options: MaskOptions = {}): Uint8Array 
   } else {
     const keep = options.keep ?? DEFAULT_MASK_KEEP;
     if (!(keep >= 0 && keep <= 1)) throw new RangeError(`keep must be a fraction in [0,1], got ${keep}`);
-    if (keep === 0) return new Uint8Array(t.length);
-    // the k-th largest value; ties at the cut are all kept
-    const sorted = Float32Array.from(t).sort();
+    if (keep === 0 || t.length === 0) return new Uint8Array(t.length);
+    // the k-th largest value (by selection, not a sort); ties at the cut are all kept
     const k = Math.max(1, Math.round(keep * t.length));
-    cut = sorted[t.length - k];
+    cut = nthSmallest(Float32Array.from(t), t.length - k);
   }
   const mask = new Uint8Array(t.length);
   for (let i = 0; i < t.length; i++) mask[i] = t[i] >= cut ? 1 : 0;

@@ -221,8 +221,13 @@ export const STORAGE_KEYS = {
   jobs: 'jobs',
   /** thumbnail data URL of a job's image: `thumb:<id>` */
   thumbPrefix: 'thumb:',
-  /** a saliency job's map and the 224×224 view it explains: `saliency:<id>` (SaliencyData) */
+  /** a saliency job's map: `saliency:<id>` (SaliencyData) */
   saliencyPrefix: 'saliency:',
+  /**
+   * the 224×224 view a saliency job's map explains, base64 of its RGB bytes, written with the
+   * classification (before the map, so the map's own write is small): `saliencyView:<id>`
+   */
+  saliencyViewPrefix: 'saliencyView:',
   /** a fooling job's 224×224 view and fooled image: `fool:<id>` (FoolData) */
   foolPrefix: 'fool:',
   /** DeepDream of a job's image: `dream:<id>` (data: URL) */
@@ -262,6 +267,7 @@ export const jobKeys = (id: string): string[] =>
   [
     STORAGE_KEYS.thumbPrefix,
     STORAGE_KEYS.saliencyPrefix,
+    STORAGE_KEYS.saliencyViewPrefix,
     STORAGE_KEYS.foolPrefix,
     STORAGE_KEYS.dreamPrefix,
     STORAGE_KEYS.visualPrefix,

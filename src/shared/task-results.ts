@@ -240,6 +240,12 @@ export interface SaliencyData {
   size: number;
   /** base64 of size² bytes, row-major */
   map: string;
-  /** data:image/png;base64,… of the network's input view */
-  view: string;
 }
+
+/**
+ * The view a saliency map explains (`saliencyView:<id>`): base64 of the network's input view,
+ * size²·3 bytes (RGB, row-major), the exact pixels, which the popup draws without an image decode
+ * and a re-run classifies again (a PNG cost the click an encode in the worker and an asynchronous
+ * decode in the popup).
+ */
+export type SaliencyView = string;

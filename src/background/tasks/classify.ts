@@ -2,7 +2,8 @@
  * classify — every menu job starts here: the captured image is downloaded (or taken from the
  * page's pixels), decoded (SVG through the offscreen document), preprocessed exactly as the
  * reference (Pillow-exact resize, centre crop) and classified. A fooling job also keeps the exact
- * 224×224 view the attack will start from; a saliency job hands it to the map that follows.
+ * 224×224 view the attack will start from; a saliency job hands it, and the forward pass's outputs,
+ * to the map that follows.
  */
 
 import { describeBackend } from '../../engine/backend.js';
@@ -15,7 +16,7 @@ import type { Settings } from '../../shared/settings.js';
 import type { FoolData } from '../../shared/task-results.js';
 import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS, sizesOf } from '../decode-sw.js';
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
-import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
+import { blobDataUrl, rgbBase64, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
 import { mark } from '../timings.js';
 import type { TaskContext, TaskSpec, WholeView } from './types.js';
@@ -76,10 +77,14 @@ export const classify: TaskSpec<'classify'> = {
     await ctx.stage('classifying');
     const { input, geometry, pixels } = preprocess(image, settings.preprocess);
     mark(ctx.jobId, 'preprocessed');
-    const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options });
+    // A saliency job's map starts from this forward pass's outputs (its class and head), not another.
+    const heads = job.kind === 'saliency';
+    const r = await classifyTensor(input, 1, { topk: 5, engine: engine.options, heads });
     mark(ctx.jobId, 'forward');
     const extra: Record<string, unknown> = {};
     // The attack waits for the user's target; keep the exact pixels it will start from.
+    // A saliency job's view goes out with the classification, so the map's own write stays small.
+    if (job.kind === 'saliency') extra[STORAGE_KEYS.saliencyViewPrefix + ctx.jobId] = rgbBase64(pixels);
     if (job.kind === 'fool')
       extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = {
         size: INPUT,
@@ -109,6 +114,7 @@ export const classify: TaskSpec<'classify'> = {
       extra,
       pixels,
       whole,
+      heads: r.heads,
       later: async () => ({ [STORAGE_KEYS.thumbPrefix + ctx.jobId]: await thumbnail(image) }),
       log: `${top[0].label} ${(top[0].prob * 100).toFixed(1)}% [${backendText}, ${r.ms.toFixed(0)} ms]`,
     };

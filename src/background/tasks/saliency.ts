@@ -2,9 +2,10 @@
  * saliency — the map of a saliency job (vanilla gradient, right after classification) and its
  * re-runs with another method from the popup's picker, on the same 224×224 pixels. The map is
  * normalized to [0,1], clipped at the 99th percentile (a few extreme gradients would wash out the
- * rest), and stored as 8 bits under `saliency:<id>` with the view it explains.
+ * rest), and stored as 8 bits under `saliency:<id>`; the view it explains is `saliencyView:<id>`.
  */
 
+import { INPUT } from '../../engine/preprocess.js';
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { normalizeMap } from '../../render/overlay.js';
@@ -12,23 +13,27 @@ import { bytesToBase64 } from '../../shared/base64.js';
 import { SALIENCY_METHODS } from '../../shared/catalog.js';
 import { t as msg } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
-import type { SaliencyData } from '../../shared/task-results.js';
-import { pngPixels, rgbPng } from '../images-sw.js';
-import { GONE, stepText, type TaskSpec } from './types.js';
+import type { SaliencyData, SaliencyView } from '../../shared/task-results.js';
+import { rgbFromBase64 } from '../images-sw.js';
+import { GONE, stepText, type TaskContext, type TaskSpec } from './types.js';
+
+/** The view a saliency job's map explains (written with its classification), checked. */
+export async function storedView(ctx: TaskContext): Promise<Uint8ClampedArray> {
+  const view = await ctx.stored<SaliencyView>(STORAGE_KEYS.saliencyViewPrefix + ctx.jobId);
+  if (typeof view !== 'string') throw new Error(GONE);
+  return rgbFromBase64(view, INPUT);
+}
 
 export const saliency: TaskSpec<'saliency'> = {
   state: 'explaining',
   title: ({ method }) => method,
   refuse: (job) =>
     job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? msg('refuseNotSaliency') : null,
-  async run(ctx, { method, pixels }) {
+  async run(ctx, { method, pixels, heads }) {
     const key = STORAGE_KEYS.saliencyPrefix + ctx.jobId;
-    let view: string | undefined;
     if (!pixels) {
-      const data = await ctx.stored<SaliencyData>(key);
-      if (!data) throw new Error(GONE);
-      view = data.view;
-      pixels = (await pngPixels(view)).rgb;
+      heads = undefined; // they were of the pixels given, if any
+      pixels = await storedView(ctx);
     }
     const engine = await ctx.engine();
     const top = ctx.job.results.classify?.top[0];
@@ -39,7 +44,9 @@ export const saliency: TaskSpec<'saliency'> = {
       engine.model,
       pixelImage(pixels),
       method,
-      {},
+      // The classification's forward outputs on these pixels (the view just classified): the
+      // target comes from them, so the map costs one forward + backward, not two forwards.
+      { heads },
       {
         signal: ctx.signal,
         onProgress: (p) => ctx.progress(stepText(p), p.total ? p.step / p.total : undefined),
@@ -53,11 +60,8 @@ export const saliency: TaskSpec<'saliency'> = {
     const t = normalizeMap({ width: map.width, height: map.height, data: values }, { normalize: 'percentile' });
     const bytes = new Uint8Array(t.length);
     for (let i = 0; i < t.length; i++) bytes[i] = Math.round(Math.min(Math.max(t[i], 0), 1) * 255);
-    const data: SaliencyData = {
-      size: map.width,
-      map: bytesToBase64(bytes),
-      view: view ?? (await rgbPng(pixels, map.width)),
-    };
+    // (the view it explains was written with the classification: this write stays small)
+    const data: SaliencyData = { size: map.width, map: bytesToBase64(bytes) };
     const label = engine.labels[map.classIndex];
     return {
       result: {

@@ -10,10 +10,8 @@ import { explain } from '../../methods/explain/index.js';
 import { CASCADE, type MapFn, modelRandomization } from '../../methods/trust/model-randomization.js';
 import { SALIENCY_METHODS, SANITY_DEFAULTS } from '../../shared/catalog.js';
 import { t } from '../../shared/i18n.js';
-import { STORAGE_KEYS } from '../../shared/jobs.js';
-import type { SaliencyData } from '../../shared/task-results.js';
-import { pngPixels } from '../images-sw.js';
-import { GONE, stepText, type TaskSpec } from './types.js';
+import { storedView } from './saliency.js';
+import { stepText, type TaskSpec } from './types.js';
 
 export const sanity: TaskSpec<'sanity'> = {
   state: 'explaining',
@@ -22,9 +20,7 @@ export const sanity: TaskSpec<'sanity'> = {
     job.kind !== 'saliency' || job.state !== 'done' || !job.results.saliency ? t('refuseNotSaliency') : null,
   async run(ctx) {
     const info = ctx.job.results.saliency!;
-    const data = await ctx.stored<SaliencyData>(STORAGE_KEYS.saliencyPrefix + ctx.jobId);
-    if (!data) throw new Error(GONE);
-    const { rgb } = await pngPixels(data.view);
+    const rgb = await storedView(ctx);
     const engine = await ctx.engine();
     const t0 = performance.now();
     const { samples, steps, after, patch, stride } = SANITY_DEFAULTS;

@@ -3,6 +3,7 @@
  * job's own pipeline (classify, visualize; a saliency map right after classification) or as work on
  * a finished job (saliency re-runs, the sanity check, fooling images, DeepDream).
  */
+import type { ForwardHeads } from '../../methods/explain/saliency.js';
 import type { ChannelLayer, InvertLayer, SaliencyMethodName, StylePreset } from '../../shared/catalog.js';
 import { formatNumber, t, uiLanguage } from '../../shared/i18n.js';
 import type { ActiveState, JobRecord, TaskKind, TaskResults } from '../../shared/jobs.js';
@@ -20,8 +21,11 @@ export interface WholeView {
 /** What starts each task (validated messages, or the menu pipeline). */
 export interface TaskRequests {
   classify: { source: CaptureSource };
-  /** `pixels`: the 224×224 view just classified (a saliency job); else the stored view is used */
-  saliency: { method: SaliencyMethodName; pixels?: Uint8ClampedArray };
+  /**
+   * `pixels`: the 224×224 view just classified (a saliency job), with `heads` the classification's
+   * forward outputs on it (no second forward pass for the target); else the stored view is used
+   */
+  saliency: { method: SaliencyMethodName; pixels?: Uint8ClampedArray; heads?: ForwardHeads };
   sanity: Record<string, never>;
   fool: Omit<FoolRequest, 'type' | 'jobId'>;
   dream: Record<string, never>;
@@ -70,6 +74,8 @@ export interface TaskOutcome<K extends TaskKind> {
   pixels?: Uint8ClampedArray;
   /** for a synthesis job (invert, stylize, style image): the whole picture at its aspect ratio */
   whole?: WholeView;
+  /** the forward pass's outputs on `pixels`, when the task that follows uses them */
+  heads?: ForwardHeads;
   /**
    * storage entries not needed for the first answer (the thumbnail: a WebP encode, ~20 ms here):
    * started when the result is written and stored once ready, while the user already sees it

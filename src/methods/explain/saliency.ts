@@ -55,6 +55,19 @@ export interface TargetOptions {
   score?: ScoreKind;
   /** default 'auto' (see HEAD_DESCRIPTIONS) */
   head?: ScoreHead | 'auto';
+  /**
+   * The forward pass's outputs at this very image, when the caller already has them (a saliency
+   * job's classification, on the same input): the target is resolved from them instead of
+   * another forward pass. They must be the model's own outputs for the image (not checked).
+   */
+  heads?: ForwardHeads;
+}
+
+/** One image's forward outputs, as `classify` reads them. */
+export interface ForwardHeads {
+  logits: ArrayLike<number>;
+  probs: ArrayLike<number>;
+  preReluLogits: ArrayLike<number>;
 }
 
 export interface Target {
@@ -156,7 +169,10 @@ export async function classify(
   }
 }
 
-/** Class, score and head for one image (the image's own prediction when no class is given). */
+/**
+ * Class, score and head for one image (the image's own prediction when no class is given), from
+ * a forward pass, or from `options.heads` when given.
+ */
 export async function resolveTarget(
   model: Model,
   image: PixelImage,
@@ -166,8 +182,11 @@ export async function resolveTarget(
   const head = options.head ?? 'auto';
   validateScore(score, head);
   if (options.classIndex !== undefined) validateClass(options.classIndex);
-  const px = pixelTensor(image);
-  const heads = await classify(model, px).finally(() => px.dispose());
+  let heads = options.heads;
+  if (!heads) {
+    const px = pixelTensor(image);
+    heads = await classify(model, px).finally(() => px.dispose());
+  }
   const classIndex = options.classIndex ?? argmax(heads.logits);
   const resolvedHead: ScoreHead = head === 'auto' ? (heads.logits[classIndex] > 0 ? 'logits' : 'preReluLogits') : head;
   return {

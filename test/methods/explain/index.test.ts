@@ -1,6 +1,6 @@
 /** The one entry point the CLI and popup use: every method name runs and is labelled. */
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { pixelImage } from '../../../src/methods/common.js';
 import { explain, SALIENCY_METHODS, type SaliencyMethodName } from '../../../src/methods/explain/index.js';
 import { photos } from '../../helpers/data.js';
@@ -42,6 +42,40 @@ describe('explain()', () => {
     await expect(explain(engine.model, image, 'smoothgrad', { base: 'smoothgrad' as never })).rejects.toThrow(
       /unknown method/,
     );
+  });
+
+  it('takes the target from given forward outputs (heads): the same map, one forward pass fewer', async () => {
+    const engine = await engineFor('wasm');
+    const p = photos()[4];
+    const { input, pixels } = photoInput(p.path);
+    const image = pixelImage(pixels);
+    // What a saliency job's classification read: the forward on the preprocessed input (the same
+    // float32 values as the pixels' own normalization).
+    const r = engine.model.run(tf.tensor4d(input, [1, 224, 224, 3]));
+    const heads = {
+      logits: (await r.logits.data()) as Float32Array,
+      probs: (await r.probs.data()) as Float32Array,
+      preReluLogits: (await r.preReluLogits.data()) as Float32Array,
+    };
+    tf.dispose(Object.values(r).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
+    const runs = vi.spyOn(engine.model, 'run');
+    // The predicted class; another class on the pre-ReLU head (its score read from that head).
+    for (const options of [{}, { classIndex: 3, head: 'preReluLogits' as const }]) {
+      runs.mockClear();
+      const plain = await explain(engine.model, image, 'vanilla', options);
+      const plainRuns = runs.mock.calls.length;
+      runs.mockClear();
+      const given = await explain(engine.model, image, 'vanilla', { ...options, heads });
+      expect(runs.mock.calls.length).toBe(plainRuns - 1);
+      expect(given.data).toEqual(plain.data);
+      expect([given.classIndex, given.head, given.probability, given.scoreValue]).toEqual([
+        plain.classIndex,
+        plain.head,
+        plain.probability,
+        plain.scoreValue,
+      ]);
+    }
+    runs.mockRestore();
   });
 
   const everyMethodEveryPhoto =
