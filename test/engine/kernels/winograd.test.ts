@@ -16,6 +16,18 @@ import { engineFor, photoInput } from '../../helpers/engine.js';
 const random = rng(7);
 const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 
+/** Runs `apply` with the Winograd variant and with XNNPACK ('never'): both outputs' values. */
+function bothPaths(variant: WinogradVariant, apply: () => tf.Tensor): { wino: Float32Array; xnn: Float32Array } {
+  const run = (m: WinogradVariant | 'never') => {
+    setWinogradMode(m);
+    const y = apply();
+    const data = y.dataSync() as Float32Array;
+    y.dispose();
+    return data;
+  };
+  return { wino: run(variant), xnn: run('never') };
+}
+
 /** Max abs difference between the Winograd and the XNNPACK path, and the largest |output|. */
 function compare(
   variant: WinogradVariant,
@@ -31,16 +43,8 @@ function compare(
   const x = tf.tensor4d(values(n * size * size * cin, 1), [n, size, size, cin]);
   const kernel = tf.tensor4d(hwio, [3, 3, cin, cout]);
   const bias = withBias ? tf.tensor1d(values(cout, 0.5)) : null;
-  const run = (m: WinogradVariant | 'never') => {
-    setWinogradMode(m);
-    const y = conv.apply(x, kernel, bias, relu);
-    const data = y.dataSync() as Float32Array;
-    y.dispose();
-    return data;
-  };
   try {
-    const wino = run(variant);
-    const xnn = run('never');
+    const { wino, xnn } = bothPaths(variant, () => conv.apply(x, kernel, bias, relu));
     let err = 0;
     let peak = 0;
     for (let i = 0; i < xnn.length; i++) {
@@ -70,16 +74,8 @@ function compareAddMask(variant: WinogradVariant, n: number, size: number, cin: 
     values(n * size * size * cout, 1).map((v) => Math.max(v, 0)),
     [n, size, size, cout],
   );
-  const run = (m: WinogradVariant | 'never') => {
-    setWinogradMode(m);
-    const y = conv.applyAddMask(x, kernel, addend, mask);
-    const data = y.dataSync() as Float32Array;
-    y.dispose();
-    return data;
-  };
   try {
-    const wino = run(variant);
-    const xnn = run('never');
+    const { wino, xnn } = bothPaths(variant, () => conv.applyAddMask(x, kernel, addend, mask));
     const m = mask.dataSync();
     let err = 0;
     let peak = 0;
