@@ -121,11 +121,11 @@ export function ChannelPanel({ job, info }: { job: JobRecord; info: ChannelInfo 
       {done && (
         <>
           <p class="meta" data-testid="channel-result">
-            {t('channelLine', [
+            {`${t('channelLine', [
               info.steps,
               formatNumber(info.objectiveStart!, 1),
               formatNumber(info.objectiveEnd!, 1),
-            ]) + `${info.backend ? ` · ${info.backend}` : ''}${info.ms ? `, ${ms(info.ms)}` : ''}`}
+            ])}${info.backend ? ` · ${info.backend}` : ''}${info.ms ? `, ${ms(info.ms)}` : ''}`}
           </p>
           {image && (
             <a
