@@ -37,7 +37,7 @@ import { disposeResult } from '../../src/engine/squeezenet.js';
 import { callHook, fromBase64, launchExtension } from '../../test/helpers/browser.js';
 import { referenceForward } from '../../test/helpers/reference-forward.js';
 import { buildPhotoSet, type SetEntry, VARIANTS } from './photo-set.js';
-import { type Answer, answerOf, summarize } from './summary.js';
+import { answerOf, type Compared, summarize } from './summary.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,14 +57,7 @@ for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
 const set = await buildPhotoSet(dir, log, values.sources ? Number(values.sources) : Infinity);
 const entries = set.entries;
 
-interface Row extends SetEntry {
-  cli?: Answer & { rgbaSha256: string; size: [number, number]; input: Float32Array };
-  cliCommand?: number[];
-  extension?: Answer & { rgbaSha256: string; size: [number, number]; originalSize: [number, number] };
-  extensionInput?: Float32Array;
-  oracle?: Answer;
-  error?: string;
-}
+type Row = SetEntry & Compared;
 const rows: Row[] = entries.map((e) => ({ ...e }));
 
 // 1. The CLI's path, in this process.

@@ -15,7 +15,8 @@ export function answerOf(logits: Float64Array): Answer {
   return { top: order.slice(0, 5).map((index) => ({ index, prob: Math.exp(logits[index] - max) / sum })), logits };
 }
 
-interface Compared {
+/** One image's answers on the three paths (run.ts's rows are this plus the photo-set entry). */
+export interface Compared {
   file: string;
   how: string;
   kind?: string;
