@@ -3,7 +3,7 @@
  * of RGB pixels and back (a job's 224×224 view, a fooled image, a dream), and the popup's WebP
  * thumbnail.
  */
-import { base64ToBytes, bytesToBase64, dataUrl } from '../shared/base64.js';
+import { dataUrl } from '../shared/base64.js';
 import type { DecodedImage } from './decode-sw.js';
 
 /** A blob as a data: URL of its own type. */
@@ -65,15 +65,4 @@ export async function pngPixels(url: string): Promise<{ width: number; height: n
     rgb[p * 3 + 2] = rgba[p * 4 + 2];
   }
   return { width, height, rgb };
-}
-
-/** RGB bytes as base64 (a saliency job's stored view: no encode, no decode). */
-export const rgbBase64 = (rgb: Uint8ClampedArray): string =>
-  bytesToBase64(new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength));
-
-/** The RGB bytes of `rgbBase64`, checked to be size × size pixels. */
-export function rgbFromBase64(text: string, size: number): Uint8ClampedArray {
-  const bytes = base64ToBytes(text);
-  if (bytes.length !== size * size * 3) throw new Error(`view: expected ${size * size * 3} bytes, got ${bytes.length}`);
-  return new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

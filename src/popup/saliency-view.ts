@@ -4,10 +4,10 @@
  * synchronous: the popup draws the map in the same task as the update that brought it.
  */
 import { colorize, keepMask, maskImage, normalizeMap, overlay } from '../render/overlay.js';
-import { base64ToBytes } from '../shared/base64.js';
+import { base64ToBytes, rgbFromBase64 } from '../shared/base64.js';
 import { gaussianBlur } from '../shared/blur.js';
 import { DEFAULT_MASK_KEEP } from '../shared/catalog.js';
-import type { RgbaBuffer, ScalarMap } from '../shared/image.js';
+import { type RgbaBuffer, type ScalarMap, toRgba } from '../shared/image.js';
 import type { SaliencyData } from '../shared/task-results.js';
 import type { ViewChoices } from './ui-state.js';
 
@@ -38,17 +38,7 @@ function smoothed(map: ScalarMap): ScalarMap {
 
 /** The stored view (size²·3 RGB bytes, base64) as opaque RGBA. */
 export function decodeView(base64: string, size: number): RgbaBuffer {
-  const rgb = base64ToBytes(base64);
-  const n = size * size;
-  if (rgb.length !== n * 3) throw new Error(`saliency view: expected ${n * 3} bytes, got ${rgb.length}`);
-  const data = new Uint8ClampedArray(n * 4);
-  for (let p = 0; p < n; p++) {
-    data[p * 4] = rgb[p * 3];
-    data[p * 4 + 1] = rgb[p * 3 + 1];
-    data[p * 4 + 2] = rgb[p * 3 + 2];
-    data[p * 4 + 3] = 255;
-  }
-  return { width: size, height: size, data };
+  return toRgba({ width: size, height: size, data: rgbFromBase64(base64, size) });
 }
 
 /** The stored map with its view (decoded once by the caller: a re-run changes only the map). */

@@ -32,3 +32,14 @@ export function base64ToFloat32(text: string): Float32Array {
 export const dataUrl = (type: string, bytes: Uint8Array): string => `data:${type};base64,${bytesToBase64(bytes)}`;
 
 export const pngDataUrl = (png: Uint8Array): string => dataUrl('image/png', png);
+
+/** 8-bit RGB pixels as base64 (a saliency job's stored view: no PNG encode or decode). */
+export const rgbToBase64 = (rgb: Uint8ClampedArray): string =>
+  bytesToBase64(new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength));
+
+/** The RGB bytes of `rgbToBase64`, checked to be size × size pixels. */
+export function rgbFromBase64(text: string, size: number): Uint8ClampedArray {
+  const bytes = base64ToBytes(text);
+  if (bytes.length !== size * size * 3) throw new Error(`view: expected ${size * size * 3} bytes, got ${bytes.length}`);
+  return new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -8,6 +8,7 @@
 
 import { describeBackend } from '../../engine/backend.js';
 import { INPUT, preprocess, preprocessWhole } from '../../engine/preprocess.js';
+import { rgbToBase64 } from '../../shared/base64.js';
 import { SYNTHESIS_SIZES } from '../../shared/catalog.js';
 import { formatNumber, t } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
@@ -16,7 +17,7 @@ import type { Settings } from '../../shared/settings.js';
 import type { FoolData } from '../../shared/task-results.js';
 import { type DecodedImage, decodeImageBlob, fetchImageBlob, isSvg, MAX_DECODE_PIXELS, sizesOf } from '../decode-sw.js';
 import { classifyTensor, engineLoadStarted } from '../engine-sw.js';
-import { blobDataUrl, rgbBase64, rgbPng, thumbnail } from '../images-sw.js';
+import { blobDataUrl, rgbPng, thumbnail } from '../images-sw.js';
 import { rasterizeSvg } from '../offscreen-client.js';
 import { mark } from '../timings.js';
 import type { TaskContext, TaskSpec, WholeView } from './types.js';
@@ -84,7 +85,7 @@ export const classify: TaskSpec<'classify'> = {
     const extra: Record<string, unknown> = {};
     // The attack waits for the user's target; keep the exact pixels it will start from.
     // A saliency job's view goes out with the classification, so the map's own write stays small.
-    if (job.kind === 'saliency') extra[STORAGE_KEYS.saliencyViewPrefix + ctx.jobId] = rgbBase64(pixels);
+    if (job.kind === 'saliency') extra[STORAGE_KEYS.saliencyViewPrefix + ctx.jobId] = rgbToBase64(pixels);
     if (job.kind === 'fool')
       extra[STORAGE_KEYS.foolPrefix + ctx.jobId] = {
         size: INPUT,

@@ -9,12 +9,11 @@ import { INPUT } from '../../engine/preprocess.js';
 import { pixelImage } from '../../methods/common.js';
 import { explain } from '../../methods/explain/index.js';
 import { normalizeMap } from '../../render/overlay.js';
-import { bytesToBase64 } from '../../shared/base64.js';
+import { bytesToBase64, rgbFromBase64 } from '../../shared/base64.js';
 import { SALIENCY_METHODS } from '../../shared/catalog.js';
 import { t as msg } from '../../shared/i18n.js';
 import { STORAGE_KEYS } from '../../shared/jobs.js';
 import type { SaliencyData, SaliencyView } from '../../shared/task-results.js';
-import { rgbFromBase64 } from '../images-sw.js';
 import { GONE, stepText, type TaskContext, type TaskSpec } from './types.js';
 
 /** The view a saliency job's map explains (written with its classification), checked. */
