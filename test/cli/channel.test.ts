@@ -97,7 +97,7 @@ describe('squeezelens channel', () => {
     expect(atlas.stderr).toMatch(/--atlas must be an integer ≥ 1 and ≤ 64/);
     const size = await cli(['channel', '--layer', 'fire6', '--channel', '1', '--size', '32']);
     expect(size.code).toBe(2);
-    expect(size.stderr).toMatch(/--size must be an integer ≥ 64 and ≤ 224/);
+    expect(size.stderr).toMatch(/--size must be a whole number of pixels from 64 to 224.*got '32'/);
     const neither = await cli(['channel', '--layer', 'fire6']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(/give either --channel N .* or --atlas N/);

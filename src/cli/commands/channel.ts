@@ -12,6 +12,7 @@ import {
   numberOption,
   progressPrinter,
   round,
+  sizeOption,
   writePng,
 } from '../shared.js';
 
@@ -71,11 +72,7 @@ export async function channelCommand(argv: string[]): Promise<number> {
   const atlas = numberOption('atlas', values.atlas, 0, { min: 1, max: available, integer: true });
   const steps = numberOption('steps', values.steps, CHANNEL_DEFAULTS.steps, { min: 1, max: 10000, integer: true });
   const seed = numberOption('seed', values.seed, 0, { min: 0, integer: true });
-  const size = numberOption('size', values.size, CHANNEL_SIZE.default, {
-    min: CHANNEL_SIZE.min,
-    max: CHANNEL_SIZE.max,
-    integer: true,
-  });
+  const size = sizeOption('size', values.size, CHANNEL_SIZE);
   const engine = await engineFrom(values);
   try {
     const started = performance.now();
