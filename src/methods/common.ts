@@ -14,8 +14,10 @@ export interface Model {
   run(input: tf.Tensor4D, options?: RunOptions): RunResult;
 }
 
-/** A 224×224 RGB image in pixel units [0, 255], row-major, 3 channels (no alpha). */
-/** An RGB picture as the methods see it: 224×224 for most, any size in 64…512 for the synthesis methods. */
+/**
+ * An RGB picture as the methods see it, in pixel units [0, 255], row-major, 3 channels (no alpha):
+ * 224×224 for most, any size in 64…512 for the synthesis methods.
+ */
 export interface PixelImage {
   width: number;
   height: number;
@@ -201,6 +203,7 @@ export function gaussianNoise(seed: number): (out: Float32Array, base: ArrayLike
   };
   return (out, base, sigma) => {
     for (let i = 0; i < out.length; i++) {
+      // `next()` written out: the call per value is what this function exists to avoid.
       a = (a + 0x6d2b79f5) >>> 0;
       let t = a;
       t = Math.imul(t ^ (t >>> 15), t | 1);
