@@ -56,6 +56,8 @@ export interface Trace {
   fires: FireTrace[];
   pools: Map<number, tf.Tensor4D>; // fire index → pooled output
   classifier?: tf.Tensor4D; // pre-ReLU
+  /** the classes `classifier` holds, in its channel order, when not all 1000 (a heads: 'score' run) */
+  columns?: readonly number[];
 }
 
 /** The backward chain, top to bottom. */

@@ -23,7 +23,12 @@ export interface ScoreValue {
   classes?: readonly number[];
 }
 
-export type ScoreFn = (heads: ScoreHeads) => ScoreValue;
+/**
+ * `support`, when set, says before the forward pass that the score reads only these class columns
+ * of the heads: a run with `heads: 'score'` then computes just those columns of the classifier
+ * (squeezenet.ts) and hands the score heads that are zero elsewhere.
+ */
+export type ScoreFn = ((heads: ScoreHeads) => ScoreValue) & { readonly support?: readonly number[] };
 
 export type ScoreHead = 'logits' | 'preReluLogits';
 
@@ -36,17 +41,24 @@ export const SCORE_DESCRIPTIONS: Record<ScoreKind, string> = {
   crossEntropy: 'softmax cross-entropy −log p_c',
 };
 
-function oneHot(classes: readonly number[]): tf.Tensor2D {
+function checkClasses(classes: readonly number[]): void {
   for (const c of classes) {
     if (!Number.isInteger(c) || c < 0 || c >= NUM_CLASSES)
       throw new RangeError(`class index must be an integer in [0, ${NUM_CLASSES - 1}], got ${c}`);
   }
+}
+
+function oneHot(classes: readonly number[]): tf.Tensor2D {
+  checkClasses(classes);
   return tf.cast(tf.oneHot(tf.tensor1d(classes as number[], 'int32'), NUM_CLASSES), 'float32') as tf.Tensor2D;
 }
 
 /** Per example n, the score of class classes[n] on the chosen head (one class index per batch element). */
 export function classScore(classes: readonly number[], kind: ScoreKind = 'raw', head: ScoreHead = 'logits'): ScoreFn {
-  return (heads) => {
+  checkClasses(classes); // here, not only in oneHot: a 'score' run gathers these columns first
+  // cross-entropy reads every logit (its softmax); the others only their classes' columns
+  const support = kind === 'crossEntropy' ? undefined : [...new Set(classes)];
+  const fn = (heads: ScoreHeads): ScoreValue => {
     const z = heads[head];
     const hot = oneHot(classes);
     const s = tf.sum(tf.mul(z, hot), 1) as tf.Tensor1D;
@@ -64,9 +76,9 @@ export function classScore(classes: readonly number[], kind: ScoreKind = 'raw', 
       value = tf.neg(tf.sum(tf.mul(logp, hot), 1)) as tf.Tensor1D;
       d = tf.sub(tf.exp(logp), hot) as tf.Tensor2D; // softmax − onehot
     }
-    const support = kind === 'crossEntropy' ? undefined : [...new Set(classes)];
     return head === 'logits' ? { value, dLogits: d, classes: support } : { value, dPreReluLogits: d, classes: support };
   };
+  return Object.assign(fn, { support });
 }
 
 /** Any fixed linear combination of logits, w: [N,1000] (e.g. a random direction, for tests). */

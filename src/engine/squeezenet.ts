@@ -64,9 +64,13 @@ export interface RunOptions {
   /**
    * `false`: no logits, probabilities or head score — the forward pass stops at the deepest layer
    * the activations and layer scores need (a score on fire2 skips fire3 … the classifier: measured
-   * below, README "Methods"). Default true.
+   * below, README "Methods"). `'score'`: only the class columns the score declares it reads (its
+   * `support`: one class for a class score) — the classifier's 512 → 1000 product and the heads
+   * of the other 999 classes are skipped (1.1 of the pass's 11.4 kernel ms at 224, measured with
+   * bench/gradient-profile.ts), for callers that need the score and its gradient but not the
+   * logits (the gradient methods' samples); no logits or probabilities are returned. Default true.
    */
-  heads?: boolean;
+  heads?: boolean | 'score';
 }
 
 export interface LayerScore {
@@ -93,7 +97,7 @@ export interface RunResult {
   layerScores?: tf.Tensor1D[];
 }
 
-/** A run with `heads: false`: no heads. */
+/** A run with `heads: false` or `'score'`: no heads. */
 export type LayerRunResult = Omit<RunResult, 'logits' | 'preReluLogits' | 'probs'> &
   Partial<Pick<RunResult, 'logits' | 'preReluLogits' | 'probs'>>;
 
@@ -194,7 +198,7 @@ export class SqueezeNet implements BackwardWeights {
    * [N,H,W,3] (H, W in 64…512; the network's own size is 224×224). The caller owns every tensor in the result (see `disposeResult`); nothing else
    * survives.
    */
-  run(input: tf.Tensor4D, options: RunOptions & { heads: false }): LayerRunResult;
+  run(input: tf.Tensor4D, options: RunOptions & { heads: false | 'score' }): LayerRunResult;
   run(input: tf.Tensor4D, options?: RunOptions): RunResult;
   run(input: tf.Tensor4D, options: RunOptions = {}): LayerRunResult {
     if (this.disposed) throw new EngineInputError('this model has been disposed');
@@ -215,6 +219,20 @@ export class SqueezeNet implements BackwardWeights {
     if (options.score && layerScores.length) throw new EngineInputError('give either score or layerScore, not both');
     const heads = options.heads ?? true;
     if (options.score && !heads) throw new EngineInputError('a score on the heads needs heads');
+    // heads: 'score' → the classifier columns of the score's support only
+    let columns: readonly number[] | null = null;
+    if (heads === 'score') {
+      columns = options.score?.support ?? null;
+      if (!columns?.length)
+        throw new EngineInputError("heads: 'score' needs a score that declares the classes it reads (its support)");
+      const whole = [...(options.activations ?? []), ...(options.gradients ?? [])].filter((t) =>
+        t.startsWith('classifier'),
+      );
+      if (whole.length)
+        throw new EngineInputError(
+          `heads: 'score' computes only the score's classes; ${whole.join(', ')} need all 1000`,
+        );
+    }
     const scored = Boolean(options.score || layerScores.length);
     const wantGradients = scored ? (options.gradients ?? ['input']) : [];
     if (!scored && options.gradients?.length) {
@@ -233,16 +251,24 @@ export class SqueezeNet implements BackwardWeights {
     const depth = heads ? FIRES.length + 1 : Math.max(0, ...layers.map(forwardDepth));
     // tidy keeps exactly the tensors found in the returned object and frees every other one.
     return tf.tidy(() => {
-      const trace = this.forward(input, depth);
+      const trace = this.forward(input, depth, columns);
       const activations: RunResult['activations'] = {};
       for (const name of options.activations ?? []) activations[name] = this.activation(trace, name);
       const result: LayerRunResult = { activations, gradients: {} };
-      if (heads) {
+      let scoreHeads: ScoreHeads | null = null;
+      if (columns) {
+        // the support's columns of both heads, placed in [N, 1000] rows that are zero elsewhere
+        const { preReluLogits, logits } = classHeads(trace.classifier!);
+        const place = tf.oneHot(tf.tensor1d(columns as number[], 'int32'), NUM_CLASSES);
+        const spread = (t: tf.Tensor2D) => tf.matMul(t, tf.cast(place, 'float32')) as tf.Tensor2D;
+        scoreHeads = { logits: spread(logits), preReluLogits: spread(preReluLogits) };
+      } else if (heads) {
         const { preReluLogits, logits } = classHeads(trace.classifier!);
         Object.assign(result, { logits, preReluLogits, probs: tf.softmax(logits) as tf.Tensor2D });
+        scoreHeads = { logits, preReluLogits };
       }
       if (options.score) {
-        const seed = options.score({ logits: result.logits!, preReluLogits: result.preReluLogits! });
+        const seed = options.score(scoreHeads!);
         result.score = seed.value;
         const start = this.headSeed(
           trace,
@@ -274,8 +300,11 @@ export class SqueezeNet implements BackwardWeights {
     }) as unknown as LayerRunResult;
   }
 
-  /** The forward pass through `depth` fire modules (0: conv1 and pool1 only; FIRES.length + 1: the classifier). */
-  private forward(x: tf.Tensor4D, depth: number): Trace {
+  /**
+   * The forward pass through `depth` fire modules (0: conv1 and pool1 only; FIRES.length + 1: the
+   * classifier — all 1000 class maps, or only `columns`').
+   */
+  private forward(x: tf.Tensor4D, depth: number, columns: readonly number[] | null = null): Trace {
     const conv1 = tf.fused.conv2d({
       x,
       filter: this.conv0.kernel,
@@ -301,10 +330,18 @@ export class SqueezeNet implements BackwardWeights {
         pools.set(k, h);
       }
     }
-    // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
-    const classifier =
-      depth > FIRES.length ? conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias) : undefined;
-    return { input: x, conv1, pool1, fires, pools, classifier };
+    let classifier: tf.Tensor4D | undefined;
+    if (depth > FIRES.length && columns) {
+      const idx = tf.tensor1d(columns as number[], 'int32');
+      // bias added apart: WASM's gather keeps a rank-4 shape on its output's data, which the
+      // fused conv's bias check reads ("only supports rank-1 bias")
+      const z = tf.conv2d(h, tf.gather(this.classifier.kernel, idx, 3) as tf.Tensor4D, 1, 'valid');
+      classifier = tf.add(z, tf.gather(this.classifier.bias, idx)) as tf.Tensor4D;
+    } else if (depth > FIRES.length) {
+      // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
+      classifier = conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias);
+    }
+    return { input: x, conv1, pool1, fires, pools, classifier, columns: columns ?? undefined };
   }
 
   /** A layer's values before its final ReLU (recomputed: the forward pass fuses the ReLU). */
@@ -353,12 +390,18 @@ export class SqueezeNet implements BackwardWeights {
     if (targets.includes('classifier_relu')) {
       emitted.classifier_relu = (dLogits ? tf.broadcastTo(perCell(dLogits), z.shape) : tf.zerosLike(z)) as tf.Tensor4D;
     }
-    if (classes && !targets.includes('classifier')) {
+    // A 'score' run's class map holds only its support's columns: the seed must live there too.
+    const narrowed = trace.columns ?? null;
+    if (narrowed && classes?.some((c) => !narrowed.includes(c)))
+      throw new EngineInputError(`the score's gradient reaches classes outside its declared support`);
+    const columns = narrowed ?? (classes && !targets.includes('classifier') ? classes : null);
+    if (columns) {
       // The score's gradient lives on a few classes only (e.g. one class score): back-propagate
       // through those columns of the 512 → 1000 classifier instead of all 1000.
-      const idx = tf.tensor1d(classes as number[], 'int32');
+      const idx = tf.tensor1d(columns as number[], 'int32');
       const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
-      const dZ = dMap(tf.gather(z, idx, 3) as tf.Tensor4D, pick(dLogits), pick(dPre));
+      const zc = narrowed ? z : (tf.gather(z, idx, 3) as tf.Tensor4D);
+      const dZ = dMap(zc, pick(dLogits), pick(dPre));
       const d = tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid');
       return { seed: { stage: stageOf('fire9'), d }, emitted };
     }

@@ -10,7 +10,7 @@ import type { LayerRunResult, RunOptions, RunResult } from '../engine/squeezenet
 
 /** The model as methods see it: one call returning named outputs (see SqueezeNet.run). */
 export interface Model {
-  run(input: tf.Tensor4D, options: RunOptions & { heads: false }): LayerRunResult;
+  run(input: tf.Tensor4D, options: RunOptions & { heads: false | 'score' }): LayerRunResult;
   run(input: tf.Tensor4D, options?: RunOptions): RunResult;
 }
 

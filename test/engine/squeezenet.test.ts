@@ -35,6 +35,54 @@ describe.each(['wasm', 'cpu'] as const)('SqueezeNet on %s', (backend) => {
   });
 });
 
+describe.each(['wasm', 'cpu'] as const)("heads: 'score' on %s", (backend) => {
+  it('gives the full run’s score and input gradient, computing only the score’s classes', async () => {
+    const engine = await engineFor(backend);
+    const inputs = photos()
+      .slice(0, 2)
+      .map((p) => photoInput(p.path).input);
+    const batch = tf.tensor4d(Float32Array.from([...inputs[0], ...inputs[1]]), [2, 224, 224, 3]);
+    const before = tf.memory().numTensors;
+    // two examples, two different classes (a top class and an arbitrary one), both heads, raw and L2
+    for (const [kind, head] of [
+      ['raw', 'logits'],
+      ['l2', 'preReluLogits'],
+    ] as const) {
+      const score = classScore([574, 207], kind, head);
+      expect(score.support).toEqual([574, 207]);
+      const full = engine.model.run(batch, { score, gradients: ['input', 'fire5'] });
+      const narrow = engine.model.run(batch, { score, gradients: ['input', 'fire5'], heads: 'score' });
+      expect(narrow.logits).toBeUndefined();
+      expect(narrow.probs).toBeUndefined();
+      const f = full.score!.dataSync();
+      const n = narrow.score!.dataSync();
+      for (const i of [0, 1]) expect(Math.abs(n[i] - f[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(f[i])));
+      for (const target of ['input', 'fire5'] as const) {
+        const a = full.gradients[target]!.dataSync();
+        const b = narrow.gradients[target]!.dataSync();
+        let scale = 0;
+        for (const v of a) scale = Math.max(scale, Math.abs(v));
+        expect(scale).toBeGreaterThan(0);
+        expect(maxAbsDiff(b, a) / scale).toBeLessThan(1e-4);
+      }
+      disposeResult(full);
+      disposeResult(narrow);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // cross-entropy reads all 1000 logits: it declares no support, so a 'score' run refuses it
+    expect(classScore([574], 'crossEntropy').support).toBeUndefined();
+    expect(() => engine.model.run(batch, { score: classScore([1, 2], 'crossEntropy'), heads: 'score' })).toThrow(
+      /declares the classes it reads/,
+    );
+    expect(() =>
+      engine.model.run(batch, { score: classScore([1, 2]), heads: 'score', gradients: ['classifier'] }),
+    ).toThrow(/need all 1000/);
+    expect(() => classScore([1000])).toThrow(/class index/);
+    expect(tf.memory().numTensors).toBe(before);
+    batch.dispose();
+  });
+});
+
 describe('SqueezeNet outputs and hygiene (wasm)', () => {
   it('returns named activations with the documented shapes', async () => {
     const engine = await engineFor('wasm');
