@@ -14,7 +14,10 @@ import { classScore } from '../../src/engine/scores.js';
 import { photos, rng } from './data.js';
 import { photoInput } from './engine.js';
 
-const engine = await loadEngineNode({ backend: 'wasm' });
+// the plain build first (kernels: 'simd128': this Node validates relaxed SIMD, so 'auto' would pick it)
+const engine = await loadEngineNode({ backend: 'wasm', kernels: 'simd128' });
+const autoBuild = (await loadEngineNode({ backend: 'wasm' })).backend.kernelBuild;
+provideSimdKernels(await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode('simd128'))));
 const compile = async (b: 'simd128' | 'relaxed-simd') =>
   WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode(b)));
 const plain = await compile('simd128');
@@ -78,6 +81,7 @@ for (const f of FIRES)
 console.log(
   JSON.stringify({
     supported: relaxedSimdSupported(),
+    autoBuild,
     build,
     logitDiff,
     gradientCosine: dot / Math.sqrt(na * nb),

@@ -12,10 +12,11 @@ import { projectRoot } from '../../../src/engine/model-data-node.js';
 import { engineFor } from '../../helpers/engine.js';
 
 describe('relaxed-SIMD kernel build', async () => {
-  await engineFor('wasm');
+  const engine = await engineFor('wasm');
 
   it('is refused where relaxed SIMD does not validate (this Node, no flag): the plain build runs', async () => {
     expect(relaxedSimdSupported()).toBe(false);
+    expect(engine.backend.kernelBuild).toBe('simd128'); // what loadEngineNode chose
     const relaxedBytes = await loadSimdKernelsNode('relaxed-simd');
     expect(WebAssembly.validate(new Uint8Array(relaxedBytes))).toBe(false); // it really uses relaxed instructions
     const plain = await WebAssembly.compile(new Uint8Array(await loadSimdKernelsNode('simd128')));
@@ -34,6 +35,7 @@ describe('relaxed-SIMD kernel build', async () => {
     console.log('relaxed SIMD child:', r);
     expect(r.supported).toBe(true);
     expect(r.build).toBe('relaxed-simd');
+    expect(r.autoBuild).toBe('relaxed-simd'); // loadEngineNode picks it by itself where it validates
     expect(r.convRelErr.f2).toBeLessThan(2e-5); // the plain build's bounds (winograd.test.ts)
     expect(r.convRelErr.f4).toBeLessThan(1e-4);
     expect(r.logitDiff).toBeLessThan(1e-4);
