@@ -23,6 +23,8 @@ function show(s: Settings): void {
   (form.elements.namedItem('openPopup') as HTMLInputElement).checked = s.openPopup;
   (form.elements.namedItem('fetchTimeoutSec') as HTMLInputElement).value = String(s.fetchTimeoutSec);
   iterationsInput.value = String(s.synthesisIterations);
+  const size = form.querySelector<HTMLInputElement>(`input[name="synthesisSize"][value="${s.synthesisSize}"]`);
+  if (size) size.checked = true;
 }
 
 function read(): Settings {
@@ -34,6 +36,7 @@ function read(): Settings {
     openPopup: (form.elements.namedItem('openPopup') as HTMLInputElement).checked,
     fetchTimeoutSec: Number(data.get('fetchTimeoutSec')),
     synthesisIterations: Number(data.get('synthesisIterations')),
+    synthesisSize: Number(data.get('synthesisSize')),
   });
 }
 

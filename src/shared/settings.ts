@@ -1,4 +1,4 @@
-import { SYNTHESIS_OPTIMIZER } from './catalog.js';
+import { SYNTHESIS_OPTIMIZER, SYNTHESIS_SIZES } from './catalog.js';
 
 /**
  * User settings (options page), in storage.local. Read by the worker at the start of each job;
@@ -20,10 +20,21 @@ export interface Settings {
   fetchTimeoutSec: number;
   /**
    * Adam steps of style transfer and feature inversion (CS231n: 200). Fewer is faster and rougher:
-   * style transfer takes ~0.5 s a step on WebAssembly here, so 200 are ~1.5 minutes.
+   * style transfer at 192 px takes ~70 ms a step in the extension's worker here (WebAssembly;
+   * 200 steps 14.1 s, README "Benchmark").
    */
   synthesisIterations: number;
+  /**
+   * Smallest side, in pixels, of the pictures style transfer, feature inversion and the style
+   * image use (CS231n: 192). Larger keeps more detail; each step costs about the pixel count
+   * (256: ~1.8×, 384: ~4× the time of 192).
+   */
+  synthesisSize: SynthesisSize;
 }
+
+/** The sizes the options page offers: CS231n's 192, and up to style transfer's largest (catalog SYNTHESIS_SIZES). */
+export const SYNTHESIS_SIZE_CHOICES = [192, 256, 384] as const;
+export type SynthesisSize = (typeof SYNTHESIS_SIZE_CHOICES)[number];
 
 /**
  * The range the options page offers for synthesisIterations. At least 30: Adam's rate of 3.0
@@ -39,6 +50,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   openPopup: true,
   fetchTimeoutSec: 20,
   synthesisIterations: SYNTHESIS_OPTIMIZER.iterations,
+  synthesisSize: SYNTHESIS_SIZES.stylize.default,
 };
 
 export const SETTINGS_KEY = 'settings';
@@ -62,5 +74,8 @@ export function parseSettings(value: unknown): Settings {
     openPopup: typeof v.openPopup === 'boolean' ? v.openPopup : DEFAULT_SETTINGS.openPopup,
     fetchTimeoutSec: timeout,
     synthesisIterations: iterations,
+    synthesisSize: SYNTHESIS_SIZE_CHOICES.includes(v.synthesisSize as SynthesisSize)
+      ? (v.synthesisSize as SynthesisSize)
+      : DEFAULT_SETTINGS.synthesisSize,
   };
 }

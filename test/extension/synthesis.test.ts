@@ -196,6 +196,37 @@ describe('images from features', () => {
     await screenshot(popup, 'texture');
   });
 
+  it("the options page's picture size: 256 → the next inversion works on the whole picture at smallest side 256", async () => {
+    const options = await ext.context.newPage();
+    await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
+    expect(await options.isChecked('input[name="synthesisSize"][value="192"]')).toBe(true); // the default
+    await options.check('input[name="synthesisSize"][value="256"]');
+    await options.waitForFunction(
+      async () =>
+        ((await chrome.storage.local.get('settings')).settings as { synthesisSize?: number } | undefined)
+          ?.synthesisSize === 256,
+      null,
+      { polling: 50 },
+    );
+    // the steps set at the start survived the change (the page saves every setting it shows)
+    const settings = await sw.evaluate(async () => (await chrome.storage.local.get('settings')).settings);
+    expect(settings).toMatchObject({ synthesisIterations: STEPS, synthesisSize: 256 });
+    await screenshot(options, 'options-size');
+    await options.close();
+    await page.bringToFront();
+    const id = await menuAction(sw, page, '#same', 'invert');
+    const view = await waitForJob(popup, id, ['done', 'error'], 120_000);
+    expect(view.error).toBeNull();
+    const original = await pngOf(await stored<string>(`view:${id}`));
+    const rebuilt = await pngOf(await stored<string>(`invert:${id}`));
+    // the monarch (500×351) whole at smallest side 256: ⌊500·256/351⌋ × 256
+    expect([original.width, original.height]).toEqual([364, 256]);
+    expect([rebuilt.width, rebuilt.height]).toEqual([364, 256]);
+    const info = (await job(id)).results.invert!;
+    expect(info.end.content).toBeLessThan(info.start.content / 2);
+    await sw.evaluate((steps) => chrome.storage.local.set({ settings: { synthesisIterations: steps } }), STEPS);
+  });
+
   it('the style image is cleared from the tools', async () => {
     await popup.click('[data-testid="style-clear"]');
     await popup.waitForSelector('[data-testid="style-tool"]', { state: 'detached' });

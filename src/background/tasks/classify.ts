@@ -22,12 +22,15 @@ import { rasterizeSvg } from '../offscreen-client.js';
 import { mark } from '../timings.js';
 import type { TaskContext, TaskSpec, WholeView } from './types.js';
 
-/** The synthesis jobs' picture size (smallest side), as the CLI's defaults; other jobs need none. */
-const WHOLE_SIZE: Partial<Record<string, number>> = {
-  invert: SYNTHESIS_SIZES.invert.default,
-  stylize: SYNTHESIS_SIZES.stylize.default,
-  style: SYNTHESIS_SIZES.style.default,
-};
+/**
+ * The synthesis jobs' picture size (smallest side): the options page's (CS231n's 192 unless changed),
+ * within what each method takes (catalog SYNTHESIS_SIZES); other jobs need none.
+ */
+function wholeSize(kind: string, settings: Settings): number | undefined {
+  if (kind !== 'invert' && kind !== 'stylize' && kind !== 'style') return undefined;
+  const { min, max } = SYNTHESIS_SIZES[kind];
+  return Math.min(max, Math.max(min, settings.synthesisSize));
+}
 
 async function toImage(ctx: TaskContext, source: CaptureSource, settings: Settings): Promise<DecodedImage> {
   let blob: Blob;
@@ -92,7 +95,7 @@ export const classify: TaskSpec<'classify'> = {
         view: await rgbPng(pixels, INPUT),
       } satisfies FoolData;
     // Inversion, style transfer and the style image use the whole picture at its aspect ratio (CS231n).
-    const size = WHOLE_SIZE[job.kind];
+    const size = wholeSize(job.kind, settings);
     let whole: WholeView | undefined;
     if (size !== undefined) {
       const w = preprocessWhole(image, size);

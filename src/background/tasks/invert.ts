@@ -1,6 +1,6 @@
 /**
  * invert — "Reconstruct from features…": feature inversion (Mahendran & Vedaldi 2015, CS231n
- * settings in methods/synthesize/invert.ts) of the job's picture (whole, smallest side 192), from seeded noise, at fire2
+ * settings in methods/synthesize/invert.ts) of the job's picture (whole, smallest side 192 or the options page's size), from seeded noise, at fire2
  * first; the popup's layer picker re-runs it at another layer (what does each layer keep?).
  */
 

@@ -1,6 +1,6 @@
 /**
  * style — "Use as style image": the right-clicked picture, whole at its aspect ratio with its
- * smallest side at 192 (catalog SYNTHESIS_SIZES.style; the 224×224 view without it), is
+ * smallest side at 192 or the options page's size (catalog SYNTHESIS_SIZES.style; the 224×224 view without it), is
  * kept in storage.local (it outlives the session and the job list, until the popup clears it or
  * another picture replaces it), for style transfer ("Stylize with the style image") and texture.
  */

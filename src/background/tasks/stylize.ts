@@ -1,6 +1,6 @@
 /**
  * stylize — "Stylize with the style image": style transfer (Gatys et al. 2016, CS231n's presets in
- * methods/synthesize/stylize.ts) of the job's picture (whole, smallest side 192) in the style of the picture kept by
+ * methods/synthesize/stylize.ts) of the job's picture (whole, smallest side 192 or the options page's size) in the style of the picture kept by
  * "Use as style image" (storage.local). Without one the job fails with a sentence saying how to
  * choose it; the popup re-runs it with another preset or strength (or a newly kept style image).
  */

@@ -1,6 +1,6 @@
 /**
  * What feature inversion and style transfer share in the worker: the job's view — the whole picture
- * at its aspect ratio with its smallest side at 192 (catalog SYNTHESIS_SIZES, as the CLI), handed
+ * at its aspect ratio with its smallest side at 192 (catalog SYNTHESIS_SIZES, as the CLI; the options page may choose 256 or 384), handed
  * over right after classification, or read back from `view:<id>` (any size) for a re-run — the
  * optimizer's progress and preview, and the loss numbers kept in the record.
  */
