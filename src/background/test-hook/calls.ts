@@ -167,6 +167,8 @@ export interface GradientOptions {
   size?: InputSize;
   kind?: ScoreKind;
   head?: ScoreHead;
+  /** 'score': the class score's columns of the classifier only, as the gradient methods run it (no logits back) */
+  heads?: 'score';
 }
 
 export interface GradientResult {
@@ -196,10 +198,11 @@ export async function inputGradient(
     engine,
     data,
     n,
-    { score, gradients: ['input'] },
+    { score, gradients: ['input'], heads: options.heads ?? true },
     async (r) => ({
       gradient: (await r.gradients.input!.data()) as Float32Array,
-      logits: (await r.logits.data()) as Float32Array,
+      // a heads: 'score' run has none
+      logits: r.logits ? ((await r.logits.data()) as Float32Array) : new Float32Array(0),
       score: Array.from((await r.score!.data()) as Float32Array),
     }),
     options.size,

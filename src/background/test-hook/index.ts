@@ -140,6 +140,7 @@ export interface SqueezeLensHook {
     classes: number[];
     kind?: ScoreKind;
     head?: ScoreHead;
+    heads?: 'score';
     engine?: EngineOptions;
     returnGradient?: boolean;
     /** [height, width] of each input (default 224×224) */
@@ -233,6 +234,7 @@ const hook: SqueezeLensHook = {
           classes: req.classes,
           kind: req.kind,
           head: req.head,
+          heads: req.heads,
           engine: req.engine,
         });
         let finite = true;
