@@ -22,7 +22,7 @@ import {
   mapStats,
   type SaliencyMap,
   SIZE,
-  scoreFor,
+  scoreOnly,
   type Target,
 } from './saliency.js';
 
@@ -53,7 +53,7 @@ export async function gradCamRaw(
     throw new RangeError(`Grad-CAM layer must be one of ${CAM_LAYERS.join(', ')}, got ${String(layer)}`);
   throwIfCancelled(control.signal, 'Grad-CAM');
   const input = pixelsToInput(pixels);
-  const r = model.run(input, { score: scoreFor(target, pixels.shape[0]), activations: [layer], gradients: [layer] });
+  const r = model.run(input, { ...scoreOnly(target, pixels.shape[0]), activations: [layer], gradients: [layer] });
   input.dispose();
   const [cam, weights] = tf.tidy(() => {
     const a = r.activations[layer]!;

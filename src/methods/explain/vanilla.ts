@@ -27,7 +27,7 @@ import {
   type ExplainOptions,
   explainWith,
   type SaliencyMap,
-  scoreFor,
+  scoreOnly,
   type Target,
 } from './saliency.js';
 
@@ -40,10 +40,8 @@ export async function pixelGradient(
 ): Promise<tf.Tensor4D> {
   throwIfCancelled(control.signal, 'gradient');
   const input = pixelsToInput(pixels);
-  const score = scoreFor(target, pixels.shape[0]);
-  // Only the gradient is used, not the logits: a class score (not cross-entropy, which reads all
-  // 1000) runs the classifier for its class alone (SmoothGrad's and IG's 50 samples each).
-  const r = model.run(input, { score, gradients: ['input'], heads: score.support ? 'score' : true });
+  // only the gradient is read (SmoothGrad's and IG's 50 samples each): the score's class alone
+  const r = model.run(input, { ...scoreOnly(target, pixels.shape[0]), gradients: ['input'] });
   input.dispose();
   const grad = inputGradToPixelGrad(r.gradients.input!);
   disposeResult(r);
