@@ -4,8 +4,9 @@
  * package runs on plain Node, without the dev dependencies tsx and wabt:
  *
  * - The WebAssembly SIMD kernels are assembled here, at build time (wabt, a dev dependency), and
- *   embedded in the bundle (3–4 KB): the import of src/engine/kernels/assemble-node.ts is replaced
- *   by a module that returns those bytes, so wabt is never imported at run time.
+ *   embedded in the bundle, the plain and the relaxed-SIMD build: the import of
+ *   src/engine/kernels/assemble-node.ts is replaced by a module that returns those bytes, so wabt
+ *   is never imported at run time (the engine uses the relaxed build where Node validates it).
  * - npm packages stay external (`import` statements resolved from the installed package's
  *   node_modules): TF.js's WASM backend and the jSquash decoders find their .wasm files next to
  *   their own JavaScript (emscripten's __dirname; `require.resolve` in src/engine/decode/wasm.ts),
@@ -72,6 +73,8 @@ export async function buildCli(options: { log?: (message: string) => void } = {}
   const kernels = await assembleSimdKernels();
   if (!WebAssembly.validate(new Uint8Array(kernels))) throw new Error('the assembled SIMD kernels do not validate');
   const kernelsBase64 = Buffer.from(kernels).toString('base64');
+  // the relaxed-SIMD build too: the engine picks it where the Node running the CLI validates it (22+)
+  const relaxedBase64 = Buffer.from(await assembleSimdKernels('relaxed-simd')).toString('base64');
 
   const prebuiltKernels: esbuild.Plugin = {
     name: 'squeezelens-prebuilt-kernels',
@@ -92,8 +95,9 @@ export async function buildCli(options: { log?: (message: string) => void } = {}
         contents:
           '// The SIMD kernels, assembled by scripts/build-cli.ts at build time (wabt is not shipped).\n' +
           `const KERNELS = ${JSON.stringify(kernelsBase64)};\n` +
-          'export async function loadSimdKernelsNode() {\n' +
-          "  return new Uint8Array(Buffer.from(KERNELS, 'base64'));\n" +
+          `const RELAXED = ${JSON.stringify(relaxedBase64)};\n` +
+          "export async function loadSimdKernelsNode(build = 'simd128') {\n" +
+          "  return new Uint8Array(Buffer.from(build === 'relaxed-simd' ? RELAXED : KERNELS, 'base64'));\n" +
           '}\n',
       }));
     },

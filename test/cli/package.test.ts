@@ -161,6 +161,25 @@ describe('the packed command line', () => {
     expect(await npx(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
+  it('carries the relaxed-SIMD kernels too, and uses them where Node validates them (here: with the flag)', async () => {
+    const photo = photos()[0];
+    const bin = join(app, 'node_modules', 'squeezelens', 'dist', 'cli', 'squeezelens.mjs');
+    const classify = async (flags: string[]) => {
+      const { stdout } = await run(
+        process.execPath,
+        [...flags, bin, 'classify', '--json', '--jobs', '1', '--models', MODELS, photo.path],
+        { cwd: app, env: userEnv() },
+      );
+      return JSON.parse(stdout.trim()) as { kernels: string; top5: { index: number; prob: number }[] };
+    };
+    const plain = await classify([]);
+    const relaxed = await classify(['--experimental-wasm-relaxed-simd']);
+    expect(plain.kernels).toBe('simd128'); // Node 20 without the flag
+    expect(relaxed.kernels).toBe('relaxed-simd');
+    expect(relaxed.top5.map((c) => c.index)).toEqual(plain.top5.map((c) => c.index));
+    for (const [i, c] of relaxed.top5.entries()) expect(Math.abs(c.prob - plain.top5[i].prob)).toBeLessThan(1e-4);
+  });
+
   it('downloads the model data into the checksummed cache when none is local, then runs from the cache', async () => {
     // A local mirror of the pinned files (SQUEEZELENS_MODELS_BASE_URL): the test never needs the internet.
     const requests: string[] = [];

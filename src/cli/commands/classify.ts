@@ -28,7 +28,8 @@ Options:
   --topk N               number of classes to show (default 5)
   --jobs N               engines run in parallel, in worker threads (default: the number of cores,
                          ${defaultJobs()} here; never more than the number of files)
-With --json: one object per file, {"file","backend","top5":[{"index","label","prob"}],"ms"};
+With --json: one object per file, {"file","backend","kernels","top5":[{"index","label","prob"}],"ms"}
+("kernels": which SIMD kernel build ran on wasm, "simd128" or "relaxed-simd");
 a file that fails gives {"file","error"} in its place and the others go on. Exit status 1 if any
 file failed. On a terminal, a progress bar on stderr.
 ${ENGINE_HELP}`;
@@ -93,7 +94,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
         if (values.json) {
           const top5 = result.top.map((t) => ({ index: t.index, label: t.label, prob: round(t.prob) }));
           process.stdout.write(
-            `${JSON.stringify({ file, backend: result.backend.backend, top5, ms: round(result.ms, 2) })}\n`,
+            `${JSON.stringify({ file, backend: result.backend.backend, kernels: result.backend.kernelBuild, top5, ms: round(result.ms, 2) })}\n`,
           );
         } else {
           process.stdout.write(`${file}  [${describeBackend(result.backend)}, ${result.ms.toFixed(1)} ms]\n`);
