@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const text = `(module (import "env" "memory" (memory 0)) ${winogradWat(F4, madd)} ${winogradWat(F4, madd, 'addMask')})`;
   const mod = wabt.parseWat('w.wat', text, { simd: true, relaxed_simd: values.relaxed });
   mod.validate();
-  const bytes = mod.toBinary({}).buffer;
+  const bytes = new Uint8Array(mod.toBinary({}).buffer);
   const memory = new WebAssembly.Memory({ initial: 1024 });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const fwd = inst.exports.winograd4x3 as unknown as WinogradExport;
