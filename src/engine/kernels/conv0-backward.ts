@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv0BackwardWeights } from './conv0-backward-wat.js';
-import { simd, simdKernelsActive } from './ops.js';
+import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
 
 const KERNEL = 'SqueezeLensSimdConv0Backward';
 
@@ -26,7 +26,10 @@ function register(): void {
       const [n, h, wd, ch] = d.shape;
       const { b, k, ptr } = simd(backend);
       const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
-      k.conv0Backward(ptr(d), ptr(w), ptr(out), n, h, wd, ch);
+      // one cell's nonzero values and weight offsets (freed below)
+      const scratch = b.makeOutput([2 * ch], 'float32');
+      k.conv0Backward(ptr(d), ptr(w), ptr(out), n, h, wd, ch, ptr(scratch));
+      (b as WasmBackendLike).disposeData(scratch.dataId);
       return out;
     },
   });
