@@ -133,6 +133,9 @@ function stepDown(
   if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier!) : d;
   if (stage === 'classifier') return tf.conv2d(d, net.classifierBack, 1, 'valid');
   if (stage === 'conv1') {
+    // on WASM the ReLU's mask is applied inside the sparse conv0 gradient (one pass less over 111×111×64)
+    if (net.conv0Sparse.active())
+      return cropTo(trace.input, net.conv0Sparse.apply(d, throughRelu ? trace.conv1 : undefined));
     const masked = throughRelu ? reluMask(d, trace.conv1) : d;
     return cropTo(trace.input, conv0Backward(net, masked));
   }
@@ -162,7 +165,6 @@ function stepDown(
  * of 2h+1 rows (an odd size) is one row shorter; its valid stride-2 3×3 windows end at row 2h either way.
  */
 function conv0Backward(net: BackwardWeights, masked: tf.Tensor4D): tf.Tensor4D {
-  if (net.conv0Sparse.active()) return net.conv0Sparse.apply(masked);
   // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
   // group per (row phase, column phase), then interleaved by depth-to-space: (2h+2)×(2w+2)×3.
   const phases = tf.conv2d(

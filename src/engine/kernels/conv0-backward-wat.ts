@@ -12,7 +12,9 @@
  * the output once. The nonzero channels are first compacted into `scratch` (2c words) without a
  * branch: the earlier per-4-channel bitmask loop mispredicted its exits, and the compacted list's
  * single loop took 111×111×64 at 67 % random zeros from 2.84 to 1.63 ms (median of 45, same
- * process, interleaved). w is packed [c][3 rows][12] (9 weights + 3 zeros); out [n, 2h+2, 2w+2, 3] is
+ * process, interleaved). With `mask` (conv1's output, after its ReLU) a channel is kept only
+ * where the mask is > 0 too: the ReLU's backward, which was its own pass over 111×111×64.
+ * w is packed [c][3 rows][12] (9 weights + 3 zeros); out [n, 2h+2, 2w+2, 3] is
  * zeroed first; c % 4 == 0. The 12th-float lanes add 0 to pixel 2x+3, which exists (2w+2 columns).
  */
 import { add, c, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
@@ -21,13 +23,34 @@ const ROWS = [0, 1, 2];
 
 export function conv0BackwardWat(madd: Madd): string {
   const acc = (kh: number, v: number) => `acc${kh}${v}`;
+  // keep a channel where d ≠ 0 (and, with a mask, where the mask's value at the same offset > 0)
+  const compact = (masked: boolean) =>
+    loop(
+      'ch',
+      L('c'),
+      4,
+      [0, 1, 2, 3]
+        .map((j) => {
+          const at = (base: string) => `offset=${j * 4} align=4 ${add(L(base), `(i32.shl ${L('ch')} ${c(2)})`)}`;
+          const nonzero = `(f32.ne ${L('f')} (f32.const 0))`;
+          const keep = masked ? `(i32.and ${nonzero} (f32.gt (f32.load ${at('pm')}) (f32.const 0)))` : nonzero;
+          return `
+      ${set('f', `(f32.load ${at('pd')})`)}
+      (f32.store ${add(L('vals'), L('k'))} ${L('f')})
+      (i32.store ${add(L('offs'), L('k'))} ${mul(add(L('ch'), c(j)), c(144))})
+      ${set('k', add(L('k'), `(i32.shl ${keep} ${c(2)})`))}`;
+        })
+        .join(''),
+    );
   const accs = ROWS.flatMap((kh) => ROWS.map((v) => acc(kh, v)));
   return `
 (func (export "conv0Backward")
-  (param $d i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32) (param $scratch i32)
+  (param $d i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32) (param $scratch i32) (param $mask i32)
   (local $b i32) (local $y i32) (local $x i32) (local $ch i32) (local $pd i32) (local $pw i32) (local $po i32)
-  (local $orow i32) (local $oh i32) (local $ow i32) (local $k i32) (local $j i32) (local $f f32) (local $vals i32) (local $offs i32) (local $s v128)
+  (local $orow i32) (local $oh i32) (local $ow i32) (local $k i32) (local $j i32) (local $f f32) (local $vals i32) (local $offs i32) (local $pm i32) (local $s v128)
   ${accs.map((a) => `(local $${a} v128)`).join(' ')}
+  ;; the mask at the same offsets as d (0: none)
+  ${set('mask', `(select (i32.sub ${L('mask')} ${L('d')}) ${c(0)} ${L('mask')})`)}
   ${set('vals', L('scratch'))}
   ${set('offs', add(L('scratch'), `(i32.shl ${L('c')} ${c(2)})`))}
   ${set('oh', add(`(i32.shl ${L('h')} ${c(1)})`, c(2)))}
@@ -52,20 +75,8 @@ export function conv0BackwardWat(madd: Madd): string {
     ;; the cell's nonzero channels, compacted without branches: each channel's value and weight
     ;; offset are written, and the count advances only past a nonzero one
     ${set('k', c(0))}
-    ${loop(
-      'ch',
-      L('c'),
-      4,
-      [0, 1, 2, 3]
-        .map(
-          (j) => `
-      ${set('f', `(f32.load offset=${j * 4} align=4 ${add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`)})`)}
-      (f32.store ${add(L('vals'), L('k'))} ${L('f')})
-      (i32.store ${add(L('offs'), L('k'))} ${mul(add(L('ch'), c(j)), c(144))})
-      ${set('k', add(L('k'), `(i32.shl (f32.ne ${L('f')} (f32.const 0)) ${c(2)})`))}`,
-        )
-        .join(''),
-    )}
+    ${set('pm', add(L('mask'), L('pd')))}
+    (if ${L('mask')} (then ${compact(true)}) (else ${compact(false)}))
     ${loop(
       'j',
       L('k'),

@@ -22,13 +22,13 @@ function register(): void {
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => {
-      const { d, w } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, wd, ch] = d.shape;
+      const { d, w, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+      const [n, h, wd, ch] = d!.shape;
       const { b, k, ptr } = simd(backend);
       const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
       // one cell's nonzero values and weight offsets (freed below)
       const scratch = b.makeOutput([2 * ch], 'float32');
-      k.conv0Backward(ptr(d), ptr(w), ptr(out), n, h, wd, ch, ptr(scratch));
+      k.conv0Backward(ptr(d!), ptr(w!), ptr(out), n, h, wd, ch, ptr(scratch), mask ? ptr(mask) : 0);
       (b as WasmBackendLike).disposeData(scratch.dataId);
       return out;
     },
@@ -52,14 +52,18 @@ export class Conv0Backward {
 
   /**
    * d: gradient w.r.t. conv0's output (below its ReLU) [n, h, w, channels] → gradient w.r.t. its
-   * input [n, 2h+2, 2w+2, 3] (224×224 for SqueezeNet's 111×111).
+   * input [n, 2h+2, 2w+2, 3] (224×224 for SqueezeNet's 111×111). With `mask` (conv0's output after
+   * its ReLU, d's shape) d is first masked where mask ≤ 0, in the same pass: reluMask(d, mask).
    */
-  apply(d: tf.Tensor4D): tf.Tensor4D {
+  apply(d: tf.Tensor4D, mask?: tf.Tensor4D): tf.Tensor4D {
     if (d.shape[3] !== this.channels || this.channels % 4 !== 0)
       throw new Error(`conv0 gradient: ${d.shape[3]} channels, expected ${this.channels} (a multiple of 4)`);
     if (!this.packed) this.packed = tf.keep(tf.tensor1d(conv0BackwardWeights(this.k0, this.channels)));
     register();
-    return tf.engine().runKernel(KERNEL, { d, w: this.packed }) as tf.Tensor4D;
+    if (mask && mask.shape.join() !== d.shape.join())
+      throw new Error(`conv0 gradient: mask ${mask.shape}, gradient ${d.shape}`);
+    const inputs: tf.NamedTensorMap = mask ? { d, w: this.packed, mask } : { d, w: this.packed };
+    return tf.engine().runKernel(KERNEL, inputs) as tf.Tensor4D;
   }
 
   dispose(): void {

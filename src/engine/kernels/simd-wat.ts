@@ -355,5 +355,15 @@ export interface SimdKernelExports {
   winograd4x3: WinogradExport;
   winograd2x3AddMask: WinogradExport;
   winograd4x3AddMask: WinogradExport;
-  conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number, scratch: number): void;
+  conv0Backward(
+    d: number,
+    w: number,
+    out: number,
+    n: number,
+    h: number,
+    wd: number,
+    c: number,
+    scratch: number,
+    mask: number,
+  ): void;
 }

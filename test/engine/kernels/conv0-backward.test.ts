@@ -49,6 +49,31 @@ describe('conv0 input gradient (sparse scatter)', async () => {
     filter.dispose();
   });
 
+  it('with a ReLU mask equals tf.conv2dTranspose of the masked gradient (odd sizes, batch 2)', () => {
+    const k0 = Float32Array.from({ length: 27 * 64 }, () => random() - 0.5);
+    const op = new Conv0Backward(k0, 64);
+    const filter = tf.tensor4d(k0, [3, 3, 3, 64]);
+    const before = tf.memory().numTensors;
+    for (const [h, w] of [
+      [37, 41],
+      [111, 111],
+    ]) {
+      const values = () => Float32Array.from({ length: 2 * h * w * 64 }, () => (random() < 0.5 ? 0 : random() * 2 - 1));
+      const d = tf.tensor4d(values(), [2, h, w, 64]);
+      const mask = tf.tidy(() => tf.relu(tf.tensor4d(values(), [2, h, w, 64])) as tf.Tensor4D);
+      const ours = tf.tidy(() => op.apply(d, mask).dataSync() as Float32Array);
+      const stock = tf.tidy(() => {
+        const masked = tf.mul(d, tf.cast(tf.greater(mask, 0), 'float32')) as tf.Tensor4D;
+        return tf.conv2dTranspose(masked, filter, [2, 2 * h + 2, 2 * w + 2, 3], 2, 'valid').dataSync() as Float32Array;
+      });
+      expect(relErr(ours, stock)).toBeLessThan(1e-5);
+      tf.dispose([d, mask]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    op.dispose();
+    filter.dispose();
+  });
+
   it('gives the model the same input gradient as the stock phase-conv path', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
