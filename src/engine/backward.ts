@@ -8,6 +8,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, type LayerName } from './architecture.js';
 import type { Conv0Backward } from './kernels/conv0-backward.js';
+import {
+  fireBackwardSparse,
+  keptFraction,
+  SPARSE_FIRE_MAX_KEPT,
+  sparseFireBackwardFits,
+} from './kernels/fire-backward.js';
 import { depthToSpace2, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { Expand3x3 } from './kernels/winograd.js';
 
@@ -145,19 +151,30 @@ function stepDown(
   const f = net.fires[k];
   const ft = trace.fires[k];
   // output = [ReLU(expand1) ‖ ReLU(expand3)]
-  const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
-  // Both branches' gradients w.r.t. the squeeze output, summed and masked by its ReLU (on WASM in
-  // the expand-3×3 gradient's Winograd output transform).
-  const dSqueezed = f.e3.backward.applyAddMask(
-    d3,
-    f.expand3Back,
-    tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-    ft.squeezed,
-  );
+  const dSqueezed =
+    throughRelu && sparseEnough(f, d, ft.output)
+      ? fireBackwardSparse(d, ft.output, ft.squeezed, f.expand1Back, f.expand3Back)
+      : expandBackwardDense(f, ft, d, throughRelu);
   const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
   if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
   if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
   return dIn;
+}
+
+/**
+ * Whether the fire output's gradient, masked by its ReLU, is sparse enough for the zero-skipping
+ * kernel (kernels/fire-backward.ts): in SqueezeNet's class-score gradients fire9's keeps ~10 %.
+ */
+function sparseEnough(f: FireParams, d: tf.Tensor4D, output: tf.Tensor4D): boolean {
+  const { expand, squeeze } = f.spec;
+  return sparseFireBackwardFits(expand, squeeze) && keptFraction(d, output) <= SPARSE_FIRE_MAX_KEPT;
+}
+
+/** Both expand branches' gradients w.r.t. the squeeze output, summed and masked by its ReLU. */
+function expandBackwardDense(f: FireParams, ft: FireTrace, d: tf.Tensor4D, throughRelu: boolean): tf.Tensor4D {
+  const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
+  // on WASM the sum and the mask are in the expand-3×3 gradient's Winograd output transform
+  return f.e3.backward.applyAddMask(d3, f.expand3Back, tf.conv2d(d1, f.expand1Back, 1, 'valid'), ft.squeezed);
 }
 
 /**

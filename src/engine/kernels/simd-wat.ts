@@ -16,6 +16,7 @@
  */
 
 import { conv0BackwardWat } from './conv0-backward-wat.js';
+import { countKeptWat, type FireBackwardSparseExport, fireBackwardSparseWat } from './fire-backward-wat.js';
 import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
 import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
@@ -329,6 +330,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${winogradWat(F2, madd, 'addMask')}
   ${winogradWat(F4, madd, 'addMask')}
   ${conv0BackwardWat(madd)}
+  ${fireBackwardSparseWat(madd)}
+  ${countKeptWat}
 )`;
 }
 
@@ -355,6 +358,8 @@ export interface SimdKernelExports {
   winograd4x3: WinogradExport;
   winograd2x3AddMask: WinogradExport;
   winograd4x3AddMask: WinogradExport;
+  fireBackwardSparse: FireBackwardSparseExport;
+  countKept(d: number, y: number, count: number): number;
   conv0Backward(
     d: number,
     w: number,
