@@ -26,8 +26,8 @@ function register(): void {
       const [n, h, wd, ch] = d!.shape;
       const { b, k, ptr } = simd(backend);
       const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
-      // one cell's nonzero values and weight offsets (freed below)
-      const scratch = b.makeOutput([2 * ch], 'float32');
+      // one cell's nonzero values and weight offsets, each with room for a whole last store (freed below)
+      const scratch = b.makeOutput([2 * (ch + 4)], 'float32');
       k.conv0Backward(ptr(d!), ptr(w!), ptr(out), n, h, wd, ch, ptr(scratch), mask ? ptr(mask) : 0);
       (b as WasmBackendLike).disposeData(scratch.dataId);
       return out;
