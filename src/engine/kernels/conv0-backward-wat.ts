@@ -18,7 +18,7 @@
  * w is packed [c][3 rows][12] (9 weights + 3 zeros) + the swizzle table; out [n, 2h+2, 2w+2, 3] is
  * zeroed first; c % 4 == 0. The 12th-float lanes add 0 to pixel 2x+3, which exists (2w+2 columns).
  */
-import { add, c, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
+import { add, c, compactTable, L, load, loop, type Madd, mul, set, store } from './wat-helpers.js';
 
 const ROWS = [0, 1, 2];
 const ZERO = '(v128.const f32x4 0 0 0 0)';
@@ -126,18 +126,4 @@ export function conv0BackwardWeights(k0: Float32Array, channels: number): Float3
         for (let ci = 0; ci < 3; ci++)
           out[ch * 36 + kh * 12 + kw * 3 + ci] = k0[((kh * 3 + kw) * 3 + ci) * channels + ch];
   return out;
-}
-
-/**
- * For each 4-bit lane mask, the i8x16.swizzle indices that move the set lanes' 4 bytes to the front
- * in order (the rest 0x80: zero): 16 × 16 bytes.
- */
-export function compactTable(): Uint8Array {
-  const table = new Uint8Array(256).fill(0x80);
-  for (let mask = 0; mask < 16; mask++) {
-    let at = 0;
-    for (let lane = 0; lane < 4; lane++)
-      if (mask & (1 << lane)) for (let b = 0; b < 4; b++) table[mask * 16 + at++] = lane * 4 + b;
-  }
-  return table;
 }

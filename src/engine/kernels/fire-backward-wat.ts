@@ -15,7 +15,8 @@
  * 2. Per output pixel and chunk of 16 squeeze channels (4 accumulators): the centre pixel's
  *    expand-1×1 list against w1, then each of the 3×3 neighbours' expand-3×3 lists against that
  *    tap's rows of w3; masked by sq and stored.
- * Requirements (checked by the caller): e % 4 == 0, s % 16 == 0. Scratch: pixels·(4(e + 4) + 2) words.
+ * Requirements (checked by the caller): e % 4 == 0, s % 16 == 0. Scratch: 64 + pixels·(4(e + 4) + 2) words,
+ * the first 64 the swizzle table (wat-helpers.ts compactTable), written by the caller.
  */
 import { add, c, L, loop, type Madd, mul, set } from './wat-helpers.js';
 
@@ -30,25 +31,22 @@ const R8 = Array.from({ length: NV }, (_, i) => i);
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
 export function fireBackwardSparseWat(madd: Madd): string {
-  // compact channels [from, from + e) of pixel q's d (bytes `pd`, mask at the same offset + dY) into
-  // vals/offs at `base`; the count (bytes) ends in $k
+  // compact the branch's channels of pixel q's d (at `pd`, y at `py`) into vals/offs at `base`, 4
+  // per step (as conv0-backward-wat.ts: the kept lanes moved to the front by a swizzle from the
+  // table, whole-vector stores); the count (bytes) ends in $k
   const compact = (branch: 0 | 1) =>
     loop(
       'ch',
       L('e'),
       4,
-      [0, 1, 2, 3]
-        .map((j) => {
-          const at = (p: string) =>
-            `offset=${j * 4} align=4 ${add(L(p), `(i32.shl ${add(L('ch'), branch ? L('e') : c(0))} ${c(2)})`)}`;
-          const keep = `(i32.and (f32.ne ${L('f')} (f32.const 0)) (f32.gt (f32.load ${at('py')}) (f32.const 0)))`;
-          return `
-      ${set('f', `(f32.load ${at('pd')})`)}
-      (f32.store ${add(L(`v${branch}`), L('base'), L('k'))} ${L('f')})
-      (i32.store ${add(L(`o${branch}`), L('base'), L('k'))} ${mul(add(L('ch'), c(j)), L('sB'))})
-      ${set('k', add(L('k'), `(i32.shl ${keep} ${c(2)})`))}`;
-        })
-        .join(''),
+      `
+      ${set('at', `(i32.shl ${add(L('ch'), branch ? L('e') : c(0))} ${c(2)})`)}
+      ${set('dv', `(v128.load align=4 ${add(L('pd'), L('at'))})`)}
+      ${set('bits', `(i32x4.bitmask (v128.and (f32x4.ne ${L('dv')} ${ZERO}) (f32x4.gt (v128.load align=4 ${add(L('py'), L('at'))}) ${ZERO})))`)}
+      ${set('sh', `(v128.load align=4 ${add(L('tbl'), `(i32.shl ${L('bits')} ${c(4)})`)})`)}
+      (v128.store align=4 ${add(L(`v${branch}`), L('base'), L('k'))} (i8x16.swizzle ${L('dv')} ${L('sh')}))
+      (v128.store align=4 ${add(L(`o${branch}`), L('base'), L('k'))} (i8x16.swizzle (i32x4.add ${L('offV')} (i32x4.splat ${mul(L('ch'), L('sB'))})) ${L('sh')}))
+      ${set('k', add(L('k'), `(i32.shl (i32.popcnt ${L('bits')}) ${c(2)})`))}`,
     );
   // the entry after the list: value 0, offset 0 (read when the count is odd)
   const pad = (branch: 0 | 1) =>
@@ -69,11 +67,11 @@ export function fireBackwardSparseWat(madd: Madd): string {
 (func (export "fireBackwardSparse")
   (param $d i32) (param $y i32) (param $sq i32) (param $w1 i32) (param $w3 i32) (param $out i32) (param $scratch i32)
   (param $n i32) (param $h i32) (param $w i32) (param $e i32) (param $s i32)
-  (local $pixels i32) (local $q i32) (local $pd i32) (local $py i32) (local $base i32) (local $k i32) (local $f f32)
+  (local $pixels i32) (local $q i32) (local $pd i32) (local $py i32) (local $base i32) (local $k i32)
   (local $cnt0 i32) (local $cnt1 i32) (local $v0 i32) (local $o0 i32) (local $v1 i32) (local $o1 i32)
   (local $eB i32) (local $sB i32) (local $tapB i32) (local $b i32) (local $yy i32) (local $xx i32) (local $p i32)
   (local $chunk i32) (local $ky i32) (local $kx i32) (local $qy i32) (local $qx i32) (local $cnt i32) (local $lb i32)
-  (local $wb i32) (local $j i32) (local $pw i32) (local $po i32) (local $ch i32) (local $sv v128) (local $sv2 v128) (local $pw2 i32) (local $lB i32)
+  (local $wb i32) (local $j i32) (local $pw i32) (local $po i32) (local $ch i32) (local $at i32) (local $bits i32) (local $tbl i32) (local $dv v128) (local $sh v128) (local $offV v128) (local $sv v128) (local $sv2 v128) (local $pw2 i32) (local $lB i32)
   ${R8.map((i) => `(local $a${i} v128)`).join(' ')}
   ${set('pixels', mul(mul(L('n'), L('h')), L('w')))}
   ${set('eB', `(i32.shl ${L('e')} ${c(2)})`)}
@@ -81,9 +79,12 @@ export function fireBackwardSparseWat(madd: Madd): string {
   ${set('tapB', mul(L('eB'), L('s')))}
   ;; a pixel's list holds up to e entries and a zero one after an odd count (the loop takes two at a time)
   ${set('lB', add(L('eB'), c(16)))}
-  ;; scratch: counts [pixels][2], then vals/offs of the expand-1×1 branch, then of the expand-3×3 one
-  ${set('cnt0', L('scratch'))}
-  ${set('v0', add(L('scratch'), `(i32.shl ${L('pixels')} ${c(3)})`))}
+  ;; scratch: the swizzle table (64 words, written by the caller), counts [pixels][2], then vals/offs
+  ;; of the expand-1×1 branch, then of the expand-3×3 one
+  ${set('tbl', L('scratch'))}
+  ${set('cnt0', add(L('scratch'), c(256)))}
+  ${set('offV', `(i32x4.mul (v128.const i32x4 0 1 2 3) (i32x4.splat ${L('sB')}))`)}
+  ${set('v0', add(L('cnt0'), `(i32.shl ${L('pixels')} ${c(3)})`))}
   ${set('o0', add(L('v0'), mul(L('pixels'), L('lB'))))}
   ${set('v1', add(L('o0'), mul(L('pixels'), L('lB'))))}
   ${set('o1', add(L('v1'), mul(L('pixels'), L('lB'))))}
@@ -183,7 +184,7 @@ export type FireBackwardSparseExport = (
 
 /** Scratch words fireBackwardSparse needs. */
 export function fireBackwardScratch(pixels: number, e: number): number {
-  return pixels * (4 * (e + 4) + 2);
+  return 64 + pixels * (4 * (e + 4) + 2);
 }
 
 /** How many of the `count` (% 4 == 0) entries have d ≠ 0 and y > 0: the kept fraction decides the path. */

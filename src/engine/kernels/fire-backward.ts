@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fireBackwardScratch } from './fire-backward-wat.js';
 import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+import { compactTable } from './wat-helpers.js';
 
 const KERNEL = 'SqueezeLensSimdFireBackwardSparse';
 
@@ -25,6 +26,8 @@ export function setSparseFireBackward(on: boolean): void {
  */
 export const SPARSE_FIRE_MAX_KEPT = 0.15;
 
+const TABLE = compactTable();
+
 let registered = false;
 function register(): void {
   if (registered) return;
@@ -39,6 +42,7 @@ function register(): void {
       const { b, k, ptr } = simd(backend);
       const out = b.makeOutput([n, h, w, s], 'float32');
       const scratch = b.makeOutput([fireBackwardScratch(n * h * w, e2 / 2)], 'float32');
+      new Uint8Array(b.wasm.asm.memory.buffer, ptr(scratch), 256).set(TABLE);
       k.fireBackwardSparse(ptr(d), ptr(y), ptr(sq), ptr(w1), ptr(w3), ptr(out), ptr(scratch), n, h, w, e2 / 2, s);
       (b as WasmBackendLike).disposeData(scratch.dataId);
       return out;
