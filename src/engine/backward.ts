@@ -115,6 +115,20 @@ export function backwardPass(
     }
     if (d && want.has(name)) out[name] = d;
     if (stage >= deepest) return out;
+    // From fire2 straight to the input when conv1's output gradient is neither asked for nor
+    // seeded: pool1's backward, conv1's ReLU and conv0's gradient in one kernel (kernels/conv0-backward.ts).
+    const conv1 = stage + 1;
+    if (
+      name === 'fire2' &&
+      !want.has('conv1') &&
+      !seeds.some((s) => s.stage === conv1) &&
+      net.conv0Sparse.pooledFits(trace.conv1, trace.pool1)
+    ) {
+      const dIn = fireToInput(net, trace, 0, d!, throughRelu);
+      d = cropTo(trace.input, net.conv0Sparse.applyPooled(trace.conv1, trace.pool1, dIn));
+      stage = conv1; // the loop's step lands on 'input'
+      continue;
+    }
     // Nothing has reached this stage yet (no seed above it): impossible, the loop starts at a seed.
     d = stepDown(net, trace, name, d!, throughRelu);
   }
@@ -148,6 +162,14 @@ function stepDown(
   // A fire module: from its output back to its input, which is the previous module's output
   // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
   const k = FIRES.findIndex((f) => f.name === stage);
+  const dIn = fireToInput(net, trace, k, d, throughRelu);
+  if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
+  if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+  return dIn;
+}
+
+/** Fire module k's output gradient → the gradient w.r.t. its input (before any max-pool below it). */
+function fireToInput(net: BackwardWeights, trace: Trace, k: number, d: tf.Tensor4D, throughRelu: boolean): tf.Tensor4D {
   const f = net.fires[k];
   const ft = trace.fires[k];
   // output = [ReLU(expand1) ‖ ReLU(expand3)]
@@ -155,10 +177,7 @@ function stepDown(
     throughRelu && sparseEnough(f, d, ft.output)
       ? fireBackwardSparse(d, ft.output, ft.squeezed, f.expand1Back, f.expand3Back)
       : expandBackwardDense(f, ft, d, throughRelu);
-  const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
-  if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
-  if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
-  return dIn;
+  return tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
 }
 
 /**

@@ -23,19 +23,19 @@ import { add, c, compactTable, L, load, loop, type Madd, mul, set, store } from 
 const ROWS = [0, 1, 2];
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
-export function conv0BackwardWat(madd: Madd): string {
+export function conv0BackwardWat(madd: Madd, pooled = false): string {
   const acc = (kh: number, v: number) => `acc${kh}${v}`;
   // Keep a channel where d ≠ 0 (and, with a mask, where the mask's value at the same offset > 0),
   // 4 channels at a time: the kept lanes' values and weight offsets are moved to the front by a
   // swizzle from the table (indexed by the keep bitmask) and stored whole; the count advances by
   // the number kept, so the next store overwrites the rest.
-  const compact = (masked: boolean) =>
+  const compact = (masked: boolean, value?: string) =>
     loop(
       'ch',
       L('c'),
       4,
       `
-      ${set('dv', load(add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`)))}
+      ${set('dv', value ?? load(add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`)))}
       ${set(
         'bits',
         `(i32x4.bitmask ${
@@ -49,10 +49,32 @@ export function conv0BackwardWat(madd: Madd): string {
       ${store(add(L('offs'), L('k')), `(i8x16.swizzle (i32x4.add (v128.const i32x4 0 144 288 432) (i32x4.splat ${mul(L('ch'), c(144))})) ${L('sh')})`)}
       ${set('k', add(L('k'), `(i32.shl (i32.popcnt ${L('bits')}) ${c(2)})`))}`,
     );
+  // Pooled: the cell's gradient gathered from the max-pool windows that hold it, in the order the
+  // scatter (simd-wat.ts maxPoolBackward) adds them — (oi, oj) ascending — so the sums are the same:
+  // Σ (x == y_W) & share_W over the windows whose offsets (from the pooled tensors) are listed.
+  const gathered = (windows: string[]) => {
+    const at = (base: string, wnd: string) => load(add(L(base), L(wnd), `(i32.shl ${L('ch')} ${c(2)})`));
+    return windows
+      .map((wnd) => `(v128.and (f32x4.eq ${L('xv')} ${at('yp', wnd)}) ${at('sp', wnd)})`)
+      .reduce((acc, t) => `(f32x4.add ${acc} ${t})`, ZERO);
+  };
+  const compactPooled = () => `
+    (if (i32.eq ${L('nr')} ${c(1)})
+      (then (if (i32.eq ${L('nc')} ${c(1)})
+        (then ${compact(false, withX(gathered(['wn0'])))})
+        (else ${compact(false, withX(gathered(['wn0', 'wn1'])))})))
+      (else (if (i32.eq ${L('nc')} ${c(1)})
+        (then ${compact(false, withX(gathered(['wn0', 'wn2'])))})
+        (else ${compact(false, withX(gathered(['wn0', 'wn1', 'wn2', 'wn3'])))}))))`;
+  // load the cell's x vector first (a block expression: set, then the value)
+  const withX = (value: string) =>
+    `(block (result v128) ${set('xv', load(add(L('pd'), `(i32.shl ${L('ch')} ${c(2)})`)))} ${value})`;
   const accs = ROWS.flatMap((kh) => ROWS.map((v) => acc(kh, v)));
   return `
-(func (export "conv0Backward")
+(func (export "${pooled ? 'conv0BackwardPooled' : 'conv0Backward'}")
   (param $d i32) (param $w i32) (param $out i32) (param $n i32) (param $h i32) (param $wd i32) (param $c i32) (param $scratch i32) (param $mask i32)
+  ${pooled ? '(param $yp i32) (param $sp i32) (param $ho i32) (param $wo i32)' : ''}
+  (local $xv v128) (local $nr i32) (local $nc i32) (local $oi i32) (local $oj i32) (local $wn0 i32) (local $wn1 i32) (local $wn2 i32) (local $wn3 i32)
   (local $b i32) (local $y i32) (local $x i32) (local $ch i32) (local $pd i32) (local $pw i32) (local $po i32)
   (local $orow i32) (local $oh i32) (local $ow i32) (local $k i32) (local $j i32) (local $bits i32) (local $vals i32) (local $offs i32) (local $pm i32) (local $tbl i32) (local $dv v128) (local $sh v128) (local $s v128)
   ${accs.map((a) => `(local $${a} v128)`).join(' ')}
@@ -84,8 +106,23 @@ export function conv0BackwardWat(madd: Madd): string {
     ;; the cell's nonzero channels, compacted without branches: each channel's value and weight
     ;; offset are written, and the count advances only past a nonzero one
     ${set('k', c(0))}
+    ${
+      pooled
+        ? `
+    ;; the pool windows holding row y: oi from max(0, (y − 1) >> 1) to min(ho − 1, y >> 1); columns alike
+    ${set('oi', `(select ${c(0)} (i32.shr_s (i32.sub ${L('y')} ${c(1)}) ${c(1)}) (i32.eqz ${L('y')}))`)}
+    ${set('nr', add(`(i32.sub (select (i32.sub ${L('ho')} ${c(1)}) (i32.shr_u ${L('y')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('y')} ${c(1)}) ${L('ho')})) ${L('oi')})`, c(1)))}
+    ${set('oj', `(select ${c(0)} (i32.shr_s (i32.sub ${L('x')} ${c(1)}) ${c(1)}) (i32.eqz ${L('x')}))`)}
+    ${set('nc', add(`(i32.sub (select (i32.sub ${L('wo')} ${c(1)}) (i32.shr_u ${L('x')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('x')} ${c(1)}) ${L('wo')})) ${L('oj')})`, c(1)))}
+    ${set('wn0', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), `(i32.shl ${L('c')} ${c(2)})`))}
+    ${set('wn1', add(L('wn0'), `(i32.shl ${L('c')} ${c(2)})`))}
+    ${set('wn2', add(L('wn0'), mul(L('wo'), `(i32.shl ${L('c')} ${c(2)})`)))}
+    ${set('wn3', add(L('wn2'), `(i32.shl ${L('c')} ${c(2)})`))}
+    ${compactPooled()}`
+        : `
     ${set('pm', add(L('mask'), L('pd')))}
-    (if ${L('mask')} (then ${compact(true)}) (else ${compact(false)}))
+    (if ${L('mask')} (then ${compact(true)}) (else ${compact(false)}))`
+    }
     ${loop(
       'j',
       L('k'),

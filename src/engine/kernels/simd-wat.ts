@@ -90,6 +90,69 @@ const maxPoolBackward = `
   )}
 )`;
 
+/**
+ * The share of each max-pool window's gradient that maxPoolBackward gives each of its tied maxima
+ * (dy / ties, computed as there), zero where the window's maximum is ≤ 0 (a ReLU below it would
+ * mask it): s like y. For conv0-backward-wat.ts's pooled form, which gathers instead of scattering.
+ */
+const maxPoolShare = `
+(func (export "maxPoolShare")
+  (param $x i32) (param $y i32) (param $dy i32) (param $s i32)
+  (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+  (local $cb i32) (local $rs i32) (local $b i32) (local $oi i32) (local $oj i32) (local $k i32)
+  (local $q i32) (local $p i32) (local $base i32)
+  ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
+  (local $yv v128) (local $cnt v128)
+  ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
+  ${set('rs', mul(L('w'), L('cb')))}
+  ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'oi',
+      L('ho'),
+      1,
+      loop(
+        'oj',
+        L('wo'),
+        1,
+        `
+    ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
+    ${set(
+      'p',
+      add(
+        mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')),
+        mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb')),
+      ),
+    )}
+    ${loop(
+      'k',
+      L('cb'),
+      16,
+      `
+      ${set('yv', load(add(L('y'), L('q'), L('k'))))}
+      ${set('base', add(L('x'), L('p'), L('k')))}
+      ${set(
+        'cnt',
+        TAPS.map((t) => `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`).reduce(
+          (a, b) => `(i32x4.add ${a} ${b})`,
+        ),
+      )}
+      ${store(
+        add(L('s'), L('q'), L('k')),
+        `(v128.and (f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')}))) ` +
+          `(f32x4.gt ${L('yv')} (v128.const f32x4 0 0 0 0)))`,
+      )}
+    `,
+    )}
+  `,
+      ),
+    ),
+  )}
+)`;
+
 /** out[i] = d[i] where ref[i] > 0 else 0, for count floats (count % 4 == 0). The ReLU backward. */
 const reluMask = `
 (func (export "reluMask") (param $d i32) (param $ref i32) (param $out i32) (param $count i32)
@@ -319,6 +382,7 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   return `(module
   (import "env" "memory" (memory 0))
   ${maxPoolBackward}
+  ${maxPoolShare}
   ${reluMask}
   ${reluMaskSplit}
   ${concatChannels}
@@ -330,6 +394,7 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${winogradWat(F2, madd, 'addMask')}
   ${winogradWat(F4, madd, 'addMask')}
   ${conv0BackwardWat(madd)}
+  ${conv0BackwardWat(madd, true)}
   ${fireBackwardSparseWat(madd)}
   ${countKeptWat}
 )`;
@@ -370,5 +435,33 @@ export interface SimdKernelExports {
     c: number,
     scratch: number,
     mask: number,
+  ): void;
+  /** conv0Backward of maxPoolBackward's output masked by x > 0, gathered from the pool (d = x, mask 0) */
+  conv0BackwardPooled(
+    x: number,
+    w: number,
+    out: number,
+    n: number,
+    h: number,
+    wd: number,
+    c: number,
+    scratch: number,
+    mask: number,
+    y: number,
+    share: number,
+    ho: number,
+    wo: number,
+  ): void;
+  maxPoolShare(
+    x: number,
+    y: number,
+    dy: number,
+    s: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
   ): void;
 }
