@@ -31,6 +31,7 @@ import {
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
 import { addAll } from './kernels/add-all.js';
 import { Conv0Backward } from './kernels/conv0-backward.js';
+import { Conv1x1MaskSplit } from './kernels/conv1x1-split.js';
 import { classHeads, concatChannels, conv1x1Sparse, maxPoolCeil, reluMask } from './kernels/ops.js';
 import { Expand3x3, type WinogradWeightsWhen } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
@@ -135,17 +136,15 @@ export class SqueezeNet implements BackwardWeights {
       const sq = weights[`conv${spec.conv}`];
       const e1 = weights[`conv${spec.conv + 1}`];
       const e3 = weights[`conv${spec.conv + 2}`];
+      const squeezeBackValues = transpose1x1(sq.kernel, spec.inChannels, spec.squeeze);
+      const squeezeBack = tf.tensor4d(squeezeBackValues, [1, 1, spec.squeeze, spec.inChannels]);
       return {
         spec,
         squeeze: param(`conv${spec.conv}`),
         expand1: param(`conv${spec.conv + 1}`),
         expand3: param(`conv${spec.conv + 2}`),
-        squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [
-          1,
-          1,
-          spec.squeeze,
-          spec.inChannels,
-        ]),
+        squeezeBack,
+        squeezeBackSplit: new Conv1x1MaskSplit(squeezeBack, squeezeBackValues),
         expand1Back: tf.tensor4d(transpose1x1(e1.kernel, spec.squeeze, spec.expand), [1, 1, spec.expand, spec.squeeze]),
         expand3Back: tf.tensor4d(flipTranspose3x3(e3.kernel, spec.squeeze, spec.expand), [
           3,
@@ -184,6 +183,7 @@ export class SqueezeNet implements BackwardWeights {
         f.expand3Back,
       );
       f.e3.dispose();
+      f.squeezeBackSplit.dispose();
     }
     tf.dispose(all);
     this.conv0Sparse.dispose();

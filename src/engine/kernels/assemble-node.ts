@@ -41,6 +41,7 @@ const GENERATORS = [
   './winograd-wat.ts',
   './conv0-backward-wat.ts',
   './fire-backward-wat.ts',
+  './conv1x1-split-wat.ts',
   './wat-helpers.ts',
 ];
 

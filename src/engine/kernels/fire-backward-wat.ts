@@ -8,7 +8,9 @@
  *   [d1 ‖ d3] = d masked where y ≤ 0,
  * d, y: [n,h,w,2e] (the fire output's gradient and the fire output), sq, dS: [n,h,w,s] (the squeeze
  * output and its gradient), w1: [e][s] (expand-1×1 transposed), w3: [3][3][e][s] (expand-3×3
- * flipped and transposed: a "same" conv kernel).
+ * flipped and transposed: a "same" conv kernel). The branches of d are read at d1 and d3, dPix
+ * bytes per pixel: d and d + 4e with 8e for d itself, or two halves already masked and split
+ * (4e each; the mask by y then changes nothing).
  *
  * 1. Per pixel, its nonzero (d ≠ 0, y > 0) channels of each branch are compacted without branches
  *    into `scratch`: values and weight-row offsets, and the two counts.
@@ -31,7 +33,7 @@ const R8 = Array.from({ length: NV }, (_, i) => i);
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
 export function fireBackwardSparseWat(madd: Madd): string {
-  // compact the branch's channels of pixel q's d (at `pd`, y at `py`) into vals/offs at `base`, 4
+  // compact the branch's channels of pixel q's d (at `pd0` / `pd1`, y at `py`) into vals/offs at `base`, 4
   // per step (as conv0-backward-wat.ts: the kept lanes moved to the front by a swizzle from the
   // table, whole-vector stores); the count (bytes) ends in $k
   const compact = (branch: 0 | 1) =>
@@ -41,7 +43,7 @@ export function fireBackwardSparseWat(madd: Madd): string {
       4,
       `
       ${set('at', `(i32.shl ${add(L('ch'), branch ? L('e') : c(0))} ${c(2)})`)}
-      ${set('dv', `(v128.load align=4 ${add(L('pd'), L('at'))})`)}
+      ${set('dv', `(v128.load align=4 ${add(L(`pd${branch}`), `(i32.shl ${L('ch')} ${c(2)})`)})`)}
       ${set('bits', `(i32x4.bitmask (v128.and (f32x4.ne ${L('dv')} ${ZERO}) (f32x4.gt (v128.load align=4 ${add(L('py'), L('at'))}) ${ZERO})))`)}
       ${set('sh', `(v128.load align=4 ${add(L('tbl'), `(i32.shl ${L('bits')} ${c(4)})`)})`)}
       (v128.store align=4 ${add(L(`v${branch}`), L('base'), L('k'))} (i8x16.swizzle ${L('dv')} ${L('sh')}))
@@ -65,9 +67,9 @@ export function fireBackwardSparseWat(madd: Madd): string {
           (br $j_loop)))`;
   return `
 (func (export "fireBackwardSparse")
-  (param $d i32) (param $y i32) (param $sq i32) (param $w1 i32) (param $w3 i32) (param $out i32) (param $scratch i32)
+  (param $d1 i32) (param $d3 i32) (param $dPix i32) (param $y i32) (param $sq i32) (param $w1 i32) (param $w3 i32) (param $out i32) (param $scratch i32)
   (param $n i32) (param $h i32) (param $w i32) (param $e i32) (param $s i32)
-  (local $pixels i32) (local $q i32) (local $pd i32) (local $py i32) (local $base i32) (local $k i32)
+  (local $pixels i32) (local $q i32) (local $pd0 i32) (local $pd1 i32) (local $py i32) (local $base i32) (local $k i32)
   (local $cnt0 i32) (local $cnt1 i32) (local $v0 i32) (local $o0 i32) (local $v1 i32) (local $o1 i32)
   (local $eB i32) (local $sB i32) (local $tapB i32) (local $b i32) (local $yy i32) (local $xx i32) (local $p i32)
   (local $chunk i32) (local $ky i32) (local $kx i32) (local $qy i32) (local $qx i32) (local $cnt i32) (local $lb i32)
@@ -94,7 +96,8 @@ export function fireBackwardSparseWat(madd: Madd): string {
     L('pixels'),
     1,
     `
-    ${set('pd', add(L('d'), mul(L('q'), `(i32.shl ${L('eB')} ${c(1)})`)))}
+    ${set('pd0', add(L('d1'), mul(L('q'), L('dPix'))))}
+    ${set('pd1', add(L('d3'), mul(L('q'), L('dPix'))))}
     ${set('py', add(L('y'), mul(L('q'), `(i32.shl ${L('eB')} ${c(1)})`)))}
     ${set('base', mul(L('q'), L('lB')))}
     ${set('k', c(0))}
@@ -168,7 +171,9 @@ export function fireBackwardSparseWat(madd: Madd): string {
 }
 
 export type FireBackwardSparseExport = (
-  d: number,
+  d1: number,
+  d3: number,
+  dPix: number,
   y: number,
   sq: number,
   w1: number,
@@ -188,6 +193,22 @@ export function fireBackwardScratch(pixels: number, e: number): number {
 }
 
 /** How many of the `count` (% 4 == 0) entries have d ≠ 0 and y > 0: the kept fraction decides the path. */
+/** How many of the `count` (% 4 == 0) entries of d are nonzero (halves already masked). */
+export const countNonzeroWat = `
+(func (export "countNonzero") (param $d i32) (param $count i32) (result i32)
+  (local $i i32) (local $kept i32)
+  ${loop(
+    'i',
+    `(i32.shl ${L('count')} ${c(2)})`,
+    16,
+    set(
+      'kept',
+      add(L('kept'), `(i32.popcnt (i32x4.bitmask (f32x4.ne (v128.load align=4 ${add(L('d'), L('i'))}) ${ZERO})))`),
+    ),
+  )}
+  ${L('kept')}
+)`;
+
 export const countKeptWat = `
 (func (export "countKept") (param $d i32) (param $y i32) (param $count i32) (result i32)
   (local $i i32) (local $kept i32)

@@ -36,14 +36,16 @@ function register(): void {
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => {
-      const { d, y, sq, w1, w3 } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, w, e2] = d.shape;
+      const { d, d1, d3, y, sq, w1, w3 } = inputs as Record<string, tf.TensorInfo>;
+      const [n, h, w, e2] = y.shape;
       const s = sq.shape[3];
       const { b, k, ptr } = simd(backend);
+      // the whole gradient (branches at d and d + 4e, 8e bytes a pixel) or its masked halves (4e)
+      const [p1, p3, dPix] = d ? [ptr(d), ptr(d) + 2 * e2, 4 * e2] : [ptr(d1), ptr(d3), 2 * e2];
       const out = b.makeOutput([n, h, w, s], 'float32');
       const scratch = b.makeOutput([fireBackwardScratch(n * h * w, e2 / 2)], 'float32');
       new Uint8Array(b.wasm.asm.memory.buffer, ptr(scratch), 256).set(TABLE);
-      k.fireBackwardSparse(ptr(d), ptr(y), ptr(sq), ptr(w1), ptr(w3), ptr(out), ptr(scratch), n, h, w, e2 / 2, s);
+      k.fireBackwardSparse(p1, p3, dPix, ptr(y), ptr(sq), ptr(w1), ptr(w3), ptr(out), ptr(scratch), n, h, w, e2 / 2, s);
       (b as WasmBackendLike).disposeData(scratch.dataId);
       return out;
     },
@@ -60,33 +62,44 @@ export function sparseFireBackwardFits(e: number, s: number): boolean {
   return enabled && simdKernelsActive() && e % 4 === 0 && s % 16 === 0 && s >= 32;
 }
 
-/** The fraction of d's entries that are nonzero where y > 0 (d, y the same shape, size % 4 == 0). */
-export function keptFraction(d: tf.Tensor, y: tf.Tensor): number {
+/**
+ * The fraction of d's entries that are nonzero where y > 0 (d, y the same shape, size % 4 == 0), or
+ * with d the masked halves [d1, d3], of their entries that are nonzero.
+ */
+export function keptFraction(d: tf.Tensor | readonly [tf.Tensor, tf.Tensor], y: tf.Tensor): number {
   const { k, ptr } = simd(tf.backend());
-  return k.countKept(ptr(d), ptr(y), d.size) / d.size;
+  if (!Array.isArray(d)) return k.countKept(ptr(d as tf.Tensor), ptr(y), y.size) / y.size;
+  const [d1, d3] = d as readonly [tf.Tensor, tf.Tensor];
+  return (k.countNonzero(ptr(d1), d1.size) + k.countNonzero(ptr(d3), d3.size)) / y.size;
 }
 
 /**
  * dS = reluMask(conv1x1(d1, w1) + conv2d(d3, w3, 1, 'same'), sq) with [d1 ‖ d3] = reluMask(d, y):
- * d, y [n,h,w,2e]; sq [n,h,w,s]; w1 [1,1,e,s]; w3 [3,3,e,s] (the input-gradient kernels).
+ * d, y [n,h,w,2e]; sq [n,h,w,s]; w1 [1,1,e,s]; w3 [3,3,e,s] (the input-gradient kernels). `d` may
+ * instead be [d1, d3], already masked and split ([n,h,w,e] each).
  */
 export function fireBackwardSparse(
-  d: tf.Tensor4D,
+  d: tf.Tensor4D | readonly [tf.Tensor4D, tf.Tensor4D],
   y: tf.Tensor4D,
   sq: tf.Tensor4D,
   w1: tf.Tensor4D,
   w3: tf.Tensor4D,
 ): tf.Tensor4D {
-  const [n, h, w, e2] = d.shape;
+  const [n, h, w, e2] = y.shape;
   const s = sq.shape[3];
+  const split = Array.isArray(d) ? (d as readonly [tf.Tensor4D, tf.Tensor4D]) : null;
+  const dShapesOk = split
+    ? split.every((t) => t.shape.join() === [n, h, w, e2 / 2].join())
+    : (d as tf.Tensor4D).shape.join() === y.shape.join();
   if (
-    y.shape.join() !== d.shape.join() ||
+    !dShapesOk ||
     sq.shape.slice(0, 3).join() !== [n, h, w].join() ||
     w1.shape.join() !== [1, 1, e2 / 2, s].join() ||
     w3.shape.join() !== [3, 3, e2 / 2, s].join() ||
     !sparseFireBackwardFits(e2 / 2, s)
   )
-    throw new Error(`sparse fire gradient: shapes ${d.shape} ${y.shape} ${sq.shape} ${w1.shape} ${w3.shape}`);
+    throw new Error(`sparse fire gradient: shapes ${y.shape} ${sq.shape} ${w1.shape} ${w3.shape}`);
   register();
-  return tf.engine().runKernel(KERNEL, { d, y, sq, w1, w3 }) as tf.Tensor4D;
+  const grads: tf.NamedTensorMap = split ? { d1: split[0], d3: split[1] } : { d: d as tf.Tensor4D };
+  return tf.engine().runKernel(KERNEL, { ...grads, y, sq, w1, w3 }) as tf.Tensor4D;
 }

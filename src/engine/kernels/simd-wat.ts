@@ -16,7 +16,13 @@
  */
 
 import { conv0BackwardWat } from './conv0-backward-wat.js';
-import { countKeptWat, type FireBackwardSparseExport, fireBackwardSparseWat } from './fire-backward-wat.js';
+import { conv1x1SplitWat } from './conv1x1-split-wat.js';
+import {
+  countKeptWat,
+  countNonzeroWat,
+  type FireBackwardSparseExport,
+  fireBackwardSparseWat,
+} from './fire-backward-wat.js';
 import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
 import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
@@ -397,6 +403,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${conv0BackwardWat(madd, true)}
   ${fireBackwardSparseWat(madd)}
   ${countKeptWat}
+  ${countNonzeroWat}
+  ${conv1x1SplitWat(madd)}
 )`;
 }
 
@@ -425,6 +433,17 @@ export interface SimdKernelExports {
   winograd4x3AddMask: WinogradExport;
   fireBackwardSparse: FireBackwardSparseExport;
   countKept(d: number, y: number, count: number): number;
+  countNonzero(d: number, count: number): number;
+  conv1x1MaskSplit(
+    x: number,
+    w: number,
+    y: number,
+    outA: number,
+    outB: number,
+    pixels: number,
+    k: number,
+    e: number,
+  ): void;
   conv0Backward(
     d: number,
     w: number,
