@@ -30,7 +30,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
 describe('sparse fire gradient', async () => {
   const engine = await engineFor('wasm');
 
-  it('equals the stock composition (odd sizes, batch 2, 0–95 % zeros); frees its scratch', () => {
+  it('equals the stock composition (odd sizes, batch 2, 0–95 % zeros; whole or split); frees its scratch', () => {
     const before = tf.memory().numTensors;
     for (const { n, h, w, e, s, zeros } of [
       { n: 1, h: 13, w: 13, e: 256, s: 64, zeros: 0.9 },
@@ -56,6 +56,14 @@ describe('sparse fire gradient', async () => {
       });
       expect(ours.length).toBe(stock.length);
       expect(relErr(ours, stock)).toBeLessThan(1e-5);
+      // the same from the halves already masked and split (as conv1x1-split.ts stores them)
+      const fromSplit = tf.tidy(() => {
+        const masked = tf.mul(d, tf.cast(tf.greater(y, 0), 'float32')) as tf.Tensor4D;
+        const [d1, d3] = tf.split(masked, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+        expect(keptFraction([d1, d3], y)).toBeCloseTo(keptFraction(d, y), 10);
+        return fireBackwardSparse([d1, d3], y as tf.Tensor4D, sq as tf.Tensor4D, w1, w3).dataSync() as Float32Array;
+      });
+      expect(fromSplit.every((v, i) => Object.is(v, ours[i]))).toBe(true);
       const kept = keptFraction(d, y);
       const expected = tf.tidy(
         () => tf.sum(tf.cast(tf.logicalAnd(tf.notEqual(d, 0), tf.greater(y, 0)), 'float32')).dataSync()[0] / d.size,
