@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, type LayerName } from './architecture.js';
 import type { Conv0Backward } from './kernels/conv0-backward.js';
-import type { Conv1x1MaskSplit } from './kernels/conv1x1-split.js';
+import type { Conv1x1 } from './kernels/conv1x1-split.js';
 import {
   fireBackwardSparse,
   keptFraction,
@@ -32,10 +32,12 @@ export interface FireParams {
   expand3: ConvParams;
   /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
   squeezeBack: tf.Tensor4D;
-  /** the same, stored masked by the fire module below's output and split in its two branches */
-  squeezeBackSplit: Conv1x1MaskSplit;
+  /** the same by our 1×1 kernel, plain or stored masked and split for the fire module below */
+  squeezeBack1x1: Conv1x1;
   /** expand-1×1 input gradient: its kernel transposed, [1,1,expand,squeeze] */
   expand1Back: tf.Tensor4D;
+  /** the same by our 1×1 kernel */
+  expand1Back1x1: Conv1x1;
   /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
   expand3Back: tf.Tensor4D;
   /** expand-3×3 and its input gradient: Winograd on WASM where faster, else XNNPACK (kernels/winograd.ts) */
@@ -137,18 +139,18 @@ export function backwardPass(
     if (k === 0 && free && net.conv0Sparse.pooledFits(trace.conv1, trace.pool1)) {
       // straight to the input: pool1's backward, conv1's ReLU and conv0's gradient in one kernel
       // (kernels/conv0-backward.ts)
-      const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
+      const dIn = f.squeezeBack1x1.conv(dSqueezed);
       d = cropTo(trace.input, net.conv0Sparse.applyPooled(trace.conv1, trace.pool1, dIn));
       stage = below; // the loop's step lands on 'input'
       continue;
     }
-    if (k > 0 && free && !FIRES[k - 1].poolAfter && f.squeezeBackSplit.active()) {
+    if (k > 0 && free && !FIRES[k - 1].poolAfter && f.squeezeBack1x1.active()) {
       // the squeeze gradient stored masked and split for the module below (kernels/conv1x1-split.ts)
-      split = f.squeezeBackSplit.apply(dSqueezed, trace.fires[k - 1].output);
+      split = f.squeezeBack1x1.maskSplit(dSqueezed, trace.fires[k - 1].output);
       d = null;
       continue;
     }
-    const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
+    const dIn = f.squeezeBack1x1.conv(dSqueezed);
     if (k === 0) d = maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
     else if (FIRES[k - 1].poolAfter) d = maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
     else d = dIn;
@@ -205,7 +207,7 @@ function squeezeGradient(
       ? reluMaskSplit(d as tf.Tensor4D, ft.output)
       : (tf.split(d as tf.Tensor4D, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
   // on WASM the sum and the mask are in the expand-3×3 gradient's Winograd output transform
-  return f.e3.backward.applyAddMask(d3, f.expand3Back, tf.conv2d(d1, f.expand1Back, 1, 'valid'), ft.squeezed);
+  return f.e3.backward.applyAddMask(d3, f.expand3Back, f.expand1Back1x1.conv(d1), ft.squeezed);
 }
 
 /**

@@ -17,16 +17,25 @@ import { add, c, L, loop, type Madd, mul, set } from './wat-helpers.js';
 const R4 = [0, 1, 2, 3];
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 
-export function conv1x1SplitWat(madd: Madd): string {
+/**
+ * masked: conv1x1MaskSplit as above; else conv1x1(x, w, out, pixels, k, n): the plain 1×1 conv
+ * (out [pixels][n], n = 2e % 16 == 0), for the gradients XNNPACK's conv2d gave.
+ */
+export function conv1x1SplitWat(madd: Madd, masked = true): string {
+  const params = masked
+    ? '(param $x i32) (param $w i32) (param $y i32) (param $outA i32) (param $outB i32) (param $pixels i32) (param $k i32) (param $e i32)'
+    : '(param $x i32) (param $w i32) (param $outA i32) (param $pixels i32) (param $k i32) (param $n i32) (local $e i32) (local $outB i32) (local $y i32)';
   return `
-(func (export "conv1x1MaskSplit")
-  (param $x i32) (param $w i32) (param $y i32) (param $outA i32) (param $outB i32)
-  (param $pixels i32) (param $k i32) (param $e i32)
+(func (export "${masked ? 'conv1x1MaskSplit' : 'conv1x1'}")
+  ${params}
   (local $kB i32) (local $eB i32) (local $p i32) (local $co i32) (local $ci i32) (local $pu i32) (local $dst i32)
-  (local $cOff i32) (local $pe i32) (local $w0 v128) (local $w1 v128) (local $bv v128)
+  (local $cOff i32) (local $pe i32) (local $oPix i32) (local $w0 v128) (local $w1 v128) (local $bv v128)
   ${R4.map((r) => `(local $pr${r} i32) (local $row${r} i32) (local $a${r}0 v128) (local $a${r}1 v128)`).join(' ')}
+  ${masked ? '' : set('e', `(i32.shr_u ${L('n')} ${c(1)})`)}
   ${set('kB', `(i32.shl ${L('k')} ${c(2)})`)}
   ${set('eB', `(i32.shl ${L('e')} ${c(2)})`)}
+  ;; bytes per output pixel: one half (e) split, the whole row (2e) plain
+  ${set('oPix', masked ? L('eB') : `(i32.shl ${L('eB')} ${c(1)})`)}
   ${loop(
     'p',
     L('pixels'),
@@ -57,16 +66,16 @@ export function conv1x1SplitWat(madd: Madd): string {
         ${R4.map((r) => set(`pr${r}`, add(L(`pr${r}`), c(4)))).join(' ')}
         (br_if $k_loop (i32.lt_u ${L('pu')} ${L('pe')})))
       ;; which half, and where in it
-      ${set('dst', `(select ${L('outA')} ${L('outB')} (i32.lt_u ${L('co')} ${L('eB')}))`)}
-      ${set('cOff', `(select ${L('co')} (i32.sub ${L('co')} ${L('eB')}) (i32.lt_u ${L('co')} ${L('eB')}))`)}
+      ${set('dst', masked ? `(select ${L('outA')} ${L('outB')} (i32.lt_u ${L('co')} ${L('eB')}))` : L('outA'))}
+      ${set('cOff', masked ? `(select ${L('co')} (i32.sub ${L('co')} ${L('eB')}) (i32.lt_u ${L('co')} ${L('eB')}))` : L('co'))}
       ${R4.map((r) => {
         const yAt = (h: number) =>
           `(v128.load offset=${h * 16} align=4 ${add(L('y'), mul(L(`row${r}`), `(i32.shl ${L('eB')} ${c(1)})`), L('co'))})`;
-        const at = add(L('dst'), mul(L(`row${r}`), L('eB')), L('cOff'));
+        const at = add(L('dst'), mul(L(`row${r}`), L('oPix')), L('cOff'));
         const st = [0, 1]
           .map(
             (h) =>
-              `(v128.store offset=${h * 16} align=4 ${at} (v128.and ${L(`a${r}${h}`)} (f32x4.gt ${yAt(h)} ${ZERO})))`,
+              `(v128.store offset=${h * 16} align=4 ${at} ${masked ? `(v128.and ${L(`a${r}${h}`)} (f32x4.gt ${yAt(h)} ${ZERO}))` : L(`a${r}${h}`)})`,
           )
           .join(' ');
         return r === 0 ? st : `(if (i32.lt_u ${add(L('p'), c(r))} ${L('pixels')}) (then ${st}))`;

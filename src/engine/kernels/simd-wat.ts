@@ -405,6 +405,7 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${countKeptWat}
   ${countNonzeroWat}
   ${conv1x1SplitWat(madd)}
+  ${conv1x1SplitWat(madd, false)}
 )`;
 }
 
@@ -444,6 +445,7 @@ export interface SimdKernelExports {
     k: number,
     e: number,
   ): void;
+  conv1x1(x: number, w: number, out: number, pixels: number, k: number, n: number): void;
   conv0Backward(
     d: number,
     w: number,

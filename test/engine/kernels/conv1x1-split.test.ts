@@ -1,18 +1,18 @@
 /**
- * The squeeze input-gradient stored ReLU-masked and split (conv1x1-split-wat.ts) against the
- * stock composition it replaces, reluMaskSplit(conv2d(x, w)), on pixel counts that do not fill the
- * kernel's 4-pixel steps and batches; and in the model against the unfused path.
+ * Our 1×1 kernel (conv1x1-split-wat.ts), plain and storing its output ReLU-masked and split, against
+ * the stock ops it replaces, conv2d and reluMaskSplit(conv2d(x, w)), on pixel counts that do not
+ * fill the kernel's 4-pixel steps and batches; and in the model against the stock path.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Conv1x1MaskSplit, setConv1x1MaskSplit } from '../../../src/engine/kernels/conv1x1-split.js';
+import { Conv1x1, setConv1x1Kernels } from '../../../src/engine/kernels/conv1x1-split.js';
 import { classScore } from '../../../src/engine/scores.js';
 import { photos, rng } from '../../helpers/data.js';
 import { engineFor, photoInput } from '../../helpers/engine.js';
 
 const random = rng(17);
 
-describe('1×1 conv stored masked and split', async () => {
+describe("the backward pass's 1×1 convs (plain, and stored masked and split)", async () => {
   const engine = await engineFor('wasm');
 
   it('equals the stock conv2d + ReLU mask + split (odd pixel counts, batch 2)', () => {
@@ -25,7 +25,7 @@ describe('1×1 conv stored masked and split', async () => {
     ]) {
       const values = Float32Array.from({ length: k * 2 * e }, () => random() - 0.5);
       const kernel = tf.tensor4d(values, [1, 1, k, 2 * e]);
-      const op = new Conv1x1MaskSplit(kernel, values);
+      const op = new Conv1x1(kernel, values);
       expect(op.active()).toBe(true);
       const x = tf.tensor4d(
         Float32Array.from({ length: n * h * w * k }, () => random() * 2 - 1),
@@ -35,7 +35,7 @@ describe('1×1 conv stored masked and split', async () => {
         Float32Array.from({ length: n * h * w * 2 * e }, () => Math.max(0, random() - 0.5)),
         [n, h, w, 2 * e],
       );
-      const ours = tf.tidy(() => op.apply(x, y).map((t) => t.dataSync() as Float32Array));
+      const ours = tf.tidy(() => op.maskSplit(x, y).map((t) => t.dataSync() as Float32Array));
       const stock = tf.tidy(() => {
         const z = tf.mul(tf.conv2d(x, kernel, 1, 'valid'), tf.cast(tf.greater(y, 0), 'float32'));
         return (tf.split(z, 2, 3) as tf.Tensor4D[]).map((t) => t.dataSync() as Float32Array);
@@ -56,6 +56,37 @@ describe('1×1 conv stored masked and split', async () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('plain: equals the stock conv2d (odd pixel counts, batch 2, 8 and 24 outputs)', () => {
+    const before = tf.memory().numTensors;
+    for (const [n, h, w, k, m] of [
+      [1, 55, 55, 64, 16],
+      [2, 3, 5, 12, 8],
+      [1, 1, 3, 4, 24],
+      [2, 13, 13, 48, 256],
+    ]) {
+      const values = Float32Array.from({ length: k * m }, () => random() - 0.5);
+      const kernel = tf.tensor4d(values, [1, 1, k, m]);
+      const op = new Conv1x1(kernel, values);
+      const x = tf.tensor4d(
+        Float32Array.from({ length: n * h * w * k }, () => (random() < 0.3 ? 0 : random() * 2 - 1)),
+        [n, h, w, k],
+      );
+      const ours = tf.tidy(() => op.conv(x).dataSync() as Float32Array);
+      const stock = tf.tidy(() => tf.conv2d(x, kernel, 1, 'valid').dataSync() as Float32Array);
+      let err = 0;
+      let peak = 0;
+      for (let i = 0; i < stock.length; i++) {
+        err = Math.max(err, Math.abs(ours[i] - stock[i]));
+        peak = Math.max(peak, Math.abs(stock[i]));
+      }
+      expect(ours.length).toBe(stock.length);
+      expect(err).toBeLessThanOrEqual(1e-6 * peak);
+      op.dispose();
+      tf.dispose([kernel, x]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('gives the model the same input gradient as the unfused path', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
@@ -64,9 +95,9 @@ describe('1×1 conv stored masked and split', async () => {
           () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
         );
       const fused = grad();
-      setConv1x1MaskSplit(false);
+      setConv1x1Kernels(false);
       const unfused = grad();
-      setConv1x1MaskSplit(true);
+      setConv1x1Kernels(true);
       let err = 0;
       let peak = 0;
       for (let i = 0; i < fused.length; i++) {
