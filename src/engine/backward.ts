@@ -15,7 +15,7 @@ import {
   SPARSE_FIRE_MAX_KEPT,
   sparseFireBackwardFits,
 } from './kernels/fire-backward.js';
-import { depthToSpace2, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import { depthToSpace2, maxPoolBackwardSplit, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { Expand3x3 } from './kernels/winograd.js';
 
 export type GradientTarget = 'input' | LayerName;
@@ -151,6 +151,14 @@ export function backwardPass(
       continue;
     }
     const dIn = f.squeezeBack1x1.conv(dSqueezed);
+    if (k > 0 && free && FIRES[k - 1].poolAfter) {
+      // through the max-pool, stored masked and split for the module below in one pass (kernels/ops.ts)
+      split = maxPoolBackwardSplit(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+      if (split) {
+        d = null;
+        continue;
+      }
+    }
     if (k === 0) d = maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
     else if (FIRES[k - 1].poolAfter) d = maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
     else d = dIn;

@@ -101,6 +101,26 @@ const maxPoolBackward = `
  * (dy / ties, computed as there), zero where the window's maximum is ≤ 0 (a ReLU below it would
  * mask it): s like y. For conv0-backward-wat.ts's pooled form, which gathers instead of scattering.
  */
+/** maxPoolBackwardSplit's channel loop for one cell, over the listed windows (in order). */
+function gatherSplit(windows: string[]): string {
+  const at = (base: string, wnd: string) => load(add(L(base), L(wnd), L('k')));
+  const sum = windows
+    .map((wnd) => `(v128.and (f32x4.eq ${L('xv')} ${at('y', wnd)}) ${at('s', wnd)})`)
+    .reduce((acc, t) => `(f32x4.add ${acc} ${t})`, '(v128.const f32x4 0 0 0 0)');
+  // k runs over the cell's 2e channels (bytes); below eb to outA, from eb on to outB
+  return loop(
+    'k',
+    L('cb'),
+    16,
+    `
+        ${set('xv', load(add(L('x'), L('px'), L('k'))))}
+        ${set('g', sum)}
+        (if (i32.lt_u ${L('k')} ${L('eb')})
+          (then ${store(add(L('outA'), L('ph'), L('k')), L('g'))})
+          (else ${store(add(L('outB'), L('ph'), `(i32.sub ${L('k')} ${L('eb')})`), L('g'))}))`,
+  );
+}
+
 const maxPoolShare = `
 (func (export "maxPoolShare")
   (param $x i32) (param $y i32) (param $dy i32) (param $s i32)
@@ -155,6 +175,58 @@ const maxPoolShare = `
     )}
   `,
       ),
+    ),
+  )}
+)`;
+
+/**
+ * maxPoolBackward followed by reluMaskSplit(·, x) in one pass, gathering: each cell of x [n,h,w,2e]
+ * (h = 2·ho + 1, w = 2·wo + 1) adds the shares (maxPoolShare's s, zero where the window max ≤ 0)
+ * of the ≤ 4 windows holding it where it equals their maximum, in the scatter's window order (the
+ * same sums), and stores channels [0, e) to outA, [e, 2e) to outB ([n,h,w,e] each; e % 4 == 0).
+ * A cell that is ≤ 0 equals no positive maximum, so the ReLU mask comes with the shares.
+ */
+const maxPoolBackwardSplit = `
+(func (export "maxPoolBackwardSplit")
+  (param $x i32) (param $y i32) (param $s i32) (param $outA i32) (param $outB i32)
+  (param $n i32) (param $h i32) (param $w i32) (param $e i32) (param $ho i32) (param $wo i32)
+  (local $cb i32) (local $eb i32) (local $b i32) (local $r i32) (local $col i32) (local $k i32)
+  (local $oi i32) (local $oj i32) (local $nr i32) (local $nc i32) (local $px i32) (local $ph i32)
+  (local $wn0 i32) (local $wn1 i32) (local $wn2 i32) (local $wn3 i32) (local $xv v128) (local $g v128)
+  ${set('eb', `(i32.shl ${L('e')} ${c(2)})`)}
+  ${set('cb', `(i32.shl ${L('eb')} ${c(1)})`)}
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'r',
+      L('h'),
+      1,
+      `
+    ${set('oi', `(select ${c(0)} (i32.shr_s (i32.sub ${L('r')} ${c(1)}) ${c(1)}) (i32.eqz ${L('r')}))`)}
+    ${set('nr', add(`(i32.sub (select (i32.sub ${L('ho')} ${c(1)}) (i32.shr_u ${L('r')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('r')} ${c(1)}) ${L('ho')})) ${L('oi')})`, c(1)))}
+    ${loop(
+      'col',
+      L('w'),
+      1,
+      `
+      ${set('oj', `(select ${c(0)} (i32.shr_s (i32.sub ${L('col')} ${c(1)}) ${c(1)}) (i32.eqz ${L('col')}))`)}
+      ${set('nc', add(`(i32.sub (select (i32.sub ${L('wo')} ${c(1)}) (i32.shr_u ${L('col')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('col')} ${c(1)}) ${L('wo')})) ${L('oj')})`, c(1)))}
+      ${set('wn0', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
+      ${set('wn1', add(L('wn0'), L('cb')))}
+      ${set('wn2', add(L('wn0'), mul(L('wo'), L('cb'))))}
+      ${set('wn3', add(L('wn2'), L('cb')))}
+      ${set('ph', mul(add(mul(add(mul(L('b'), L('h')), L('r')), L('w')), L('col')), L('eb')))}
+      ${set('px', `(i32.shl ${L('ph')} ${c(1)})`)}
+      (if (i32.eq ${L('nr')} ${c(1)})
+        (then (if (i32.eq ${L('nc')} ${c(1)})
+          (then ${gatherSplit(['wn0'])})
+          (else ${gatherSplit(['wn0', 'wn1'])})))
+        (else (if (i32.eq ${L('nc')} ${c(1)})
+          (then ${gatherSplit(['wn0', 'wn2'])})
+          (else ${gatherSplit(['wn0', 'wn1', 'wn2', 'wn3'])}))))`,
+    )}`,
     ),
   )}
 )`;
@@ -389,6 +461,7 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   (import "env" "memory" (memory 0))
   ${maxPoolBackward}
   ${maxPoolShare}
+  ${maxPoolBackwardSplit}
   ${reluMask}
   ${reluMaskSplit}
   ${concatChannels}
@@ -470,6 +543,19 @@ export interface SimdKernelExports {
     mask: number,
     y: number,
     share: number,
+    ho: number,
+    wo: number,
+  ): void;
+  maxPoolBackwardSplit(
+    x: number,
+    y: number,
+    s: number,
+    outA: number,
+    outB: number,
+    n: number,
+    h: number,
+    w: number,
+    e: number,
     ho: number,
     wo: number,
   ): void;
