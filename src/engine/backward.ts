@@ -8,7 +8,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FIRES, type FireSpec, type LayerName } from './architecture.js';
 import type { Conv0Backward } from './kernels/conv0-backward.js';
-import { depthToSpace2, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
+import type { Conv1x1 } from './kernels/conv1x1-split.js';
+import {
+  fireBackwardSparse,
+  keptFraction,
+  SPARSE_FIRE_MAX_KEPT,
+  sparseFireBackwardFits,
+} from './kernels/fire-backward.js';
+import { depthToSpace2, maxPoolBackwardSplit, maxPoolCeilBackward, reluMask, reluMaskSplit } from './kernels/ops.js';
 import type { Expand3x3 } from './kernels/winograd.js';
 
 export type GradientTarget = 'input' | LayerName;
@@ -25,8 +32,12 @@ export interface FireParams {
   expand3: ConvParams;
   /** squeeze input gradient: 1×1, [1,1,squeeze,in] */
   squeezeBack: tf.Tensor4D;
+  /** the same by our 1×1 kernel, plain or stored masked and split for the fire module below */
+  squeezeBack1x1: Conv1x1;
   /** expand-1×1 input gradient: its kernel transposed, [1,1,expand,squeeze] */
   expand1Back: tf.Tensor4D;
+  /** the same by our 1×1 kernel */
+  expand1Back1x1: Conv1x1;
   /** expand-3×3 input gradient ("same" conv): its kernel flipped and transposed, [3,3,expand,squeeze] */
   expand3Back: tf.Tensor4D;
   /** expand-3×3 and its input gradient: Winograd on WASM where faster, else XNNPACK (kernels/winograd.ts) */
@@ -97,6 +108,9 @@ export function backwardPass(
   const deepest = Math.max(...targets.map(stageOf));
   const add = (a: tf.Tensor4D | null, b: tf.Tensor4D): tf.Tensor4D => (a ? (tf.add(a, b) as tf.Tensor4D) : b);
   let d: tf.Tensor4D | null = null; // gradient w.r.t. the current stage's output, from above
+  // or, at a fire module, that gradient already ReLU-masked and split in the module's two branches
+  // (stored so by the module above, when nothing is asked of or seeded at this stage)
+  let split: readonly [tf.Tensor4D, tf.Tensor4D] | null = null;
   for (let stage = Math.min(...seeds.map((s) => s.stage)); ; stage++) {
     const name = STAGES[stage];
     for (const s of seeds) if (s.stage === stage && !s.underRelu) d = add(d, s.d);
@@ -111,8 +125,45 @@ export function backwardPass(
     }
     if (d && want.has(name)) out[name] = d;
     if (stage >= deepest) return out;
-    // Nothing has reached this stage yet (no seed above it): impossible, the loop starts at a seed.
-    d = stepDown(net, trace, name, d!, throughRelu);
+    const k = FIRES.findIndex((f) => f.name === name);
+    if (k < 0) {
+      // Nothing has reached this stage yet (no seed above it): impossible, the loop starts at a seed.
+      d = stepDown(net, trace, name, d!, throughRelu);
+      continue;
+    }
+    // A fire module: from its output back to its input, which is the previous module's output
+    // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
+    const f = net.fires[k];
+    const dSqueezed = squeezeGradient(net, trace, k, split ?? d!, throughRelu);
+    split = null;
+    const below = stage + 1;
+    const free = !want.has(STAGES[below]) && !seeds.some((s) => s.stage === below);
+    if (k === 0 && free && net.conv0Sparse.pooledFits(trace.conv1, trace.pool1)) {
+      // straight to the input: pool1's backward, conv1's ReLU and conv0's gradient in one kernel
+      // (kernels/conv0-backward.ts)
+      const dIn = f.squeezeBack1x1.conv(dSqueezed);
+      d = cropTo(trace.input, net.conv0Sparse.applyPooled(trace.conv1, trace.pool1, dIn));
+      stage = below; // the loop's step lands on 'input'
+      continue;
+    }
+    if (k > 0 && free && !FIRES[k - 1].poolAfter && f.squeezeBack1x1.active()) {
+      // the squeeze gradient stored masked and split for the module below (kernels/conv1x1-split.ts)
+      split = f.squeezeBack1x1.maskSplit(dSqueezed, trace.fires[k - 1].output);
+      d = null;
+      continue;
+    }
+    const dIn = f.squeezeBack1x1.conv(dSqueezed);
+    if (k > 0 && free && FIRES[k - 1].poolAfter) {
+      // through the max-pool, stored masked and split for the module below in one pass (kernels/ops.ts)
+      split = maxPoolBackwardSplit(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+      if (split) {
+        d = null;
+        continue;
+      }
+    }
+    if (k === 0) d = maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
+    else if (FIRES[k - 1].poolAfter) d = maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
+    else d = dIn;
   }
 }
 
@@ -124,7 +175,7 @@ function reluMaskOf(trace: Trace, stage: GradientTarget, d: tf.Tensor4D): tf.Ten
   return reluMask(d, trace.fires[FIRES.findIndex((f) => f.name === stage)].output);
 }
 
-/** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output. */
+/** Gradient w.r.t. one stage's output → gradient w.r.t. the next stage down's output (fire modules: in backwardPass). */
 function stepDown(
   net: BackwardWeights,
   trace: Trace,
@@ -135,28 +186,51 @@ function stepDown(
   if (stage === 'classifier_relu') return throughRelu ? reluMask(d, trace.classifier!) : d;
   if (stage === 'classifier') return tf.conv2d(d, net.classifierBack, 1, 'valid');
   if (stage === 'conv1') {
+    // on WASM the ReLU's mask is applied inside the sparse conv0 gradient (one pass less over 111×111×64)
+    if (net.conv0Sparse.active())
+      return cropTo(trace.input, net.conv0Sparse.apply(d, throughRelu ? trace.conv1 : undefined));
     const masked = throughRelu ? reluMask(d, trace.conv1) : d;
     return cropTo(trace.input, conv0Backward(net, masked));
   }
-  // A fire module: from its output back to its input, which is the previous module's output
-  // (through a max-pool when one sits between them) or, for fire2, conv1 through pool1.
-  const k = FIRES.findIndex((f) => f.name === stage);
+  throw new Error(`stepDown: ${stage} is a fire module`);
+}
+
+/**
+ * Fire module k's output gradient (d, or its masked branches [d1, d3]) → the gradient w.r.t. its
+ * squeeze output, both branches summed and masked by the squeeze ReLU.
+ */
+function squeezeGradient(
+  net: BackwardWeights,
+  trace: Trace,
+  k: number,
+  d: tf.Tensor4D | readonly [tf.Tensor4D, tf.Tensor4D],
+  throughRelu: boolean,
+): tf.Tensor4D {
   const f = net.fires[k];
   const ft = trace.fires[k];
   // output = [ReLU(expand1) ‖ ReLU(expand3)]
-  const [d1, d3] = throughRelu ? reluMaskSplit(d, ft.output) : (tf.split(d, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
-  // Both branches' gradients w.r.t. the squeeze output, summed and masked by its ReLU (on WASM in
-  // the expand-3×3 gradient's Winograd output transform).
-  const dSqueezed = f.e3.backward.applyAddMask(
-    d3,
-    f.expand3Back,
-    tf.conv2d(d1, f.expand1Back, 1, 'valid'),
-    ft.squeezed,
-  );
-  const dIn = tf.conv2d(dSqueezed, f.squeezeBack, 1, 'valid');
-  if (k === 0) return maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
-  if (FIRES[k - 1].poolAfter) return maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
-  return dIn;
+  if (throughRelu && sparseEnough(f, d, ft.output))
+    return fireBackwardSparse(d, ft.output, ft.squeezed, f.expand1Back, f.expand3Back);
+  const [d1, d3] = Array.isArray(d)
+    ? (d as readonly [tf.Tensor4D, tf.Tensor4D])
+    : throughRelu
+      ? reluMaskSplit(d as tf.Tensor4D, ft.output)
+      : (tf.split(d as tf.Tensor4D, 2, 3) as [tf.Tensor4D, tf.Tensor4D]);
+  // on WASM the sum and the mask are in the expand-3×3 gradient's Winograd output transform
+  return f.e3.backward.applyAddMask(d3, f.expand3Back, f.expand1Back1x1.conv(d1), ft.squeezed);
+}
+
+/**
+ * Whether the fire output's gradient, masked by its ReLU, is sparse enough for the zero-skipping
+ * kernel (kernels/fire-backward.ts): in SqueezeNet's class-score gradients fire9's keeps ~10 %.
+ */
+function sparseEnough(
+  f: FireParams,
+  d: tf.Tensor4D | readonly [tf.Tensor4D, tf.Tensor4D],
+  output: tf.Tensor4D,
+): boolean {
+  const { expand, squeeze } = f.spec;
+  return sparseFireBackwardFits(expand, squeeze) && keptFraction(d, output) <= SPARSE_FIRE_MAX_KEPT;
 }
 
 /**
@@ -164,7 +238,6 @@ function stepDown(
  * of 2h+1 rows (an odd size) is one row shorter; its valid stride-2 3×3 windows end at row 2h either way.
  */
 function conv0Backward(net: BackwardWeights, masked: tf.Tensor4D): tf.Tensor4D {
-  if (net.conv0Sparse.active()) return net.conv0Sparse.apply(masked);
   // Stride-2 valid 3×3 conv backward as one 2×2 conv over the padded gradient, one output
   // group per (row phase, column phase), then interleaved by depth-to-space: (2h+2)×(2w+2)×3.
   const phases = tf.conv2d(

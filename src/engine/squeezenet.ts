@@ -31,6 +31,7 @@ import {
 import { conv0PhaseKernel, flipTranspose3x3, transpose1x1 } from './backward-kernels.js';
 import { addAll } from './kernels/add-all.js';
 import { Conv0Backward } from './kernels/conv0-backward.js';
+import { Conv1x1 } from './kernels/conv1x1-split.js';
 import { classHeads, concatChannels, conv1x1Sparse, maxPoolCeil, reluMask } from './kernels/ops.js';
 import { Expand3x3, type WinogradWeightsWhen } from './kernels/winograd.js';
 import type { ScoreFn } from './scores.js';
@@ -139,18 +140,19 @@ export class SqueezeNet implements BackwardWeights {
       const sq = weights[`conv${spec.conv}`];
       const e1 = weights[`conv${spec.conv + 1}`];
       const e3 = weights[`conv${spec.conv + 2}`];
+      const squeezeBackValues = transpose1x1(sq.kernel, spec.inChannels, spec.squeeze);
+      const squeezeBack = tf.tensor4d(squeezeBackValues, [1, 1, spec.squeeze, spec.inChannels]);
+      const expand1BackValues = transpose1x1(e1.kernel, spec.squeeze, spec.expand);
+      const expand1Back = tf.tensor4d(expand1BackValues, [1, 1, spec.expand, spec.squeeze]);
       return {
         spec,
         squeeze: param(`conv${spec.conv}`),
         expand1: param(`conv${spec.conv + 1}`),
         expand3: param(`conv${spec.conv + 2}`),
-        squeezeBack: tf.tensor4d(transpose1x1(sq.kernel, spec.inChannels, spec.squeeze), [
-          1,
-          1,
-          spec.squeeze,
-          spec.inChannels,
-        ]),
-        expand1Back: tf.tensor4d(transpose1x1(e1.kernel, spec.squeeze, spec.expand), [1, 1, spec.expand, spec.squeeze]),
+        squeezeBack,
+        squeezeBack1x1: new Conv1x1(squeezeBack, squeezeBackValues),
+        expand1Back,
+        expand1Back1x1: new Conv1x1(expand1Back, expand1BackValues),
         expand3Back: tf.tensor4d(flipTranspose3x3(e3.kernel, spec.squeeze, spec.expand), [
           3,
           3,
@@ -188,6 +190,8 @@ export class SqueezeNet implements BackwardWeights {
         f.expand3Back,
       );
       f.e3.dispose();
+      f.squeezeBack1x1.dispose();
+      f.expand1Back1x1.dispose();
     }
     tf.dispose(all);
     this.conv0Sparse.dispose();

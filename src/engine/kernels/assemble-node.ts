@@ -36,7 +36,14 @@ export function simdKernelsPath(build: KernelBuild = 'simd128'): string {
   return join(projectRoot(), 'build', 'kernels', name);
 }
 
-const GENERATORS = ['./simd-wat.ts', './winograd-wat.ts', './conv0-backward-wat.ts', './wat-helpers.ts'];
+const GENERATORS = [
+  './simd-wat.ts',
+  './winograd-wat.ts',
+  './conv0-backward-wat.ts',
+  './fire-backward-wat.ts',
+  './conv1x1-split-wat.ts',
+  './wat-helpers.ts',
+];
 
 /** The assembled kernels, rebuilt if a generator source is newer than the binary. */
 export async function loadSimdKernelsNode(build: KernelBuild = 'simd128'): Promise<Uint8Array> {

@@ -12,6 +12,7 @@ import type { SimdKernelExports } from './simd-wat.js';
 
 const K = {
   maxPool: 'SqueezeLensSimdMaxPoolBackward',
+  maxPoolSplit: 'SqueezeLensSimdMaxPoolBackwardSplit',
   reluMask: 'SqueezeLensSimdReluMask',
   reluMaskSplit: 'SqueezeLensSimdReluMaskSplit',
   concat: 'SqueezeLensSimdConcatChannels',
@@ -114,6 +115,25 @@ function registerSimdKernels(): void {
     const out = b.makeOutput([...x.shape], 'float32');
     k.maxPoolBackward(ptr(x), ptr(y), ptr(dy), ptr(out), n, h, w, c, ho, wo);
     return out;
+  });
+
+  reg(K.maxPoolSplit, ({ inputs, backend }) => {
+    const { x, y, dy } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, w, c] = x.shape;
+    const [, ho, wo] = y.shape;
+    check(
+      h === 2 * ho + 1 && w === 2 * wo + 1 && c % 8 === 0,
+      `max-pool gradient split shapes ${x.shape} → ${y.shape}`,
+    );
+    const { b, k, ptr } = simd(backend);
+    const half = [n, h, w, c / 2];
+    const outA = b.makeOutput(half, 'float32');
+    const outB = b.makeOutput(half, 'float32');
+    const share = b.makeOutput([...y.shape], 'float32'); // freed below
+    k.maxPoolShare(ptr(x), ptr(y), ptr(dy), ptr(share), n, h, w, c, ho, wo);
+    k.maxPoolBackwardSplit(ptr(x), ptr(y), ptr(share), ptr(outA), ptr(outB), n, h, w, c / 2, ho, wo);
+    (b as WasmBackendLike).disposeData(share.dataId);
+    return [outA, outB];
   });
 
   reg(K.reluMask, ({ inputs, backend }) => {
@@ -236,6 +256,27 @@ export function maxPoolCeilBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tenso
 export function maxPoolBackward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   if (simdKernelsActive() && x.shape[3] % 4 === 0) return run(K.maxPool, { x, y, dy }) as tf.Tensor4D;
   return maxPoolBackwardPortable(x, y, dy); // JS kernel on CPU (and WASM without SIMD module), stock ops elsewhere
+}
+
+/**
+ * reluMaskSplit(maxPoolCeilBackward(x, y, dy), x) — a fire module's output gradient from the
+ * max-pool above it, masked by its ReLU (x is that output) and split in its two branches — in one
+ * gathering pass, the same values; null where it does not apply (not WASM, or a padded pool).
+ */
+export function maxPoolBackwardSplit(
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  dy: tf.Tensor4D,
+): [tf.Tensor4D, tf.Tensor4D] | null {
+  const pad = ceilPadding(x);
+  if (!simdKernelsActive() || !splitEnabled || pad[0] || pad[1] || x.shape[3] % 8 !== 0) return null;
+  return run(K.maxPoolSplit, { x, y, dy }) as unknown as [tf.Tensor4D, tf.Tensor4D];
+}
+
+let splitEnabled = true;
+/** Switch maxPoolBackwardSplit off (and on): for tests comparing it with the two-step path. */
+export function setMaxPoolBackwardSplit(on: boolean): void {
+  splitEnabled = on;
 }
 
 /** ReLU backward: d where ref > 0, else 0 (ref is the ReLU's output, or its input). */

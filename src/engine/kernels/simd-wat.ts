@@ -16,6 +16,13 @@
  */
 
 import { conv0BackwardWat } from './conv0-backward-wat.js';
+import { conv1x1SplitWat } from './conv1x1-split-wat.js';
+import {
+  countKeptWat,
+  countNonzeroWat,
+  type FireBackwardSparseExport,
+  fireBackwardSparseWat,
+} from './fire-backward-wat.js';
 import { add, c, L, load, loop, type Madd, mul, plainMadd, set, store } from './wat-helpers.js';
 import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 
@@ -85,6 +92,141 @@ const maxPoolBackward = `
     )}
   `,
       ),
+    ),
+  )}
+)`;
+
+/**
+ * The share of each max-pool window's gradient that maxPoolBackward gives each of its tied maxima
+ * (dy / ties, computed as there), zero where the window's maximum is ≤ 0 (a ReLU below it would
+ * mask it): s like y. For conv0-backward-wat.ts's pooled form, which gathers instead of scattering.
+ */
+/** maxPoolBackwardSplit's channel loop for one cell, over the listed windows (in order). */
+function gatherSplit(windows: string[]): string {
+  const at = (base: string, wnd: string) => load(add(L(base), L(wnd), L('k')));
+  const sum = windows
+    .map((wnd) => `(v128.and (f32x4.eq ${L('xv')} ${at('y', wnd)}) ${at('s', wnd)})`)
+    .reduce((acc, t) => `(f32x4.add ${acc} ${t})`, '(v128.const f32x4 0 0 0 0)');
+  // k runs over the cell's 2e channels (bytes); below eb to outA, from eb on to outB
+  return loop(
+    'k',
+    L('cb'),
+    16,
+    `
+        ${set('xv', load(add(L('x'), L('px'), L('k'))))}
+        ${set('g', sum)}
+        (if (i32.lt_u ${L('k')} ${L('eb')})
+          (then ${store(add(L('outA'), L('ph'), L('k')), L('g'))})
+          (else ${store(add(L('outB'), L('ph'), `(i32.sub ${L('k')} ${L('eb')})`), L('g'))}))`,
+  );
+}
+
+const maxPoolShare = `
+(func (export "maxPoolShare")
+  (param $x i32) (param $y i32) (param $dy i32) (param $s i32)
+  (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+  (local $cb i32) (local $rs i32) (local $b i32) (local $oi i32) (local $oj i32) (local $k i32)
+  (local $q i32) (local $p i32) (local $base i32)
+  ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
+  (local $yv v128) (local $cnt v128)
+  ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
+  ${set('rs', mul(L('w'), L('cb')))}
+  ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'oi',
+      L('ho'),
+      1,
+      loop(
+        'oj',
+        L('wo'),
+        1,
+        `
+    ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
+    ${set(
+      'p',
+      add(
+        mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')),
+        mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb')),
+      ),
+    )}
+    ${loop(
+      'k',
+      L('cb'),
+      16,
+      `
+      ${set('yv', load(add(L('y'), L('q'), L('k'))))}
+      ${set('base', add(L('x'), L('p'), L('k')))}
+      ${set(
+        'cnt',
+        TAPS.map((t) => `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`).reduce(
+          (a, b) => `(i32x4.add ${a} ${b})`,
+        ),
+      )}
+      ${store(
+        add(L('s'), L('q'), L('k')),
+        `(v128.and (f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')}))) ` +
+          `(f32x4.gt ${L('yv')} (v128.const f32x4 0 0 0 0)))`,
+      )}
+    `,
+    )}
+  `,
+      ),
+    ),
+  )}
+)`;
+
+/**
+ * maxPoolBackward followed by reluMaskSplit(·, x) in one pass, gathering: each cell of x [n,h,w,2e]
+ * (h = 2·ho + 1, w = 2·wo + 1) adds the shares (maxPoolShare's s, zero where the window max ≤ 0)
+ * of the ≤ 4 windows holding it where it equals their maximum, in the scatter's window order (the
+ * same sums), and stores channels [0, e) to outA, [e, 2e) to outB ([n,h,w,e] each; e % 4 == 0).
+ * A cell that is ≤ 0 equals no positive maximum, so the ReLU mask comes with the shares.
+ */
+const maxPoolBackwardSplit = `
+(func (export "maxPoolBackwardSplit")
+  (param $x i32) (param $y i32) (param $s i32) (param $outA i32) (param $outB i32)
+  (param $n i32) (param $h i32) (param $w i32) (param $e i32) (param $ho i32) (param $wo i32)
+  (local $cb i32) (local $eb i32) (local $b i32) (local $r i32) (local $col i32) (local $k i32)
+  (local $oi i32) (local $oj i32) (local $nr i32) (local $nc i32) (local $px i32) (local $ph i32)
+  (local $wn0 i32) (local $wn1 i32) (local $wn2 i32) (local $wn3 i32) (local $xv v128) (local $g v128)
+  ${set('eb', `(i32.shl ${L('e')} ${c(2)})`)}
+  ${set('cb', `(i32.shl ${L('eb')} ${c(1)})`)}
+  ${loop(
+    'b',
+    L('n'),
+    1,
+    loop(
+      'r',
+      L('h'),
+      1,
+      `
+    ${set('oi', `(select ${c(0)} (i32.shr_s (i32.sub ${L('r')} ${c(1)}) ${c(1)}) (i32.eqz ${L('r')}))`)}
+    ${set('nr', add(`(i32.sub (select (i32.sub ${L('ho')} ${c(1)}) (i32.shr_u ${L('r')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('r')} ${c(1)}) ${L('ho')})) ${L('oi')})`, c(1)))}
+    ${loop(
+      'col',
+      L('w'),
+      1,
+      `
+      ${set('oj', `(select ${c(0)} (i32.shr_s (i32.sub ${L('col')} ${c(1)}) ${c(1)}) (i32.eqz ${L('col')}))`)}
+      ${set('nc', add(`(i32.sub (select (i32.sub ${L('wo')} ${c(1)}) (i32.shr_u ${L('col')} ${c(1)}) (i32.ge_u (i32.shr_u ${L('col')} ${c(1)}) ${L('wo')})) ${L('oj')})`, c(1)))}
+      ${set('wn0', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
+      ${set('wn1', add(L('wn0'), L('cb')))}
+      ${set('wn2', add(L('wn0'), mul(L('wo'), L('cb'))))}
+      ${set('wn3', add(L('wn2'), L('cb')))}
+      ${set('ph', mul(add(mul(add(mul(L('b'), L('h')), L('r')), L('w')), L('col')), L('eb')))}
+      ${set('px', `(i32.shl ${L('ph')} ${c(1)})`)}
+      (if (i32.eq ${L('nr')} ${c(1)})
+        (then (if (i32.eq ${L('nc')} ${c(1)})
+          (then ${gatherSplit(['wn0'])})
+          (else ${gatherSplit(['wn0', 'wn1'])})))
+        (else (if (i32.eq ${L('nc')} ${c(1)})
+          (then ${gatherSplit(['wn0', 'wn2'])})
+          (else ${gatherSplit(['wn0', 'wn1', 'wn2', 'wn3'])}))))`,
+    )}`,
     ),
   )}
 )`;
@@ -318,6 +460,8 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   return `(module
   (import "env" "memory" (memory 0))
   ${maxPoolBackward}
+  ${maxPoolShare}
+  ${maxPoolBackwardSplit}
   ${reluMask}
   ${reluMaskSplit}
   ${concatChannels}
@@ -329,6 +473,12 @@ export function simdKernelsWat(madd: Madd = plainMadd): string {
   ${winogradWat(F2, madd, 'addMask')}
   ${winogradWat(F4, madd, 'addMask')}
   ${conv0BackwardWat(madd)}
+  ${conv0BackwardWat(madd, true)}
+  ${fireBackwardSparseWat(madd)}
+  ${countKeptWat}
+  ${countNonzeroWat}
+  ${conv1x1SplitWat(madd)}
+  ${conv1x1SplitWat(madd, false)}
 )`;
 }
 
@@ -355,5 +505,70 @@ export interface SimdKernelExports {
   winograd4x3: WinogradExport;
   winograd2x3AddMask: WinogradExport;
   winograd4x3AddMask: WinogradExport;
-  conv0Backward(d: number, w: number, out: number, n: number, h: number, wd: number, c: number): void;
+  fireBackwardSparse: FireBackwardSparseExport;
+  countKept(d: number, y: number, count: number): number;
+  countNonzero(d: number, count: number): number;
+  conv1x1MaskSplit(
+    x: number,
+    w: number,
+    y: number,
+    outA: number,
+    outB: number,
+    pixels: number,
+    k: number,
+    e: number,
+  ): void;
+  conv1x1(x: number, w: number, out: number, pixels: number, k: number, n: number): void;
+  conv0Backward(
+    d: number,
+    w: number,
+    out: number,
+    n: number,
+    h: number,
+    wd: number,
+    c: number,
+    scratch: number,
+    mask: number,
+  ): void;
+  /** conv0Backward of maxPoolBackward's output masked by x > 0, gathered from the pool (d = x, mask 0) */
+  conv0BackwardPooled(
+    x: number,
+    w: number,
+    out: number,
+    n: number,
+    h: number,
+    wd: number,
+    c: number,
+    scratch: number,
+    mask: number,
+    y: number,
+    share: number,
+    ho: number,
+    wo: number,
+  ): void;
+  maxPoolBackwardSplit(
+    x: number,
+    y: number,
+    s: number,
+    outA: number,
+    outB: number,
+    n: number,
+    h: number,
+    w: number,
+    e: number,
+    ho: number,
+    wo: number,
+  ): void;
+  maxPoolShare(
+    x: number,
+    y: number,
+    dy: number,
+    s: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+  ): void;
 }

@@ -25,3 +25,17 @@ export function loop(i: string, end: string, step: number, body: string): string
 export type Madd = (a: string, b: string, acc: string) => string;
 export const plainMadd: Madd = (a, b, acc) => `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
 export const relaxedMadd: Madd = (a, b, acc) => `(f32x4.relaxed_madd ${a} ${b} ${acc})`;
+
+/**
+ * For each 4-bit lane mask, the i8x16.swizzle indices that move the set lanes' 4 bytes to the front
+ * in order (the rest 0x80: zero): 16 × 16 bytes.
+ */
+export function compactTable(): Uint8Array {
+  const table = new Uint8Array(256).fill(0x80);
+  for (let mask = 0; mask < 16; mask++) {
+    let at = 0;
+    for (let lane = 0; lane < 4; lane++)
+      if (mask & (1 << lane)) for (let b = 0; b < 4; b++) table[mask * 16 + at++] = lane * 4 + b;
+  }
+  return table;
+}

@@ -75,6 +75,14 @@ export const F4: WinogradSpec = {
 };
 
 const R4 = [0, 1, 2, 3];
+/**
+ * Bytes between V's ξ planes beyond the block itself. Unpadded, a plane is tb·cin·4 bytes: 4 KiB
+ * for F(4,3) at tb 16, cin 64 (the fire2-3 gradient), so the input transform's 36 stores of one
+ * tile and channel group all fell in one L1 set (and 4K-aliased the loads). One cache line more
+ * spreads them: that gradient layer 1.39 → 0.72 ms (bench/winograd-kernel.ts, median of 40), the
+ * 128 → 32 one 0.96 → 0.65, 256 → 64 0.91 → 0.74; the forward unchanged (0.68–0.71 ms at 55×55).
+ */
+const V_PAD = 64;
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
@@ -148,7 +156,11 @@ export function winogradWat(spec: WinogradSpec, madd: Madd, epilogue: WinogradEp
       `d${i}_${j}`,
       `(if (result v128) ${valid(i, j)} (then ${load(add(L('p'), L(`ro${i}`), L(`cb${j}`)))}) (else ${ZERO}))`,
     );
-  // one input-channel step of the 4×8 micro-kernel, at constant offsets k·32 (U) and k·4 (V rows)
+  // One input-channel step of the 4×8 micro-kernel, at constant offsets k·32 (U) and k·4 (V rows).
+  // The loop runs one step per iteration: unrolled by 4, V8's TurboFan hoisted all 24 loads to the
+  // top of the body and spilled the accumulators to the stack (seen with --print-wasm-code), and
+  // one step was 20–30 % faster on every layer (e.g. 13×13 48 → 192 0.52 → 0.39 ms, 64 → 16 at
+  // 55×55 0.93 → 0.70 ms, medians of 30, interleaved in one process; unrolled by 2 as slow as 4).
   const gemmStep = (k: number) =>
     [
       set('w0', `(v128.load offset=${k * 32} align=4 ${L('pu')})`),
@@ -195,7 +207,7 @@ export function winogradWat(spec: WinogradSpec, madd: Madd, epilogue: WinogradEp
   ${set('cinB', `(i32.shl ${L('cin')} ${c(2)})`)}
   ${set('coutB', `(i32.shl ${L('cout')} ${c(2)})`)}
   ${set('rowB', mul(L('w'), L('cinB')))}
-  ${set('vs', mul(L('tb'), L('cinB')))}
+  ${set('vs', add(mul(L('tb'), L('cinB')), c(V_PAD)))}
   ${set('orow', mul(L('w'), L('coutB')))}
   ${RA.map((i) => `${set(`ro${i}`, mul(c(i), L('rowB')))} ${set(`cb${i}`, mul(c(i), L('cinB')))}`).join('\n  ')}
   ;; ReLU as a lower bound: 0 with flag 2, else -inf (pmax(x, -inf) = x)
@@ -255,11 +267,11 @@ export function winogradWat(spec: WinogradSpec, madd: Madd, epilogue: WinogradEp
           ${loop(
             'ci',
             L('cin'),
-            4,
+            1,
             `
-          ${R4.map(gemmStep).join('\n          ')}
-          ${set('pu', add(L('pu'), c(128)))}
-          ${R4.map((r) => set(`pr${r}`, add(L(`pr${r}`), c(16)))).join(' ')}`,
+          ${gemmStep(0)}
+          ${set('pu', add(L('pu'), c(32)))}
+          ${R4.map((r) => set(`pr${r}`, add(L(`pr${r}`), c(4)))).join(' ')}`,
           )}
           ${set('pm', add(L('m'), `(i32.shl ${add(mul(L('q'), c(4 * A * A)), L('xi'))} ${c(5)})`))}
           ${R4.map((r) => `(v128.store offset=${r * mStride} align=4 ${L('pm')} ${L(`a${r}0`)}) (v128.store offset=${r * mStride + 16} align=4 ${L('pm')} ${L(`a${r}1`)})`).join('\n          ')}`,
@@ -316,3 +328,9 @@ export type WinogradExport = (
   flags: number,
   mask: number,
 ) => void;
+
+/** Scratch floats one call needs for a block of tb tiles: the transformed inputs V, the GEMM results M. */
+export function winogradScratch(spec: WinogradSpec, tb: number, cin: number, _cout: number): { v: number; m: number } {
+  const a2 = (spec.m + 2) ** 2;
+  return { v: a2 * (tb * cin + V_PAD / 4), m: tb * a2 * 8 };
+}

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flipTranspose3x3 } from '../backward-kernels.js';
 import { reluMask, simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
-import { F2, F4, type WinogradSpec } from './winograd-wat.js';
+import { F2, F4, type WinogradSpec, winogradScratch } from './winograd-wat.js';
 
 const KERNEL = 'SqueezeLensSimdWinograd3x3';
 const KERNEL_ADD_MASK = 'SqueezeLensSimdWinograd3x3AddMask';
@@ -117,12 +117,12 @@ function register(): void {
         const { cout, relu, variant } = attrs as unknown as { cout: number; relu: boolean; variant: WinogradVariant };
         const [n, h, w, cin] = x!.shape;
         const tb = tileBlock(cin, variant);
-        const a2 = (SPECS[variant].m + 2) ** 2;
+        const scratch = winogradScratch(SPECS[variant], tb, cin, cout);
         const { b, k, ptr } = simd(backend);
         const out = b.makeOutput([n, h, w, cout], 'float32');
         // scratch for one block: transformed inputs and GEMM results (freed below)
-        const v = b.makeOutput([a2 * tb * cin], 'float32');
-        const m = b.makeOutput([tb * a2 * 8], 'float32');
+        const v = b.makeOutput([scratch.v], 'float32');
+        const m = b.makeOutput([scratch.m], 'float32');
         const args = [ptr(x!), ptr(u!)] as const;
         const rest = [ptr(out), ptr(v), ptr(m), n, h, w, cin, cout, tb] as const;
         if (kernelName === KERNEL_ADD_MASK) {

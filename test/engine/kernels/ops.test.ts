@@ -10,6 +10,8 @@ import {
   conv1x1Sparse,
   depthToSpace2,
   maxPoolBackward,
+  maxPoolBackwardSplit,
+  maxPoolCeilBackward,
   reluMask,
   reluMaskSplit,
   setSimdKernelsEnabled,
@@ -56,6 +58,41 @@ describe('SIMD kernels match the stock-op path', async () => {
       both(() => maxPoolBackward(x, y, dy)),
       1e-6,
     );
+  });
+
+  it('max-pool gradient masked and split in one pass: the two-step result, ties, batch 2, odd sizes', () => {
+    for (const [n, h, w, c] of [
+      [2, 27, 27, 16],
+      [1, 11, 7, 8],
+      [2, 3, 3, 24],
+    ]) {
+      // after a ReLU, on a coarse grid: tied maxima, all-zero windows
+      const x = tensor([n, h, w, c], () => Math.max(0, Math.floor(random() * 4) - 1)) as tf.Tensor4D;
+      const y = tf.maxPool(x, 3, 2, 'valid') as tf.Tensor4D;
+      const dy = tensor(y.shape) as tf.Tensor4D;
+      const fused = tf.tidy(() => maxPoolBackwardSplit(x, y, dy)!.map((t) => t.dataSync() as Float32Array));
+      const twoStep = tf.tidy(() =>
+        reluMaskSplit(maxPoolCeilBackward(x, y, dy), x).map((t) => t.dataSync() as Float32Array),
+      );
+      for (const half of [0, 1]) expect(fused[half].every((v, i) => Object.is(v, twoStep[half][i]))).toBe(true);
+      setSimdKernelsEnabled(false);
+      try {
+        expect(maxPoolBackwardSplit(x, y, dy)).toBeNull();
+        const stock = tf.tidy(() =>
+          reluMaskSplit(maxPoolCeilBackward(x, y, dy), x).map((t) => t.dataSync() as Float32Array),
+        );
+        expectSame([fused, stock], 1e-6);
+      } finally {
+        setSimdKernelsEnabled(true);
+      }
+      tf.dispose([x, y, dy]);
+    }
+    // a ceil-mode pool that pads (even size): not taken
+    const x = tensor([1, 6, 6, 8]) as tf.Tensor4D;
+    const y = tf.maxPool(x, 3, 2, 'valid') as tf.Tensor4D;
+    const dy = tensor(y.shape) as tf.Tensor4D;
+    expect(maxPoolBackwardSplit(x, y, dy)).toBeNull();
+    tf.dispose([x, y, dy]);
   });
 
   it('ReLU mask and mask-split (zeros in the reference count as inactive)', () => {
