@@ -15,6 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { loadSimdKernelsNode } from '../src/engine/kernels/assemble-node.js';
 import { projectRoot } from '../src/engine/model-data-node.js';
 import { featureGoals } from './features.js';
 
@@ -31,6 +32,9 @@ const runs = Number(values.runs);
 const root = projectRoot();
 const outDir = join(root, 'build', 'bench');
 mkdirSync(outDir, { recursive: true });
+// The bundles read build/kernels but cannot see the generator sources from build/bench, so they
+// would take stale kernels as fresh: bring them up to date here, where the sources resolve.
+for (const build of ['simd128', 'relaxed-simd'] as const) await loadSimdKernelsNode(build);
 const bundle = join(outDir, 'node-bench.cjs');
 const methodsBundle = join(outDir, 'methods-bench.cjs');
 for (const [entry, outfile] of [
