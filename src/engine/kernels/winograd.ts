@@ -30,6 +30,8 @@ export function setWinogradMode(m: WinogradMode): void {
  * fastest in bench/winograd-layers.ts. A layer not listed runs XNNPACK. Measured (min of 30,
  * interleaved, load ~7; F(4,3) at tb 16): F(4,3) 1.75–2.26× faster than XNNPACK on all eight
  * (fire2-3 forward 1.21 vs 2.60 ms … fire8-9 gradient 1.09 vs 1.99 ms), F(2,3) 1.24–1.48×.
+ * Measured before the V-plane padding and the one-channel-per-iteration GEMM (winograd-wat.ts),
+ * which made F(4,3) another 20–50 % faster on every layer: the choice only got safer.
  */
 const FASTEST: Record<string, WinogradVariant> = {
   '16>64': 'f4',
@@ -47,7 +49,8 @@ const FASTEST: Record<string, WinogradVariant> = {
  * (α²·tb·cin floats) once per 8 output channels. Measured with bench/winograd-layers.ts --tb
  * (min of 25–30, load ~7): F(2,3): tb 32 vs 8 on 128 → 32 at 27×27: 1.52 vs 2.58 ms, 32 vs 16
  * elsewhere equal within noise, 64 for cin 16 (1.88 vs 2.15 ms at 55×55); F(4,3): tb 16 ~8 %
- * faster than 32 on every layer (e.g. 256 → 64 at 13×13: 1.09 vs 1.21 ms).
+ * faster than 32 on every layer (e.g. 256 → 64 at 13×13: 1.09 vs 1.21 ms). Re-measured after the
+ * V-plane padding (bench/winograd-kernel.ts): 8, 24 and 32 gain nothing over 16.
  */
 let tileBlockOverride = 0;
 export function tileBlock(cin: number, variant: WinogradVariant = 'f4'): number {
