@@ -29,22 +29,25 @@ import { F2, F4, type WinogradExport, winogradWat } from './winograd-wat.js';
 const TAPS = [0, 1, 2].flatMap((a) => [0, 1, 2].map((e) => ({ a, e, name: `t${a}${e}` })));
 
 /**
- * Gradient of the 3×3 stride-2 valid max-pool; tied maxima share a window's gradient equally.
- * x: [n,h,w,c], y = maxPool(x): [n,ho,wo,c], dy like y; out like x (zeroed here).
+ * The frame every max-pool kernel here shares: a function over each 3×3 stride-2 valid window of
+ * x [n,h,w,c] (y = maxPool(x) [n,ho,wo,c], dy like y), channels 4 lanes at a time. In `body`: $q is
+ * the window's byte offset in y / dy, $base (after `${set('base', …)}`) any tensor's address at the
+ * window's top-left cell + $k, and each tap's local (TAPS) its offset from there.
  */
-const maxPoolBackward = `
-(func (export "maxPoolBackward")
-  (param $x i32) (param $y i32) (param $dy i32) (param $out i32)
+function poolWindows(name: string, out: string, locals: string, prologue: string, body: string): string {
+  return `
+(func (export "${name}")
+  (param $x i32) (param $y i32) (param $dy i32) (param $${out} i32)
   (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
   (local $cb i32) (local $rs i32) (local $b i32) (local $oi i32) (local $oj i32) (local $k i32)
   (local $q i32) (local $p i32) (local $base i32)
   ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
-  (local $yv v128) (local $cnt v128) (local $share v128)
-  ${TAPS.map((t) => `(local $e${t.name} v128)`).join(' ')}
+  (local $yv v128) (local $cnt v128)
+  ${locals}
   ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
   ${set('rs', mul(L('w'), L('cb')))}
   ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
-  (memory.fill ${L('out')} ${c(0)} ${mul(mul(L('n'), L('h')), L('rs'))})
+  ${prologue}
   ${loop(
     'b',
     L('n'),
@@ -73,21 +76,7 @@ const maxPoolBackward = `
       `
       ${set('yv', load(add(L('y'), L('q'), L('k'))))}
       ${set('base', add(L('x'), L('p'), L('k')))}
-      ;; each tap's tie mask, read once; a mask is all ones (-NaN as f32), so the count is minus
-      ;; the sum of the masks reinterpreted as integers (-1 each)
-      ${TAPS.map((t) => set(`e${t.name}`, `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`)).join('\n      ')}
-      ${set(
-        'cnt',
-        TAPS.map((t) => L(`e${t.name}`)).reduce((a, b) => `(i32x4.add ${a} ${b})`),
-      )}
-      ${set('share', `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')})))`)}
-      ${set('base', add(L('out'), L('p'), L('k')))}
-      ${TAPS.map((t) =>
-        store(
-          add(L('base'), L(t.name)),
-          `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and ${L(`e${t.name}`)} ${L('share')}))`,
-        ),
-      ).join('\n      ')}
+      ${body}
     `,
     )}
   `,
@@ -95,12 +84,58 @@ const maxPoolBackward = `
     ),
   )}
 )`;
+}
+
+/** Each tap's tie mask (x == the window's max): all ones (-NaN as f32) or zeros. */
+const tieMask = (t: (typeof TAPS)[number]) => `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`;
+/** dy / the window's ties: the count is minus the sum of the masks reinterpreted as integers (-1 each). */
+const sharePerTie = `(f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')})))`;
+
+/**
+ * Gradient of the 3×3 stride-2 valid max-pool; tied maxima share a window's gradient equally.
+ * out like x (zeroed here).
+ */
+const maxPoolBackward = poolWindows(
+  'maxPoolBackward',
+  'out',
+  `(local $share v128) ${TAPS.map((t) => `(local $e${t.name} v128)`).join(' ')}`,
+  `(memory.fill ${L('out')} ${c(0)} ${mul(mul(L('n'), L('h')), L('rs'))})`,
+  `;; each tap's tie mask, read once
+      ${TAPS.map((t) => set(`e${t.name}`, tieMask(t))).join('\n      ')}
+      ${set(
+        'cnt',
+        TAPS.map((t) => L(`e${t.name}`)).reduce((a, b) => `(i32x4.add ${a} ${b})`),
+      )}
+      ${set('share', sharePerTie)}
+      ${set('base', add(L('out'), L('p'), L('k')))}
+      ${TAPS.map((t) =>
+        store(
+          add(L('base'), L(t.name)),
+          `(f32x4.add ${load(add(L('base'), L(t.name)))} (v128.and ${L(`e${t.name}`)} ${L('share')}))`,
+        ),
+      ).join('\n      ')}`,
+);
 
 /**
  * The share of each max-pool window's gradient that maxPoolBackward gives each of its tied maxima
  * (dy / ties, computed as there), zero where the window's maximum is ≤ 0 (a ReLU below it would
  * mask it): s like y. For conv0-backward-wat.ts's pooled form, which gathers instead of scattering.
  */
+const maxPoolShare = poolWindows(
+  'maxPoolShare',
+  's',
+  '',
+  '',
+  `${set(
+    'cnt',
+    TAPS.map(tieMask).reduce((a, b) => `(i32x4.add ${a} ${b})`),
+  )}
+      ${store(
+        add(L('s'), L('q'), L('k')),
+        `(v128.and ${sharePerTie} (f32x4.gt ${L('yv')} (v128.const f32x4 0 0 0 0)))`,
+      )}`,
+);
+
 /** maxPoolBackwardSplit's channel loop for one cell, over the listed windows (in order). */
 function gatherSplit(windows: string[]): string {
   const at = (base: string, wnd: string) => load(add(L(base), L(wnd), L('k')));
@@ -120,64 +155,6 @@ function gatherSplit(windows: string[]): string {
           (else ${store(add(L('outB'), L('ph'), `(i32.sub ${L('k')} ${L('eb')})`), L('g'))}))`,
   );
 }
-
-const maxPoolShare = `
-(func (export "maxPoolShare")
-  (param $x i32) (param $y i32) (param $dy i32) (param $s i32)
-  (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
-  (local $cb i32) (local $rs i32) (local $b i32) (local $oi i32) (local $oj i32) (local $k i32)
-  (local $q i32) (local $p i32) (local $base i32)
-  ${TAPS.map((t) => `(local $${t.name} i32)`).join(' ')}
-  (local $yv v128) (local $cnt v128)
-  ${set('cb', `(i32.shl ${L('c')} ${c(2)})`)}
-  ${set('rs', mul(L('w'), L('cb')))}
-  ${TAPS.map((t) => set(t.name, add(mul(c(t.a), L('rs')), mul(c(t.e), L('cb'))))).join('\n  ')}
-  ${loop(
-    'b',
-    L('n'),
-    1,
-    loop(
-      'oi',
-      L('ho'),
-      1,
-      loop(
-        'oj',
-        L('wo'),
-        1,
-        `
-    ${set('q', mul(add(mul(add(mul(L('b'), L('ho')), L('oi')), L('wo')), L('oj')), L('cb')))}
-    ${set(
-      'p',
-      add(
-        mul(add(mul(L('b'), L('h')), `(i32.shl ${L('oi')} ${c(1)})`), L('rs')),
-        mul(`(i32.shl ${L('oj')} ${c(1)})`, L('cb')),
-      ),
-    )}
-    ${loop(
-      'k',
-      L('cb'),
-      16,
-      `
-      ${set('yv', load(add(L('y'), L('q'), L('k'))))}
-      ${set('base', add(L('x'), L('p'), L('k')))}
-      ${set(
-        'cnt',
-        TAPS.map((t) => `(f32x4.eq ${load(add(L('base'), L(t.name)))} ${L('yv')})`).reduce(
-          (a, b) => `(i32x4.add ${a} ${b})`,
-        ),
-      )}
-      ${store(
-        add(L('s'), L('q'), L('k')),
-        `(v128.and (f32x4.div ${load(add(L('dy'), L('q'), L('k')))} (f32x4.convert_i32x4_s (i32x4.neg ${L('cnt')}))) ` +
-          `(f32x4.gt ${L('yv')} (v128.const f32x4 0 0 0 0)))`,
-      )}
-    `,
-    )}
-  `,
-      ),
-    ),
-  )}
-)`;
 
 /**
  * maxPoolBackward followed by reluMaskSplit(·, x) in one pass, gathering: each cell of x [n,h,w,2e]
