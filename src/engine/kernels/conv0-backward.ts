@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv0BackwardWeights } from './conv0-backward-wat.js';
-import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+import { lazyWasmKernels, simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
 
 const KERNEL = 'SqueezeLensSimdConv0Backward';
 const KERNEL_POOLED = 'SqueezeLensSimdConv0BackwardPooled';
@@ -21,45 +21,34 @@ export function setPooledConv0Backward(on: boolean): void {
   pooledEnabled = on;
 }
 
-let registered = false;
-function register(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { d, w, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
-      const [n, h, wd, ch] = d!.shape;
-      const { b, k, ptr } = simd(backend);
-      const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
-      // one cell's nonzero values and weight offsets, each with room for a whole last store (freed below)
-      const scratch = b.makeOutput([2 * (ch + 4)], 'float32');
-      k.conv0Backward(ptr(d!), ptr(w!), ptr(out), n, h, wd, ch, ptr(scratch), mask ? ptr(mask) : 0);
-      (b as WasmBackendLike).disposeData(scratch.dataId);
-      return out;
-    },
-  });
-  tf.registerKernel({
-    kernelName: KERNEL_POOLED,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { x, y, dy, w } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, wd, ch] = x.shape;
-      const [, ho, wo] = y.shape;
-      const { b, k, ptr } = simd(backend);
-      const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
-      // each pool window's share of its gradient, then one cell's nonzero list (both freed below)
-      const share = b.makeOutput([...y.shape], 'float32');
-      const scratch = b.makeOutput([2 * (ch + 4)], 'float32');
-      k.maxPoolShare(ptr(x), ptr(y), ptr(dy), ptr(share), n, h, wd, ch, ho, wo);
-      k.conv0BackwardPooled(ptr(x), ptr(w), ptr(out), n, h, wd, ch, ptr(scratch), 0, ptr(y), ptr(share), ho, wo);
-      (b as WasmBackendLike).disposeData(share.dataId);
-      (b as WasmBackendLike).disposeData(scratch.dataId);
-      return out;
-    },
-  });
-}
+const register = lazyWasmKernels({
+  [KERNEL]: ({ inputs, backend }) => {
+    const { d, w, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const [n, h, wd, ch] = d!.shape;
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
+    // one cell's nonzero values and weight offsets, each with room for a whole last store (freed below)
+    const scratch = b.makeOutput([2 * (ch + 4)], 'float32');
+    k.conv0Backward(ptr(d!), ptr(w!), ptr(out), n, h, wd, ch, ptr(scratch), mask ? ptr(mask) : 0);
+    (b as WasmBackendLike).disposeData(scratch.dataId);
+    return out;
+  },
+  [KERNEL_POOLED]: ({ inputs, backend }) => {
+    const { x, y, dy, w } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, wd, ch] = x.shape;
+    const [, ho, wo] = y.shape;
+    const { b, k, ptr } = simd(backend);
+    const out = b.makeOutput([n, 2 * h + 2, 2 * wd + 2, 3], 'float32');
+    // each pool window's share of its gradient, then one cell's nonzero list (both freed below)
+    const share = b.makeOutput([...y.shape], 'float32');
+    const scratch = b.makeOutput([2 * (ch + 4)], 'float32');
+    k.maxPoolShare(ptr(x), ptr(y), ptr(dy), ptr(share), n, h, wd, ch, ho, wo);
+    k.conv0BackwardPooled(ptr(x), ptr(w), ptr(out), n, h, wd, ch, ptr(scratch), 0, ptr(y), ptr(share), ho, wo);
+    (b as WasmBackendLike).disposeData(share.dataId);
+    (b as WasmBackendLike).disposeData(scratch.dataId);
+    return out;
+  },
+});
 
 export class Conv0Backward {
   private packed: tf.Tensor1D | null = null;

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv1x1SplitWeights } from './conv1x1-split-wat.js';
-import { reluMaskSplit, simd, simdKernelsActive } from './ops.js';
+import { lazyWasmKernels, reluMaskSplit, simd, simdKernelsActive } from './ops.js';
 
 const KERNEL = 'SqueezeLensSimdConv1x1MaskSplit';
 const KERNEL_PLAIN = 'SqueezeLensSimdConv1x1';
@@ -16,38 +16,27 @@ export function setConv1x1Kernels(on: boolean): void {
   enabled = on;
 }
 
-let registered = false;
-function register(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { x, w, y } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, wd, k] = x.shape;
-      const e = y.shape[3] / 2;
-      const { b, k: kernels, ptr } = simd(backend);
-      const outA = b.makeOutput([n, h, wd, e], 'float32');
-      const outB = b.makeOutput([n, h, wd, e], 'float32');
-      kernels.conv1x1MaskSplit(ptr(x), ptr(w), ptr(y), ptr(outA), ptr(outB), n * h * wd, k, e);
-      return [outA, outB];
-    },
-  });
-  tf.registerKernel({
-    kernelName: KERNEL_PLAIN,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, w } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, wd, k] = x.shape;
-      const { channels } = attrs as unknown as { channels: number };
-      const { b, k: kernels, ptr } = simd(backend);
-      const out = b.makeOutput([n, h, wd, channels], 'float32');
-      kernels.conv1x1(ptr(x), ptr(w), ptr(out), n * h * wd, k, channels);
-      return out;
-    },
-  });
-}
+const register = lazyWasmKernels({
+  [KERNEL]: ({ inputs, backend }) => {
+    const { x, w, y } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, wd, k] = x.shape;
+    const e = y.shape[3] / 2;
+    const { b, k: kernels, ptr } = simd(backend);
+    const outA = b.makeOutput([n, h, wd, e], 'float32');
+    const outB = b.makeOutput([n, h, wd, e], 'float32');
+    kernels.conv1x1MaskSplit(ptr(x), ptr(w), ptr(y), ptr(outA), ptr(outB), n * h * wd, k, e);
+    return [outA, outB];
+  },
+  [KERNEL_PLAIN]: ({ inputs, backend, attrs }) => {
+    const { x, w } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, wd, k] = x.shape;
+    const { channels } = attrs as unknown as { channels: number };
+    const { b, k: kernels, ptr } = simd(backend);
+    const out = b.makeOutput([n, h, wd, channels], 'float32');
+    kernels.conv1x1(ptr(x), ptr(w), ptr(out), n * h * wd, k, channels);
+    return out;
+  },
+});
 
 /**
  * A fixed 1×1 kernel [1,1,k,n] of the backward pass: its plain conv, or (n = 2e) its output masked

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fireBackwardScratch } from './fire-backward-wat.js';
-import { simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
+import { lazyWasmKernels, simd, simdKernelsActive, type WasmBackendLike } from './ops.js';
 import { compactTable } from './wat-helpers.js';
 
 const KERNEL = 'SqueezeLensSimdFireBackwardSparse';
@@ -28,29 +28,22 @@ export const SPARSE_FIRE_MAX_KEPT = 0.15;
 
 const TABLE = compactTable();
 
-let registered = false;
-function register(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { d, d1, d3, y, sq, w1, w3 } = inputs as Record<string, tf.TensorInfo>;
-      const [n, h, w, e2] = y.shape;
-      const s = sq.shape[3];
-      const { b, k, ptr } = simd(backend);
-      // the whole gradient (branches at d and d + 4e, 8e bytes a pixel) or its masked halves (4e)
-      const [p1, p3, dPix] = d ? [ptr(d), ptr(d) + 2 * e2, 4 * e2] : [ptr(d1), ptr(d3), 2 * e2];
-      const out = b.makeOutput([n, h, w, s], 'float32');
-      const scratch = b.makeOutput([fireBackwardScratch(n * h * w, e2 / 2)], 'float32');
-      new Uint8Array(b.wasm.asm.memory.buffer, ptr(scratch), 256).set(TABLE);
-      k.fireBackwardSparse(p1, p3, dPix, ptr(y), ptr(sq), ptr(w1), ptr(w3), ptr(out), ptr(scratch), n, h, w, e2 / 2, s);
-      (b as WasmBackendLike).disposeData(scratch.dataId);
-      return out;
-    },
-  });
-}
+const register = lazyWasmKernels({
+  [KERNEL]: ({ inputs, backend }) => {
+    const { d, d1, d3, y, sq, w1, w3 } = inputs as Record<string, tf.TensorInfo>;
+    const [n, h, w, e2] = y.shape;
+    const s = sq.shape[3];
+    const { b, k, ptr } = simd(backend);
+    // the whole gradient (branches at d and d + 4e, 8e bytes a pixel) or its masked halves (4e)
+    const [p1, p3, dPix] = d ? [ptr(d), ptr(d) + 2 * e2, 4 * e2] : [ptr(d1), ptr(d3), 2 * e2];
+    const out = b.makeOutput([n, h, w, s], 'float32');
+    const scratch = b.makeOutput([fireBackwardScratch(n * h * w, e2 / 2)], 'float32');
+    new Uint8Array(b.wasm.asm.memory.buffer, ptr(scratch), 256).set(TABLE);
+    k.fireBackwardSparse(p1, p3, dPix, ptr(y), ptr(sq), ptr(w1), ptr(w3), ptr(out), ptr(scratch), n, h, w, e2 / 2, s);
+    (b as WasmBackendLike).disposeData(scratch.dataId);
+    return out;
+  },
+});
 
 /**
  * Whether the sparse kernel runs for a fire module with e expand channels per branch and s squeeze

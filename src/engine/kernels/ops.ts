@@ -92,6 +92,21 @@ export function simd(backend: unknown): {
   return { b, k: instance.exports, ptr: (t) => b.dataIdMap.get(t.dataId).memoryOffset };
 }
 
+/**
+ * SqueezeLens kernels on the WASM backend, registered on first use (the SIMD module is provided
+ * after import): `const register = lazyWasmKernels({ [NAME]: kernelFunc, … })`, then `register()`
+ * before `runKernel`.
+ */
+export function lazyWasmKernels(kernels: Record<string, tf.KernelFunc>): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const [kernelName, kernelFunc] of Object.entries(kernels))
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  };
+}
+
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
