@@ -125,9 +125,9 @@ export function backwardPass(
     }
     if (d && want.has(name)) out[name] = d;
     if (stage >= deepest) return out;
+    // d! below: a stage nothing has reached (no seed above it) is impossible, the loop starts at a seed
     const k = FIRES.findIndex((f) => f.name === name);
     if (k < 0) {
-      // Nothing has reached this stage yet (no seed above it): impossible, the loop starts at a seed.
       d = stepDown(net, trace, name, d!, throughRelu);
       continue;
     }
@@ -153,17 +153,14 @@ export function backwardPass(
       continue;
     }
     const dIn = f.squeezeBack1x1.conv(dSqueezed);
-    if (k > 0 && free && FIRES[k - 1].poolAfter) {
-      // through the max-pool, stored masked and split for the module below in one pass (kernels/ops.ts)
-      split = maxPoolBackwardSplit(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
-      if (split) {
-        d = null;
-        continue;
-      }
-    }
     if (k === 0) d = maxPoolCeilBackward(trace.conv1, trace.pool1, dIn);
-    else if (FIRES[k - 1].poolAfter) d = maxPoolCeilBackward(trace.fires[k - 1].output, trace.pools.get(k - 1)!, dIn);
-    else d = dIn;
+    else if (!FIRES[k - 1].poolAfter) d = dIn;
+    else {
+      const [pooled, pool] = [trace.fires[k - 1].output, trace.pools.get(k - 1)!];
+      // through the max-pool, stored masked and split for the module below in one pass (kernels/ops.ts)
+      split = free ? maxPoolBackwardSplit(pooled, pool, dIn) : null;
+      d = split ? null : maxPoolCeilBackward(pooled, pool, dIn);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { BackendName } from '../../src/engine/backend.js';
 import { decodeImage } from '../../src/engine/decode-node.js';
 import { loadEngineNode, type NodeEngine } from '../../src/engine/node.js';
 import { preprocess } from '../../src/engine/preprocess.js';
+import { classScore } from '../../src/engine/scores.js';
 import type { WeightDType } from '../../src/engine/weights.js';
 
 const engines = new Map<string, Promise<NodeEngine>>();
@@ -31,4 +32,9 @@ export function logitsOf(engine: NodeEngine, inputNHWC: Float32Array, n = 1): Fl
 
 export function photoInput(path: string, mode: 'crop' | 'fit' = 'crop') {
   return preprocess(decodeImage(readFileSync(path), path), mode);
+}
+
+/** The input gradient of class `label`'s score on a preprocessed batch x (fused vs unfused kernel comparisons). */
+export function inputGradientOf(engine: NodeEngine, x: tf.Tensor4D, label: number): Float32Array {
+  return tf.tidy(() => engine.model.run(x, { score: classScore([label]) }).gradients.input!.dataSync() as Float32Array);
 }

@@ -192,38 +192,20 @@ export function fireBackwardScratch(pixels: number, e: number): number {
   return 64 + pixels * (4 * (e + 4) + 2);
 }
 
-/** How many of the `count` (% 4 == 0) entries have d ≠ 0 and y > 0: the kept fraction decides the path. */
-/** How many of the `count` (% 4 == 0) entries of d are nonzero (halves already masked). */
-export const countNonzeroWat = `
-(func (export "countNonzero") (param $d i32) (param $count i32) (result i32)
+/**
+ * How many of the `count` (% 4 == 0) entries of d are nonzero (halves already masked) — or, with
+ * the ReLU output y (`masked`), have d ≠ 0 and y > 0: the kept fraction decides the path.
+ */
+function countWat(name: string, masked: boolean): string {
+  const nonzero = `(f32x4.ne (v128.load align=4 ${add(L('d'), L('i'))}) ${ZERO})`;
+  const kept = masked ? `(v128.and ${nonzero} (f32x4.gt (v128.load align=4 ${add(L('y'), L('i'))}) ${ZERO}))` : nonzero;
+  return `
+(func (export "${name}") (param $d i32) ${masked ? '(param $y i32) ' : ''}(param $count i32) (result i32)
   (local $i i32) (local $kept i32)
-  ${loop(
-    'i',
-    `(i32.shl ${L('count')} ${c(2)})`,
-    16,
-    set(
-      'kept',
-      add(L('kept'), `(i32.popcnt (i32x4.bitmask (f32x4.ne (v128.load align=4 ${add(L('d'), L('i'))}) ${ZERO})))`),
-    ),
-  )}
+  ${loop('i', `(i32.shl ${L('count')} ${c(2)})`, 16, set('kept', add(L('kept'), `(i32.popcnt (i32x4.bitmask ${kept}))`)))}
   ${L('kept')}
 )`;
+}
 
-export const countKeptWat = `
-(func (export "countKept") (param $d i32) (param $y i32) (param $count i32) (result i32)
-  (local $i i32) (local $kept i32)
-  ${loop(
-    'i',
-    `(i32.shl ${L('count')} ${c(2)})`,
-    16,
-    set(
-      'kept',
-      add(
-        L('kept'),
-        `(i32.popcnt (i32x4.bitmask (v128.and (f32x4.ne (v128.load align=4 ${add(L('d'), L('i'))}) ${ZERO}) ` +
-          `(f32x4.gt (v128.load align=4 ${add(L('y'), L('i'))}) ${ZERO}))))`,
-      ),
-    ),
-  )}
-  ${L('kept')}
-)`;
+export const countNonzeroWat = countWat('countNonzero', false);
+export const countKeptWat = countWat('countKept', true);

@@ -11,9 +11,8 @@ import {
   setSparseConv0Backward,
 } from '../../../src/engine/kernels/conv0-backward.js';
 import { maxPoolBackward } from '../../../src/engine/kernels/ops.js';
-import { classScore } from '../../../src/engine/scores.js';
 import { photos, rng } from '../../helpers/data.js';
-import { engineFor, photoInput } from '../../helpers/engine.js';
+import { engineFor, inputGradientOf, photoInput } from '../../helpers/engine.js';
 
 const random = rng(5);
 
@@ -113,10 +112,7 @@ describe('conv0 input gradient (sparse scatter)', async () => {
   it('gives the model the same input gradient with and without the pool-fused form (bit for bit)', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
-      const grad = () =>
-        tf.tidy(
-          () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
-        );
+      const grad = () => inputGradientOf(engine, x, p.label);
       const fused = grad();
       setPooledConv0Backward(false);
       const twoStep = grad();
@@ -129,10 +125,7 @@ describe('conv0 input gradient (sparse scatter)', async () => {
   it('gives the model the same input gradient as the stock phase-conv path', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
-      const grad = () =>
-        tf.tidy(
-          () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
-        );
+      const grad = () => inputGradientOf(engine, x, p.label);
       const sparse = grad();
       setSparseConv0Backward(false);
       const stock = grad();

@@ -6,9 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Conv1x1, setConv1x1Kernels } from '../../../src/engine/kernels/conv1x1-split.js';
-import { classScore } from '../../../src/engine/scores.js';
 import { photos, rng } from '../../helpers/data.js';
-import { engineFor, photoInput } from '../../helpers/engine.js';
+import { engineFor, inputGradientOf, photoInput } from '../../helpers/engine.js';
 
 const random = rng(17);
 
@@ -90,10 +89,7 @@ describe("the backward pass's 1×1 convs (plain, and stored masked and split)", 
   it('gives the model the same input gradient as the unfused path', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
-      const grad = () =>
-        tf.tidy(
-          () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
-        );
+      const grad = () => inputGradientOf(engine, x, p.label);
       const fused = grad();
       setConv1x1Kernels(false);
       const unfused = grad();

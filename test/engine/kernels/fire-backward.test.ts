@@ -11,9 +11,8 @@ import {
   SPARSE_FIRE_MAX_KEPT,
   setSparseFireBackward,
 } from '../../../src/engine/kernels/fire-backward.js';
-import { classScore } from '../../../src/engine/scores.js';
 import { photos, rng } from '../../helpers/data.js';
-import { engineFor, photoInput } from '../../helpers/engine.js';
+import { engineFor, inputGradientOf, photoInput } from '../../helpers/engine.js';
 
 const random = rng(11);
 
@@ -77,10 +76,7 @@ describe('sparse fire gradient', async () => {
   it('gives the model the same input gradient as the dense path, and is taken at fire9', () => {
     for (const p of [photos()[2], photos()[6]]) {
       const x = tf.tensor4d(photoInput(p.path).input, [1, 224, 224, 3]);
-      const grad = () =>
-        tf.tidy(
-          () => engine.model.run(x, { score: classScore([p.label]) }).gradients.input!.dataSync() as Float32Array,
-        );
+      const grad = () => inputGradientOf(engine, x, p.label);
       const sparse = grad();
       setSparseFireBackward(false);
       const dense = grad();
