@@ -69,6 +69,8 @@ export interface Trace {
   classifier?: tf.Tensor4D; // pre-ReLU
   /** the classes `classifier` holds, in its channel order, when not all 1000 (a heads: 'score' run) */
   columns?: readonly number[];
+  /** with `columns`: their rows of the classifier's input-gradient kernel, [1,1,k,512] (one gather for both passes) */
+  columnsBack?: tf.Tensor4D;
 }
 
 /** The backward chain, top to bottom. */

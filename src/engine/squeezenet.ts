@@ -263,9 +263,7 @@ export class SqueezeNet implements BackwardWeights {
       if (columns) {
         // the support's columns of both heads, placed in [N, 1000] rows that are zero elsewhere
         const { preReluLogits, logits } = classHeads(trace.classifier!);
-        const place = tf.oneHot(tf.tensor1d(columns as number[], 'int32'), NUM_CLASSES);
-        const spread = (t: tf.Tensor2D) => tf.matMul(t, tf.cast(place, 'float32')) as tf.Tensor2D;
-        scoreHeads = { logits: spread(logits), preReluLogits: spread(preReluLogits) };
+        scoreHeads = { logits: spreadColumns(logits, columns), preReluLogits: spreadColumns(preReluLogits, columns) };
       } else if (heads) {
         const { preReluLogits, logits } = classHeads(trace.classifier!);
         Object.assign(result, { logits, preReluLogits, probs: tf.softmax(logits) as tf.Tensor2D });
@@ -335,17 +333,23 @@ export class SqueezeNet implements BackwardWeights {
       }
     }
     let classifier: tf.Tensor4D | undefined;
+    let columnsBack: tf.Tensor4D | undefined;
     if (depth > FIRES.length && columns) {
       const idx = tf.tensor1d(columns as number[], 'int32');
+      // One gather of the transposed classifier's rows (contiguous) serves both passes; for one
+      // class its row [1,1,1,512] is, as memory, the forward kernel's column [1,1,512,1].
+      columnsBack = tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D;
+      const kernel =
+        columns.length === 1 ? tf.reshape(columnsBack, [1, 1, 512, 1]) : tf.transpose(columnsBack, [0, 1, 3, 2]);
       // bias added apart: WASM's gather keeps a rank-4 shape on its output's data, which the
       // fused conv's bias check reads ("only supports rank-1 bias")
-      const z = tf.conv2d(h, tf.gather(this.classifier.kernel, idx, 3) as tf.Tensor4D, 1, 'valid');
+      const z = tf.conv2d(h, kernel as tf.Tensor4D, 1, 'valid');
       classifier = tf.add(z, tf.gather(this.classifier.bias, idx)) as tf.Tensor4D;
     } else if (depth > FIRES.length) {
       // fire9's output is ~90 % zeros (after its ReLU): the classifier skips them on WASM.
       classifier = conv1x1Sparse(h, this.classifier.kernel, this.classifier.bias);
     }
-    return { input: x, conv1, pool1, fires, pools, classifier, columns: columns ?? undefined };
+    return { input: x, conv1, pool1, fires, pools, classifier, columns: columns ?? undefined, columnsBack };
   }
 
   /** A layer's values before its final ReLU (recomputed: the forward pass fuses the ReLU). */
@@ -386,7 +390,10 @@ export class SqueezeNet implements BackwardWeights {
     // logits = mean(relu(Z)) and preReluLogits = mean(Z) over the gh×gw cells of the class map Z (13×13 at 224).
     const perCell = (d: tf.Tensor2D) => tf.reshape(tf.div(d, cells), [n, 1, 1, d.shape[1]]);
     const dMap = (z: tf.Tensor4D, dl: tf.Tensor2D | null, dp: tf.Tensor2D | null): tf.Tensor4D => {
-      let d = (dl ? reluMask(tf.broadcastTo(perCell(dl), z.shape), z) : tf.zerosLike(z)) as tf.Tensor4D;
+      // a few columns: the mask times the per-cell gradient, broadcast (no tiled copy to mask)
+      const masked = (dl: tf.Tensor2D) =>
+        z.shape[3] < 4 ? tf.mul(tf.step(z), perCell(dl)) : reluMask(tf.broadcastTo(perCell(dl), z.shape), z);
+      let d = (dl ? masked(dl) : tf.zerosLike(z)) as tf.Tensor4D;
       if (dp) d = tf.add(d, perCell(dp)) as tf.Tensor4D;
       return d;
     };
@@ -406,7 +413,8 @@ export class SqueezeNet implements BackwardWeights {
       const pick = (t: tf.Tensor2D | null) => (t ? (tf.gather(t, idx, 1) as tf.Tensor2D) : null);
       const zc = narrowed ? z : (tf.gather(z, idx, 3) as tf.Tensor4D);
       const dZ = dMap(zc, pick(dLogits), pick(dPre));
-      const d = tf.conv2d(dZ, tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D, 1, 'valid');
+      const back = trace.columnsBack ?? (tf.gather(this.classifierBack, idx, 2) as tf.Tensor4D);
+      const d = tf.conv2d(dZ, back, 1, 'valid');
       return { seed: { stage: stageOf('fire9'), d }, emitted };
     }
     return { seed: { stage: stageOf('classifier'), d: dMap(z, dLogits, dPre) }, emitted };
@@ -418,4 +426,18 @@ function forwardDepth(layer: LayerName): number {
   if (layer === 'conv1') return 0;
   if (layer === 'classifier' || layer === 'classifier_relu') return FIRES.length + 1;
   return FIRES.findIndex((f) => f.name === layer) + 1;
+}
+
+/**
+ * Heads of a few class columns [N,k] placed in [N,1000] rows that are zero elsewhere: for one
+ * class a pad (one op), else a product with the columns' one-hot rows.
+ */
+function spreadColumns(t: tf.Tensor2D, columns: readonly number[]): tf.Tensor2D {
+  if (columns.length === 1)
+    return tf.pad(t, [
+      [0, 0],
+      [columns[0], NUM_CLASSES - 1 - columns[0]],
+    ]);
+  const place = tf.oneHot(tf.tensor1d(columns as number[], 'int32'), NUM_CLASSES);
+  return tf.matMul(t, tf.cast(place, 'float32')) as tf.Tensor2D;
 }

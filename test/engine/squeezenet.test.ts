@@ -43,13 +43,16 @@ describe.each(['wasm', 'cpu'] as const)("heads: 'score' on %s", (backend) => {
       .map((p) => photoInput(p.path).input);
     const batch = tf.tensor4d(Float32Array.from([...inputs[0], ...inputs[1]]), [2, 224, 224, 3]);
     const before = tf.memory().numTensors;
-    // two examples, two different classes (a top class and an arbitrary one), both heads, raw and L2
-    for (const [kind, head] of [
-      ['raw', 'logits'],
-      ['l2', 'preReluLogits'],
+    // two examples, two different classes (a top class and an arbitrary one) or one class for both
+    // (a one-column class map: its own reshape, pad and mask path), both heads, raw and L2
+    for (const [classes, kind, head] of [
+      [[574, 207], 'raw', 'logits'],
+      [[574, 207], 'l2', 'preReluLogits'],
+      [[574, 574], 'raw', 'logits'],
+      [[207, 207], 'l2', 'preReluLogits'],
     ] as const) {
-      const score = classScore([574, 207], kind, head);
-      expect(score.support).toEqual([574, 207]);
+      const score = classScore(classes, kind, head);
+      expect(score.support).toEqual([...new Set(classes)]);
       const full = engine.model.run(batch, { score, gradients: ['input', 'fire5'] });
       const narrow = engine.model.run(batch, { score, gradients: ['input', 'fire5'], heads: 'score' });
       expect(narrow.logits).toBeUndefined();
