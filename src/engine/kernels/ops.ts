@@ -333,10 +333,11 @@ export function classHeads(z: tf.Tensor4D): { preReluLogits: tf.Tensor2D; logits
     const [pre, post] = run(K.heads, { z }) as unknown as [tf.Tensor2D, tf.Tensor2D];
     return { preReluLogits: pre, logits: post };
   }
-  // one class map (a one-class 'score' run): its cells flat, so the mean runs over the innermost
-  // axis (the WASM mean transposes first otherwise)
-  const cells = z.shape[3] === 1 ? tf.reshape(z, [z.shape[0], -1]) : z;
-  const axes = z.shape[3] === 1 ? 1 : [1, 2];
-  const mean = (t: tf.Tensor) => tf.reshape(tf.mean(t, axes), [z.shape[0], z.shape[3]]) as tf.Tensor2D;
-  return { preReluLogits: mean(cells), logits: mean(tf.relu(cells)) };
+  if (z.shape[3] === 1) {
+    // one class map (a one-class 'score' run): its cells flat, so the mean runs over the innermost
+    // axis (the WASM mean transposes first otherwise)
+    const cells = tf.reshape(z, [z.shape[0], -1]);
+    return { preReluLogits: tf.mean(cells, 1, true), logits: tf.mean(tf.relu(cells), 1, true) };
+  }
+  return { preReluLogits: tf.mean(z, [1, 2]) as tf.Tensor2D, logits: tf.mean(tf.relu(z), [1, 2]) as tf.Tensor2D };
 }
